@@ -1,0 +1,26 @@
+// Runs every compiled test file with node's test runner. Node 20 does not expand globs
+// in `--test`, so the files are listed here; TEST_FILTER narrows the run to paths
+// containing that text.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+function walk(dir) {
+  let out = [];
+  for (const entry of readdirSync(dir)) {
+    const p = join(dir, entry);
+    if (statSync(p).isDirectory()) out = out.concat(walk(p));
+    else if (p.endsWith('.test.js')) out.push(p);
+  }
+  return out;
+}
+
+const filter = process.env.TEST_FILTER ?? '';
+const files = walk('dist/test').filter((f) => f.includes(filter)).sort();
+if (files.length === 0) {
+  console.error(`no test files match "${filter}"`);
+  process.exit(1);
+}
+const args = ['--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files];
+const res = spawnSync(process.execPath, args, { stdio: 'inherit' });
+process.exit(res.status ?? 1);

@@ -1,0 +1,219 @@
+import type { Logger } from 'pino';
+import type { BeginBatch, Point, Request, Response } from '../protocol/types.js';
+import type { Emitter, UdfDefinition, UdfInstance } from '../sdk/define-udf.js';
+import { describeUdf } from '../sdk/describe.js';
+import { OptionError, parseOptions } from '../sdk/options.js';
+import { decodeSnapshot, encodeSnapshot, fingerprintOptions, type SnapshotIdentity } from '../sdk/snapshot.js';
+
+/** What the session wants its transport to do after a request. */
+export type SessionVerdict = 'continue' | 'close';
+
+export interface SessionCounts {
+  requests: number;
+  pointsIn: number;
+  pointsOut: number;
+  batchesIn: number;
+}
+
+/**
+ * One Kapacitor connection's protocol state machine, free of any I/O: requests go in through
+ * {@link handle}, responses come out through `send`. The same class runs on a worker thread,
+ * on the main thread (`--threads 0`) and in process mode.
+ *
+ * After an ErrorResponse the verdict is 'close': Kapacitor treats ErrorResponse as fatal for
+ * the task, so nothing more is read from that connection.
+ */
+export class Session {
+  private instance: UdfInstance | undefined;
+  private identity: SnapshotIdentity | undefined;
+  private taskID = '';
+  private nodeID = '';
+  private log: Logger;
+  private batch: { begin: BeginBatch; points: Point[] } | undefined;
+  private readonly frameBatches: boolean;
+  private ended = false;
+  readonly counts: SessionCounts = { requests: 0, pointsIn: 0, pointsOut: 0, batchesIn: 0 };
+
+  private readonly streamOut: Emitter = {
+    emit: (point) => {
+      this.counts.pointsOut++;
+      this.send({ kind: 'point', point });
+    },
+  };
+
+  private readonly batchOut: Emitter = {
+    emit: (point) => {
+      this.counts.pointsOut++;
+      this.batch?.points.push(point);
+    },
+  };
+
+  constructor(
+    private readonly def: UdfDefinition,
+    logger: Logger,
+    private readonly send: (response: Response) => void,
+  ) {
+    this.log = logger.child({ udf: def.name });
+    // A batch-in, stream-out function turns batches into plain points; every other function
+    // answers a batch with a batch, which is also what a lenient peer sending batches to a
+    // stream function expects back.
+    this.frameBatches = !(def.wants === 'batch' && def.provides === 'stream');
+  }
+
+  get initialised(): boolean {
+    return this.instance !== undefined;
+  }
+
+  get ids(): { taskID: string; nodeID: string } {
+    return { taskID: this.taskID, nodeID: this.nodeID };
+  }
+
+  handle(request: Request): SessionVerdict {
+    if (this.ended) return 'close';
+    this.counts.requests++;
+    switch (request.kind) {
+      case 'info':
+        this.send(describeUdf(this.def));
+        return 'continue';
+      case 'keepalive':
+        this.send({ kind: 'keepalive', time: request.time });
+        return 'continue';
+      case 'init':
+        return this.init(request.options, request.taskID, request.nodeID);
+      case 'snapshot':
+        return this.snapshot();
+      case 'restore':
+        return this.restore(request.snapshot);
+      case 'begin':
+        return this.beginBatch(request.begin);
+      case 'point':
+        return this.point(request.point);
+      case 'end':
+        return this.endBatch(request.end);
+    }
+  }
+
+  /** Ends the session with an ErrorResponse, e.g. for a malformed frame found by the transport. */
+  fail(message: string): SessionVerdict {
+    if (!this.ended) {
+      this.ended = true;
+      this.log.error({ taskID: this.taskID, nodeID: this.nodeID }, message);
+      this.send({ kind: 'error', error: message });
+    }
+    return 'close';
+  }
+
+  private init(options: Parameters<typeof parseOptions>[1], taskID: string, nodeID: string): SessionVerdict {
+    if (this.instance !== undefined) return this.fail(`${this.def.name}: Init received twice`);
+    this.taskID = taskID;
+    this.nodeID = nodeID;
+    this.log = this.log.child({ taskID, nodeID });
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = parseOptions(this.def.options, options);
+      this.instance = this.def.create({ options: parsed, taskID, nodeID, log: this.log });
+    } catch (err) {
+      const message = err instanceof OptionError ? err.message : `${this.def.name}: ${describeError(err)}`;
+      this.log.warn({ err: describeError(err) }, 'init rejected');
+      this.send({ kind: 'init', success: false, error: message });
+      return 'continue';
+    }
+    this.identity = { function: this.def.name, version: this.def.snapshotVersion ?? 1, options: fingerprintOptions(parsed) };
+    this.parsedOptions = parsed;
+    this.log.info({ options: parsed }, 'session initialised');
+    this.send({ kind: 'init', success: true, error: '' });
+    return 'continue';
+  }
+
+  private parsedOptions: Record<string, unknown> = {};
+
+  private snapshot(): SessionVerdict {
+    if (this.instance === undefined || this.identity === undefined) return this.fail(`${this.def.name}: SnapshotRequest before Init`);
+    const instance = this.instance;
+    return this.guard(() => {
+      const state = instance.snapshot?.() ?? null;
+      this.send({ kind: 'snapshot', snapshot: encodeSnapshot(this.identity as SnapshotIdentity, state) });
+    });
+  }
+
+  private restore(bytes: Uint8Array): SessionVerdict {
+    if (this.instance === undefined || this.identity === undefined) {
+      this.send({ kind: 'restore', success: false, error: `${this.def.name}: RestoreRequest before Init` });
+      return 'continue';
+    }
+    if (bytes.byteLength === 0) {
+      this.log.warn({}, 'empty snapshot: starting fresh');
+      this.send({ kind: 'restore', success: true, error: '' });
+      return 'continue';
+    }
+    const decoded = decodeSnapshot(bytes, this.identity);
+    if (decoded.kind === 'invalid') {
+      this.log.warn({ reason: decoded.reason }, 'restore rejected');
+      this.send({ kind: 'restore', success: false, error: `${this.def.name}: ${decoded.reason}` });
+      return 'continue';
+    }
+    if (decoded.kind === 'mismatch') {
+      this.log.warn({ reason: decoded.reason }, 'snapshot ignored: starting fresh');
+      this.send({ kind: 'restore', success: true, error: '' });
+      return 'continue';
+    }
+    try {
+      this.instance.restore?.(decoded.state);
+    } catch (err) {
+      // A half-applied restore must not leak into the task: start over from a fresh instance.
+      this.instance = this.def.create({ options: this.parsedOptions, taskID: this.taskID, nodeID: this.nodeID, log: this.log });
+      this.log.warn({ err: describeError(err) }, 'restore rejected');
+      this.send({ kind: 'restore', success: false, error: `${this.def.name}: cannot restore snapshot: ${describeError(err)}` });
+      return 'continue';
+    }
+    this.log.info({}, 'state restored');
+    this.send({ kind: 'restore', success: true, error: '' });
+    return 'continue';
+  }
+
+  private beginBatch(begin: BeginBatch): SessionVerdict {
+    const instance = this.instance;
+    if (instance === undefined) return this.fail(`${this.def.name}: BeginBatch before Init`);
+    if (this.batch !== undefined) return this.fail(`${this.def.name}: BeginBatch inside an open batch (group '${this.batch.begin.group}')`);
+    this.counts.batchesIn++;
+    this.batch = { begin, points: [] };
+    return this.guard(() => instance.beginBatch?.(begin, this.batchOut));
+  }
+
+  private point(point: Point): SessionVerdict {
+    const instance = this.instance;
+    if (instance === undefined) return this.fail(`${this.def.name}: point before Init`);
+    this.counts.pointsIn++;
+    const out = this.batch !== undefined ? this.batchOut : this.streamOut;
+    return this.guard(() => instance.point(point, out));
+  }
+
+  private endBatch(end: Extract<Request, { kind: 'end' }>['end']): SessionVerdict {
+    const instance = this.instance;
+    if (instance === undefined) return this.fail(`${this.def.name}: EndBatch before Init`);
+    const batch = this.batch;
+    if (batch === undefined) return this.fail(`${this.def.name}: EndBatch without BeginBatch`);
+    const verdict = this.guard(() => instance.endBatch?.(end, this.batchOut));
+    this.batch = undefined;
+    if (verdict === 'close') return verdict;
+    if (this.frameBatches) this.send({ kind: 'begin', begin: { ...batch.begin, size: BigInt(batch.points.length) } });
+    for (const point of batch.points) this.send({ kind: 'point', point });
+    if (this.frameBatches) this.send({ kind: 'end', end });
+    return 'continue';
+  }
+
+  /** Runs function code; a throw becomes an ErrorResponse naming the function. */
+  private guard(run: () => void): SessionVerdict {
+    try {
+      run();
+      return 'continue';
+    } catch (err) {
+      return this.fail(`${this.def.name}: ${describeError(err)}`);
+    }
+  }
+}
+
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

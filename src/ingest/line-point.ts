@@ -1,0 +1,1 @@
+export type { LinePoint } from '../line-protocol/index.js';

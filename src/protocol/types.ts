@@ -1,0 +1,84 @@
+/**
+ * Our own TypeScript view of Kapacitor's UDF messages (see proto/udf.proto).
+ *
+ * Every int64 on the wire (times, int fields, int and duration option values, batch sizes)
+ * is a `bigint` here, so nanosecond times beyond 2^53 round-trip exactly. Nothing outside
+ * `src/protocol` ever sees a protobufjs `Long`.
+ */
+
+export type EdgeType = 'stream' | 'batch';
+
+export type ValueType = 'bool' | 'int' | 'double' | 'string' | 'duration';
+
+/** A field value: double -> number, int -> bigint, string -> string, bool -> boolean. */
+export type FieldValue = number | bigint | string | boolean;
+
+/** Field and tag maps are null-prototype records so that a key like `__proto__` is just a key. */
+export type Tags = Record<string, string>;
+export type Fields = Record<string, FieldValue>;
+
+export interface OptionValue {
+  type: ValueType;
+  /** bool -> boolean, int/duration -> bigint (duration in ns), double -> number, string -> string. */
+  value: boolean | bigint | number | string;
+}
+
+export interface InitOption {
+  name: string;
+  values: OptionValue[];
+}
+
+export interface Point {
+  /** Nanoseconds since the epoch. */
+  time: bigint;
+  name: string;
+  database: string;
+  retentionPolicy: string;
+  group: string;
+  dimensions: string[];
+  tags: Tags;
+  fields: Fields;
+  byName: boolean;
+}
+
+export interface BeginBatch {
+  name: string;
+  group: string;
+  tags: Tags;
+  size: bigint;
+  byName: boolean;
+}
+
+export interface EndBatch {
+  name: string;
+  group: string;
+  /** Nanoseconds since the epoch. */
+  tmax: bigint;
+  tags: Tags;
+  byName: boolean;
+}
+
+export interface OptionInfo {
+  valueTypes: ValueType[];
+}
+
+export type Request =
+  | { kind: 'info' }
+  | { kind: 'init'; options: InitOption[]; taskID: string; nodeID: string }
+  | { kind: 'keepalive'; time: bigint }
+  | { kind: 'snapshot' }
+  | { kind: 'restore'; snapshot: Uint8Array }
+  | { kind: 'begin'; begin: BeginBatch }
+  | { kind: 'point'; point: Point }
+  | { kind: 'end'; end: EndBatch };
+
+export type Response =
+  | { kind: 'info'; wants: EdgeType; provides: EdgeType; options: Record<string, OptionInfo> }
+  | { kind: 'init'; success: boolean; error: string }
+  | { kind: 'keepalive'; time: bigint }
+  | { kind: 'snapshot'; snapshot: Uint8Array }
+  | { kind: 'restore'; success: boolean; error: string }
+  | { kind: 'error'; error: string }
+  | { kind: 'begin'; begin: BeginBatch }
+  | { kind: 'point'; point: Point }
+  | { kind: 'end'; end: EndBatch };
