@@ -1,0 +1,5 @@
+import type { UdfDefinition } from '../src/sdk/index.js';
+import mirror from './mirror.js';
+
+/** The functions built into the host, in the order `kudf functions` lists them. */
+export const builtinUdfs: readonly UdfDefinition[] = [mirror];
