@@ -21,6 +21,13 @@ export interface ValueOf {
   duration: bigint;
 }
 
+/**
+ * A value check. Declared through a method signature on purpose: method parameters are bivariant,
+ * so a typed `Opt<string, string>` stays assignable to the erased `Opt<unknown, unknown>` that
+ * `OptionSpecs` holds (a plain function type would make every declared option fail to type-check).
+ */
+export type OptionCheck<V> = { check(value: V): string | undefined }['check'];
+
 type TupleOf<T extends readonly ValueType[]> = { -readonly [K in keyof T]: ValueOf[T[K]] };
 
 /**
@@ -39,7 +46,7 @@ export class Opt<Out, V> {
     readonly defaultValue: V | undefined,
     readonly description: string,
     /** @internal Returns a message when a converted value is not acceptable. */
-    readonly checks: ReadonlyArray<(value: V) => string | undefined>,
+    readonly checks: ReadonlyArray<OptionCheck<V>>,
   ) {}
 
   /** The value used when the TICKscript does not give the option. */

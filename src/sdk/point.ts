@@ -1,0 +1,61 @@
+import type { FieldValue, Fields, Point } from '../protocol/types.js';
+
+/**
+ * A field's value, or `undefined` when the point does not carry it. Only own keys count, so a
+ * field named like an `Object.prototype` member is never read from the prototype.
+ */
+export function fieldOf(point: Point, name: string): FieldValue | undefined {
+  return Object.hasOwn(point.fields, name) ? point.fields[name] : undefined;
+}
+
+/**
+ * A numeric field as a number: a double as is, an int (bigint) converted (exact up to ±2^53).
+ * `undefined` when the field is missing or is a string or bool.
+ */
+export function numericField(point: Point, name: string): number | undefined {
+  const value = fieldOf(point, name);
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  return undefined;
+}
+
+function copyFields(...sources: Fields[]): Fields {
+  const out = Object.create(null) as Fields;
+  for (const source of sources) {
+    for (const key of Object.keys(source)) out[key] = source[key] as FieldValue;
+  }
+  return out;
+}
+
+/**
+ * A new point with the same time, name, database, retention policy, group, dimensions, tags
+ * and byName as `point`, carrying only `fields` (copied into a null-prototype record).
+ */
+export function derivePoint(point: Point, fields: Fields): Point {
+  return {
+    time: point.time,
+    name: point.name,
+    database: point.database,
+    retentionPolicy: point.retentionPolicy,
+    group: point.group,
+    dimensions: point.dimensions,
+    tags: point.tags,
+    fields: copyFields(fields),
+    byName: point.byName,
+  };
+}
+
+/** A new point equal to `point` with `extra` fields added (replacing fields of the same name). */
+export function withFields(point: Point, extra: Fields): Point {
+  return { ...point, fields: copyFields(point.fields, extra) };
+}
+
+/**
+ * A duration in nanoseconds expressed in `unit` nanoseconds, as a double. Divides in bigint first
+ * so that long spans keep their precision instead of going through a lossy Number(ns).
+ */
+export function durationIn(ns: bigint, unit: bigint): number {
+  const whole = ns / unit;
+  const rest = ns % unit;
+  return Number(whole) + Number(rest) / Number(unit);
+}
