@@ -1,0 +1,126 @@
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { encodeFrame, encodeResponse } from '../protocol/index.js';
+import type { SessionPlace } from './worker-pool.js';
+
+export interface ConnectionLimits {
+  /**
+   * Bytes read but not yet processed by the session, and bytes of replies not yet taken by the
+   * peer, each kept under this bound: past it the connection stops reading, so a peer that
+   * sends without reading cannot grow the host's memory.
+   */
+  highWaterMark: number;
+}
+
+/**
+ * The main-thread half of one Kapacitor connection: moves bytes between the socket and the
+ * place running its session, with back-pressure in both directions.
+ *
+ *   Kapacitor ──socket──▶ Connection ──'data' (transferred)──▶ SessionRunner (worker)
+ *   Kapacitor ◀─socket─── Connection ◀──'out' (frames, transferred)── Session
+ */
+export class Connection {
+  private inflight = 0;
+  private paused = false;
+  private finished = false;
+  private readonly done: Promise<void>;
+  private resolveDone!: () => void;
+
+  constructor(
+    readonly id: number,
+    private readonly socket: Socket,
+    readonly udf: string,
+    readonly place: SessionPlace,
+    private readonly log: Logger,
+    private readonly limits: ConnectionLimits,
+  ) {
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => {
+      if (!this.finished) this.place.send({ type: 'end', id });
+    });
+    socket.on('drain', () => this.updateFlow());
+    socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
+    socket.on('close', () => {
+      if (!this.finished) {
+        this.finished = true;
+        this.place.send({ type: 'abort', id, reason: 'connection closed by peer' });
+      }
+      this.resolveDone();
+    });
+    place.send({ type: 'open', id, udf });
+  }
+
+  /** Resolves once the socket is closed. */
+  get closed(): Promise<void> {
+    return this.done;
+  }
+
+  /** Replies from the session; `consumed` input bytes are no longer held by it. */
+  onOut(bytes: Uint8Array | null, consumed: number): void {
+    this.inflight -= consumed;
+    if (bytes !== null && !this.socket.destroyed) this.socket.write(bytes);
+    this.updateFlow();
+  }
+
+  /** The session ended: close once every reply written so far has reached the socket. */
+  onSessionClosed(reason: 'eof' | 'error'): void {
+    this.finished = true;
+    this.stopReading();
+    if (reason === 'error') {
+      // Kapacitor stops reading after an ErrorResponse; nothing it still sends matters.
+      this.socket.end(() => this.socket.destroy());
+    } else {
+      this.socket.end();
+    }
+  }
+
+  /** The place running the session died: tell the peer why and close. */
+  onSessionLost(reason: string): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.stopReading();
+    const message = `${this.udf}: session lost: ${reason}`;
+    this.log.error({ reason }, 'session lost');
+    this.socket.end(encodeFrame(encodeResponse({ kind: 'error', error: message })), () => this.socket.destroy());
+  }
+
+  /** Ends the connection at shutdown after the grace period. */
+  forceClose(reason: string): void {
+    if (this.socket.destroyed) return;
+    this.log.warn({ reason }, 'closing connection at shutdown');
+    if (!this.finished) {
+      this.finished = true;
+      this.place.send({ type: 'abort', id: this.id, reason });
+    }
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.finished) return;
+    // Transfer needs a buffer of our own; a chunk sharing a larger allocation is copied once.
+    const bytes =
+      chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength ? new Uint8Array(chunk.buffer, 0, chunk.byteLength) : new Uint8Array(chunk);
+    this.inflight += bytes.byteLength;
+    this.place.send({ type: 'data', id: this.id, bytes });
+    this.updateFlow();
+  }
+
+  /** Stops reading while either direction is over the bound; reads again once both are well under it. */
+  private updateFlow(): void {
+    if (this.finished) return;
+    const limit = this.limits.highWaterMark;
+    if (!this.paused && (this.inflight > limit || this.socket.writableLength > limit)) {
+      this.paused = true;
+      this.socket.pause();
+    } else if (this.paused && this.inflight <= limit / 2 && this.socket.writableLength <= limit / 2) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  private stopReading(): void {
+    this.socket.pause();
+    this.socket.removeAllListeners('data');
+  }
+}

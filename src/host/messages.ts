@@ -1,0 +1,32 @@
+import type { SessionCounts } from './session.js';
+
+/**
+ * Messages between the main thread (which owns the sockets) and a session worker (which owns
+ * the sessions). Bytes cross the boundary as transferred ArrayBuffers, never copied.
+ */
+export type ToWorker =
+  | { type: 'open'; id: number; udf: string }
+  /** Raw bytes read from the connection. */
+  | { type: 'data'; id: number; bytes: Uint8Array }
+  /** The peer closed its write side: finish the session, write every pending reply. */
+  | { type: 'end'; id: number }
+  /** The connection is gone (reset or closed by us): drop the session without replying. */
+  | { type: 'abort'; id: number; reason: string }
+  | { type: 'ping'; seq: number };
+
+export type FromWorker =
+  | { type: 'ready' }
+  /** Encoded response frames for a connection, and how many input bytes have been consumed. */
+  | { type: 'out'; id: number; bytes: Uint8Array | null; consumed: number }
+  /** The session is over: close the connection once the bytes sent so far are written. */
+  | { type: 'closed'; id: number; counts: SessionCounts; reason: 'eof' | 'error' }
+  | { type: 'pong'; seq: number };
+
+export interface WorkerSetup {
+  /** Module URLs whose default export (or `builtinUdfs` list) are function definitions. */
+  udfModules: string[];
+  maxFrameBytes: number;
+  logLevel: string;
+  /** File descriptor the worker's pino writes to. */
+  logFd: 1 | 2;
+}

@@ -1,0 +1,131 @@
+import type { Logger } from 'pino';
+import { FrameDecoder, FrameWriter, decodeRequest } from '../protocol/index.js';
+import type { Response } from '../protocol/types.js';
+import type { UdfDefinition } from '../sdk/define-udf.js';
+import type { FromWorker, ToWorker } from './messages.js';
+import { Session, describeError } from './session.js';
+
+interface Connection {
+  readonly decoder: FrameDecoder;
+  readonly session: Session;
+  readonly writer: FrameWriter;
+  readonly log: Logger;
+}
+
+/**
+ * Runs the sessions of one worker (or of the main thread with `--threads 0`): turns the raw
+ * bytes of each connection into requests, feeds its Session, and posts back the encoded
+ * responses of each chunk in one message, so a chunk of many points costs one hand-off.
+ */
+export class SessionRunner {
+  private readonly connections = new Map<number, Connection>();
+
+  constructor(
+    private readonly registry: ReadonlyMap<string, UdfDefinition>,
+    private readonly maxFrameBytes: number,
+    private readonly logger: Logger,
+    private readonly post: (message: FromWorker) => void,
+  ) {}
+
+  get size(): number {
+    return this.connections.size;
+  }
+
+  handle(message: ToWorker): void {
+    switch (message.type) {
+      case 'open':
+        this.open(message.id, message.udf);
+        return;
+      case 'data':
+        this.data(message.id, message.bytes);
+        return;
+      case 'end':
+        this.end(message.id);
+        return;
+      case 'abort':
+        this.abort(message.id, message.reason);
+        return;
+      case 'ping':
+        this.post({ type: 'pong', seq: message.seq });
+        return;
+    }
+  }
+
+  private open(id: number, udf: string): void {
+    const def = this.registry.get(udf);
+    const log = this.logger.child({ conn: id });
+    if (def === undefined) {
+      // The main thread only opens connections for functions it loaded from the same modules.
+      log.error({ udf }, 'connection for an unknown function');
+      this.post({ type: 'closed', id, counts: { requests: 0, pointsIn: 0, pointsOut: 0, batchesIn: 0 }, reason: 'error' });
+      return;
+    }
+    const writer = new FrameWriter();
+    const session = new Session(def, log, (response: Response) => writer.writeResponse(response));
+    this.connections.set(id, { decoder: new FrameDecoder({ maxFrameBytes: this.maxFrameBytes }), session, writer, log });
+  }
+
+  private data(id: number, bytes: Uint8Array): void {
+    const conn = this.connections.get(id);
+    if (conn === undefined) return;
+    let verdict: 'continue' | 'close' = 'continue';
+    try {
+      conn.decoder.feed(bytes);
+      for (let body = conn.decoder.nextFrame(); body !== undefined; body = conn.decoder.nextFrame()) {
+        verdict = this.request(conn, body);
+        if (verdict === 'close') break;
+      }
+    } catch (err) {
+      // A bad frame header (oversized length, over-long varint): the stream cannot be resynchronised.
+      verdict = conn.session.fail(`invalid frame: ${describeError(err)}`);
+    }
+    this.flush(id, conn, bytes.byteLength);
+    if (verdict === 'close') this.finish(id, conn, 'error');
+  }
+
+  private request(conn: Connection, body: Uint8Array): 'continue' | 'close' {
+    let request;
+    try {
+      request = decodeRequest(body);
+    } catch (err) {
+      return conn.session.fail(`invalid request: ${describeError(err)}`);
+    }
+    return conn.session.handle(request);
+  }
+
+  private end(id: number): void {
+    const conn = this.connections.get(id);
+    if (conn === undefined) return;
+    if (conn.decoder.hasPartialFrame) {
+      conn.log.warn({ ...conn.session.ids, bufferedBytes: conn.decoder.bufferedBytes }, 'peer closed in the middle of a frame; partial frame dropped');
+    }
+    this.flush(id, conn, 0);
+    this.finish(id, conn, 'eof');
+  }
+
+  private abort(id: number, reason: string): void {
+    const conn = this.connections.get(id);
+    if (conn === undefined) return;
+    this.connections.delete(id);
+    conn.log.warn({ ...conn.session.ids, reason, ...conn.session.counts }, 'connection lost');
+  }
+
+  private flush(id: number, conn: Connection, consumed: number): void {
+    if (conn.writer.length === 0) {
+      this.post({ type: 'out', id, bytes: null, consumed });
+      return;
+    }
+    const taken = conn.writer.take();
+    // Transfer detaches the whole ArrayBuffer: only hand over one that holds just these bytes.
+    const bytes = taken.byteOffset === 0 && taken.byteLength === taken.buffer.byteLength ? taken : new Uint8Array(taken);
+    this.post({ type: 'out', id, bytes, consumed });
+  }
+
+  private finish(id: number, conn: Connection, reason: 'eof' | 'error'): void {
+    this.connections.delete(id);
+    const counts = conn.session.counts;
+    if (conn.session.initialised) conn.log.info({ ...conn.session.ids, ...counts, reason }, 'session ended');
+    else conn.log.debug({ requests: counts.requests, reason }, 'connection closed before Init (info-only connection)');
+    this.post({ type: 'closed', id, counts, reason });
+  }
+}

@@ -1,0 +1,50 @@
+import type { Readable, Writable } from 'node:stream';
+import type { Logger } from 'pino';
+import type { UdfDefinition } from '../sdk/define-udf.js';
+import { SessionRunner } from './session-runner.js';
+
+export interface StdioSessionOptions {
+  def: UdfDefinition;
+  input: Readable;
+  output: Writable;
+  logger: Logger;
+  maxFrameBytes: number;
+  highWaterMark: number;
+}
+
+/**
+ * Process mode (Kapacitor's `prog`/`args`): one session over stdin/stdout, on the main thread,
+ * since Kapacitor starts a fresh process per task. Resolves once every reply is written.
+ */
+export function runStdioSession(options: StdioSessionOptions): Promise<'eof' | 'error'> {
+  const { input, output } = options;
+  const id = 1;
+  let inflight = 0;
+  return new Promise((resolve) => {
+    const runner = new SessionRunner(new Map([[options.def.name, options.def]]), options.maxFrameBytes, options.logger, (message) => {
+      if (message.type === 'out') {
+        inflight -= message.consumed;
+        if (message.bytes !== null && !output.write(message.bytes)) {
+          // The peer is not reading: stop reading from it until our replies drain.
+          input.pause();
+          output.once('drain', () => input.resume());
+        }
+      } else if (message.type === 'closed') {
+        input.pause();
+        input.removeAllListeners('data');
+        output.end(() => resolve(message.reason));
+      }
+    });
+    runner.handle({ type: 'open', id, udf: options.def.name });
+    input.on('data', (chunk: Buffer) => {
+      inflight += chunk.byteLength;
+      runner.handle({ type: 'data', id, bytes: chunk });
+      if (inflight > options.highWaterMark) input.pause();
+    });
+    input.on('end', () => runner.handle({ type: 'end', id }));
+    input.on('error', (err) => {
+      options.logger.error({ err: err.message }, 'stdin error');
+      runner.handle({ type: 'end', id });
+    });
+  });
+}
