@@ -1,0 +1,83 @@
+import type { NormalizedText } from './normalize-text.js';
+import { PARSER_FAMILIES } from './types.js';
+import type { ParserFamily } from './types.js';
+
+// Weighted signatures: a strong header (weight 5+) alone decides, weak label matches add up.
+const SIGNATURES: Readonly<Record<ParserFamily, readonly [RegExp, number][]>> = {
+  broadcom: [
+    [/^\s*(?:xdslctl|xdslcmd|adsl|adslctl):\s*ADSL driver and PHY status/im, 10],
+    [/^\s*Max:\s*Upstream rate\s*=/im, 4],
+    [/^\s*(?:Bearer|Path|Channel):\s*\w+,\s*Upstream rate\s*=/im, 4],
+    [/^\s*Training Status:/im, 2],
+    [/^\s*SNR \(dB\):/im, 2],
+    [/^\s*Attn\(dB\):/im, 2],
+    [/^\s*Since Link time\s*=/im, 2],
+    [/^\s*Status:\s*\S/m, 1],
+  ],
+  lantiq: [
+    [/^\s*Line State:\s*\S+\s*\[0x[0-9a-f]+/im, 10],
+    [/^\s*dsl\.line_state\w*\s*=/m, 10],
+    [/^\s*local dsl\s*=\s*\{\}/m, 6],
+    [/^\s*dsl\.\w+\s*=/m, 3],
+    [/^\s*Line Uptime(?: Seconds)?:/m, 2],
+    [/\(ATTNDR\)|\(ACTATP\)|\(LATN\)/, 3],
+    [/^\s*Chipset:\s*(?:Ifx|Lantiq)/im, 3],
+  ],
+  draytek: [
+    [/ATU-R Info \(hw:/i, 10],
+    [/Xdsl Reset Times\s*:/i, 6],
+    [/^\s*Running Mode\s*:/im, 4],
+    [/(?:DS|US) Actual Rate\s*:/i, 4],
+    [/^\s*Near End\s+Far End/im, 4],
+    [/^\s*RsCorrection\s*:/im, 3],
+  ],
+  cisco: [
+    [/^\s*Modem Status:/im, 6],
+    [/chipset information/i, 4],
+    [/ATU-R \(DS\)\s+ATU-C \(US\)/i, 6],
+    [/^\s*Reed-Solomon EC:/im, 3],
+    [/^\s*DSL Mode:/im, 2],
+  ],
+  mediatek: [
+    [/^\s*ADSL link status:/im, 10],
+    [/^\s*current modem status:/im, 10],
+    [/(?:near|far)-end (?:interleaved|fast) channel bit rate/i, 6],
+    [/(?:near|far)-end (?:FEC|CRC|HEC) error (?:fast|interleaved)/i, 4],
+    [/^\s*noise margin (?:down|up)stream:/im, 4],
+    [/tc3162/i, 2],
+  ],
+  realtek: [
+    [/^\s*Adsl Line Status\b/im, 10],
+    [/^\s*Adsl Mode\s/im, 4],
+    [/^\s*SNR Margin (?:Down|Up) Stream\b/im, 4],
+    [/^\s*Attenuation (?:Down|Up) Stream\b/im, 4],
+  ],
+  tr064: [
+    [/urn:dslforum-org:service:WANDSLInterfaceConfig/i, 10],
+    [/<(?:\w+:)?Get(?:Info|Statistics\w*)Response\b/, 4],
+    [/<New(?:Status|\w+Rate|\w+NoiseMargin|\w+Errors|\w+Secs)>/, 4],
+  ],
+  ubus: [
+    [/^\s*\{/m, 1],
+    [/"(?:state|state_num|up|uptime)"\s*:/, 4],
+    [/"(?:api_version|firmware_version|driver_version|chipset)"\s*:/, 3],
+    [/"(?:downstream|upstream|atu_c|errors)"\s*:\s*\{/, 3],
+  ],
+};
+
+const MIN_SCORE = 4;
+
+/** The family whose output this looks like, or `undefined` if nothing fits well enough. */
+export function detectFamilyIn(input: NormalizedText): ParserFamily | undefined {
+  let best: ParserFamily | undefined;
+  let bestScore = MIN_SCORE - 1;
+  for (const family of PARSER_FAMILIES) {
+    let score = 0;
+    for (const [pattern, weight] of SIGNATURES[family]) if (pattern.test(input.text)) score += weight;
+    if (score > bestScore) {
+      best = family;
+      bestScore = score;
+    }
+  }
+  return best;
+}

@@ -1,0 +1,62 @@
+import { matchLine } from './line-match.js';
+import type { NormalizedText } from './normalize-text.js';
+import { firstNumber, parseDurationSeconds, sumPresent, toNumber } from './numbers.js';
+import { StatusBuilder } from './status-builder.js';
+import type { LineMetricKey, LineStatus, StateClass } from './types.js';
+
+/**
+ * MediaTek / TrendChip `/proc/tc3162/adsl_stats` and the ZyNOS/TrendChip telnet
+ * `wan adsl status|chandata|linedata|perfdata` outputs, which share their labels.
+ * Levels are keyed by the direction in their own label (`output power upstream`), not by
+ * the heading they are printed under: the firmware prints them under the opposite heading.
+ */
+export function parseMediatek(input: NormalizedText): LineStatus {
+  const { lines } = input;
+  const b = new StatusBuilder();
+  const value = (label: string): string | undefined =>
+    matchLine(lines, new RegExp(String.raw`^\s*${label}\s*:\s*(.*?)\s*$`, 'i'))?.[1];
+
+  b.text('state', value(String.raw`(?:ADSL\s+link\s+status|current\s+modem\s+status)`));
+  b.text('mode', value(String.raw`(?:Opmode|operational\s+mode)`));
+
+  const perChannel = (prefix: string): number | undefined =>
+    sumPresent(
+      firstNumber(value(String.raw`${prefix}\s+interleaved\s+channel\s+bit\s+rate`)),
+      firstNumber(value(String.raw`${prefix}\s+fast\s+channel\s+bit\s+rate`)),
+    );
+  b.pair('sync_rate_down_kbps', 'sync_rate_up_kbps', perChannel('near-end'), perChannel('far-end'));
+
+  const counters: [string, LineMetricKey, LineMetricKey][] = [
+    ['FEC', 'fec_errors_down', 'fec_errors_up'],
+    ['CRC', 'crc_errors_down', 'crc_errors_up'],
+    ['HEC', 'hec_errors_down', 'hec_errors_up'],
+  ];
+  for (const [name, down, up] of counters) {
+    const count = (end: string): number | undefined =>
+      sumPresent(
+        toNumber(value(String.raw`${end}\s+${name}\s+error\s+fast`)),
+        toNumber(value(String.raw`${end}\s+${name}\s+error\s+interleaved`)),
+      );
+    b.pair(down, up, count('near-end'), count('far-end'));
+  }
+
+  const level = (label: string): number | undefined => firstNumber(value(label));
+  b.pair('snr_margin_down_db', 'snr_margin_up_db', level(String.raw`noise\s+margin\s+downstream`), level(String.raw`noise\s+margin\s+upstream`));
+  b.pair('attenuation_down_db', 'attenuation_up_db', level(String.raw`attenuation\s+downstream`), level(String.raw`attenuation\s+upstream`));
+  b.pair('output_power_down_dbm', 'output_power_up_dbm', level(String.raw`output\s+power\s+downstream`), level(String.raw`output\s+power\s+upstream`));
+
+  const uptime = value(String.raw`ADSL\s+uptime`);
+  b.metric('uptime_s', uptime === undefined ? undefined : parseDurationSeconds(uptime));
+  return b.build(classifyMediatekState, 'unknown');
+}
+
+/** TrendChip `ADSL link status:` / `current modem status:`: `up`, `initializing`, `wait for initialization`, `down`. */
+export function classifyMediatekState(state: string): StateClass {
+  const s = state.toLowerCase();
+  if (/^(?:up|showtime)\b/.test(s)) return 'showtime';
+  if (/^wait\s+for\s+init/.test(s) || /^idle/.test(s)) return 'idle';
+  if (/init|handshak|training|activat/.test(s)) return 'training';
+  if (/^down|no signal|disabled/.test(s)) return 'down';
+  if (/error|fail/.test(s)) return 'error';
+  return 'unknown';
+}
