@@ -26,20 +26,20 @@ export function parseDraytek(input: NormalizedText): LineStatus {
   const { lines } = input;
   const b = new StatusBuilder();
   const field = (label: string, value = String.raw`(-?\d+(?:\.\d+)?)`): string | undefined =>
-    matchLine(lines, new RegExp(String.raw`(?:^\s*|\s{2,})${label}\s*:\s*${value}`, 'i'))?.[1];
+    matchLine(lines, new RegExp(String.raw`(?:^\s*|\s{2,}|\t)${label}\s*:\s*${value}`, 'i'))?.[1];
 
   b.text('state', field('State', String.raw`([A-Za-z][\w.]*(?: [A-Za-z][\w.]*)*)`));
   const running = field(String.raw`Running\s+Mode`, String.raw`(\S+(?: \S+)*?)(?=\s{2,}|\s+State\s*:|$)`);
   if (running !== undefined && VDSL2_PROFILE.test(running)) {
-    // VDSL firmwares print the profile (`17A`) where ADSL firmwares print the mode.
+    // VDSL firmwares print the profile (`17A`) where ADSL firmwares print the mode; the
+    // standard itself is not printed, so no mode is claimed.
     b.text('profile', running.toLowerCase());
-    b.text('mode', 'VDSL2');
   } else {
     b.text('mode', running);
   }
 
   const rate = (label: string): number | undefined => {
-    const m = new RegExp(String.raw`(?:^\s*|\s{2,})${label}\s*:\s*(\d+)\s*([kmg]?bps)`, 'i');
+    const m = new RegExp(String.raw`(?:^\s*|\s{2,}|\t)${label}\s*:\s*(\d+)\s*([kmg]?bps)`, 'i');
     const hit = matchLine(lines, m);
     return hit ? toKbps(toNumber(hit[1]), hit[2] ?? '') : undefined;
   };
