@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { Session } from '../../src/host/session.js';
 import type { BeginBatch, EndBatch, Fields, InitOption, OptionValue, Point, Response, Tags } from '../../src/protocol/types.js';
-import type { UdfDefinition } from '../../src/sdk/index.js';
+import { parseOptions, type UdfDefinition, type UdfInstance } from '../../src/sdk/index.js';
 
 /** Option builders that produce what Kapacitor would send for `.name(value, ...)`. */
 export const o = {
@@ -170,4 +170,13 @@ export function plain(points: Point[]): unknown[] {
     dimensions: [...p.dimensions],
     fields: { ...p.fields },
   }));
+}
+
+/**
+ * The function instance itself, without a Session, for long streams where collecting millions of
+ * responses would only measure the harness.
+ */
+export function directInstance(def: UdfDefinition, options: InitOption[]): UdfInstance {
+  const log = pino({ level: 'silent' });
+  return def.create({ options: parseOptions(def.options, options), taskID: 'task', nodeID: 'node', log });
 }
