@@ -1,9 +1,83 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
+import { loadRegistry, udfModuleUrls } from '../host/index.js';
+import type { UdfDefinition } from '../sdk/define-udf.js';
+import { canonicalJson } from '../sdk/snapshot.js';
+import { defaultSocketDir } from './arg-parsers.js';
 
-/** `kudf functions`: not built yet. */
+interface FunctionsFlags {
+  json: boolean;
+  conf: boolean;
+  process: boolean;
+  socketDir: string;
+  timeout: string;
+  udfDir?: string;
+  prog: string;
+}
+
+/** A plain description of a function's declaration, for text and JSON listings. */
+export function describeFunction(def: UdfDefinition): Record<string, unknown> {
+  return {
+    name: def.name,
+    description: def.description,
+    wants: def.wants,
+    provides: def.provides,
+    options: Object.entries(def.options).map(([name, spec]) => ({
+      name,
+      valueTypes: [...spec.valueTypes],
+      required: spec.isRequired,
+      repeatable: spec.isRepeatable,
+      ...(spec.defaultValue !== undefined ? { default: JSON.parse(canonicalJson(spec.defaultValue)) as unknown } : {}),
+      description: spec.description,
+    })),
+    ...(def.example !== undefined ? { example: def.example } : {}),
+  };
+}
+
+function toml(value: string): string {
+  return JSON.stringify(value);
+}
+
+/** kapacitor.conf blocks for every function: socket mode, or process mode (`prog`/`args`). */
+export function kapacitorConf(defs: readonly UdfDefinition[], flags: Pick<FunctionsFlags, 'socketDir' | 'timeout' | 'process' | 'prog'>): string {
+  return defs
+    .map((def) => {
+      const head = `[udf.functions.${def.name}]\n`;
+      const body = flags.process
+        ? `  prog = ${toml(flags.prog)}\n  args = [${['serve', '--stdio', def.name].map(toml).join(', ')}]\n`
+        : `  socket = ${toml(join(flags.socketDir, `${def.name}.sock`))}\n`;
+      return `${head}${body}  timeout = ${toml(flags.timeout)}\n`;
+    })
+    .join('\n');
+}
+
+function formatText(def: UdfDefinition): string {
+  const lines = [`${def.name} (${def.wants} -> ${def.provides}): ${def.description}`];
+  for (const [name, spec] of Object.entries(def.options)) {
+    const flags = [spec.isRequired ? 'required' : '', spec.isRepeatable ? 'repeatable' : '', spec.defaultValue !== undefined ? `default ${canonicalJson(spec.defaultValue)}` : '']
+      .filter((f) => f !== '')
+      .join(', ');
+    lines.push(`  .${name}(${spec.valueTypes.join(', ')})${flags !== '' ? ` [${flags}]` : ''}${spec.description !== '' ? `  ${spec.description}` : ''}`);
+  }
+  return lines.join('\n');
+}
+
+/** `kudf functions`: what the host serves, and ready-to-paste kapacitor.conf blocks. */
 export function registerFunctions(program: Command): void {
-  program.command('functions').description('(not available yet)').action(() => {
-    process.stderr.write('kudf functions: not available yet\n');
-    process.exitCode = 2;
-  });
+  program
+    .command('functions')
+    .description('list the functions and their options, or print kapacitor.conf blocks for them')
+    .option('--json', 'list as JSON', false)
+    .option('--conf', 'print [udf.functions.<name>] blocks for kapacitor.conf', false)
+    .option('--process', 'with --conf: process mode (prog/args) instead of sockets', false)
+    .option('--socket-dir <dir>', 'with --conf: the socket directory as Kapacitor sees it', defaultSocketDir())
+    .option('--timeout <duration>', 'with --conf: the UDF timeout', '10s')
+    .option('--prog <path>', 'with --conf --process: the kudf executable', '/usr/local/bin/kudf')
+    .option('--udf-dir <dir>', 'also load functions from this directory')
+    .action(async (flags: FunctionsFlags) => {
+      const defs = [...(await loadRegistry(await udfModuleUrls(flags.udfDir))).values()];
+      if (flags.conf) process.stdout.write(kapacitorConf(defs, flags));
+      else if (flags.json) process.stdout.write(`${JSON.stringify(defs.map(describeFunction), null, 2)}\n`);
+      else process.stdout.write(`${defs.map(formatText).join('\n\n')}\n`);
+    });
 }

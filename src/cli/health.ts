@@ -1,9 +1,54 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Command } from 'commander';
+import { probeInfo } from '../probe/index.js';
+import { defaultSocketDir, durationMsArg } from './arg-parsers.js';
 
-/** `kudf health`: not built yet. */
+interface HealthFlags {
+  socketDir: string;
+  timeout: number;
+  quiet: boolean;
+}
+
+/** Asks every socket in the directory for Info; true only when all of them (at least one) answer. */
+export async function checkHealth(dir: string, timeoutMs: number): Promise<{ healthy: boolean; results: Array<{ socket: string; ok: boolean; detail: string }> }> {
+  let names: string[] = [];
+  try {
+    names = (await readdir(dir)).filter((n) => n.endsWith('.sock')).sort();
+  } catch (err) {
+    return { healthy: false, results: [{ socket: dir, ok: false, detail: (err as Error).message }] };
+  }
+  const results = await Promise.all(
+    names.map(async (name) => {
+      const socket = join(dir, name);
+      try {
+        const info = await withTimeout(probeInfo({ socket }, timeoutMs), timeoutMs);
+        return { socket, ok: true, detail: `${info.wants} -> ${info.provides}, ${Object.keys(info.options).length} options` };
+      } catch (err) {
+        return { socket, ok: false, detail: (err as Error).message };
+      }
+    }),
+  );
+  return { healthy: results.length > 0 && results.every((r) => r.ok), results: results.length > 0 ? results : [{ socket: dir, ok: false, detail: 'no sockets' }] };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms}ms`)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** `kudf health`: for container health checks, so Kapacitor can wait for the host. */
 export function registerHealth(program: Command): void {
-  program.command('health').description('(not available yet)').action(() => {
-    process.stderr.write('kudf health: not available yet\n');
-    process.exitCode = 2;
-  });
+  program
+    .command('health')
+    .description('exit 0 only when every socket in the socket directory answers Info')
+    .option('--socket-dir <dir>', 'the socket directory (env KUDF_SOCKET_DIR)', defaultSocketDir())
+    .option('--timeout <duration>', 'how long each socket may take', durationMsArg, 3000)
+    .option('--quiet', 'print nothing', false)
+    .action(async (flags: HealthFlags) => {
+      const { healthy, results } = await checkHealth(flags.socketDir, flags.timeout);
+      if (!flags.quiet) for (const r of results) process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.socket}: ${r.detail}\n`);
+      process.exitCode = healthy ? 0 : 1;
+    });
 }
