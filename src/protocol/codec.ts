@@ -1,0 +1,197 @@
+/**
+ * Request/Response bodies (without the length prefix) <-> our types in ./types.ts.
+ *
+ * The envelope and the data members (begin = 16, point = 17, end = 18) are read and
+ * written by hand; the management members go through protobufjs.
+ */
+import { readBeginBatch, readEndBatch, readPoint, writeBeginBatchBody, writeEndBatchBody, writePointBody } from './data-messages.js';
+import { ProtocolError } from './errors.js';
+import {
+  decodeManagementRequest,
+  decodeManagementResponse,
+  encodeManagementRequest,
+  encodeManagementResponse,
+  type ManagementRequest,
+  type ManagementResponse,
+} from './management-messages.js';
+import type { Request, Response } from './types.js';
+import { WIRE_LEN, WireFormatError, WireReader } from './wire-reader.js';
+import { WireWriter } from './wire-writer.js';
+
+const MEMBER_BEGIN = 16;
+const MEMBER_POINT = 17;
+const MEMBER_END = 18;
+const LAST_REQUEST_MANAGEMENT = 5;
+const LAST_RESPONSE_MANAGEMENT = 6;
+
+// Decoding and encoding are synchronous and never re-entered, so one reader and one
+// writer serve every call.
+const EMPTY = Buffer.alloc(0);
+const reader = new WireReader(EMPTY);
+const writer = new WireWriter();
+
+type Envelope = 'Request' | 'Response';
+
+function decodeEnvelope<T>(
+  body: Uint8Array,
+  envelope: Envelope,
+  lastManagement: number,
+  management: (member: number, payload: Uint8Array) => T,
+  data: (member: number, r: WireReader) => T,
+): T {
+  let result: T | undefined;
+  let unknownMember = 0;
+  const r = reader;
+  r.reset(body);
+  try {
+    while (r.pos < r.end) {
+      const tag = r.uint32();
+      const member = tag >>> 3;
+      const wireType = tag & 7;
+      const known = (member >= 1 && member <= lastManagement) || (member >= MEMBER_BEGIN && member <= MEMBER_END);
+      if (!known) {
+        r.skip(wireType);
+        unknownMember = member;
+        continue;
+      }
+      if (wireType !== WIRE_LEN) {
+        throw new WireFormatError(`member ${member} has wire type ${wireType}, expected ${WIRE_LEN}`);
+      }
+      // A oneof set twice keeps the last member, as protobuf specifies.
+      if (member >= MEMBER_BEGIN) {
+        result = data(member, r);
+      } else {
+        const end = r.delimitedEnd();
+        const payload = r.buf.subarray(r.pos, end);
+        r.pos = end;
+        result = management(member, payload);
+      }
+    }
+  } catch (cause) {
+    if (cause instanceof WireFormatError) {
+      throw new ProtocolError('PROTO_INVALID', `invalid protobuf in ${envelope}: ${cause.message}`, { cause });
+    }
+    throw cause;
+  } finally {
+    r.reset(EMPTY);
+  }
+  if (result !== undefined) return result;
+  if (unknownMember !== 0) {
+    throw new ProtocolError(
+      'PROTO_UNKNOWN_MEMBER',
+      `${envelope} has only an unknown member (field ${unknownMember}); is the peer newer than this host?`,
+    );
+  }
+  throw new ProtocolError('PROTO_EMPTY', `${envelope} has no member set (${body.length}-byte body)`);
+}
+
+function decodeData(member: number, r: WireReader): Request & Response {
+  if (member === MEMBER_POINT) return { kind: 'point', point: readPoint(r) };
+  if (member === MEMBER_BEGIN) return { kind: 'begin', begin: readBeginBatch(r) };
+  return { kind: 'end', end: readEndBatch(r) };
+}
+
+/**
+ * Decodes a Request body (no length prefix). The result shares no memory with `body`.
+ * Throws `ProtocolError`: `PROTO_INVALID` (not valid protobuf, or an unknown enum value),
+ * `PROTO_EMPTY` (no member set, including a zero-length body), `PROTO_UNKNOWN_MEMBER`
+ * (only a member this schema does not know). Unknown fields inside known messages are skipped.
+ */
+export function decodeRequest(body: Uint8Array): Request {
+  return decodeEnvelope<Request>(body, 'Request', LAST_REQUEST_MANAGEMENT, decodeManagementRequest, decodeData);
+}
+
+/** Decodes a Response body (no length prefix); errors as for {@link decodeRequest}. */
+export function decodeResponse(body: Uint8Array): Response {
+  return decodeEnvelope<Response>(body, 'Response', LAST_RESPONSE_MANAGEMENT, decodeManagementResponse, decodeData);
+}
+
+/**
+ * Appends a Request body to `w` (no frame prefix). Throws `ProtocolError`
+ * `PROTO_UNENCODABLE` for an int64 outside the int64 range or an unknown enum string.
+ */
+export function writeRequestBody(w: WireWriter, r: Request): void {
+  switch (r.kind) {
+    case 'point': {
+      const mark = openDataMember(w, MEMBER_POINT);
+      writePointBody(w, r.point);
+      w.endLength(mark, DATA_LENGTH_SLOT);
+      return;
+    }
+    case 'begin': {
+      const mark = openDataMember(w, MEMBER_BEGIN);
+      writeBeginBatchBody(w, r.begin);
+      w.endLength(mark, DATA_LENGTH_SLOT);
+      return;
+    }
+    case 'end': {
+      const mark = openDataMember(w, MEMBER_END);
+      writeEndBatchBody(w, r.end);
+      w.endLength(mark, DATA_LENGTH_SLOT);
+      return;
+    }
+    default:
+      writeManagementMember(w, encodeManagementRequest(r satisfies ManagementRequest));
+  }
+}
+
+/** Appends a Response body to `w` (no frame prefix); errors as for {@link writeRequestBody}. */
+export function writeResponseBody(w: WireWriter, r: Response): void {
+  switch (r.kind) {
+    case 'point': {
+      const mark = openDataMember(w, MEMBER_POINT);
+      writePointBody(w, r.point);
+      w.endLength(mark, DATA_LENGTH_SLOT);
+      return;
+    }
+    case 'begin': {
+      const mark = openDataMember(w, MEMBER_BEGIN);
+      writeBeginBatchBody(w, r.begin);
+      w.endLength(mark, DATA_LENGTH_SLOT);
+      return;
+    }
+    case 'end': {
+      const mark = openDataMember(w, MEMBER_END);
+      writeEndBatchBody(w, r.end);
+      w.endLength(mark, DATA_LENGTH_SLOT);
+      return;
+    }
+    default:
+      writeManagementMember(w, encodeManagementResponse(r satisfies ManagementResponse));
+  }
+}
+
+// Two bytes cover payloads up to 16 KiB, which is nearly every point.
+const DATA_LENGTH_SLOT = 2;
+
+function openDataMember(w: WireWriter, member: number): number {
+  w.tag((member << 3) | WIRE_LEN);
+  return w.beginLength(DATA_LENGTH_SLOT);
+}
+
+function writeManagementMember(w: WireWriter, [member, payload]: [number, Uint8Array]): void {
+  w.tag((member << 3) | WIRE_LEN);
+  w.bytes(payload);
+}
+
+/** Encodes a Request body (no length prefix) into a fresh buffer the caller owns. */
+export function encodeRequest(r: Request): Uint8Array {
+  writer.pos = 0;
+  try {
+    writeRequestBody(writer, r);
+    return writer.copy();
+  } finally {
+    writer.pos = 0;
+  }
+}
+
+/** Encodes a Response body (no length prefix) into a fresh buffer the caller owns. */
+export function encodeResponse(r: Response): Uint8Array {
+  writer.pos = 0;
+  try {
+    writeResponseBody(writer, r);
+    return writer.copy();
+  } finally {
+    writer.pos = 0;
+  }
+}

@@ -1,0 +1,344 @@
+/**
+ * Hand-written codec for the high-volume messages (Point, BeginBatch, EndBatch): bytes go
+ * straight to our types, with no intermediate protobuf objects and no Long.
+ */
+import type { BeginBatch, EndBatch, Fields, Point, Tags } from './types.js';
+import { WIRE_FIXED64, WIRE_LEN, WIRE_VARINT, WireFormatError, type WireReader } from './wire-reader.js';
+import type { WireWriter } from './wire-writer.js';
+
+// Tag bytes `(field << 3) | wireType` for the fields we write.
+const T1_VARINT = (1 << 3) | WIRE_VARINT;
+const T1_LEN = (1 << 3) | WIRE_LEN;
+const T2_LEN = (2 << 3) | WIRE_LEN;
+const T2_FIXED64 = (2 << 3) | WIRE_FIXED64;
+const T2_VARINT = (2 << 3) | WIRE_VARINT;
+
+function expectWireType(actual: number, expected: number, field: string): void {
+  if (actual !== expected) {
+    throw new WireFormatError(`field ${field} has wire type ${actual}, expected ${expected}`);
+  }
+}
+
+// ---- decoding -------------------------------------------------------------------------------
+
+type MapValueKind = 'string' | 'double' | 'int' | 'bool';
+
+/** Reads one map entry {key = 1, value = 2} into `target`; missing parts take proto3 defaults. */
+function readMapEntry(r: WireReader, target: Record<string, unknown>, kind: MapValueKind, field: string): void {
+  const entryEnd = r.delimitedEnd();
+  const outerEnd = r.end;
+  r.end = entryEnd;
+  let key = '';
+  let value: string | number | bigint | boolean =
+    kind === 'string' ? '' : kind === 'double' ? 0 : kind === 'int' ? 0n : false;
+  while (r.pos < entryEnd) {
+    const tag = r.uint32();
+    const wt = tag & 7;
+    switch (tag >>> 3) {
+      case 1:
+        expectWireType(wt, WIRE_LEN, `${field}.key`);
+        key = r.string();
+        break;
+      case 2:
+        if (kind === 'string') {
+          expectWireType(wt, WIRE_LEN, `${field}.value`);
+          value = r.string();
+        } else if (kind === 'double') {
+          expectWireType(wt, WIRE_FIXED64, `${field}.value`);
+          value = r.double();
+        } else if (kind === 'int') {
+          expectWireType(wt, WIRE_VARINT, `${field}.value`);
+          value = r.int64();
+        } else {
+          expectWireType(wt, WIRE_VARINT, `${field}.value`);
+          value = r.bool();
+        }
+        break;
+      default:
+        r.skip(wt);
+    }
+  }
+  r.end = outerEnd;
+  target[key] = value;
+}
+
+/** Reads a Point occupying the next `len`-prefixed payload. */
+export function readPoint(r: WireReader): Point {
+  const end = r.delimitedEnd();
+  const outerEnd = r.end;
+  r.end = end;
+  let time = 0n;
+  let name = '';
+  let database = '';
+  let retentionPolicy = '';
+  let group = '';
+  let byName = false;
+  const dimensions: string[] = [];
+  const tags: Tags = Object.create(null) as Tags;
+  const fields: Fields = Object.create(null) as Fields;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    const wt = tag & 7;
+    switch (tag >>> 3) {
+      case 1:
+        expectWireType(wt, WIRE_VARINT, 'Point.time');
+        time = r.int64();
+        break;
+      case 2:
+        expectWireType(wt, WIRE_LEN, 'Point.name');
+        name = r.string();
+        break;
+      case 3:
+        expectWireType(wt, WIRE_LEN, 'Point.database');
+        database = r.string();
+        break;
+      case 4:
+        expectWireType(wt, WIRE_LEN, 'Point.retentionPolicy');
+        retentionPolicy = r.string();
+        break;
+      case 5:
+        expectWireType(wt, WIRE_LEN, 'Point.group');
+        group = r.string();
+        break;
+      case 6:
+        expectWireType(wt, WIRE_LEN, 'Point.dimensions');
+        dimensions.push(r.string());
+        break;
+      case 7:
+        expectWireType(wt, WIRE_LEN, 'Point.tags');
+        readMapEntry(r, tags, 'string', 'Point.tags');
+        break;
+      case 8:
+        expectWireType(wt, WIRE_LEN, 'Point.fieldsDouble');
+        readMapEntry(r, fields, 'double', 'Point.fieldsDouble');
+        break;
+      case 9:
+        expectWireType(wt, WIRE_LEN, 'Point.fieldsInt');
+        readMapEntry(r, fields, 'int', 'Point.fieldsInt');
+        break;
+      case 10:
+        expectWireType(wt, WIRE_LEN, 'Point.fieldsString');
+        readMapEntry(r, fields, 'string', 'Point.fieldsString');
+        break;
+      case 11:
+        expectWireType(wt, WIRE_VARINT, 'Point.byName');
+        byName = r.bool();
+        break;
+      case 12:
+        expectWireType(wt, WIRE_LEN, 'Point.fieldsBool');
+        readMapEntry(r, fields, 'bool', 'Point.fieldsBool');
+        break;
+      default:
+        r.skip(wt);
+    }
+  }
+  if (r.pos !== end) throw new WireFormatError('Point overruns its length');
+  r.end = outerEnd;
+  return { time, name, database, retentionPolicy, group, dimensions, tags, fields, byName };
+}
+
+export function readBeginBatch(r: WireReader): BeginBatch {
+  const end = r.delimitedEnd();
+  const outerEnd = r.end;
+  r.end = end;
+  let name = '';
+  let group = '';
+  let size = 0n;
+  let byName = false;
+  const tags: Tags = Object.create(null) as Tags;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    const wt = tag & 7;
+    switch (tag >>> 3) {
+      case 1:
+        expectWireType(wt, WIRE_LEN, 'BeginBatch.name');
+        name = r.string();
+        break;
+      case 2:
+        expectWireType(wt, WIRE_LEN, 'BeginBatch.group');
+        group = r.string();
+        break;
+      case 3:
+        expectWireType(wt, WIRE_LEN, 'BeginBatch.tags');
+        readMapEntry(r, tags, 'string', 'BeginBatch.tags');
+        break;
+      case 4:
+        expectWireType(wt, WIRE_VARINT, 'BeginBatch.size');
+        size = r.int64();
+        break;
+      case 5:
+        expectWireType(wt, WIRE_VARINT, 'BeginBatch.byName');
+        byName = r.bool();
+        break;
+      default:
+        r.skip(wt);
+    }
+  }
+  r.end = outerEnd;
+  return { name, group, tags, size, byName };
+}
+
+export function readEndBatch(r: WireReader): EndBatch {
+  const end = r.delimitedEnd();
+  const outerEnd = r.end;
+  r.end = end;
+  let name = '';
+  let group = '';
+  let tmax = 0n;
+  let byName = false;
+  const tags: Tags = Object.create(null) as Tags;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    const wt = tag & 7;
+    switch (tag >>> 3) {
+      case 1:
+        expectWireType(wt, WIRE_LEN, 'EndBatch.name');
+        name = r.string();
+        break;
+      case 2:
+        expectWireType(wt, WIRE_LEN, 'EndBatch.group');
+        group = r.string();
+        break;
+      case 3:
+        expectWireType(wt, WIRE_VARINT, 'EndBatch.tmax');
+        tmax = r.int64();
+        break;
+      case 4:
+        expectWireType(wt, WIRE_LEN, 'EndBatch.tags');
+        readMapEntry(r, tags, 'string', 'EndBatch.tags');
+        break;
+      case 5:
+        expectWireType(wt, WIRE_VARINT, 'EndBatch.byName');
+        byName = r.bool();
+        break;
+      default:
+        r.skip(wt);
+    }
+  }
+  r.end = outerEnd;
+  return { name, group, tags, tmax, byName };
+}
+
+// ---- encoding -------------------------------------------------------------------------------
+// proto3 leaves default scalars off the wire; map entries always carry key and value.
+
+function writeString(w: WireWriter, key: number, value: string): void {
+  if (value.length === 0) return;
+  w.tag(key);
+  w.string(value);
+}
+
+function writeStringMap(w: WireWriter, key: number, map: Tags): void {
+  for (const k in map) {
+    w.tag(key);
+    const mark = w.beginLength();
+    w.tag(T1_LEN);
+    w.string(k);
+    w.tag(T2_LEN);
+    w.string(map[k] as string);
+    w.endLength(mark);
+  }
+}
+
+const KEY_FIELDS_DOUBLE = (8 << 3) | WIRE_LEN;
+const KEY_FIELDS_INT = (9 << 3) | WIRE_LEN;
+const KEY_FIELDS_STRING = (10 << 3) | WIRE_LEN;
+const KEY_FIELDS_BOOL = (12 << 3) | WIRE_LEN;
+
+/**
+ * Writes a Point's fields in insertion order, each into the map of its type. Entries of
+ * different maps may interleave on the wire; every protobuf decoder accepts that.
+ */
+function writeFields(w: WireWriter, fields: Fields): void {
+  for (const k in fields) {
+    const v = fields[k];
+    switch (typeof v) {
+      case 'number':
+        w.tag(KEY_FIELDS_DOUBLE);
+        break;
+      case 'bigint':
+        w.tag(KEY_FIELDS_INT);
+        break;
+      case 'string':
+        w.tag(KEY_FIELDS_STRING);
+        break;
+      case 'boolean':
+        w.tag(KEY_FIELDS_BOOL);
+        break;
+      default:
+        throw new TypeError(`field ${JSON.stringify(k)} has unsupported value type ${typeof v}`);
+    }
+    const mark = w.beginLength();
+    w.tag(T1_LEN);
+    w.string(k);
+    switch (typeof v) {
+      case 'number':
+        w.tag(T2_FIXED64);
+        w.double(v);
+        break;
+      case 'bigint':
+        w.tag(T2_VARINT);
+        w.int64(v);
+        break;
+      case 'string':
+        w.tag(T2_LEN);
+        w.string(v);
+        break;
+      default:
+        w.tag(T2_VARINT);
+        w.bool(v as boolean);
+    }
+    w.endLength(mark);
+  }
+}
+
+/** Writes a Point's payload (no tag, no length). */
+export function writePointBody(w: WireWriter, p: Point): void {
+  if (p.time !== 0n) {
+    w.tag(T1_VARINT);
+    w.int64(p.time);
+  }
+  writeString(w, (2 << 3) | WIRE_LEN, p.name);
+  writeString(w, (3 << 3) | WIRE_LEN, p.database);
+  writeString(w, (4 << 3) | WIRE_LEN, p.retentionPolicy);
+  writeString(w, (5 << 3) | WIRE_LEN, p.group);
+  for (const d of p.dimensions) {
+    // Repeated strings keep empty elements: their position is data.
+    w.tag((6 << 3) | WIRE_LEN);
+    w.string(d);
+  }
+  writeStringMap(w, (7 << 3) | WIRE_LEN, p.tags);
+  writeFields(w, p.fields);
+  if (p.byName) {
+    w.tag((11 << 3) | WIRE_VARINT);
+    w.bool(true);
+  }
+}
+
+export function writeBeginBatchBody(w: WireWriter, b: BeginBatch): void {
+  writeString(w, (1 << 3) | WIRE_LEN, b.name);
+  writeString(w, (2 << 3) | WIRE_LEN, b.group);
+  writeStringMap(w, (3 << 3) | WIRE_LEN, b.tags);
+  if (b.size !== 0n) {
+    w.tag((4 << 3) | WIRE_VARINT);
+    w.int64(b.size);
+  }
+  if (b.byName) {
+    w.tag((5 << 3) | WIRE_VARINT);
+    w.bool(true);
+  }
+}
+
+export function writeEndBatchBody(w: WireWriter, e: EndBatch): void {
+  writeString(w, (1 << 3) | WIRE_LEN, e.name);
+  writeString(w, (2 << 3) | WIRE_LEN, e.group);
+  if (e.tmax !== 0n) {
+    w.tag((3 << 3) | WIRE_VARINT);
+    w.int64(e.tmax);
+  }
+  writeStringMap(w, (4 << 3) | WIRE_LEN, e.tags);
+  if (e.byName) {
+    w.tag((5 << 3) | WIRE_VARINT);
+    w.bool(true);
+  }
+}

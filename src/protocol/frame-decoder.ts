@@ -1,0 +1,176 @@
+import { FrameError } from './errors.js';
+import { scanUvarint, VARINT_INCOMPLETE, VARINT_OK, type VarintSlot } from './varint.js';
+
+/** Default limit on one frame body: far above any real Point, far below what hurts. */
+export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
+
+const INITIAL_CAPACITY = 64 * 1024;
+// A carry-over buffer grown for one huge frame is dropped once empty, not kept for ever.
+const RETAIN_CAPACITY = 4 * 1024 * 1024;
+
+export interface FrameDecoderOptions {
+  /** Largest accepted body in bytes; default {@link DEFAULT_MAX_FRAME_BYTES}. */
+  maxFrameBytes?: number;
+}
+
+/**
+ * Splits a byte stream into uvarint-length-prefixed frame bodies, with no I/O.
+ *
+ * Frames that lie wholly inside a pushed chunk are handed out as views of that chunk (no
+ * copy); only a frame split across chunks is assembled in an internal carry-over buffer
+ * that is compacted in place rather than concatenated per frame.
+ *
+ * Lifetime rules:
+ * - A frame body is a view valid only until the next {@link push} / {@link feed}: copy
+ *   whatever must outlive it.
+ * - The decoder keeps a reference to the last pushed chunk until the next push: do not
+ *   mutate a chunk after pushing it.
+ * - Consume the iterator returned by `push` before pushing again; unconsumed frames are
+ *   not lost (they come out of the next iterator), but bytes pile up unchecked meanwhile.
+ *
+ * Limits: a declared length above `maxFrameBytes` throws `FrameError` `FRAME_TOO_LARGE`,
+ * and a length prefix longer than 10 bytes or beyond 64 bits throws `FRAME_BAD_LENGTH`,
+ * both as soon as the prefix is read, before any of the body is buffered. After such an
+ * error the decoder is dead: every later call rethrows the same error.
+ */
+export class FrameDecoder {
+  readonly maxFrameBytes: number;
+
+  // Carry-over buffer: bytes [head, tail) are the start of a frame split across chunks.
+  private carry: Buffer = Buffer.alloc(0);
+  private head = 0;
+  private tail = 0;
+  // Last pushed chunk and how far into it frames have been handed out.
+  private chunk: Uint8Array = new Uint8Array(0);
+  private chunkPos = 0;
+  private failure: FrameError | undefined;
+  private readonly slot: VarintSlot = { value: 0, bytes: 0 };
+
+  constructor({ maxFrameBytes = DEFAULT_MAX_FRAME_BYTES }: FrameDecoderOptions = {}) {
+    if (!Number.isSafeInteger(maxFrameBytes) || maxFrameBytes < 0) {
+      throw new RangeError(`maxFrameBytes must be a non-negative integer, got ${maxFrameBytes}`);
+    }
+    this.maxFrameBytes = maxFrameBytes;
+  }
+
+  /**
+   * Adds a chunk and returns an iterator over every whole frame body now available.
+   * Throws `FrameError` (lazily, while iterating, after the frames that precede the bad
+   * prefix) on a bad or oversized length prefix.
+   */
+  push(chunk: Uint8Array): IterableIterator<Uint8Array> {
+    this.feed(chunk);
+    return this.frames();
+  }
+
+  /**
+   * Allocation-free alternative to {@link push}: `feed(chunk)`, then call
+   * {@link nextFrame} until it returns `undefined`.
+   */
+  feed(chunk: Uint8Array): void {
+    if (this.failure) throw this.failure;
+    // The previous chunk's unread tail must survive: the new chunk may be a different buffer.
+    if (this.chunkPos < this.chunk.length) this.appendCarry(this.chunk, this.chunkPos, this.chunk.length);
+    this.chunk = chunk;
+    this.chunkPos = 0;
+  }
+
+  /** The next whole frame body, or `undefined` when more bytes are needed. */
+  nextFrame(): Uint8Array | undefined {
+    if (this.failure) throw this.failure;
+    return this.tail > this.head ? this.frameFromCarry() : this.frameFromChunk();
+  }
+
+  /** Bytes received but not yet handed out as frames. */
+  get bufferedBytes(): number {
+    return this.tail - this.head + (this.chunk.length - this.chunkPos);
+  }
+
+  /** True when the stream stopped inside a frame: at EOF this means the peer cut a frame. */
+  get hasPartialFrame(): boolean {
+    return this.bufferedBytes > 0;
+  }
+
+  private *frames(): IterableIterator<Uint8Array> {
+    for (let frame = this.nextFrame(); frame !== undefined; frame = this.nextFrame()) yield frame;
+  }
+
+  private frameFromChunk(): Uint8Array | undefined {
+    const chunk = this.chunk;
+    const start = this.chunkPos;
+    if (start >= chunk.length) return undefined;
+    if (!this.readLength(chunk, start, chunk.length)) return undefined;
+    const bodyStart = start + this.slot.bytes;
+    const bodyEnd = bodyStart + this.slot.value;
+    if (bodyEnd > chunk.length) return undefined;
+    this.chunkPos = bodyEnd;
+    return chunk.subarray(bodyStart, bodyEnd);
+  }
+
+  private frameFromCarry(): Uint8Array | undefined {
+    // Complete the length prefix one byte at a time: a non-minimal prefix may be followed
+    // directly by the next frame, so we must not take more than the prefix needs.
+    while (!this.readLength(this.carry, this.head, this.tail)) {
+      if (this.chunkPos >= this.chunk.length) return undefined;
+      this.appendCarry(this.chunk, this.chunkPos, this.chunkPos + 1);
+      this.chunkPos++;
+    }
+    const frameBytes = this.slot.bytes + this.slot.value;
+    const missing = frameBytes - (this.tail - this.head);
+    const take = Math.min(missing, this.chunk.length - this.chunkPos);
+    if (take > 0) {
+      this.appendCarry(this.chunk, this.chunkPos, this.chunkPos + take);
+      this.chunkPos += take;
+    }
+    if (take < missing) return undefined;
+    const bodyStart = this.head + this.slot.bytes;
+    const bodyEnd = this.head + frameBytes;
+    // Cursors reset but bytes stay: the view stays valid until the next feed overwrites it.
+    this.head = this.tail = 0;
+    const body = this.carry.subarray(bodyStart, bodyEnd);
+    if (this.carry.length > RETAIN_CAPACITY) this.carry = Buffer.alloc(0);
+    return body;
+  }
+
+  /** Reads a length prefix into `this.slot`; false when incomplete; throws when invalid. */
+  private readLength(buf: Uint8Array, pos: number, end: number): boolean {
+    const status = scanUvarint(buf, pos, end, this.slot);
+    if (status === VARINT_OK) {
+      if (this.slot.value > this.maxFrameBytes) {
+        this.fail(
+          new FrameError(
+            'FRAME_TOO_LARGE',
+            `frame length ${this.slot.value} exceeds the limit of ${this.maxFrameBytes} bytes`,
+          ),
+        );
+      }
+      return true;
+    }
+    if (status === VARINT_INCOMPLETE) return false;
+    this.fail(new FrameError('FRAME_BAD_LENGTH', 'frame length prefix is not a valid uvarint (over 10 bytes or beyond 64 bits)'));
+  }
+
+  private fail(error: FrameError): never {
+    this.failure = error;
+    throw error;
+  }
+
+  private appendCarry(src: Uint8Array, from: number, to: number): void {
+    const n = to - from;
+    if (this.tail + n > this.carry.length) {
+      const live = this.tail - this.head;
+      if (live + n <= this.carry.length) {
+        this.carry.copyWithin(0, this.head, this.tail);
+      } else {
+        const grown = Buffer.allocUnsafe(Math.max(INITIAL_CAPACITY, 2 * this.carry.length, live + n));
+        this.carry.copy(grown, 0, this.head, this.tail);
+        this.carry = grown;
+      }
+      this.head = 0;
+      this.tail = live;
+    }
+    if (n === 1) this.carry[this.tail] = src[from] as number;
+    else this.carry.set(src.subarray(from, to), this.tail);
+    this.tail += n;
+  }
+}

@@ -1,0 +1,206 @@
+import { int64FromBits } from './int64-bits.js';
+
+/** Raised by {@link WireReader}; the codec rewraps it as a `ProtocolError` naming the message. */
+export class WireFormatError extends Error {
+  override readonly name = 'WireFormatError';
+}
+
+export const WIRE_VARINT = 0;
+export const WIRE_FIXED64 = 1;
+export const WIRE_LEN = 2;
+export const WIRE_START_GROUP = 3;
+export const WIRE_END_GROUP = 4;
+export const WIRE_FIXED32 = 5;
+
+// Short ASCII strings (keys, tag values, names) are built in JS: cheaper than a call into
+// the UTF-8 decoder for a handful of bytes.
+const SHORT_STRING = 16;
+const MAX_GROUP_DEPTH = 64;
+
+/**
+ * A cursor over one protobuf body. `end` is narrowed while a nested message is read and
+ * restored afterwards, so one reader serves a whole Request.
+ */
+export class WireReader {
+  buf: Buffer;
+  pos: number;
+  end: number;
+  private readonly f64 = new Float64Array(1);
+  private readonly f64Bytes = new Uint8Array(this.f64.buffer);
+
+  constructor(body: Uint8Array) {
+    this.buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    this.pos = 0;
+    this.end = body.length;
+  }
+
+  reset(body: Uint8Array): void {
+    this.buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    this.pos = 0;
+    this.end = body.length;
+  }
+
+  /** A varint that must fit in 32 bits unsigned (tags, lengths, enums, bools). */
+  uint32(): number {
+    const buf = this.buf;
+    let pos = this.pos;
+    let value = 0;
+    let shift = 0;
+    for (;;) {
+      if (pos >= this.end) throw new WireFormatError(`truncated varint at offset ${this.pos}`);
+      const b = buf[pos++] as number;
+      if (shift < 28) {
+        value |= (b & 0x7f) << shift;
+      } else if (shift === 28) {
+        // Bits 28..31; anything above is dropped, as protobuf does when narrowing.
+        value = (value | ((b & 0x0f) << 28)) >>> 0;
+      } else if (shift >= 63 && b > 1) {
+        throw new WireFormatError(`varint beyond 64 bits at offset ${this.pos}`);
+      }
+      if (b < 0x80) break;
+      shift += 7;
+      if (shift > 63) throw new WireFormatError(`varint longer than 10 bytes at offset ${this.pos}`);
+    }
+    this.pos = pos;
+    return value >>> 0;
+  }
+
+  /** A varint read as a two's-complement int64. */
+  int64(): bigint {
+    const buf = this.buf;
+    let pos = this.pos;
+    let lo = 0;
+    let hi = 0;
+    let b: number;
+    // Bytes 0-3 fill bits 0..27 of lo.
+    for (let shift = 0; shift < 28; shift += 7) {
+      if (pos >= this.end) throw new WireFormatError(`truncated varint at offset ${this.pos}`);
+      b = buf[pos++] as number;
+      lo |= (b & 0x7f) << shift;
+      if (b < 0x80) {
+        this.pos = pos;
+        return int64FromBits(lo >>> 0, 0);
+      }
+    }
+    // Byte 4 straddles: 4 bits to lo, 3 bits to hi.
+    if (pos >= this.end) throw new WireFormatError(`truncated varint at offset ${this.pos}`);
+    b = buf[pos++] as number;
+    lo |= (b & 0x0f) << 28;
+    hi = (b & 0x7f) >> 4;
+    if (b >= 0x80) {
+      // Bytes 5-9 fill hi from bit 3.
+      for (let shift = 3; ; shift += 7) {
+        if (pos >= this.end) throw new WireFormatError(`truncated varint at offset ${this.pos}`);
+        b = buf[pos++] as number;
+        if (shift === 31 && b > 1) throw new WireFormatError(`varint beyond 64 bits at offset ${this.pos}`);
+        hi |= (b & 0x7f) << shift;
+        if (b < 0x80) break;
+        if (shift === 31) throw new WireFormatError(`varint longer than 10 bytes at offset ${this.pos}`);
+      }
+    }
+    this.pos = pos;
+    return int64FromBits(lo >>> 0, hi >>> 0);
+  }
+
+  bool(): boolean {
+    // A bool is a varint of any length; non-zero is true.
+    const buf = this.buf;
+    if (this.pos < this.end && (buf[this.pos] as number) < 0x80) return buf[this.pos++] !== 0;
+    return this.int64() !== 0n;
+  }
+
+  double(): number {
+    if (this.end - this.pos < 8) throw new WireFormatError(`truncated fixed64 at offset ${this.pos}`);
+    const bytes = this.f64Bytes;
+    const buf = this.buf;
+    const p = this.pos;
+    // The wire is little-endian; Node runs on little-endian hosts in practice, and
+    // readDoubleLE is the portable fallback.
+    if (LITTLE_ENDIAN) {
+      bytes[0] = buf[p] as number;
+      bytes[1] = buf[p + 1] as number;
+      bytes[2] = buf[p + 2] as number;
+      bytes[3] = buf[p + 3] as number;
+      bytes[4] = buf[p + 4] as number;
+      bytes[5] = buf[p + 5] as number;
+      bytes[6] = buf[p + 6] as number;
+      bytes[7] = buf[p + 7] as number;
+      this.pos = p + 8;
+      return this.f64[0] as number;
+    }
+    this.pos = p + 8;
+    return buf.readDoubleLE(p);
+  }
+
+  /** Reads a length prefix and returns the end offset of the delimited payload. */
+  delimitedEnd(): number {
+    const len = this.uint32();
+    const end = this.pos + len;
+    if (end > this.end) throw new WireFormatError(`length ${len} at offset ${this.pos} runs past the end of the message`);
+    return end;
+  }
+
+  /** A length-delimited UTF-8 string. */
+  string(): string {
+    const end = this.delimitedEnd();
+    const start = this.pos;
+    this.pos = end;
+    const len = end - start;
+    if (len === 0) return '';
+    const buf = this.buf;
+    if (len <= SHORT_STRING) {
+      let s = '';
+      for (let i = start; i < end; i++) {
+        const c = buf[i] as number;
+        if (c >= 0x80) return buf.toString('utf8', start, end);
+        s += String.fromCharCode(c);
+      }
+      return s;
+    }
+    return buf.toString('utf8', start, end);
+  }
+
+  /** A length-delimited byte string, copied so it outlives the input buffer. */
+  bytes(): Uint8Array {
+    const end = this.delimitedEnd();
+    const out = new Uint8Array(end - this.pos);
+    out.set(this.buf.subarray(this.pos, end));
+    this.pos = end;
+    return out;
+  }
+
+  /** Skips one field's payload of the given wire type. */
+  skip(wireType: number, depth = 0): void {
+    switch (wireType) {
+      case WIRE_VARINT:
+        this.int64();
+        return;
+      case WIRE_FIXED64:
+        this.advance(8);
+        return;
+      case WIRE_LEN:
+        this.pos = this.delimitedEnd();
+        return;
+      case WIRE_START_GROUP: {
+        if (depth >= MAX_GROUP_DEPTH) throw new WireFormatError('groups nested too deeply');
+        for (;;) {
+          const tag = this.uint32();
+          if ((tag & 7) === WIRE_END_GROUP) return;
+          this.skip(tag & 7, depth + 1);
+        }
+      }
+      case WIRE_FIXED32:
+        this.advance(4);
+        return;
+      default:
+        throw new WireFormatError(`invalid wire type ${wireType} at offset ${this.pos}`);
+    }
+  }
+
+  private advance(n: number): void {
+    if (this.end - this.pos < n) throw new WireFormatError(`truncated field at offset ${this.pos}`);
+    this.pos += n;
+  }
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
