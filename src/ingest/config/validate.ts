@@ -1,0 +1,251 @@
+import { isAbsolute, join, resolve } from 'node:path';
+import { ConfigError, type ConfigIssue } from './errors.js';
+import { ConfigReader } from './reader.js';
+import { readSecret, type SecretSources } from './secrets.js';
+import { LEGACY_ALGORITHMS, availableLegacyAlgorithms, isLegacyAlgorithmAvailable } from '../ssh/legacy-algorithms.js';
+import type { HostKeyPolicy, LegacyAlgorithms, PollConfig, RouterAuth, RouterConfig, ShellSettings } from './types.js';
+
+export interface ValidateOptions {
+  env: Readonly<Record<string, string | undefined>>;
+  readFile: (path: string) => string;
+  /** Relative paths in the file (key files, known_hosts) are resolved against this directory. */
+  baseDir: string;
+  homeDir: string;
+  file?: string;
+}
+
+const ROUTER_KEYS = [
+  'name', 'address', 'port', 'user', 'auth', 'command', 'parser', 'interval', 'timeout', 'connectTimeout',
+  'mode', 'shell', 'tags', 'legacyAlgorithms', 'hostKey',
+] as const;
+const DEFAULT_KEYS = ROUTER_KEYS.filter((k) => k !== 'name' && k !== 'address');
+const TOP_KEYS = ['defaults', 'routers', 'concurrency', 'maxBackoff', 'jitter', 'shutdownTimeout', 'queueDir', 'influx'];
+const AUTH_KEYS = ['password', 'passwordEnv', 'passwordFile', 'privateKey', 'privateKeyEnv', 'privateKeyFile', 'passphrase', 'passphraseEnv', 'passphraseFile'];
+const SHELL_KEYS = ['prompt', 'pager', 'setup'];
+const HOSTKEY_KEYS = ['knownHosts', 'fingerprint', 'acceptAny'];
+const LEGACY_KEYS = ['kex', 'cipher', 'serverHostKey', 'hmac'] as const;
+
+/** Matches prompts such as `router> `, `admin@dsl#`, `~ $ `, `[root@x ~]# ` on the last line. */
+export const DEFAULT_PROMPT = /^[^\r\n]{0,80}[>#$%]\s?$/;
+/** Matches the usual pagers: `--More--`, ` --More-- (q to quit)`, `-- More --`, `<--- More --->`. */
+export const DEFAULT_PAGER = /-{2,}\s*More\s*-{2,}|<-+\s*More\s*-+>/i;
+
+/**
+ * Checks raw config data (from YAML or JSON), resolves secrets and returns the config every
+ * other part uses. Throws one ConfigError listing every issue, each named by its key.
+ */
+export function validatePollConfig(raw: unknown, opts: ValidateOptions): PollConfig {
+  const issues: ConfigIssue[] = [];
+  const root = new ConfigReader(raw, '', issues);
+  if (!root.isObject()) {
+    throw new ConfigError([{ path: '', message: 'the file must hold a mapping with a `routers` list' }], opts.file !== undefined ? { file: opts.file } : undefined);
+  }
+  root.rejectUnknown(TOP_KEYS);
+  const resolvePath = (p: string): string => {
+    if (p === '~' || p.startsWith('~/')) return join(opts.homeDir, p.slice(1));
+    return isAbsolute(p) ? p : resolve(opts.baseDir, p);
+  };
+  const sources: SecretSources = { env: opts.env, readFile: opts.readFile, resolvePath };
+
+  const defaults = root.child('defaults');
+  if (defaults.value !== undefined) defaults.rejectUnknown(DEFAULT_KEYS);
+
+  const routersR = root.child('routers');
+  const routers: RouterConfig[] = [];
+  if (!Array.isArray(routersR.value) || routersR.value.length === 0) {
+    routersR.issue('must be a non-empty list of routers');
+  } else {
+    const seen = new Map<string, number>();
+    routersR.value.forEach((_, i) => {
+      const r = routersR.child(i);
+      const rawName = r.child('name').value;
+      if (typeof rawName === 'string') {
+        const prev = seen.get(rawName);
+        if (prev !== undefined) r.issue(`duplicate router name "${rawName}" (also routers[${prev}])`, 'name');
+        else seen.set(rawName, i);
+      }
+      const router = readRouter(r, defaults, sources);
+      if (router !== undefined) routers.push(router);
+    });
+  }
+
+  const concurrency = optional(root.child('concurrency'), (c) => c.integer(1, 10_000)) ?? 16;
+  const maxBackoffMs = optional(root.child('maxBackoff'), (c) => c.durationMs(1000)) ?? 15 * 60_000;
+  const jitter = optional(root.child('jitter'), (c) => c.number(0, 0.5)) ?? 0.1;
+  const shutdownTimeoutMs = optional(root.child('shutdownTimeout'), (c) => c.durationMs(0)) ?? 10_000;
+  const queueDirRaw = optional(root.child('queueDir'), (c) => c.string({ nonEmpty: true }));
+  const influxR = root.child('influx');
+  let influx: Record<string, unknown> | undefined;
+  if (influxR.value !== undefined) {
+    if (influxR.isObject()) influx = { ...(influxR.value as Record<string, unknown>) };
+    else influxR.issue('must be a mapping');
+  }
+
+  if (issues.length > 0) throw new ConfigError(issues, opts.file !== undefined ? { file: opts.file } : undefined);
+  return {
+    routers,
+    concurrency,
+    maxBackoffMs,
+    jitter,
+    shutdownTimeoutMs,
+    queueDir: queueDirRaw === undefined ? undefined : resolvePath(queueDirRaw),
+    influx,
+  };
+}
+
+function optional<T>(r: ConfigReader, read: (r: ConfigReader) => T | undefined): T | undefined {
+  return r.value === undefined ? undefined : read(r);
+}
+
+/** The router's own value for a key, else the one under `defaults`. */
+function pick(router: ConfigReader, defaults: ConfigReader, key: string): ConfigReader {
+  const own = router.child(key);
+  return own.value !== undefined ? own : defaults.child(key);
+}
+
+function readRouter(r: ConfigReader, defaults: ConfigReader, sources: SecretSources): RouterConfig | undefined {
+  if (!r.isObject()) return r.issue('must be a mapping');
+  r.rejectUnknown(ROUTER_KEYS);
+  const name = r.child('name').string({ nonEmpty: true });
+  const address = r.child('address').string({ nonEmpty: true });
+  const port = optional(pick(r, defaults, 'port'), (c) => c.integer(1, 65535)) ?? 22;
+  const user = pick(r, defaults, 'user').string({ nonEmpty: true });
+  const command = pick(r, defaults, 'command').string({ nonEmpty: true });
+  const parser = optional(pick(r, defaults, 'parser'), (c) => c.string({ nonEmpty: true })) ?? 'auto';
+  const intervalMs = optional(pick(r, defaults, 'interval'), (c) => c.durationMs(1000)) ?? 60_000;
+  const timeoutMs = optional(pick(r, defaults, 'timeout'), (c) => c.durationMs(100)) ?? 15_000;
+  const connectTimeoutMs = optional(pick(r, defaults, 'connectTimeout'), (c) => c.durationMs(100)) ?? 10_000;
+  const modeR = pick(r, defaults, 'mode');
+  let mode: 'exec' | 'shell' = 'exec';
+  if (modeR.value !== undefined) {
+    if (modeR.value === 'exec' || modeR.value === 'shell') mode = modeR.value;
+    else modeR.issue('must be "exec" or "shell"');
+  }
+  const shell = readShell(r.child('shell'), defaults.child('shell'));
+  const tags = readTags(r.child('tags'), defaults.child('tags'));
+  const legacyAlgorithms = readLegacy(pick(r, defaults, 'legacyAlgorithms'));
+  const hostKey = readHostKey(pick(r, defaults, 'hostKey'), sources);
+  const auth = readAuth(pick(r, defaults, 'auth'), sources);
+  if (
+    name === undefined || address === undefined || user === undefined || command === undefined ||
+    shell === undefined || tags === undefined || hostKey === undefined || auth === undefined
+  ) {
+    return undefined;
+  }
+  return {
+    name, address, port, user, auth, command, parser, intervalMs, timeoutMs, connectTimeoutMs, mode, shell, tags,
+    legacyAlgorithms, hostKey,
+  };
+}
+
+function readAuth(a: ConfigReader, sources: SecretSources): RouterAuth | undefined {
+  if (a.value === undefined) return a.issue('is required: give password, passwordEnv, passwordFile, privateKey, privateKeyEnv or privateKeyFile');
+  if (!a.isObject()) return a.issue('must be a mapping');
+  a.rejectUnknown(AUTH_KEYS);
+  const password = readSecret(a, 'password', sources, { trimFile: true });
+  const privateKey = readSecret(a, 'privateKey', sources, { trimFile: false });
+  const passphrase = readSecret(a, 'passphrase', sources, { trimFile: true });
+  const anyGiven = AUTH_KEYS.some((k) => a.has(k));
+  if (!anyGiven) return a.issue('needs a password or a private key');
+  const keyGiven = a.has('privateKey') || a.has('privateKeyEnv') || a.has('privateKeyFile');
+  if ((a.has('passphrase') || a.has('passphraseEnv') || a.has('passphraseFile')) && !keyGiven) {
+    a.issue('a passphrase needs a private key', 'passphrase');
+  }
+  const auth: RouterAuth = {};
+  if (password !== undefined) auth.password = password;
+  if (privateKey !== undefined) auth.privateKey = privateKey;
+  if (passphrase !== undefined) auth.passphrase = passphrase;
+  return auth;
+}
+
+function readShell(own: ConfigReader, dflt: ConfigReader): ShellSettings | undefined {
+  for (const s of [dflt, own]) if (s.value !== undefined) s.rejectUnknown(SHELL_KEYS);
+  const field = (key: string): ConfigReader => (own.has(key) ? own.child(key) : dflt.child(key));
+  const promptR = field('prompt');
+  const pagerR = field('pager');
+  const setupR = field('setup');
+  const prompt = promptR.value === undefined ? DEFAULT_PROMPT : promptR.regex();
+  const pager = pagerR.value === undefined ? DEFAULT_PAGER : pagerR.regex();
+  const setup = setupR.value === undefined ? [] : setupR.stringList();
+  if (prompt === undefined || pager === undefined || setup === undefined) return undefined;
+  return { prompt, pager, setup };
+}
+
+function readTags(own: ConfigReader, dflt: ConfigReader): Record<string, string> | undefined {
+  const tags: Record<string, string> = {};
+  let ok = true;
+  for (const t of [dflt, own]) {
+    if (t.value === undefined) continue;
+    const keys = t.keys();
+    if (keys === undefined) {
+      ok = false;
+      continue;
+    }
+    for (const k of keys) {
+      const v = t.child(k);
+      if (k === 'host') {
+        v.issue('is reserved: the router name is the `host` tag');
+        ok = false;
+      } else if (k === '' || k.startsWith('_')) {
+        v.issue('is not a usable tag key');
+        ok = false;
+      } else if (typeof v.value === 'string' && v.value !== '') tags[k] = v.value;
+      else if (typeof v.value === 'number' || typeof v.value === 'boolean') tags[k] = String(v.value);
+      else {
+        v.issue('must be a non-empty string');
+        ok = false;
+      }
+    }
+  }
+  return ok ? tags : undefined;
+}
+
+function readLegacy(r: ConfigReader): LegacyAlgorithms | undefined {
+  if (r.value === undefined || r.value === false) return undefined;
+  if (r.value === true) return availableLegacyAlgorithms();
+  if (!r.isObject()) return r.issue('must be true, false, or a mapping of kex/cipher/serverHostKey/hmac lists');
+  r.rejectUnknown(LEGACY_KEYS);
+  const out: { -readonly [K in keyof LegacyAlgorithms]: string[] } = { kex: [], cipher: [], serverHostKey: [], hmac: [] };
+  for (const kind of LEGACY_KEYS) {
+    const list = optional(r.child(kind), (c) => c.stringList()) ?? [];
+    list.forEach((name, i) => {
+      if (!LEGACY_ALGORITHMS[kind].includes(name)) {
+        r.child(kind).child(i).issue(`"${name}" is not a known legacy algorithm (known: ${LEGACY_ALGORITHMS[kind].join(', ')})`);
+      } else if (!isLegacyAlgorithmAvailable(kind, name)) {
+        r.child(kind).child(i).issue(`"${name}" is not available in this Node.js/OpenSSL build`);
+      } else out[kind].push(name);
+    });
+  }
+  return out;
+}
+
+const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}=?$/;
+
+function readHostKey(r: ConfigReader, sources: SecretSources): HostKeyPolicy | undefined {
+  if (r.value === undefined) return { kind: 'knownHosts', file: sources.resolvePath('~/.ssh/known_hosts') };
+  if (!r.isObject()) return r.issue('must be a mapping with knownHosts, fingerprint or acceptAny');
+  r.rejectUnknown(HOSTKEY_KEYS);
+  const given = HOSTKEY_KEYS.filter((k) => r.has(k));
+  if (given.length !== 1) return r.issue(`give exactly one of knownHosts, fingerprint, acceptAny (got ${given.length === 0 ? 'none' : given.join(', ')})`);
+  if (r.has('acceptAny')) {
+    const v = r.child('acceptAny');
+    if (v.value !== true) return v.issue('must be true (leave it out to verify host keys)');
+    return { kind: 'acceptAny' };
+  }
+  if (r.has('knownHosts')) {
+    const file = r.child('knownHosts').string({ nonEmpty: true });
+    return file === undefined ? undefined : { kind: 'knownHosts', file: sources.resolvePath(file) };
+  }
+  const fr = r.child('fingerprint');
+  const list = typeof fr.value === 'string' ? [fr.value] : fr.stringList();
+  if (list === undefined) return undefined;
+  let ok = list.length > 0;
+  if (!ok) fr.issue('must not be empty');
+  list.forEach((f, i) => {
+    if (!FINGERPRINT.test(f)) {
+      (typeof fr.value === 'string' ? fr : fr.child(i)).issue('must look like SHA256:<43 base64 characters>, as `ssh-keygen -lf` prints it');
+      ok = false;
+    }
+  });
+  return ok ? { kind: 'fingerprint', fingerprints: list.map((f) => f.replace(/=$/, '')) } : undefined;
+}

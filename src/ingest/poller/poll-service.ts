@@ -1,0 +1,75 @@
+import type { Logger } from '../../log/logger.js';
+import type { PollConfig, RouterConfig } from '../config/types.js';
+import { SshSession } from '../ssh/ssh-session.js';
+import { systemClock, type Clock } from './clock.js';
+import { RouterPoller, type CommandRunner, type PointSink, type StatusParser } from './router-poller.js';
+import { PollScheduler } from './scheduler.js';
+
+export interface PollServiceOptions {
+  config: Pick<PollConfig, 'routers' | 'concurrency' | 'maxBackoffMs' | 'jitter' | 'shutdownTimeoutMs'>;
+  parse: StatusParser;
+  sink: PointSink;
+  logger: Logger;
+  clock?: Clock;
+  random?: () => number;
+  /** Makes the connection for a router; an SshSession unless a test says otherwise. */
+  runnerFactory?: (router: RouterConfig, logger: Logger) => CommandRunner;
+  onScheduled?: (router: string, delayMs: number, failures: number) => void;
+}
+
+/** All routers of one config: a poller and a kept-open session each, driven by one scheduler. */
+export class PollService {
+  readonly pollers: RouterPoller[];
+  readonly runners: CommandRunner[];
+  private readonly scheduler: PollScheduler;
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly opts: PollServiceOptions) {
+    const clock = opts.clock ?? systemClock;
+    const makeRunner =
+      opts.runnerFactory ?? ((router: RouterConfig, logger: Logger) => new SshSession({ router, logger, timers: clock }));
+    this.runners = [];
+    this.pollers = opts.config.routers.map((router) => {
+      const logger = opts.logger.child({ router: router.name });
+      const runner = makeRunner(router, logger);
+      this.runners.push(runner);
+      return new RouterPoller({ router, runner, parse: opts.parse, sink: opts.sink, clock, logger });
+    });
+    this.scheduler = new PollScheduler(
+      this.pollers.map((p, i) => ({
+        id: p.name,
+        intervalMs: opts.config.routers[i]?.intervalMs ?? 60_000,
+        run: async () => (await p.poll()).success,
+      })),
+      {
+        concurrency: opts.config.concurrency,
+        maxBackoffMs: opts.config.maxBackoffMs,
+        jitter: opts.config.jitter,
+        clock,
+        logger: opts.logger,
+        ...(opts.random !== undefined ? { random: opts.random } : {}),
+        ...(opts.onScheduled !== undefined ? { onScheduled: opts.onScheduled } : {}),
+      },
+    );
+  }
+
+  start(): void {
+    this.opts.logger.info({ routers: this.pollers.length, concurrency: this.opts.config.concurrency }, 'polling started');
+    this.scheduler.start();
+  }
+
+  /** Polls every router once and resolves when all are done. */
+  async runOnce(): Promise<void> {
+    await this.scheduler.runOnce();
+  }
+
+  /** Stops scheduling, waits for polls in flight up to shutdownTimeout, then closes every connection. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      const left = await this.scheduler.stop(this.opts.config.shutdownTimeoutMs);
+      if (left > 0) this.opts.logger.warn({ unfinished: left }, 'polls still running at the shutdown deadline; closing their connections');
+      for (const r of this.runners) r.close();
+    })();
+    return this.stopping;
+  }
+}

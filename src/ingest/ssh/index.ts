@@ -1,0 +1,7 @@
+export { SshSession, type SshSessionOptions, type SessionRouter, type SessionTimers } from './ssh-session.js';
+export { SshError, type SshErrorCode, type PollErrorClass } from './errors.js';
+export { verifyHostKey, type HostKeyDecision, type HostKeyTarget } from './host-key-verifier.js';
+export { parseKnownHosts, checkKnownHosts, knownHostsName, type KnownHostEntry, type KnownHostsVerdict } from './known-hosts.js';
+export { sha256Fingerprint, keyTypeOf } from './fingerprint.js';
+export { ShellOutputCollector, cleanTerminalText, type ShellEvent } from './shell-output.js';
+export { LEGACY_ALGORITHMS, availableLegacyAlgorithms, type LegacyAlgorithms } from './legacy-algorithms.js';
