@@ -1,6 +1,6 @@
 import { matchLine } from './line-match.js';
 import type { NormalizedText } from './normalize-text.js';
-import { firstNumber, sumPresent, toNumber } from './numbers.js';
+import { allNumbers, sumPresent, toNumber } from './numbers.js';
 import { StatusBuilder } from './status-builder.js';
 import type { LineMetricKey, LineStatus, StateClass } from './types.js';
 
@@ -19,8 +19,8 @@ export function parseCisco(input: NormalizedText): LineStatus {
   b.text('mode', value(String.raw`DSL\s+Mode`));
 
   const columns = (label: string): [number | undefined, number | undefined] => {
-    const parts = (value(label) ?? '').split(/\s{2,}|\t/).filter((p) => p.length > 0);
-    return [firstNumber(parts[0]), firstNumber(parts[1])];
+    const nums = allNumbers(value(label) ?? '');
+    return nums.length === 2 ? [nums[0], nums[1]] : [undefined, undefined];
   };
   b.pair('snr_margin_down_db', 'snr_margin_up_db', ...columns(String.raw`Noise\s+Margin`));
   b.pair('attenuation_down_db', 'attenuation_up_db', ...columns('Attenuation'));

@@ -12,6 +12,8 @@ const SIGNATURES: Readonly<Record<ParserFamily, readonly [RegExp, number][]>> = 
     [/^\s*SNR \(dB\):/im, 2],
     [/^\s*Attn\(dB\):/im, 2],
     [/^\s*Since Link time\s*=/im, 2],
+    [/^\s*(?:Total|Latest 15 minutes) time\s*=/im, 2],
+    [/^\s*(?:RSCorr|RSUnCorr|OHFErr):/m, 3],
     [/^\s*Status:\s*\S/m, 1],
   ],
   lantiq: [

@@ -18,10 +18,10 @@ export function firstNumber(text: string | undefined): number | undefined {
   return m ? toNumber(m[0]) : undefined;
 }
 
-/** Every decimal number inside `text`, in order. */
+/** Every decimal number inside `text`, in order; a unit may follow directly (`15.5dBm`). */
 export function allNumbers(text: string): number[] {
   const out: number[] = [];
-  for (const m of text.matchAll(/(?<![\w.])[-+]?\d+(?:\.\d+)?(?![\w.])/g)) {
+  for (const m of text.matchAll(/(?<![\w.])[-+]?\d+(?:\.\d+)?(?![\d.])/g)) {
     const n = toNumber(m[0]);
     if (n !== undefined) out.push(n);
   }
