@@ -1,9 +1,31 @@
 import type { Command } from 'commander';
+import { builtinUdfs } from '../../udfs/index.js';
+import { checkFiles, type FilesReport } from '../check/index.js';
+import type { UdfDefinition } from '../sdk/define-udf.js';
 
-/** `kudf check`: not built yet. */
-export function registerCheck(program: Command): void {
-  program.command('check').description('(not available yet)').action(() => {
-    process.stderr.write('kudf check: not available yet\n');
-    process.exitCode = 2;
-  });
+/** Prints `file:line: message` per problem on stdout, a summary last; returns the exit code. */
+export function printReport(report: FilesReport, write: (text: string) => void): number {
+  for (const p of report.problems) write(`${p.file}:${p.line}: ${p.message}\n`);
+  const scope = `${report.files} file(s), ${report.calls} function call(s)`;
+  if (report.problems.length > 0) {
+    write(`kudf check: ${report.problems.length} problem(s) in ${scope}\n`);
+    return 1;
+  }
+  write(`kudf check: ${scope}, no problems\n`);
+  return 0;
+}
+
+/**
+ * `kudf check FILE...`: checks the `@function()` calls of TICKscripts against the built-in
+ * functions' declarations (and any extra definitions given, e.g. by a `--udf-dir` loader).
+ */
+export function registerCheck(program: Command, extraDefinitions: readonly UdfDefinition[] = []): void {
+  program
+    .command('check')
+    .description('check the @function() calls and options of TICKscripts against the functions this host serves')
+    .argument('<files...>', 'TICKscript files')
+    .action(async (files: string[]) => {
+      const report = await checkFiles(files, [...builtinUdfs, ...extraDefinitions]);
+      process.exitCode = printReport(report, (text) => process.stdout.write(text));
+    });
 }

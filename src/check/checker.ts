@@ -1,0 +1,116 @@
+import { pino } from 'pino';
+import type { InitOption, OptionValue, ValueType } from '../protocol/types.js';
+import type { UdfDefinition } from '../sdk/define-udf.js';
+import { parseOptions } from '../sdk/options.js';
+import { findUdfCalls, type Arg, type UdfCall } from './calls.js';
+import { scan, ScanError } from './scanner.js';
+
+export interface Problem {
+  file: string;
+  line: number;
+  message: string;
+}
+
+export interface CheckResult {
+  problems: Problem[];
+  /** How many `@name()` calls were found. */
+  calls: number;
+}
+
+const VALUE_TYPES = new Set<string>(['bool', 'int', 'double', 'string', 'duration']);
+const isValueType = (t: string): t is ValueType => VALUE_TYPES.has(t);
+
+/**
+ * Checks every UDF call of one TICKscript against the functions' declarations, the way Kapacitor
+ * checks them when a task is defined (known function and options, number and literal types of
+ * values), plus what only Init would find: a repeated non-repeatable option, a missing required
+ * one, and any value or combination the function itself rejects (its `create` is run with the
+ * literal values, so it must be free of side effects, as the SDK asks).
+ */
+export function checkSource(source: string, file: string, definitions: readonly UdfDefinition[]): CheckResult {
+  let calls: UdfCall[];
+  try {
+    calls = findUdfCalls(scan(source));
+  } catch (err) {
+    if (err instanceof ScanError) return { problems: [{ file, line: err.line, message: err.message }], calls: 0 };
+    throw err;
+  }
+  const byName = new Map(definitions.map((d) => [d.name, d]));
+  const problems: Problem[] = [];
+  for (const call of calls) {
+    const def = byName.get(call.name);
+    const report = (line: number, message: string): void => void problems.push({ file, line, message });
+    if (def === undefined) {
+      const known = [...byName.keys()].join(', ') || 'none';
+      report(call.line, `unknown function '@${call.name}()' (known: ${known})`);
+      continue;
+    }
+    checkCall(call, def, report);
+  }
+  problems.sort((a, b) => a.line - b.line);
+  return { problems, calls: calls.length };
+}
+
+function checkCall(call: UdfCall, def: UdfDefinition, report: (line: number, message: string) => void): void {
+  const fn = `@${def.name}()`;
+  let clean = true;
+  const problem = (line: number, message: string): void => {
+    clean = false;
+    report(line, message);
+  };
+  if (call.args.length > 0) problem(call.line, `${fn} takes no arguments; give options as .name(value)`);
+  const firstSeen = new Map<string, number>();
+  const init: InitOption[] = [];
+  let literal = true;
+  for (const option of call.options) {
+    const spec = def.options[option.name];
+    if (spec === undefined || !Object.hasOwn(def.options, option.name)) {
+      const known = Object.keys(def.options).join(', ') || 'none';
+      problem(option.line, `${fn} has no option '.${option.name}()' (options: ${known})`);
+      continue;
+    }
+    const want = spec.valueTypes;
+    const label = `option '.${option.name}()' of ${fn}`;
+    const earlier = firstSeen.get(option.name);
+    if (earlier !== undefined && !spec.isRepeatable) problem(option.line, `${label} is given more than once (first on line ${earlier})`);
+    if (earlier === undefined) firstSeen.set(option.name, option.line);
+    if (option.args.length !== want.length) {
+      problem(option.line, `${label} takes ${want.length} value(s) (${want.join(', ')}), got ${option.args.length}`);
+      continue;
+    }
+    const values: OptionValue[] = [];
+    option.args.forEach((arg, i) => {
+      const expected = want[i] as ValueType;
+      if (arg.type === 'unknown') {
+        literal = false;
+        return;
+      }
+      if (arg.type !== expected) {
+        problem(arg.line, `${label}: value ${i + 1} must be ${article(expected)}, got ${describe(arg)}`);
+        return;
+      }
+      if (arg.value !== undefined && isValueType(arg.type)) values.push({ type: arg.type, value: arg.value });
+      else literal = false;
+    });
+    init.push({ name: option.name, values });
+  }
+  for (const [name, spec] of Object.entries(def.options)) {
+    if (spec.isRequired && !firstSeen.has(name)) problem(call.line, `${fn} is missing required option '.${name}()'`);
+  }
+  if (!clean || !literal) return;
+  try {
+    const options = parseOptions(def.options, init);
+    def.create({ options, taskID: 'kudf-check', nodeID: 'kudf-check', log: pino({ level: 'silent' }) });
+  } catch (err) {
+    report(call.line, `${fn} would fail Init: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+function describe(arg: Arg): string {
+  const kind = arg.type === 'star' ? '*' : arg.type;
+  return `${article(kind)} (${arg.text})`;
+}
