@@ -1,4 +1,5 @@
 import type { LinePoint } from '../line-protocol/index.js';
+import { LINE_METRIC_KEYS } from './parsers/index.js';
 import type { PollErrorClass } from './ssh/errors.js';
 
 /** Tags and time shared by the points of one poll. */
@@ -17,11 +18,14 @@ const CONNECTION_KEYS = new Set(['state', 'state_detail', 'state_class', 'line_u
 const LINE_STRING_KEYS = new Set(['mode', 'profile', 'counters_scope']);
 
 /**
- * Integer metrics, by the naming scheme of test/fixtures/adsl/README.md: rates in kbps,
- * error counters, second counters and counts. Everything else numeric (dB, dBm, unknown
- * keys) is a float, so a field's type never flips between points.
+ * Whether a metric is written as an integer: the parsers' key table decides; a key it does
+ * not list follows the naming scheme of test/fixtures/adsl/README.md (rates in kbps, error
+ * counters, seconds, counts). Everything else numeric is a float, so a field's type never
+ * flips between points.
  */
 export function isIntegerMetric(key: string): boolean {
+  const known = (LINE_METRIC_KEYS as Readonly<Record<string, 'int' | 'float'>>)[key];
+  if (known !== undefined) return known === 'int';
   return /_kbps$|_errors(_down|_up)?$|_s$|_count$/.test(key);
 }
 

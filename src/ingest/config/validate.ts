@@ -3,6 +3,7 @@ import { ConfigError, type ConfigIssue } from './errors.js';
 import { ConfigReader } from './reader.js';
 import { readSecret, type SecretSources } from './secrets.js';
 import { LEGACY_ALGORITHMS, availableLegacyAlgorithms, isLegacyAlgorithmAvailable } from '../ssh/legacy-algorithms.js';
+import { PARSER_FAMILIES } from '../parsers/index.js';
 import type { HostKeyPolicy, LegacyAlgorithms, PollConfig, RouterAuth, RouterConfig, ShellSettings } from './types.js';
 
 export interface ValidateOptions {
@@ -23,6 +24,16 @@ const TOP_KEYS = ['defaults', 'routers', 'concurrency', 'maxBackoff', 'jitter', 
 const AUTH_KEYS = ['password', 'passwordEnv', 'passwordFile', 'privateKey', 'privateKeyEnv', 'privateKeyFile', 'passphrase', 'passphraseEnv', 'passphraseFile'];
 const SHELL_KEYS = ['prompt', 'pager', 'setup'];
 const HOSTKEY_KEYS = ['knownHosts', 'fingerprint', 'acceptAny'];
+/**
+ * Writer settings a config may hold; each is the `--influx-*` flag of the same name
+ * (`batchSize` = `--influx-batch-size`). Secrets belong in the environment
+ * (INFLUX_TOKEN[_FILE], INFLUXDB_PASSWORD[_FILE]), which the writer's resolver reads.
+ */
+export const INFLUX_KEYS = [
+  'api', 'url', 'token', 'org', 'bucket', 'db', 'rp', 'user', 'password', 'createDb', 'precision', 'gzip',
+  'insecureSkipVerify', 'caFile', 'batchSize', 'flushInterval', 'timeout', 'queueMaxBytes', 'retryMinDelay',
+  'retryMaxDelay', 'retryAfterMax',
+];
 const LEGACY_KEYS = ['kex', 'cipher', 'serverHostKey', 'hmac'] as const;
 
 /** Matches prompts such as `router> `, `admin@dsl#`, `~ $ `, `[root@x ~]# ` on the last line. */
@@ -77,8 +88,15 @@ export function validatePollConfig(raw: unknown, opts: ValidateOptions): PollCon
   const influxR = root.child('influx');
   let influx: Record<string, unknown> | undefined;
   if (influxR.value !== undefined) {
-    if (influxR.isObject()) influx = { ...(influxR.value as Record<string, unknown>) };
-    else influxR.issue('must be a mapping');
+    if (influxR.isObject()) {
+      influxR.rejectUnknown(INFLUX_KEYS);
+      influx = {};
+      for (const k of influxR.keys() ?? []) {
+        const v = influxR.child(k);
+        if (typeof v.value === 'string' || typeof v.value === 'number' || typeof v.value === 'boolean') influx[k] = v.value;
+        else v.issue('must be a string, number or boolean');
+      }
+    } else influxR.issue('must be a mapping');
   }
 
   if (issues.length > 0) throw new ConfigError(issues, opts.file !== undefined ? { file: opts.file } : undefined);
@@ -111,7 +129,7 @@ function readRouter(r: ConfigReader, defaults: ConfigReader, sources: SecretSour
   const port = optional(pick(r, defaults, 'port'), (c) => c.integer(1, 65535)) ?? 22;
   const user = pick(r, defaults, 'user').string({ nonEmpty: true });
   const command = pick(r, defaults, 'command').string({ nonEmpty: true });
-  const parser = optional(pick(r, defaults, 'parser'), (c) => c.string({ nonEmpty: true })) ?? 'auto';
+  const parser = optional(pick(r, defaults, 'parser'), readParserFamily) ?? 'auto';
   const intervalMs = optional(pick(r, defaults, 'interval'), (c) => c.durationMs(1000)) ?? 60_000;
   const timeoutMs = optional(pick(r, defaults, 'timeout'), (c) => c.durationMs(100)) ?? 15_000;
   const connectTimeoutMs = optional(pick(r, defaults, 'connectTimeout'), (c) => c.durationMs(100)) ?? 10_000;
@@ -136,6 +154,15 @@ function readRouter(r: ConfigReader, defaults: ConfigReader, sources: SecretSour
     name, address, port, user, auth, command, parser, intervalMs, timeoutMs, connectTimeoutMs, mode, shell, tags,
     legacyAlgorithms, hostKey,
   };
+}
+
+function readParserFamily(c: ConfigReader): string | undefined {
+  const v = c.string({ nonEmpty: true });
+  if (v === undefined) return undefined;
+  if (v !== 'auto' && !(PARSER_FAMILIES as readonly string[]).includes(v)) {
+    return c.issue(`unknown parser family "${v}" (known: auto, ${PARSER_FAMILIES.join(', ')})`);
+  }
+  return v;
 }
 
 function readAuth(a: ConfigReader, sources: SecretSources): RouterAuth | undefined {

@@ -1,0 +1,30 @@
+/**
+ * The DSL router poller: config, SSH sessions, schedule, points. The parsers and the writer
+ * have their own surfaces (`./parsers/index.js`, `./writer/index.js`).
+ */
+import { isParserFamily, parseStatus } from './parsers/index.js';
+import type { StatusParser } from './poller/index.js';
+
+export * from './config/index.js';
+export {
+  PollService,
+  PollScheduler,
+  RouterPoller,
+  nextDelayMs,
+  systemClock,
+  type Clock,
+  type CommandRunner,
+  type ParseOutcome,
+  type PointSink,
+  type PollResult,
+  type PollServiceOptions,
+  type RouterStats,
+  type ScheduledJob,
+  type StatusParser,
+} from './poller/index.js';
+export { SshSession, SshError, sha256Fingerprint, type PollErrorClass, type SshErrorCode } from './ssh/index.js';
+export { statusToPoints, pollPoint, isIntegerMetric, type PointContext } from './status-points.js';
+
+/** The parsers as the poller calls them; config validation has already checked the family name. */
+export const statusParser: StatusParser = (family, text) =>
+  parseStatus(family === 'auto' || !isParserFamily(family) ? 'auto' : family, text);
