@@ -4,10 +4,14 @@ import fc from 'fast-check';
 import { encodeFrame, encodeUvarint, FrameDecoder, FrameError, FrameWriter, decodeRequest } from '../../src/protocol/index.js';
 
 /** Frame bodies are views valid until the next push: copy them on receipt. */
-function collect(decoder: FrameDecoder, chunks: Uint8Array[]): number[][] {
-  const out: number[][] = [];
-  for (const chunk of chunks) for (const body of decoder.push(chunk)) out.push([...body]);
+function collect(decoder: FrameDecoder, chunks: Uint8Array[]): Buffer[] {
+  const out: Buffer[] = [];
+  for (const chunk of chunks) for (const body of decoder.push(chunk)) out.push(Buffer.from(body));
   return out;
+}
+
+function bufs(...bodies: Uint8Array[]): Buffer[] {
+  return bodies.map((b) => Buffer.from(b));
 }
 
 function body(length: number, seed: number): Uint8Array {
@@ -29,7 +33,7 @@ function concat(parts: Uint8Array[]): Uint8Array {
 // Sizes around the one- and two-byte prefix boundaries, plus an empty frame.
 const BODIES = [body(3, 1), body(0, 2), body(127, 3), body(128, 4), body(1, 5), body(300, 6), body(16384, 7)];
 const STREAM = concat(BODIES.map(encodeFrame));
-const EXPECTED = BODIES.map((b) => [...b]);
+const EXPECTED = bufs(...BODIES);
 
 function isFrameError(code: string): (e: unknown) => boolean {
   return (e) => e instanceof FrameError && e.code === code;
@@ -70,7 +74,7 @@ describe('FrameDecoder', () => {
             chunks.push(stream.slice(from, p));
             from = p;
           }
-          assert.deepEqual(collect(new FrameDecoder(), chunks), bodies.map((b) => [...b]));
+          assert.deepEqual(collect(new FrameDecoder(), chunks), bufs(...bodies));
         },
       ),
     );
@@ -81,7 +85,7 @@ describe('FrameDecoder', () => {
     const stream = Uint8Array.of(0x80, 0x00, 0x01, 0xaa);
     for (let split = 0; split <= stream.length; split++) {
       const frames = collect(new FrameDecoder(), [stream.subarray(0, split), stream.subarray(split)]);
-      assert.deepEqual(frames, [[], [0xaa]], `split at ${split}`);
+      assert.deepEqual(frames, bufs(new Uint8Array(0), Uint8Array.of(0xaa)), `split at ${split}`);
     }
   });
 
@@ -108,7 +112,7 @@ describe('FrameDecoder', () => {
 
   it('accepts a frame of exactly maxFrameBytes', () => {
     const frames = collect(new FrameDecoder({ maxFrameBytes: 200 }), [encodeFrame(body(200, 9))]);
-    assert.deepEqual(frames, [[...body(200, 9)]]);
+    assert.deepEqual(frames, bufs(body(200, 9)));
   });
 
   it('rejects an 11-byte length prefix', () => {
@@ -124,11 +128,11 @@ describe('FrameDecoder', () => {
   it('hands out the frames before a bad prefix, then throws, then stays failed', () => {
     const decoder = new FrameDecoder({ maxFrameBytes: 10 });
     const stream = concat([encodeFrame(body(2, 1)), encodeUvarint(11)]);
-    const seen: number[][] = [];
+    const seen: Buffer[] = [];
     assert.throws(() => {
-      for (const f of decoder.push(stream)) seen.push([...f]);
+      for (const f of decoder.push(stream)) seen.push(Buffer.from(f));
     }, isFrameError('FRAME_TOO_LARGE'));
-    assert.deepEqual(seen, [[...body(2, 1)]]);
+    assert.deepEqual(seen, bufs(body(2, 1)));
     assert.throws(() => decoder.push(Uint8Array.of(0)), isFrameError('FRAME_TOO_LARGE'));
   });
 
@@ -138,7 +142,7 @@ describe('FrameDecoder', () => {
     assert.deepEqual(collect(decoder, [frame.subarray(0, 20)]), []);
     assert.equal(decoder.hasPartialFrame, true);
     assert.equal(decoder.bufferedBytes, 20);
-    assert.deepEqual(collect(decoder, [frame.subarray(20)]), [[...body(50, 3)]]);
+    assert.deepEqual(collect(decoder, [frame.subarray(20)]), bufs(body(50, 3)));
     assert.equal(decoder.hasPartialFrame, false);
   });
 
@@ -147,15 +151,15 @@ describe('FrameDecoder', () => {
     const a = encodeFrame(body(5, 1));
     const b = encodeFrame(body(6, 2));
     void decoder.push(a);
-    assert.deepEqual(collect(decoder, [b]), [[...body(5, 1)], [...body(6, 2)]]);
+    assert.deepEqual(collect(decoder, [b]), bufs(body(5, 1), body(6, 2)));
   });
 
   it('offers an allocation-free feed/nextFrame loop equivalent to push', () => {
     const decoder = new FrameDecoder();
-    const seen: number[][] = [];
+    const seen: Buffer[] = [];
     for (let split = 0; split < STREAM.length; split += 997) {
       decoder.feed(STREAM.subarray(split, Math.min(split + 997, STREAM.length)));
-      for (let f = decoder.nextFrame(); f !== undefined; f = decoder.nextFrame()) seen.push([...f]);
+      for (let f = decoder.nextFrame(); f !== undefined; f = decoder.nextFrame()) seen.push(Buffer.from(f));
     }
     assert.deepEqual(seen, EXPECTED);
   });
