@@ -45,6 +45,14 @@ const options = {
 
 /** Watched values in option order; `undefined` where the point lacks the field. */
 type Values = (FieldValue | undefined)[];
+/**
+ * What a state holds: with one watched field (the common case) the value itself, saving an array
+ * per group; with several, a {@link Values} array.
+ */
+type Packed = FieldValue | undefined | Values;
+
+/** Stands in for a time that no option needs, so the point's own bigint is not retained. */
+const NO_TIME = 0n;
 
 /**
  * One group's state, kept to a few fixed slots so a million groups stay small: the watched values
@@ -53,9 +61,9 @@ type Values = (FieldValue | undefined)[];
  */
 class EdgeState {
   constructor(
-    public values: Values,
+    public values: Packed,
     public since: bigint,
-    public pending: Values | null,
+    public pending: Packed | null,
     public pendingSince: bigint,
   ) {}
 }
@@ -87,6 +95,9 @@ function makeEdgeDetect(name: string, edge: EdgeType) {
       }
       const tolerance = o.tolerance;
       const decorates = o.previous !== undefined || o.durationField !== undefined;
+      const single = fields.length === 1;
+      const keepsTime = o.durationField !== undefined || o.hold > 0n;
+      const get = (vs: Packed, i: number): FieldValue | undefined => (single ? (vs as FieldValue | undefined) : (vs as Values)[i]);
       const groups = new GroupState<EdgeState | undefined>(() => undefined);
       let batchGroup: string | undefined;
       let dropped = 0;
@@ -101,11 +112,11 @@ function makeEdgeDetect(name: string, edge: EdgeType) {
       };
 
       // A field the point lacks is skipped; one the reference lacks but the point has is a change.
-      const differs = (ref: Values, values: Values): boolean => {
-        for (let i = 0; i < values.length; i++) {
-          const v = values[i];
+      const differs = (ref: Packed, values: Packed): boolean => {
+        for (let i = 0; i < fields.length; i++) {
+          const v = get(values, i);
           if (v === undefined) continue;
-          const r = ref[i];
+          const r = get(ref, i);
           if (r === undefined || !same(r, v)) return true;
         }
         return false;
@@ -124,7 +135,7 @@ function makeEdgeDetect(name: string, edge: EdgeType) {
         const extra = Object.create(null) as Fields;
         if (o.previous !== undefined) {
           for (let i = 0; i < fields.length; i++) {
-            const v = prev.values[i];
+            const v = get(prev.values, i);
             if (v !== undefined) extra[o.previous + (fields[i] as string)] = v;
           }
         }
@@ -134,13 +145,21 @@ function makeEdgeDetect(name: string, edge: EdgeType) {
 
       return {
         point(p, out) {
-          const values: Values = new Array<FieldValue | undefined>(fields.length);
+          let values: Packed;
           let present = 0;
-          for (let i = 0; i < fields.length; i++) {
-            const v = fieldOf(p, fields[i] as string);
-            values[i] = v;
-            if (v !== undefined) present++;
+          if (single) {
+            values = fieldOf(p, fields[0] as string);
+            if (values !== undefined) present++;
+          } else {
+            const list: Values = new Array<FieldValue | undefined>(fields.length);
+            for (let i = 0; i < fields.length; i++) {
+              const v = fieldOf(p, fields[i] as string);
+              list[i] = v;
+              if (v !== undefined) present++;
+            }
+            values = list;
           }
+          const time = keepsTime ? p.time : NO_TIME;
           const key = batchGroup ?? p.group;
           if (present === 0) {
             dropped++;
@@ -149,8 +168,8 @@ function makeEdgeDetect(name: string, edge: EdgeType) {
           }
           const state = groups.peek(key);
           if (state === undefined) {
-            groups.set(key, new EdgeState(values, p.time, null, p.time));
-            if (o.emitFirst && wanted(undefined, values[0])) out.emit(p);
+            groups.set(key, new EdgeState(values, time, null, time));
+            if (o.emitFirst && wanted(undefined, get(values, 0))) out.emit(p);
             return;
           }
           if (!differs(state.values, values)) {
@@ -161,15 +180,15 @@ function makeEdgeDetect(name: string, edge: EdgeType) {
           if (o.hold > 0n) {
             if (state.pending === null || differs(state.pending, values)) {
               state.pending = values;
-              state.pendingSince = p.time;
+              state.pendingSince = time;
             }
-            if (p.time - state.pendingSince < o.hold) return;
+            if (time - state.pendingSince < o.hold) return;
             state.pending = null;
           }
           const previous = new EdgeState(state.values, state.since, null, state.since);
           state.values = values;
-          state.since = p.time;
-          if (wanted(previous.values[0], values[0])) out.emit(decorate(p, previous));
+          state.since = time;
+          if (wanted(get(previous.values, 0), get(values, 0))) out.emit(decorate(p, previous));
         },
         beginBatch(begin) {
           batchGroup = begin.group;
@@ -184,7 +203,7 @@ function makeEdgeDetect(name: string, edge: EdgeType) {
           const list: SnapshotValue[] = [];
           for (const [key, s] of groups.entries()) {
             if (s === undefined) continue;
-            list.push([key, toSnapshot(s.values), s.since, s.pending === null ? null : toSnapshot(s.pending), s.pendingSince]);
+            list.push([key, toSnapshot(s.values, single), s.since, s.pending === null ? null : toSnapshot(s.pending, single), s.pendingSince]);
           }
           return { groups: list };
         },
@@ -198,21 +217,23 @@ function makeEdgeDetect(name: string, edge: EdgeType) {
   });
 }
 
-function toSnapshot(values: Values): SnapshotValue[] {
-  return values.map((v) => (v === undefined ? null : v));
+function toSnapshot(values: Packed, single: boolean): SnapshotValue[] {
+  const list = single ? [values as FieldValue | undefined] : (values as Values);
+  return list.map((v) => (v === undefined ? null : v));
 }
 
 function isFieldValue(v: unknown): v is FieldValue {
   return typeof v === 'number' || typeof v === 'bigint' || typeof v === 'string' || typeof v === 'boolean';
 }
 
-function fromSnapshot(v: unknown, width: number, what: string): Values {
+function fromSnapshot(v: unknown, width: number, what: string): Packed {
   if (!Array.isArray(v) || v.length !== width) throw new Error(`edgeDetect snapshot: ${what} must be an array of ${width} values`);
-  return v.map((x: unknown) => {
+  const list = v.map((x: unknown) => {
     if (x === null) return undefined;
     if (!isFieldValue(x)) throw new Error(`edgeDetect snapshot: ${what} holds a value that is not a field value`);
     return x;
   });
+  return width === 1 ? list[0] : list;
 }
 
 function parseSnapshot(state: SnapshotValue, width: number): Array<[string, EdgeState]> {
