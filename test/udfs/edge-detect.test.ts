@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
+import { parseLineProtocol } from '../../src/line-protocol/index.js';
 import edgeDetect, { edgeDetectBatch } from '../../udfs/edgeDetect.js';
 import type { FieldValue, InitOption, Point } from '../../src/protocol/types.js';
 import { Harness, o, plain, pt, runSplit, SECOND } from '../helpers/session-harness.js';
@@ -10,18 +11,17 @@ import { referenceEdgeDetect, type EdgeReferenceOptions } from '../helpers/refer
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** The fixture files hold simple lines only: `measurement,host=h value="S" time`. */
+/** A fixture file as stream points, grouped by their tags (the fixture has one tag, host). */
 function readFixture(name: string): Point[] {
   const text = readFileSync(`${repoRoot}test/fixtures/edge/${name}`, 'utf8');
-  return text
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((line) => {
-      const m = /^(\w+),host=(\w+) value="([^"]*)" (\d+)$/.exec(line);
-      if (m === null) throw new Error(`unexpected fixture line: ${line}`);
-      const [, measurement, host, value, time] = m as unknown as [string, string, string, string, string];
-      return pt({ time: BigInt(time), name: measurement, group: `host=${host}`, tags: { host }, fields: { value } });
-    });
+  return parseLineProtocol(text).map((lp) => {
+    if (lp.time === undefined) throw new Error(`fixture line without a time in ${name}`);
+    const group = Object.keys(lp.tags)
+      .sort()
+      .map((k) => `${k}=${lp.tags[k] ?? ''}`)
+      .join(',');
+    return pt({ time: lp.time, name: lp.measurement, group, tags: lp.tags, fields: lp.fields });
+  });
 }
 
 const run = (options: InitOption[], points: Point[]): Point[] => new Harness(edgeDetect).start(options).feed(points);
