@@ -40,26 +40,22 @@ export class WireReader {
     this.end = body.length;
   }
 
-  /** A varint that must fit in 32 bits unsigned (tags, lengths, enums, bools). */
+  /** A varint that must fit in 32 bits unsigned: tags and lengths, where more is corruption. */
   uint32(): number {
     const buf = this.buf;
     let pos = this.pos;
     let value = 0;
-    let shift = 0;
-    for (;;) {
+    for (let shift = 0; ; shift += 7) {
       if (pos >= this.end) throw new WireFormatError(`truncated varint at offset ${this.pos}`);
       const b = buf[pos++] as number;
-      if (shift < 28) {
-        value |= (b & 0x7f) << shift;
-      } else if (shift === 28) {
-        // Bits 28..31; anything above is dropped, as protobuf does when narrowing.
-        value = (value | ((b & 0x0f) << 28)) >>> 0;
-      } else if (shift >= 63 && b > 1) {
-        throw new WireFormatError(`varint beyond 64 bits at offset ${this.pos}`);
+      if (shift === 28) {
+        // The fifth byte may only carry bits 28..31 and must end the varint.
+        if (b > 0x0f) throw new WireFormatError(`tag or length beyond 32 bits at offset ${this.pos}`);
+        value = (value | (b << 28)) >>> 0;
+        break;
       }
+      value |= (b & 0x7f) << shift;
       if (b < 0x80) break;
-      shift += 7;
-      if (shift > 63) throw new WireFormatError(`varint longer than 10 bytes at offset ${this.pos}`);
     }
     this.pos = pos;
     return value >>> 0;

@@ -330,6 +330,12 @@ describe('codec errors', () => {
     assert.throws(() => decodeRequest(envelope(17, [0x0a, 0x00])), expectProtocolError('PROTO_INVALID', /Point.time/));
   });
 
+  it('rejects a length beyond 32 bits instead of truncating it', () => {
+    // Point member with length 2^32 + 2 followed by two bytes.
+    const body = Uint8Array.of(0x8a, 0x01, 0x82, 0x80, 0x80, 0x80, 0x10, 0x10, 0x01);
+    assert.throws(() => decodeRequest(body), expectProtocolError('PROTO_INVALID', /beyond 32 bits/));
+  });
+
   it('rejects an unknown enum value', () => {
     // InfoResponse { wants: 9 }.
     assert.throws(() => decodeResponse(envelope(1, [0x08, 0x09])), expectProtocolError('PROTO_INVALID', /EdgeType/));
