@@ -24,6 +24,8 @@ export interface FakeRouterOptions {
   oneExecPerConnection?: boolean;
   /** A host key to use (OpenSSH private key text); one is generated otherwise. */
   hostKey?: string;
+  /** Offer only these algorithms, to play an old device. */
+  algorithms?: { kex?: string[]; cipher?: string[]; hmac?: string[] };
 }
 
 export interface FakeRouter {
@@ -71,7 +73,9 @@ export async function startFakeRouter(opts: FakeRouterOptions): Promise<FakeRout
   const clients = new Set<Connection>();
   const state = { logins: 0, commands: [] as string[], pagerAnswers: 0 };
 
-  const server = new Server({ hostKeys: [hostKey] }, (client) => {
+  const serverConfig: ConstructorParameters<typeof Server>[0] = { hostKeys: [hostKey] };
+  if (opts.algorithms !== undefined) serverConfig.algorithms = opts.algorithms as NonNullable<typeof serverConfig.algorithms>;
+  const server = new Server(serverConfig, (client) => {
     clients.add(client);
     client.on('close', () => clients.delete(client));
     client.on('error', () => clients.delete(client));
