@@ -1,0 +1,58 @@
+/**
+ * Poller throughput: how many routers one poller polls per minute against simulated SSH
+ * devices on loopback (one ssh2 Server standing in for N routers, in the same process, so the
+ * figure includes the simulator's CPU and is a lower bound). Cold = every poll logs in; warm =
+ * the kept-open connections are reused, the normal case. Figures only; no assertions.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startFakeRouter } from '../test/helpers/fake-router.js';
+import { createLogger } from '../src/log/logger.js';
+import { validatePollConfig } from '../src/ingest/config/index.js';
+import { PollService } from '../src/ingest/poller/index.js';
+import { statusParser } from '../src/ingest/index.js';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export async function benchPoller(routers = 200, concurrency = 50): Promise<Record<string, number>> {
+  const fixture = readFileSync(join(repo, 'test', 'fixtures', 'adsl', 'broadcom-xdslctl-info-stats-1.txt'), 'utf8');
+  const device = await startFakeRouter({ password: 'bench', answer: () => fixture });
+  let points = 0;
+  const config = validatePollConfig(
+    {
+      defaults: { user: 'admin', command: 'xdslctl info --stats', auth: { password: 'bench' }, hostKey: { fingerprint: device.hostFingerprint }, port: device.port },
+      routers: Array.from({ length: routers }, (_, i) => ({ name: `r${i}`, address: '127.0.0.1' })),
+      concurrency,
+    },
+    { env: {}, readFile: () => '', baseDir: repo, homeDir: repo },
+  );
+  const service = new PollService({ config, parse: statusParser, sink: (p) => (points += p.length), logger: createLogger({ level: 'silent' }) });
+  try {
+    const t0 = performance.now();
+    await service.runOnce();
+    const cold = performance.now() - t0;
+    const t1 = performance.now();
+    await service.runOnce();
+    const warm = performance.now() - t1;
+    const failures = service.pollers.reduce((n, p) => n + p.stats.failures, 0);
+    return {
+      routers,
+      concurrency,
+      cold_round_ms: Math.round(cold),
+      warm_round_ms: Math.round(warm),
+      cold_routers_per_minute: Math.round((routers / cold) * 60_000),
+      warm_routers_per_minute: Math.round((routers / warm) * 60_000),
+      logins: device.logins,
+      failures,
+      points,
+    };
+  } finally {
+    await service.stop();
+    await device.close();
+  }
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  console.log(await benchPoller());
+}
