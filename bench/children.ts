@@ -1,0 +1,137 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root, from dist/bench/. */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const KUDF = join(REPO_ROOT, 'dist/src/cli/main.js');
+const ECHO = fileURLToPath(new URL('./echo-server.js', import.meta.url));
+export const TEST_UDF_DIR = join(REPO_ROOT, 'test/fixtures/udfs');
+
+// Children still running when the suite dies (an exception, Ctrl-C) are killed on the way out.
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+export interface ServerOptions {
+  threads?: number;
+  /** Extra node flags placed before the script (e.g. --cpu-prof). */
+  nodeArgs?: string[];
+  /** Load the test functions too (burn). */
+  testUdfs?: boolean;
+}
+
+/** Reads one `/proc/<pid>/status` field in bytes (VmRSS, VmHWM); 0 when the process is gone. */
+export function procStatusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  try {
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m === null ? 0 : Number(m[1]) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * A server under test in its own process: `kudf serve` on a temp socket directory, or the
+ * frame-echo server. Waits for its ready line; `stop()` ends it (SIGTERM, then SIGKILL) and
+ * removes the directory.
+ */
+export class ServerProcess {
+  private output = '';
+  private peakRss = 0;
+  readonly exited: Promise<number | null>;
+
+  private constructor(
+    readonly child: ChildProcess,
+    readonly socketDir: string,
+  ) {
+    live.add(child);
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code) => {
+        live.delete(child);
+        resolve(code);
+      }),
+    );
+    const keep = (text: string): void => {
+      // Only the start of the output matters (the ready line, or why it failed).
+      if (this.output.length < 64 * 1024) this.output += text;
+    };
+    child.stdout?.setEncoding('utf8').on('data', keep);
+    child.stderr?.setEncoding('utf8').on('data', keep);
+  }
+
+  static async host(options: ServerOptions = {}): Promise<ServerProcess> {
+    const dir = await mkdtemp(join(tmpdir(), 'kudf-bench-'));
+    const args = [...(options.nodeArgs ?? []), KUDF, 'serve', '--socket-dir', dir, '--threads', String(options.threads ?? 2), '--grace', '2s', '--log-level', 'info'];
+    if (options.testUdfs === true) args.push('--udf-dir', TEST_UDF_DIR);
+    return ServerProcess.launch(args, dir, '"host ready"');
+  }
+
+  static async echo(options: Pick<ServerOptions, 'nodeArgs'> = {}): Promise<ServerProcess> {
+    const dir = await mkdtemp(join(tmpdir(), 'kudf-bench-echo-'));
+    return ServerProcess.launch([...(options.nodeArgs ?? []), ECHO, join(dir, 'echo.sock')], dir, 'echo ready');
+  }
+
+  private static async launch(args: string[], dir: string, readyMark: string): Promise<ServerProcess> {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO_ROOT });
+    const server = new ServerProcess(child, dir);
+    const ready = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 20_000);
+      const check = (): void => {
+        if (server.output.includes(readyMark)) {
+          clearTimeout(timer);
+          resolve(true);
+        }
+      };
+      child.stdout?.on('data', check);
+      void server.exited.then(() => {
+        clearTimeout(timer);
+        resolve(server.output.includes(readyMark));
+      });
+    });
+    if (!ready) {
+      await server.stop();
+      throw new Error(`server did not become ready:\n${server.output.slice(0, 4000)}`);
+    }
+    return server;
+  }
+
+  socket(udf: string): string {
+    return join(this.socketDir, `${udf}.sock`);
+  }
+
+  get pid(): number {
+    return this.child.pid ?? 0;
+  }
+
+  /** Samples VmRSS; the largest sample is kept. */
+  sampleRss(): number {
+    const rss = procStatusBytes(this.pid, 'VmRSS');
+    if (rss > this.peakRss) this.peakRss = rss;
+    return rss;
+  }
+
+  /** The kernel's high-water mark of resident memory for the whole life of the process. */
+  get vmHwm(): number {
+    return Math.max(procStatusBytes(this.pid, 'VmHWM'), this.peakRss);
+  }
+
+  /** Everything the process printed (truncated to 64 KiB). */
+  get log(): string {
+    return this.output;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGTERM');
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
+      await this.exited;
+      clearTimeout(timer);
+    }
+    await rm(this.socketDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,265 @@
+import { connect, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { Response } from '../src/protocol/types.js';
+import { ResponseCounter } from './response-counter.js';
+import { initFrame, keepaliveFrame, type Workload } from './workloads.js';
+
+export interface LoadOptions {
+  socketPath: string;
+  workload: Workload;
+  /** Points to send on this connection (rounded up to whole chunks); 0 sends only keepalives for maxSeconds. */
+  maxPoints: number;
+  /** Stop sending after this long even if maxPoints is not reached. */
+  maxSeconds: number;
+  /** KeepaliveRequest period; 0 sends none. */
+  keepaliveMs: number;
+  /** At most this many points sent but not yet returned; undefined: paced by 'drain' only. */
+  window?: number;
+  /** false: never read a byte after Init (the peer that sends and never reads). */
+  read?: boolean;
+  /** How the run ends: 'close' ends the write side and waits for the host to close; 'destroy' drops it. */
+  finish?: 'close' | 'destroy';
+  /** Called on every sampling tick while sending (the suite samples host RSS with it). */
+  onTick?: () => void;
+}
+
+export interface ConnectionResult {
+  sentPoints: number;
+  sentBytes: number;
+  returnedPoints: number;
+  expectedPoints: number;
+  /** From the first point written to the last chunk handed to the kernel. */
+  sendMs: number;
+  /** From the first point written to the last point returned. */
+  returnMs: number;
+  /** From the first point written to the host closing the connection (everything processed). */
+  doneMs: number;
+  keepalivesSent: number;
+  keepaliveMs: number[];
+  /** Why the run does not count (wrong counts, error response, timeout), if it does not. */
+  error?: string;
+}
+
+const settleMsAfterSend = 60_000;
+
+function hrNow(): bigint {
+  return process.hrtime.bigint();
+}
+
+/**
+ * One Kapacitor-side connection of the load generator: Init, then the workload's pre-encoded
+ * chunk written again and again (each write waits for 'drain'), keepalives on a timer with their
+ * round trip measured, and a reader that only counts frames. Ends like Kapacitor: write side
+ * closed, then wait for the UDF to close, then check that every expected point came back.
+ */
+export class LoadConnection {
+  private readonly counter: ResponseCounter;
+  private readonly latencies: number[] = [];
+  private initWaiter: ((r: Response) => void) | undefined;
+  private failure: string | undefined;
+  private sentPoints = 0;
+  private sentBytes = 0;
+  private keepalivesSent = 0;
+  private startedAt = 0;
+  private sendDoneAt = 0;
+  private lastPointAt = 0;
+  private closedAt = 0;
+  private stopped = false;
+  private readonly closed: Promise<void>;
+
+  private constructor(
+    private readonly socket: Socket,
+    private readonly options: LoadOptions,
+  ) {
+    this.counter = new ResponseCounter({
+      keepalive: (time) => this.latencies.push(Number(hrNow() - time) / 1e6),
+      management: (r) => this.onManagement(r),
+    });
+    socket.on('data', (chunk: Buffer) => {
+      const before = this.counter.points;
+      try {
+        this.counter.push(chunk);
+      } catch (err) {
+        this.fail(`bad response stream: ${(err as Error).message}`);
+        return;
+      }
+      if (this.counter.points !== before) {
+        this.lastPointAt = performance.now();
+        if (this.options.window !== undefined) this.pump();
+      }
+    });
+    socket.on('drain', () => this.pump());
+    socket.on('error', (err) => this.fail(`socket error: ${err.message}`));
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+  }
+
+  static async open(options: LoadOptions): Promise<LoadConnection> {
+    const socket = connect({ path: options.socketPath, allowHalfOpen: true });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    const conn = new LoadConnection(socket, options);
+    if (options.workload.init !== undefined) await conn.init(options.workload.init);
+    if (options.read === false) socket.pause();
+    return conn;
+  }
+
+  private init(options: NonNullable<Workload['init']>): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no InitResponse within 10s')), 10_000);
+      this.initWaiter = (r) => {
+        clearTimeout(timer);
+        if (r.kind === 'init' && r.success) resolve();
+        else reject(new Error(`Init failed: ${JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`));
+      };
+      this.socket.write(initFrame(options));
+    });
+  }
+
+  /** Sends until maxPoints or maxSeconds, then ends the connection and waits for it to close. */
+  async run(): Promise<ConnectionResult> {
+    const { options } = this;
+    this.startedAt = performance.now();
+    const deadline = this.startedAt + options.maxSeconds * 1000;
+    let keepalive: NodeJS.Timeout | undefined;
+    if (options.keepaliveMs > 0) {
+      keepalive = setInterval(() => {
+        if (this.stopped) return;
+        this.keepalivesSent++;
+        this.socket.write(keepaliveFrame(hrNow()));
+      }, options.keepaliveMs);
+    }
+    const tick = setInterval(() => {
+      options.onTick?.();
+      if (performance.now() > deadline) this.stop();
+    }, 100);
+    const sending = new Promise<void>((resolve) => (this.onStopped = resolve));
+    this.pump();
+    await sending;
+    clearInterval(keepalive);
+    clearInterval(tick);
+    if (options.finish === 'destroy' || options.read === false || this.failure !== undefined) {
+      this.socket.destroy();
+    } else {
+      this.socket.end();
+    }
+    const settle = setTimeout(() => {
+      this.fail(`host did not close within ${settleMsAfterSend / 1000}s after the write side was closed`);
+      this.socket.destroy();
+    }, settleMsAfterSend);
+    await this.closed;
+    this.closedAt = performance.now();
+    clearTimeout(settle);
+    return this.result();
+  }
+
+  private onStopped: () => void = () => undefined;
+
+  destroy(): void {
+    this.stopped = true;
+    this.socket.destroy();
+  }
+
+  private stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.sendDoneAt = performance.now();
+    this.onStopped();
+  }
+
+  private pump(): void {
+    const { options } = this;
+    const { chunk, pointsPerChunk } = options.workload;
+    while (!this.stopped) {
+      if (this.failure !== undefined || (options.maxPoints > 0 && this.sentPoints >= options.maxPoints)) {
+        this.stop();
+        return;
+      }
+      if (options.maxPoints === 0) return;
+      if (options.window !== undefined && this.sentPoints - this.counter.points >= options.window) return;
+      this.sentPoints += pointsPerChunk;
+      this.sentBytes += chunk.length;
+      // Big chunks always exceed the socket's high-water mark: one write in flight per 'drain'.
+      if (!this.socket.write(chunk)) return;
+    }
+  }
+
+  private onManagement(r: Response): void {
+    if (r.kind === 'error') {
+      this.fail(`ErrorResponse: ${r.error}`);
+      return;
+    }
+    const waiter = this.initWaiter;
+    this.initWaiter = undefined;
+    if (waiter !== undefined) waiter(r);
+    else this.fail(`unexpected ${r.kind} response`);
+  }
+
+  private fail(reason: string): void {
+    this.failure ??= reason;
+    this.stop();
+  }
+
+  private result(): ConnectionResult {
+    const expected = this.options.workload.expectedReturned(this.sentPoints);
+    let error = this.failure;
+    if (error === undefined && this.options.read !== false && this.options.finish !== 'destroy') {
+      if (this.counter.points !== expected) error = `returned ${this.counter.points} points, expected ${expected}`;
+      else if (!this.counter.atFrameBoundary) error = 'the stream ended inside a frame';
+      else if (this.latencies.length !== this.keepalivesSent) error = `${this.keepalivesSent} keepalives sent, ${this.latencies.length} answered`;
+    }
+    return {
+      sentPoints: this.sentPoints,
+      sentBytes: this.sentBytes,
+      returnedPoints: this.counter.points,
+      expectedPoints: expected,
+      sendMs: this.sendDoneAt - this.startedAt,
+      returnMs: (this.lastPointAt || this.sendDoneAt) - this.startedAt,
+      doneMs: this.closedAt - this.startedAt,
+      keepalivesSent: this.keepalivesSent,
+      keepaliveMs: this.latencies,
+      ...(error !== undefined ? { error } : {}),
+    };
+  }
+}
+
+export interface LoadResult {
+  connections: ConnectionResult[];
+  sentPoints: number;
+  returnedPoints: number;
+  sentPerSec: number;
+  returnedPerSec: number;
+  /** Points sent over the time until every connection was closed by the host: the processing rate. */
+  processedPerSec: number;
+  keepaliveMs: number[];
+  errors: string[];
+}
+
+/** Runs `count` connections at once (all opened and initialised first) and sums them up. */
+export async function runLoad(count: number, options: LoadOptions): Promise<LoadResult> {
+  const conns: LoadConnection[] = [];
+  try {
+    for (let i = 0; i < count; i++) conns.push(await LoadConnection.open({ ...options, maxPoints: Math.ceil(options.maxPoints / count) }));
+  } catch (err) {
+    for (const c of conns) c.destroy();
+    throw err;
+  }
+  const results = await Promise.all(conns.map((c) => c.run()));
+  const sent = results.reduce((s, r) => s + r.sentPoints, 0);
+  const returned = results.reduce((s, r) => s + r.returnedPoints, 0);
+  // Connections start together, so the slowest one bounds the aggregate rate.
+  const sendMs = Math.max(...results.map((r) => r.sendMs));
+  const returnMs = Math.max(...results.map((r) => r.returnMs));
+  const doneMs = Math.max(...results.map((r) => r.doneMs));
+  return {
+    connections: results,
+    sentPoints: sent,
+    returnedPoints: returned,
+    sentPerSec: sent / (sendMs / 1000),
+    returnedPerSec: returned / (returnMs / 1000),
+    processedPerSec: sent / (doneMs / 1000),
+    keepaliveMs: results.flatMap((r) => r.keepaliveMs),
+    errors: results.flatMap((r) => (r.error !== undefined ? [r.error] : [])),
+  };
+}

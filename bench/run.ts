@@ -1,0 +1,323 @@
+/**
+ * `npm run bench`: the host's throughput, keepalive latency and memory under a Kapacitor-side
+ * load generator of our own, over real Unix sockets against `kudf serve` in a child process.
+ *
+ * Env: BENCH_RUNS (default 5), BENCH_POINTS (points per run, default 2000000), BENCH_SECONDS
+ * (time cap per run, default 5), BENCH_THREADS (host worker threads, default 2),
+ * BENCH_CASES (comma-separated case names or prefixes, e.g. `mirror,edgeDetect-1,echo`),
+ * BENCH_GROUPS (memory case, default 1000000).
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { ServerProcess } from './children.js';
+import { LoadConnection, runLoad, type ConnectionResult, type LoadResult } from './load-generator.js';
+import { kilo, mib, ms, percentile, spread, type Spread } from './stats.js';
+import { burnWorkload, echoWorkload, edgeDetectWorkload, mirrorWorkload, movingAverageWorkload, type Workload } from './workloads.js';
+
+function envInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got '${raw}'`);
+  return n;
+}
+
+const RUNS = Math.max(1, envInt('BENCH_RUNS', 5));
+const POINTS = envInt('BENCH_POINTS', 2_000_000);
+const SECONDS = envInt('BENCH_SECONDS', 5);
+const THREADS = envInt('BENCH_THREADS', 2);
+const GROUPS = envInt('BENCH_GROUPS', 1_000_000);
+const KEEPALIVE_MS = 10;
+const selected = (process.env['BENCH_CASES'] ?? '')
+  .split(',')
+  .map((s) => s.trim())
+  .filter((s) => s !== '');
+
+/** One row of the final table; every case also prints its full JSON line. */
+interface Row {
+  case: string;
+  conns: number | string;
+  sent: string;
+  processed: string;
+  returned: string;
+  kaP50: string;
+  kaP99: string;
+  rss: string;
+  note: string;
+}
+
+const rows: Row[] = [];
+let failures = 0;
+
+function emit(json: Record<string, unknown>, row: Row): void {
+  process.stdout.write(`${JSON.stringify(json)}\n`);
+  rows.push(row);
+}
+
+const fmtSpread = (s: Spread): string => (RUNS > 1 && s.min !== s.max ? `${kilo(s.median)} (${kilo(s.min)}–${kilo(s.max)})` : kilo(s.median));
+const roundSpread = (s: Spread): Spread => ({ median: Math.round(s.median), min: Math.round(s.min), max: Math.round(s.max) });
+
+async function throughputCase(name: string, makeWorkload: () => Workload, conns: number, server: 'host' | 'echo'): Promise<void> {
+  const workload = makeWorkload();
+  const proc = server === 'echo' ? await ServerProcess.echo() : await ServerProcess.host({ threads: THREADS });
+  const runs: LoadResult[] = [];
+  let peakRss = 0;
+  try {
+    for (let i = 0; i < RUNS; i++) {
+      const result = await runLoad(conns, {
+        socketPath: proc.socket(workload.udf),
+        workload,
+        maxPoints: POINTS,
+        maxSeconds: SECONDS,
+        keepaliveMs: KEEPALIVE_MS,
+        onTick: () => proc.sampleRss(),
+      });
+      runs.push(result);
+      if (result.errors.length > 0) process.stderr.write(`${name} run ${i + 1}: ${result.errors.join('; ')}\n`);
+    }
+  } finally {
+    peakRss = proc.vmHwm;
+    await proc.stop();
+  }
+  const ok = runs.filter((r) => r.errors.length === 0);
+  if (ok.length < runs.length) failures++;
+  const keepalives = ok.flatMap((r) => r.keepaliveMs);
+  const sent = spread(ok.map((r) => r.sentPerSec));
+  const processed = spread(ok.map((r) => r.processedPerSec));
+  const returned = spread(ok.map((r) => r.returnedPerSec));
+  const p50 = percentile(keepalives, 50);
+  const p99 = percentile(keepalives, 99);
+  emit(
+    {
+      case: name,
+      function: workload.udf,
+      connections: conns,
+      runs: runs.length,
+      validRuns: ok.length,
+      pointsPerRun: spread(runs.map((r) => r.sentPoints)).median,
+      sentPerSec: roundSpread(sent),
+      processedPerSec: roundSpread(processed),
+      returnedPerSec: roundSpread(returned),
+      keepalive: { count: keepalives.length, p50Ms: round2(p50), p99Ms: round2(p99), maxMs: round2(Math.max(...keepalives)) },
+      peakRssBytes: peakRss,
+      errors: runs.flatMap((r) => r.errors),
+    },
+    { case: name, conns, sent: fmtSpread(sent), processed: fmtSpread(processed), returned: fmtSpread(returned), kaP50: ms(p50), kaP99: ms(p99), rss: mib(peakRss), note: ok.length < runs.length ? `${runs.length - ok.length} run(s) invalid` : '' },
+  );
+}
+
+const round2 = (n: number): number => Math.round(n * 100) / 100;
+
+/**
+ * Keepalive round trips on a mirror connection while a `burn` connection keeps the other worker
+ * busy (2 ms of CPU per point, 20 points in flight). `load`: the mirror connection also runs at
+ * full speed; otherwise it sends only keepalives.
+ */
+async function burnNeighbourCase(name: string, load: boolean): Promise<void> {
+  const proc = await ServerProcess.host({ threads: THREADS, testUdfs: true });
+  let burn: ConnectionResult | undefined;
+  let mirror: ConnectionResult | undefined;
+  let placement = '';
+  let peakRss = 0;
+  try {
+    const burner = await LoadConnection.open({ socketPath: proc.socket('burn'), workload: burnWorkload(2), maxPoints: 1e12, maxSeconds: SECONDS, keepaliveMs: KEEPALIVE_MS, window: 20 });
+    const mirrorWorkloadValue = mirrorWorkload();
+    const probe = await LoadConnection.open({
+      socketPath: proc.socket('mirror'),
+      workload: mirrorWorkloadValue,
+      maxPoints: load ? 1e12 : 0,
+      maxSeconds: SECONDS,
+      keepaliveMs: KEEPALIVE_MS,
+      onTick: () => proc.sampleRss(),
+    });
+    placement = threadsOf(proc.log);
+    [burn, mirror] = await Promise.all([burner.run(), probe.run()]);
+  } finally {
+    peakRss = proc.vmHwm;
+    await proc.stop();
+  }
+  const errors = [burn, mirror].flatMap((r) => (r?.error !== undefined ? [r.error] : []));
+  if (errors.length > 0) failures++;
+  const m = mirror as ConnectionResult;
+  const b = burn as ConnectionResult;
+  const mirrorRate = m.sentPoints / (m.doneMs / 1000);
+  emit(
+    {
+      case: name,
+      mirror: {
+        points: m.sentPoints,
+        processedPerSec: Math.round(mirrorRate),
+        keepalive: { count: m.keepaliveMs.length, p50Ms: round2(percentile(m.keepaliveMs, 50)), p99Ms: round2(percentile(m.keepaliveMs, 99)), maxMs: round2(Math.max(...m.keepaliveMs)) },
+      },
+      burn: { points: b.sentPoints, keepalive: { p50Ms: round2(percentile(b.keepaliveMs, 50)), p99Ms: round2(percentile(b.keepaliveMs, 99)) } },
+      placement,
+      peakRssBytes: peakRss,
+      errors,
+    },
+    {
+      case: name,
+      conns: '1+1 burn',
+      sent: load ? kilo(m.sentPoints / (m.sendMs / 1000)) : '-',
+      processed: load ? kilo(mirrorRate) : '-',
+      returned: load ? kilo(m.returnedPoints / (m.returnMs / 1000)) : '-',
+      kaP50: ms(percentile(m.keepaliveMs, 50)),
+      kaP99: ms(percentile(m.keepaliveMs, 99)),
+      rss: mib(peakRss),
+      note: `burn conn's own ka p99 ${ms(percentile(b.keepaliveMs, 99))} ms; ${placement}${errors.length > 0 ? '; ERRORS' : ''}`,
+    },
+  );
+}
+
+/** Which worker thread each function's session landed on, from the host's 'session initialised' lines. */
+function threadsOf(log: string): string {
+  const seen: string[] = [];
+  for (const line of log.split('\n')) {
+    if (!line.includes('session initialised')) continue;
+    try {
+      const j = JSON.parse(line) as { udf?: string; thread?: number };
+      seen.push(`${j.udf ?? '?'}@thread${j.thread ?? '?'}`);
+    } catch {
+      // a partial line
+    }
+  }
+  return seen.join(' ');
+}
+
+/** A peer that writes points and never reads: the host must stop reading and stay bounded. */
+async function noReadPeerCase(): Promise<void> {
+  const proc = await ServerProcess.host({ threads: THREADS });
+  const samples: number[] = [];
+  let result: ConnectionResult | undefined;
+  let baseline = 0;
+  let peakRss = 0;
+  try {
+    baseline = proc.sampleRss();
+    const conn = await LoadConnection.open({
+      socketPath: proc.socket('mirror'),
+      workload: mirrorWorkload(),
+      maxPoints: 1e12,
+      maxSeconds: Math.max(SECONDS, 3),
+      keepaliveMs: 0,
+      read: false,
+      onTick: () => samples.push(proc.sampleRss()),
+    });
+    result = await conn.run();
+  } finally {
+    peakRss = proc.vmHwm;
+    await proc.stop();
+  }
+  const r = result as ConnectionResult;
+  const lastRss = samples[samples.length - 1] ?? 0;
+  emit(
+    { case: 'no-read-peer', bytesWrittenByPeer: r.sentBytes, pointsWrittenByPeer: r.sentPoints, baselineRssBytes: baseline, peakRssBytes: peakRss, lastRssBytes: lastRss, seconds: Math.round(r.sendMs / 100) / 10 },
+    {
+      case: 'no-read-peer',
+      conns: 1,
+      sent: kilo(r.sentPoints) + ' total',
+      processed: '-',
+      returned: 'never read',
+      kaP50: '-',
+      kaP99: '-',
+      rss: mib(peakRss),
+      note: `peer wrote ${mib(r.sentBytes)} in ${(r.sendMs / 1000).toFixed(1)} s, then blocked; RSS ${mib(baseline)} idle → ${mib(lastRss)} at end`,
+    },
+  );
+}
+
+async function edgeMemoryCase(): Promise<void> {
+  const script = fileURLToPath(new URL('./edge-memory.js', import.meta.url));
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', '--max-old-space-size=4096', script, String(GROUPS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    child.stdout.setEncoding('utf8').on('data', (t: string) => (text += t));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`edge-memory exited with ${code}`))));
+  });
+  const j = JSON.parse(out.trim()) as { bytesPerGroup: number; keyAndMapSlotBytes: number; edgeStateBytes: number; groups: number };
+  emit(
+    { case: 'edgeDetect-memory', ...j },
+    { case: 'edgeDetect-memory', conns: '-', sent: `${kilo(j.groups)} groups`, processed: '-', returned: '-', kaP50: '-', kaP99: '-', rss: '-', note: `${j.bytesPerGroup} B/group (key+map slot ${j.keyAndMapSlotBytes}, edge state ${j.edgeStateBytes})` },
+  );
+}
+
+/** Colleagues' ingest-side benchmarks, when their modules exist: bench/<file>.js exporting <fn>. */
+async function externalCase(file: string, fn: string): Promise<void> {
+  const name = `ingest-${file}`;
+  let mod: unknown;
+  try {
+    mod = await import(new URL(`./${file}.js`, import.meta.url).href);
+  } catch (err) {
+    const missing = (err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND';
+    emit({ case: name, available: false, reason: missing ? 'not available' : (err as Error).message }, blankRow(name, missing ? 'not available' : `load failed: ${(err as Error).message}`));
+    return;
+  }
+  const f = typeof mod === 'object' && mod !== null ? (mod as Record<string, unknown>)[fn] : undefined;
+  if (typeof f !== 'function') {
+    emit({ case: name, available: false, reason: `no ${fn} export` }, blankRow(name, `not available (no ${fn} export)`));
+    return;
+  }
+  try {
+    const result: unknown = await (f as () => unknown)();
+    const text = JSON.stringify(result, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    emit({ case: name, available: true, result: result ?? null }, blankRow(name, (text ?? 'done').slice(0, 120)));
+  } catch (err) {
+    failures++;
+    emit({ case: name, available: true, error: (err as Error).message }, blankRow(name, `failed: ${(err as Error).message}`));
+  }
+}
+
+const blankRow = (name: string, note: string): Row => ({ case: name, conns: '-', sent: '-', processed: '-', returned: '-', kaP50: '-', kaP99: '-', rss: '-', note });
+
+interface Case {
+  name: string;
+  run: () => Promise<void>;
+}
+
+const cases: Case[] = [
+  { name: 'echo-1', run: () => throughputCase('echo-1', echoWorkload, 1, 'echo') },
+  { name: 'echo-4', run: () => throughputCase('echo-4', echoWorkload, 4, 'echo') },
+  { name: 'mirror-1', run: () => throughputCase('mirror-1', mirrorWorkload, 1, 'host') },
+  { name: 'mirror-4', run: () => throughputCase('mirror-4', mirrorWorkload, 4, 'host') },
+  { name: 'edgeDetect-1', run: () => throughputCase('edgeDetect-1', edgeDetectWorkload, 1, 'host') },
+  { name: 'edgeDetect-4', run: () => throughputCase('edgeDetect-4', edgeDetectWorkload, 4, 'host') },
+  { name: 'movingAverage-1', run: () => throughputCase('movingAverage-1', movingAverageWorkload, 1, 'host') },
+  { name: 'movingAverage-4', run: () => throughputCase('movingAverage-4', movingAverageWorkload, 4, 'host') },
+  { name: 'burn-neighbour-idle', run: () => burnNeighbourCase('burn-neighbour-idle', false) },
+  { name: 'burn-neighbour-load', run: () => burnNeighbourCase('burn-neighbour-load', true) },
+  { name: 'no-read-peer', run: noReadPeerCase },
+  { name: 'edgeDetect-memory', run: edgeMemoryCase },
+  { name: 'ingest-codec', run: () => externalCase('codec', 'benchCodec') },
+  { name: 'ingest-queue', run: () => externalCase('queue', 'benchQueue') },
+  { name: 'ingest-poller', run: () => externalCase('poller', 'benchPoller') },
+];
+
+function printTable(): void {
+  const header: Row = { case: 'case', conns: 'conns', sent: 'sent/s', processed: 'processed/s', returned: 'returned/s', kaP50: 'ka p50 ms', kaP99: 'ka p99 ms', rss: 'peak RSS', note: 'note' };
+  const all = [header, ...rows];
+  const keys = Object.keys(header) as Array<keyof Row>;
+  const widths = keys.map((k) => Math.max(...all.map((r) => String(r[k]).length)));
+  const line = (r: Row): string => keys.map((k, i) => String(r[k]).padEnd(widths[i] as number)).join('  ').trimEnd();
+  process.stdout.write(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(line).join('\n')}\n`);
+}
+
+async function main(): Promise<void> {
+  const chosen = selected.length === 0 ? cases : cases.filter((c) => selected.some((s) => c.name === s || c.name.startsWith(`${s}-`) || c.name.startsWith(s)));
+  if (chosen.length === 0) throw new Error(`BENCH_CASES matches no case (known: ${cases.map((c) => c.name).join(', ')})`);
+  process.stdout.write(
+    `${JSON.stringify({ bench: 'kudf', node: process.version, runs: RUNS, pointsPerRun: POINTS, secondsCap: SECONDS, hostThreads: THREADS, keepaliveMs: KEEPALIVE_MS, cases: chosen.map((c) => c.name) })}\n`,
+  );
+  const started = Date.now();
+  for (const c of chosen) {
+    try {
+      await c.run();
+    } catch (err) {
+      failures++;
+      emit({ case: c.name, error: (err as Error).message }, blankRow(c.name, `FAILED: ${(err as Error).message.split('\n')[0] ?? ''}`));
+    }
+  }
+  printTable();
+  process.stdout.write(`\n${chosen.length} case(s) in ${((Date.now() - started) / 1000).toFixed(0)} s${failures > 0 ? `, ${failures} with errors` : ''}\n`);
+  process.exitCode = failures > 0 ? 1 : 0;
+}
+
+await main();
