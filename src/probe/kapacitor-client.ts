@@ -76,13 +76,18 @@ export class KapacitorClient {
     return new KapacitorClient(socket, socket, options);
   }
 
-  /** Starts a process UDF (`prog` + `args`), talking over its stdin/stdout; its stderr is passed through. */
-  static spawnProcess(prog: string, args: readonly string[], options: ClientOptions, env?: NodeJS.ProcessEnv): KapacitorClient {
-    const child = spawn(prog, args, { stdio: ['pipe', 'pipe', 'inherit'], env: env ?? process.env });
+  /** Starts a process UDF (`prog` + `args`), talking over its stdin/stdout; its stderr is passed through unless piped. */
+  static spawnProcess(prog: string, args: readonly string[], options: ClientOptions & { stderr?: 'inherit' | 'pipe' }, env?: NodeJS.ProcessEnv): KapacitorClient {
+    const child = spawn(prog, args, { stdio: ['pipe', 'pipe', options.stderr ?? 'inherit'], env: env ?? process.env });
     if (child.stdout === null || child.stdin === null) throw new ProbeError('PROBE_CONNECT', `cannot start ${prog}`);
     const client = new KapacitorClient(child.stdout, child.stdin, options, child);
     child.on('error', (err) => client.abort(new ProbeError('PROBE_CONNECT', `cannot start ${prog}: ${err.message}`, { cause: err })));
     return client;
+  }
+
+  /** The process UDF's stderr when spawned with `stderr: 'pipe'`. */
+  get processStderr(): Readable | null {
+    return this.child?.stderr ?? null;
   }
 
   get failed(): ProbeError | undefined {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { lstat, mkdtemp, readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +25,15 @@ function point(i: number, host: string, extra: Partial<Point> = {}): Point {
   };
 }
 
+/** A response with its null-prototype tag and field records made plain, for deep comparison. */
+function plain<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(plain) as T;
+  if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)])) as T;
+  }
+  return value;
+}
+
 /** Reads raw responses from a socket, for cases the probe client refuses on purpose. */
 function rawResponses(socket: import('node:net').Socket): { responses: Response[]; closed: Promise<void> } {
   const decoder = new FrameDecoder();
@@ -33,6 +42,8 @@ function rawResponses(socket: import('node:net').Socket): { responses: Response[
     decoder.feed(chunk);
     for (let body = decoder.nextFrame(); body !== undefined; body = decoder.nextFrame()) responses.push(decodeResponse(body));
   });
+  // Like Kapacitor, close our side once the UDF has closed its own.
+  socket.on('end', () => socket.end());
   const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
   return { responses, closed };
 }
@@ -50,7 +61,7 @@ describe('kudf serve over Unix sockets with worker threads', () => {
   let host: HostProcess;
 
   before(async () => {
-    host = await HostProcess.start(['--threads', '2', '--stall-timeout', '2s', '--log-level', 'debug']);
+    host = await HostProcess.start(['--threads', '2', '--stall-timeout', '4s', '--log-level', 'debug']);
   });
 
   after(async () => {
@@ -85,10 +96,7 @@ describe('kudf serve over Unix sockets with worker threads', () => {
     const sent = Array.from({ length: 300 }, (_, i) => point(i, i % 3 === 0 ? 'a' : 'b'));
     client.sendMany(sent.map((p) => ({ kind: 'point' as const, point: p })));
     await client.close();
-    assert.deepEqual(
-      client.data.map((r) => (r.kind === 'point' ? r.point : r.kind)),
-      sent,
-    );
+    assert.deepEqual(plain(client.data.map((r) => (r.kind === 'point' ? r.point : r.kind))), sent);
   });
 
   it('returns a batch as the same BeginBatch, points and EndBatch', async () => {
@@ -100,7 +108,7 @@ describe('kudf serve over Unix sockets with worker threads', () => {
     const end = { name: 'cpu', group: 'host=a', tmax: points[1]!.time, tags, byName: false };
     client.sendMany([{ kind: 'begin', begin }, ...points.map((p) => ({ kind: 'point' as const, point: p })), { kind: 'end', end }]);
     await client.close();
-    assert.deepEqual(client.data, [{ kind: 'begin', begin }, ...points.map((p) => ({ kind: 'point', point: p })), { kind: 'end', end }]);
+    assert.deepEqual(plain(client.data), [{ kind: 'begin', begin }, ...points.map((p) => ({ kind: 'point', point: p })), { kind: 'end', end }]);
   });
 
   it('echoes the keepalive time and keeps int64 times exact', async () => {
@@ -190,7 +198,7 @@ describe('kudf serve over Unix sockets with worker threads', () => {
         }
       });
     });
-    burner.send({ kind: 'point', point: point(1, 'a', { fields: { burnMs: 3000 } }) });
+    burner.send({ kind: 'point', point: point(1, 'a', { fields: { burnMs: 2000 } }) });
     const burnDone = burner.close().then(() => events.push('burn done'));
     await new Promise((r) => setTimeout(r, 200));
     other.write(encodeFrame(encodeRequest({ kind: 'keepalive', time: 42n })));
@@ -199,27 +207,6 @@ describe('kudf serve over Unix sockets with worker threads', () => {
     other.end();
     assert.deepEqual(events, ['keepalive', 'burn done']);
     assert.equal(burner.data.length, 1);
-  });
-
-  it('ends only the sessions of a worker that exits, with an ErrorResponse, and replaces the worker', async () => {
-    // Fill both workers with a healthy session first, so the crashing one shares a worker with one of them.
-    const healthy = await Promise.all([0, 1].map(() => KapacitorClient.connectSocket(host.socket('mirror'), { timeoutMs: 0 })));
-    for (const c of healthy) await c.init([]);
-    const crasher = await KapacitorClient.connectSocket(host.socket('crash'), { timeoutMs: 0 });
-    await crasher.init([]);
-    crasher.send({ kind: 'point', point: point(1, 'a', { fields: { mode: 'exit' } }) });
-    await assert.rejects(crasher.close(), (err: ProbeError) => err.code === 'PROBE_UDF_ERROR' && /session lost: worker/.test(err.message));
-    await host.waitForLog((l) => l.msg === 'worker replaced');
-    // One of the healthy sessions shared the dead worker and ended; the other still mirrors.
-    const outcomes = await Promise.allSettled(
-      healthy.map(async (c) => {
-        c.send({ kind: 'point', point: point(2, 'b') });
-        await c.close();
-        return c.data.length;
-      }),
-    );
-    assert.equal(outcomes.filter((o) => o.status === 'fulfilled' && o.value === 1).length, 1, 'the session on the other worker is untouched');
-    assert.equal((await probeInfo({ socket: host.socket('mirror') }, 2000)).wants, 'stream', 'new connections are served');
   });
 
   it('replaces a worker stuck in a loop once it misses heartbeats, ending only its sessions', async () => {
@@ -308,14 +295,45 @@ describe('kudf serve over Unix sockets with worker threads', () => {
   });
 });
 
+describe('kudf serve when a worker dies', () => {
+  let crashHost: HostProcess;
+  before(async () => {
+    crashHost = await HostProcess.start(['--threads', '2', '--functions', 'mirror,crash']);
+  });
+  after(async () => {
+    await crashHost.stop();
+  });
+
+  it('ends only the sessions of a worker that exits, with an ErrorResponse, and replaces the worker', async () => {
+    // Least-loaded placement on a fresh host: healthy sessions on worker 1 and 2, the crasher joins worker 1.
+    const healthy = await Promise.all([0, 1].map(() => KapacitorClient.connectSocket(crashHost.socket('mirror'), { timeoutMs: 0 })));
+    for (const c of healthy) await c.init([]);
+    const crasher = await KapacitorClient.connectSocket(crashHost.socket('crash'), { timeoutMs: 0 });
+    await crasher.init([]);
+    crasher.send({ kind: 'point', point: point(1, 'a', { fields: { mode: 'exit' } }) });
+    await assert.rejects(crasher.close(), (err: ProbeError) => err.code === 'PROBE_UDF_ERROR' && /session lost: worker/.test(err.message));
+    await crashHost.waitForLog((l) => l.msg === 'worker replaced');
+    // One of the healthy sessions shared the dead worker and ended; the other still mirrors.
+    const outcomes = await Promise.allSettled(
+      healthy.map(async (c) => {
+        c.send({ kind: 'point', point: point(2, 'b') });
+        await c.close();
+        return c.data.length;
+      }),
+    );
+    assert.equal(outcomes.filter((o) => o.status === 'fulfilled' && o.value === 1).length, 1, 'the session on the other worker is untouched');
+    assert.equal((await probeInfo({ socket: crashHost.socket('mirror') }, 2000)).wants, 'stream', 'new connections are served');
+  });
+
+});
+
 describe('kudf serve start-up and shutdown', () => {
   it('replaces a stale socket file left by a crash', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kudf-stale-'));
-    const stale = createServer();
-    await new Promise<void>((resolve) => stale.listen(join(dir, 'mirror.sock'), resolve));
-    // Closing a listener without unlinking leaves the file behind, as a crash does.
-    const handle = (stale as unknown as { _handle: { close(): void } | null })._handle;
-    handle?.close();
+    // A listener killed with SIGKILL leaves its socket file behind, as a crash does.
+    const path = join(dir, 'mirror.sock');
+    const crashed = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+    await new Promise((resolve) => crashed.on('exit', resolve));
     assert.ok((await lstat(join(dir, 'mirror.sock'))).isSocket());
     const host = await HostProcess.start(['--threads', '0', '--functions', 'mirror'], { socketDir: dir });
     try {
