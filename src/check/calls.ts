@@ -1,5 +1,6 @@
 import type { ValueType } from '../protocol/types.js';
 import type { Token } from './scanner.js';
+import { parseDuration } from '../tickscript/duration.js';
 
 /**
  * The type of one value in a TICKscript call: a literal type Kapacitor can send to a UDF, or
@@ -30,29 +31,8 @@ export interface UdfCall {
   line: number;
 }
 
-const NS: Record<string, bigint> = {
-  u: 1_000n,
-  us: 1_000n,
-  µ: 1_000n,
-  µs: 1_000n,
-  μ: 1_000n,
-  μs: 1_000n,
-  ms: 1_000_000n,
-  s: 1_000_000_000n,
-  m: 60_000_000_000n,
-  h: 3_600_000_000_000n,
-  d: 86_400_000_000_000n,
-  w: 604_800_000_000_000n,
-};
-
 /** Nanoseconds of a duration literal such as `10s` or `500ms`. */
-export function durationNs(text: string): bigint {
-  const m = /^(\d+)(.+)$/.exec(text);
-  const unit = m?.[2];
-  const factor = unit === undefined ? undefined : NS[unit];
-  if (m === null || factor === undefined) throw new RangeError(`not a duration: ${text}`);
-  return BigInt(m[1] as string) * factor;
-}
+export const durationNs = parseDuration;
 
 const DECLARED_TYPES: Record<string, ArgType> = { int: 'int', float: 'double', string: 'string', duration: 'duration', bool: 'bool', lambda: 'lambda' };
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { LOG_LEVELS, type LogLevel } from '../log/logger.js';
-import { parseDuration } from '../probe/option-args.js';
+import { parseDuration } from '../tickscript/duration.js';
 
 /** commander value parsers: each throws InvalidArgumentError with a message naming what was expected. */
 export function intArg(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadRegistry, udfModuleUrls } from '../host/index.js';
 import type { UdfDefinition } from '../sdk/define-udf.js';
-import { canonicalJson } from '../sdk/snapshot.js';
+import { formatArguments } from '../tickscript/literal.js';
 import { defaultSocketDir } from './arg-parsers.js';
 
 interface FunctionsFlags {
@@ -27,7 +27,7 @@ export function describeFunction(def: UdfDefinition): Record<string, unknown> {
       valueTypes: [...spec.valueTypes],
       required: spec.isRequired,
       repeatable: spec.isRepeatable,
-      ...(spec.defaultValue !== undefined ? { default: JSON.parse(canonicalJson(spec.defaultValue)) as unknown } : {}),
+      ...(spec.defaultValue !== undefined ? { default: formatArguments(spec.defaultValue, spec.valueTypes) } : {}),
       description: spec.description,
     })),
     ...(def.example !== undefined ? { example: def.example } : {}),
@@ -54,7 +54,7 @@ export function kapacitorConf(defs: readonly UdfDefinition[], flags: Pick<Functi
 function formatText(def: UdfDefinition): string {
   const lines = [`${def.name} (${def.wants} -> ${def.provides}): ${def.description}`];
   for (const [name, spec] of Object.entries(def.options)) {
-    const flags = [spec.isRequired ? 'required' : '', spec.isRepeatable ? 'repeatable' : '', spec.defaultValue !== undefined ? `default ${canonicalJson(spec.defaultValue)}` : '']
+    const flags = [spec.isRequired ? 'required' : '', spec.isRepeatable ? 'repeatable' : '', spec.defaultValue !== undefined ? `default ${formatArguments(spec.defaultValue, spec.valueTypes)}` : '']
       .filter((f) => f !== '')
       .join(', ');
     lines.push(`  .${name}(${spec.valueTypes.join(', ')})${flags !== '' ? ` [${flags}]` : ''}${spec.description !== '' ? `  ${spec.description}` : ''}`);

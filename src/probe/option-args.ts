@@ -1,34 +1,12 @@
 import type { InitOption, OptionValue, ValueType } from '../protocol/types.js';
+import { parseDuration } from '../tickscript/duration.js';
+
+export { parseDuration };
 
 /** A command-line option argument the probe cannot turn into an Init option. */
 export class OptionArgError extends Error {
   override readonly name = 'OptionArgError';
   readonly code = 'PROBE_BAD_OPTION_ARG';
-}
-
-const UNIT_NS: Record<string, bigint> = {
-  ns: 1n,
-  u: 1_000n,
-  us: 1_000n,
-  µ: 1_000n,
-  µs: 1_000n,
-  ms: 1_000_000n,
-  s: 1_000_000_000n,
-  m: 60_000_000_000n,
-  h: 3_600_000_000_000n,
-  d: 86_400_000_000_000n,
-  w: 604_800_000_000_000n,
-};
-
-/** Parses a TICKscript duration literal (`10s`, `1m30s`, `500ms`, `1h`, `2d`, `1w`, `-5s`) to nanoseconds. */
-export function parseDuration(text: string): bigint {
-  const m = /^(-?)((?:\d+(?:ns|us|µs|u|µ|ms|s|m|h|d|w))+)$/.exec(text.trim());
-  if (m === null) throw new OptionArgError(`'${text}' is not a duration (e.g. 10s, 500ms, 1h)`);
-  let total = 0n;
-  for (const part of (m[2] as string).matchAll(/(\d+)(ns|us|µs|u|µ|ms|s|m|h|d|w)/g)) {
-    total += BigInt(part[1] as string) * (UNIT_NS[part[2] as string] as bigint);
-  }
-  return m[1] === '-' ? -total : total;
 }
 
 function typed(raw: string, type: ValueType): OptionValue {
@@ -45,7 +23,11 @@ function typed(raw: string, type: ValueType): OptionValue {
       return { type, value: n };
     }
     case 'duration':
-      return { type, value: parseDuration(raw) };
+      try {
+        return { type, value: parseDuration(raw) };
+      } catch (err) {
+        throw new OptionArgError((err as Error).message);
+      }
     case 'string':
       return { type, value: raw };
   }
@@ -57,7 +39,7 @@ function inferred(raw: string): OptionValue {
   if (/^-?\d+$/.test(raw)) return typed(raw, 'int');
   if (/^-?\d+\.\d*(e-?\d+)?$/i.test(raw)) return typed(raw, 'double');
   if (/^(TRUE|FALSE)$/.test(raw)) return typed(raw, 'bool');
-  if (/^-?(\d+(ns|us|µs|u|µ|ms|s|m|h|d|w))+$/.test(raw)) return typed(raw, 'duration');
+  if (/^-?\d+(us|µs|μs|u|µ|μ|ms|s|m|h|d|w)$/.test(raw)) return typed(raw, 'duration');
   return { type: 'string', value: raw };
 }
 
