@@ -60,7 +60,8 @@ async function serve(flags: ServeFlags): Promise<void> {
     threads: flags.threads,
     access: { mode: flags.socketMode, dirMode: flags.dirMode, ...(flags.socketGroup !== undefined ? { gid: flags.socketGroup } : {}) },
     maxFrameBytes: flags.maxFrameBytes,
-    highWaterMark: 4 * 1024 * 1024,
+    // Small on purpose: whatever is queued ahead of a request is latency for it.
+    highWaterMark: 256 * 1024,
     heartbeatMs: 1000,
     stallTimeoutMs: flags.stallTimeout,
     logger,

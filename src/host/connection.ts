@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { encodeFrame, encodeResponse } from '../protocol/index.js';
+import { KeepaliveScanner } from './keepalive-scanner.js';
 import type { SessionPlace } from './worker-pool.js';
 
 export interface ConnectionLimits {
@@ -10,6 +11,12 @@ export interface ConnectionLimits {
    * sends without reading cannot grow the host's memory.
    */
   highWaterMark: number;
+  maxFrameBytes: number;
+  /**
+   * Answer keepalives on the main thread as soon as they are read, instead of behind every
+   * point queued for the session's worker. Used when sessions run on worker threads.
+   */
+  fastKeepalives: boolean;
 }
 
 /**
@@ -25,6 +32,7 @@ export class Connection {
   private finished = false;
   private readonly done: Promise<void>;
   private resolveDone!: () => void;
+  private readonly keepalives: KeepaliveScanner | undefined;
 
   constructor(
     readonly id: number,
@@ -35,6 +43,7 @@ export class Connection {
     private readonly limits: ConnectionLimits,
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    this.keepalives = limits.fastKeepalives ? new KeepaliveScanner(limits.maxFrameBytes) : undefined;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => {
       if (!this.finished) this.place.send({ type: 'end', id });
@@ -48,7 +57,7 @@ export class Connection {
       }
       this.resolveDone();
     });
-    place.send({ type: 'open', id, udf });
+    place.send({ type: 'open', id, udf, keepalivesAnswered: this.keepalives !== undefined });
   }
 
   /** Resolves once the socket is closed. */
@@ -101,6 +110,9 @@ export class Connection {
     // Transfer needs a buffer of our own; a chunk sharing a larger allocation is copied once.
     const bytes =
       chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength ? new Uint8Array(chunk.buffer, 0, chunk.byteLength) : new Uint8Array(chunk);
+    if (this.keepalives !== undefined) {
+      for (const time of this.keepalives.push(bytes)) this.socket.write(encodeFrame(encodeResponse({ kind: 'keepalive', time })));
+    }
     this.inflight += bytes.byteLength;
     this.place.send({ type: 'data', id: this.id, bytes });
     this.updateFlow();

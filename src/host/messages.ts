@@ -5,7 +5,8 @@ import type { SessionCounts } from './session.js';
  * the sessions). Bytes cross the boundary as transferred ArrayBuffers, never copied.
  */
 export type ToWorker =
-  | { type: 'open'; id: number; udf: string }
+  /** `keepalivesAnswered`: the main thread answers this connection's keepalives itself. */
+  | { type: 'open'; id: number; udf: string; keepalivesAnswered?: boolean }
   /** Raw bytes read from the connection. */
   | { type: 'data'; id: number; bytes: Uint8Array }
   /** The peer closed its write side: finish the session, write every pending reply. */

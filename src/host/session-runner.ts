@@ -34,7 +34,7 @@ export class SessionRunner {
   handle(message: ToWorker): void {
     switch (message.type) {
       case 'open':
-        this.open(message.id, message.udf);
+        this.open(message.id, message.udf, message.keepalivesAnswered === true);
         return;
       case 'data':
         this.data(message.id, message.bytes);
@@ -51,7 +51,7 @@ export class SessionRunner {
     }
   }
 
-  private open(id: number, udf: string): void {
+  private open(id: number, udf: string, keepalivesAnswered: boolean): void {
     const def = this.registry.get(udf);
     const log = this.logger.child({ conn: id });
     if (def === undefined) {
@@ -61,7 +61,10 @@ export class SessionRunner {
       return;
     }
     const writer = new FrameWriter();
-    const session = new Session(def, log, (response: Response) => writer.writeResponse(response));
+    const session = new Session(def, log, (response: Response) => writer.writeResponse(response), {
+      sendRaw: (body) => writer.writeFrame(body),
+      answerKeepalives: !keepalivesAnswered,
+    });
     this.connections.set(id, { decoder: new FrameDecoder({ maxFrameBytes: this.maxFrameBytes }), session, writer, log });
   }
 
@@ -90,7 +93,7 @@ export class SessionRunner {
     } catch (err) {
       return conn.session.fail(`invalid request: ${describeError(err)}`);
     }
-    return conn.session.handle(request);
+    return conn.session.handle(request, body);
   }
 
   private end(id: number): void {

@@ -5,6 +5,13 @@ import { describeUdf } from '../sdk/describe.js';
 import { OptionError, parseOptions } from '../sdk/options.js';
 import { decodeSnapshot, encodeSnapshot, fingerprintOptions, type SnapshotIdentity } from '../sdk/snapshot.js';
 
+export interface SessionOptions {
+  /** Writes an already encoded Response body (used to pass unchanged input points through). */
+  sendRaw?: (body: Uint8Array) => void;
+  /** False when the transport answers keepalives itself (the main thread does, ahead of queued data). */
+  answerKeepalives?: boolean;
+}
+
 /** What the session wants its transport to do after a request. */
 export type SessionVerdict = 'continue' | 'close';
 
@@ -32,12 +39,20 @@ export class Session {
   private batch: { begin: BeginBatch; points: Point[] } | undefined;
   private readonly frameBatches: boolean;
   private ended = false;
+  private parsedOptions: Record<string, unknown> = {};
   readonly counts: SessionCounts = { requests: 0, pointsIn: 0, pointsOut: 0, batchesIn: 0 };
+
+  // The input point being processed and its Request body: Point is member 17 of both Request and
+  // Response, so a function that emits the very object it received gets the original bytes back
+  // without an encode (input points are read-only; see the SDK).
+  private rawPoint: Point | undefined;
+  private rawBody: Uint8Array | undefined;
 
   private readonly streamOut: Emitter = {
     emit: (point) => {
       this.counts.pointsOut++;
-      this.send({ kind: 'point', point });
+      if (point === this.rawPoint && this.rawBody !== undefined && this.options.sendRaw !== undefined) this.options.sendRaw(this.rawBody);
+      else this.send({ kind: 'point', point });
     },
   };
 
@@ -52,6 +67,7 @@ export class Session {
     private readonly def: UdfDefinition,
     logger: Logger,
     private readonly send: (response: Response) => void,
+    private readonly options: SessionOptions = {},
   ) {
     this.log = logger.child({ udf: def.name });
     // A batch-in, stream-out function turns batches into plain points; every other function
@@ -68,7 +84,11 @@ export class Session {
     return { taskID: this.taskID, nodeID: this.nodeID };
   }
 
-  handle(request: Request): SessionVerdict {
+  /**
+   * Handles one request. `raw` is the request's encoded body, when the transport has it: an
+   * emitted input point is then written back as those bytes. It is only used during this call.
+   */
+  handle(request: Request, raw?: Uint8Array): SessionVerdict {
     if (this.ended) return 'close';
     this.counts.requests++;
     switch (request.kind) {
@@ -76,7 +96,7 @@ export class Session {
         this.send(describeUdf(this.def));
         return 'continue';
       case 'keepalive':
-        this.send({ kind: 'keepalive', time: request.time });
+        if (this.options.answerKeepalives !== false) this.send({ kind: 'keepalive', time: request.time });
         return 'continue';
       case 'init':
         return this.init(request.options, request.taskID, request.nodeID);
@@ -87,7 +107,7 @@ export class Session {
       case 'begin':
         return this.beginBatch(request.begin);
       case 'point':
-        return this.point(request.point);
+        return this.point(request.point, raw);
       case 'end':
         return this.endBatch(request.end);
     }
@@ -124,8 +144,6 @@ export class Session {
     this.send({ kind: 'init', success: true, error: '' });
     return 'continue';
   }
-
-  private parsedOptions: Record<string, unknown> = {};
 
   private snapshot(): SessionVerdict {
     if (this.instance === undefined || this.identity === undefined) return this.fail(`${this.def.name}: SnapshotRequest before Init`);
@@ -180,12 +198,17 @@ export class Session {
     return this.guard(() => instance.beginBatch?.(begin, this.batchOut));
   }
 
-  private point(point: Point): SessionVerdict {
+  private point(point: Point, raw: Uint8Array | undefined): SessionVerdict {
     const instance = this.instance;
     if (instance === undefined) return this.fail(`${this.def.name}: point before Init`);
     this.counts.pointsIn++;
-    const out = this.batch !== undefined ? this.batchOut : this.streamOut;
-    return this.guard(() => instance.point(point, out));
+    if (this.batch !== undefined) return this.guard(() => instance.point(point, this.batchOut));
+    this.rawPoint = point;
+    this.rawBody = raw;
+    const verdict = this.guard(() => instance.point(point, this.streamOut));
+    this.rawPoint = undefined;
+    this.rawBody = undefined;
+    return verdict;
   }
 
   private endBatch(end: Extract<Request, { kind: 'end' }>['end']): SessionVerdict {

@@ -122,7 +122,11 @@ export class UdfHost {
     const place = pool.assign(id);
     const log = this.options.logger.child({ conn: id, udf, place: place.label });
     log.debug({}, 'connection accepted');
-    const conn = new Connection(id, socket, udf, place, log, { highWaterMark: this.options.highWaterMark });
+    const conn = new Connection(id, socket, udf, place, log, {
+      highWaterMark: this.options.highWaterMark,
+      maxFrameBytes: this.options.maxFrameBytes,
+      fastKeepalives: this.options.threads > 0,
+    });
     this.connections.set(id, conn);
     void conn.closed.then(() => {
       this.connections.delete(id);
