@@ -66,7 +66,7 @@ export class ServerProcess {
 
   static async host(options: ServerOptions = {}): Promise<ServerProcess> {
     const dir = await mkdtemp(join(tmpdir(), 'kudf-bench-'));
-    const args = [...(options.nodeArgs ?? []), KUDF, 'serve', '--socket-dir', dir, '--threads', String(options.threads ?? 2), '--grace', '2s', '--log-level', 'info'];
+    const args = [...(options.nodeArgs ?? []), KUDF, 'serve', '--socket-dir', dir, '--threads', String(options.threads ?? 2), '--grace', '2s', '--log-level', 'info', ...(process.env['BENCH_HOST_ARGS'] ?? '').split(' ').filter((a) => a !== '')];
     if (options.testUdfs === true) args.push('--udf-dir', TEST_UDF_DIR);
     return ServerProcess.launch(args, dir, '"host ready"');
   }

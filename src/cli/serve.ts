@@ -15,6 +15,7 @@ interface ServeFlags {
   socketGroup?: number;
   udfDir?: string;
   maxFrameBytes: number;
+  maxInflight: number;
   grace: number;
   stallTimeout: number;
   logLevel: LogLevel;
@@ -60,8 +61,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     threads: flags.threads,
     access: { mode: flags.socketMode, dirMode: flags.dirMode, ...(flags.socketGroup !== undefined ? { gid: flags.socketGroup } : {}) },
     maxFrameBytes: flags.maxFrameBytes,
-    // Small on purpose: whatever is queued ahead of a request is latency for it.
-    highWaterMark: 256 * 1024,
+    highWaterMark: flags.maxInflight,
     heartbeatMs: 1000,
     stallTimeoutMs: flags.stallTimeout,
     logger,
@@ -99,6 +99,8 @@ export function registerServe(program: Command): void {
     .option('--socket-group <group>', 'group (name or gid) for the directory and sockets; use with --socket-mode 660')
     .option('--udf-dir <dir>', 'also load functions from the .js/.mjs files in this directory')
     .option('--max-frame-bytes <n>', 'largest accepted frame body', intArg(1), DEFAULT_MAX_FRAME_BYTES)
+    // Small by default on purpose: whatever is queued ahead of a request is latency for it.
+    .option('--max-inflight <bytes>', 'per connection: bytes read but not yet processed, and replies not yet taken, before reading pauses', intArg(16 * 1024), 64 * 1024)
     .option('--grace <duration>', 'how long sessions may finish after SIGTERM/SIGINT', durationMsArg, 10_000)
     .option('--stall-timeout <duration>', 'replace a worker that answers no heartbeat for this long', durationMsArg, 30_000)
     .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent', logLevelArg, 'info' as LogLevel)

@@ -25,6 +25,23 @@ function point(i: number, host: string, extra: Partial<Point> = {}): Point {
   };
 }
 
+/** One small task through the probe: a single point grouped by host. */
+function runOnePoint(socket: string, mode: { batch: boolean; snapshot: boolean }): ReturnType<typeof probeRun> {
+  return probeRun({
+    target: { socket },
+    options: [],
+    taskID: 't',
+    nodeID: 'n',
+    points: [{ measurement: 'm', tags: { host: 'x' }, fields: { v: 1 }, time: 5n }],
+    grouping: { dimensions: ['host'], byName: false },
+    database: 'db',
+    retentionPolicy: 'rp',
+    ...mode,
+    timeoutMs: 2000,
+    chunk: 10,
+  });
+}
+
 /** A response with its null-prototype tag and field records made plain, for deep comparison. */
 function plain<T>(value: T): T {
   if (Array.isArray(value)) return value.map(plain) as T;
@@ -215,20 +232,7 @@ describe('kudf serve over Unix sockets with worker threads', () => {
     stuck.send({ kind: 'point', point: point(1, 'a', { fields: { mode: 'hang' } }) });
     await assert.rejects(stuck.close(), (err: ProbeError) => err.code === 'PROBE_UDF_ERROR' && /session lost/.test(err.message));
     assert.ok(host.logs.some((l) => /stopped answering heartbeats/.test(l.msg)));
-    const run = await probeRun({
-      target: { socket: host.socket('mirror') },
-      options: [],
-      taskID: 't',
-      nodeID: 'n',
-      points: [{ measurement: 'm', tags: { host: 'x' }, fields: { v: 1 }, time: 5n }],
-      grouping: { dimensions: ['host'], byName: false },
-      database: 'db',
-      retentionPolicy: 'rp',
-      batch: false,
-      snapshot: false,
-      timeoutMs: 2000,
-      chunk: 10,
-    });
+    const run = await runOnePoint(host.socket('mirror'), { batch: false, snapshot: false });
     assert.equal(run.output.length, 1);
   });
 
@@ -363,20 +367,7 @@ describe('kudf serve start-up and shutdown', () => {
   it('runs every session on the main thread with --threads 0', async () => {
     const host = await HostProcess.start(['--threads', '0', '--functions', 'mirror']);
     try {
-      const run = await probeRun({
-        target: { socket: host.socket('mirror') },
-        options: [],
-        taskID: 't',
-        nodeID: 'n',
-        points: [{ measurement: 'm', tags: { host: 'x' }, fields: { v: 1 }, time: 5n }],
-        grouping: { dimensions: ['host'], byName: false },
-        database: 'db',
-        retentionPolicy: 'rp',
-        batch: true,
-        snapshot: true,
-        timeoutMs: 2000,
-        chunk: 10,
-      });
+      const run = await runOnePoint(host.socket('mirror'), { batch: true, snapshot: true });
       assert.equal(run.output.length, 1);
       assert.equal(run.output[0]?.kind, 'batch');
       assert.ok(run.snapshot !== undefined && run.snapshot.byteLength > 0);
