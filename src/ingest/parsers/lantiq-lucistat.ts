@@ -1,4 +1,4 @@
-import { classifyLantiqState } from './lantiq-state.js';
+import { classifyLantiqState, LANTIQ_ERROR_COUNTERS } from './lantiq-state.js';
 import { toKbps, toNumber } from './numbers.js';
 import { StatusBuilder } from './status-builder.js';
 import type { LineMetricKey, LineStatus } from './types.js';
@@ -10,15 +10,6 @@ const LEVELS: readonly [string, LineMetricKey, LineMetricKey][] = [
   ['actatp', 'output_power_down_dbm', 'output_power_up_dbm'],
 ];
 
-const ERRORS: readonly [string, LineMetricKey, LineMetricKey][] = [
-  ['fecs', 'fecs_down_s', 'fecs_up_s'],
-  ['es', 'es_down_s', 'es_up_s'],
-  ['ses', 'ses_down_s', 'ses_up_s'],
-  ['loss', 'loss_down_s', 'loss_up_s'],
-  ['uas', 'uas_down_s', 'uas_up_s'],
-  ['hec', 'hec_errors_down', 'hec_errors_up'],
-  ['crc_p', 'crc_errors_down', 'crc_errors_up'],
-];
 
 /** `dsl_control lucistat`: a Lua table literal, `dsl.key=value` per line; rates in bit/s. */
 export function parseLantiqLucistat(lines: readonly string[]): LineStatus {
@@ -41,7 +32,7 @@ export function parseLantiqLucistat(lines: readonly string[]): LineStatus {
     toKbps(num('max_data_rate_up'), 'b/s'),
   );
   for (const [name, down, up] of LEVELS) b.pair(down, up, num(`${name}_down`), num(`${name}_up`));
-  for (const [name, down, up] of ERRORS) b.pair(down, up, num(`errors_${name}_near`), num(`errors_${name}_far`));
+  for (const [name, down, up] of LANTIQ_ERROR_COUNTERS) b.pair(down, up, num(`errors_${name}_near`), num(`errors_${name}_far`));
   b.metric('uptime_s', num('line_uptime'));
   return b.build(
     (state) => classifyLantiqState(state, vars.get('line_state_detail'), vars.get('line_state_num')),

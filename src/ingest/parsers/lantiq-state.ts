@@ -1,4 +1,18 @@
-import type { StateClass } from './types.js';
+import type { LineMetricKey, StateClass } from './types.js';
+
+/**
+ * The Lantiq DSL API's error counters (named the same in `lucistat` and `ubus call dsl metrics`):
+ * API name, then our down (near end) and up (far end) keys.
+ */
+export const LANTIQ_ERROR_COUNTERS: readonly [string, LineMetricKey, LineMetricKey][] = [
+  ['fecs', 'fecs_down_s', 'fecs_up_s'],
+  ['es', 'es_down_s', 'es_up_s'],
+  ['ses', 'ses_down_s', 'ses_up_s'],
+  ['loss', 'loss_down_s', 'loss_up_s'],
+  ['uas', 'uas_down_s', 'uas_up_s'],
+  ['hec', 'hec_errors_down', 'hec_errors_up'],
+  ['crc_p', 'crc_errors_down', 'crc_errors_up'],
+];
 
 // Line state codes of the Lantiq DSL CPE API, as printed by lantiq_dsl.sh (`[0x801: showtime_tc_sync]`).
 const CODE_CLASSES: ReadonlyMap<number, StateClass> = new Map<number, StateClass>([

@@ -2,6 +2,7 @@ import type { JsonValue } from './lenient-json.js';
 import { readLenientJson } from './lenient-json.js';
 import type { NormalizedText } from './normalize-text.js';
 import { toKbps } from './numbers.js';
+import { LANTIQ_ERROR_COUNTERS } from './lantiq-state.js';
 import { StatusBuilder } from './status-builder.js';
 import type { LineMetricKey, LineStatus, StateClass } from './types.js';
 
@@ -14,15 +15,6 @@ const DIRECTION_FIELDS: readonly [string, LineMetricKey, LineMetricKey][] = [
   ['actatp', 'output_power_down_dbm', 'output_power_up_dbm'],
 ];
 
-const ERROR_FIELDS: readonly [string, LineMetricKey, LineMetricKey][] = [
-  ['fecs', 'fecs_down_s', 'fecs_up_s'],
-  ['es', 'es_down_s', 'es_up_s'],
-  ['ses', 'ses_down_s', 'ses_up_s'],
-  ['loss', 'loss_down_s', 'loss_up_s'],
-  ['uas', 'uas_down_s', 'uas_up_s'],
-  ['hec', 'hec_errors_down', 'hec_errors_up'],
-  ['crc_p', 'crc_errors_down', 'crc_errors_up'],
-];
 
 function asObject(v: JsonValue | undefined): JsonObject | undefined {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? v : undefined;
@@ -60,7 +52,7 @@ export function parseUbus(input: NormalizedText): LineStatus {
   const errors = asObject(root.errors);
   const near = asObject(errors?.near);
   const far = asObject(errors?.far);
-  for (const [name, d, u] of ERROR_FIELDS) b.pair(d, u, asNumber(near?.[name]), asNumber(far?.[name]));
+  for (const [name, d, u] of LANTIQ_ERROR_COUNTERS) b.pair(d, u, asNumber(near?.[name]), asNumber(far?.[name]));
   return b.build((state) => classifyUbusState(state), 'total');
 }
 
