@@ -1,0 +1,106 @@
+/**
+ * Crash isolation with several sessions on every worker: a worker that dies takes exactly its
+ * own sessions with it (each told with an ErrorResponse), and a function that throws ends only
+ * its own session. The placement is read from the host's logs (connection -> worker, and
+ * connection -> task), not guessed.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { KapacitorClient, ProbeError } from '../../src/probe/index.js';
+import { HostProcess } from '../helpers/host-process.js';
+import { assertServing, seqPoint } from './raw-peer.js';
+
+process.on('unhandledRejection', (err) => {
+  throw err;
+});
+
+interface Task {
+  id: string;
+  client: KapacitorClient;
+  worker: string;
+}
+
+async function openTask(host: HostProcess, udf: string, id: string): Promise<Task> {
+  const client = await KapacitorClient.connectSocket(host.socket(udf), { timeoutMs: 0 });
+  assert.equal((await client.init([], id, 'n')).success, true);
+  const init = await host.waitForLog((l) => l.msg === 'session initialised' && l['taskID'] === id);
+  const accepted = await host.waitForLog((l) => l.msg === 'connection accepted' && l['conn'] === init['conn']);
+  return { id, client, worker: String(accepted['place']) };
+}
+
+/** Sends one point and closes; resolves to the number of points that came back, or the error code. */
+async function finish(task: Task, seq: number): Promise<number | string> {
+  try {
+    task.client.send({ kind: 'point', point: seqPoint(seq) });
+    await task.client.close();
+    return task.client.data.length;
+  } catch (err) {
+    return err instanceof ProbeError ? `${err.code}: ${err.message}` : String(err);
+  }
+}
+
+describe('crash isolation with several sessions per worker', () => {
+  let host: HostProcess;
+
+  before(async () => {
+    host = await HostProcess.start(['--threads', '2', '--functions', 'mirror,crash', '--log-level', 'debug', '--stall-timeout', '3s']);
+  });
+
+  after(async () => {
+    assert.ok(!host.logs.some((l) => l.level >= 60), 'no fatal log line');
+    await host.stop();
+  });
+
+  it('a worker that exits ends exactly the sessions it ran, each with an ErrorResponse, and the others carry on', async () => {
+    const tasks: Task[] = [];
+    for (let i = 0; i < 6; i++) tasks.push(await openTask(host, 'mirror', `exit-peer-${i}`));
+    const crasher = await openTask(host, 'crash', 'exit-crasher');
+    const doomed = new Set([...tasks.filter((t) => t.worker === crasher.worker).map((t) => t.id)]);
+    assert.ok(doomed.size >= 2, `several sessions share the crashing worker (${doomed.size})`);
+    assert.ok(doomed.size < tasks.length, 'some sessions run on the other worker');
+
+    crasher.client.send({ kind: 'point', point: seqPoint(0, { mode: 'exit' }) });
+    await assert.rejects(crasher.client.close(), (err: ProbeError) => err.code === 'PROBE_UDF_ERROR' && /session lost: worker/.test(err.message));
+    await host.waitForLog((l) => l.msg === 'worker replaced' && l['replaces'] === crasher.worker);
+
+    const outcomes = await Promise.all(tasks.map((t, i) => finish(t, i)));
+    tasks.forEach((t, i) => {
+      const outcome = outcomes[i];
+      if (doomed.has(t.id)) assert.match(String(outcome), /^PROBE_UDF_ERROR: .*mirror: session lost: worker/, `${t.id} on ${t.worker}`);
+      else assert.equal(outcome, 1, `${t.id} on ${t.worker} still mirrors`);
+    });
+    const lost = host.logs.find((l) => l.msg === 'worker lost; its sessions end' && l['worker'] === crasher.worker);
+    assert.equal(lost?.['sessions'], doomed.size + 1, 'the host counted the crasher and its neighbours');
+  });
+
+  it('the replacement worker takes new sessions and serves them', async () => {
+    const fresh = await Promise.all([0, 1, 2, 3].map((i) => openTask(host, 'mirror', `after-crash-${i}`)));
+    const workers = new Set(fresh.map((t) => t.worker));
+    assert.equal(workers.size, 2, `new sessions spread over both workers (${[...workers].join(', ')})`);
+    const outcomes = await Promise.all(fresh.map((t, i) => finish(t, i)));
+    assert.deepEqual(outcomes, [1, 1, 1, 1]);
+  });
+
+  it('a function that throws ends only its own session, not its neighbours on the same worker', async () => {
+    const tasks: Task[] = [];
+    for (let i = 0; i < 4; i++) tasks.push(await openTask(host, 'mirror', `throw-peer-${i}`));
+    const thrower = await openTask(host, 'crash', 'thrower');
+    assert.ok(tasks.some((t) => t.worker === thrower.worker), 'a neighbour shares the thrower’s worker');
+    thrower.client.send({ kind: 'point', point: seqPoint(0, { mode: 'throw' }) });
+    await assert.rejects(thrower.client.close(), (err: ProbeError) => err.code === 'PROBE_UDF_ERROR' && /crash: asked to throw/.test(err.message));
+    assert.deepEqual(await Promise.all(tasks.map((t, i) => finish(t, i))), [1, 1, 1, 1]);
+    assert.ok(!host.logs.some((l) => l.msg === 'worker lost; its sessions end' && /thrower/.test(JSON.stringify(l))));
+    await assertServing((udf) => host.socket(udf));
+  });
+
+  it('two workers dying one after the other still leave the host serving', async () => {
+    for (const round of [0, 1]) {
+      const a = await openTask(host, 'crash', `serial-exit-${round}-a`);
+      a.client.send({ kind: 'point', point: seqPoint(0, { mode: 'exit' }) });
+      await assert.rejects(a.client.close(), (err: ProbeError) => err.code === 'PROBE_UDF_ERROR');
+      await host.waitForLog((l) => l.msg === 'worker replaced' && l['replaces'] === a.worker);
+    }
+    await assertServing((udf) => host.socket(udf));
+    assert.equal(host.child.exitCode, null);
+  });
+});
