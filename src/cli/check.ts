@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { builtinUdfs } from '../../udfs/index.js';
 import { checkFiles, type FilesReport } from '../check/index.js';
+import { listUdfDir, loadRegistry } from '../host/registry.js';
 import type { UdfDefinition } from '../sdk/define-udf.js';
 
 /** Prints `file:line: message` per problem on stdout, a summary last; returns the exit code. */
@@ -24,8 +25,10 @@ export function registerCheck(program: Command, extraDefinitions: readonly UdfDe
     .command('check')
     .description('check the @function() calls and options of TICKscripts against the functions this host serves')
     .argument('<files...>', 'TICKscript files')
-    .action(async (files: string[]) => {
-      const report = await checkFiles(files, [...builtinUdfs, ...extraDefinitions]);
+    .option('--udf-dir <dir>', "also know the functions in this directory (as `kudf serve --udf-dir`)")
+    .action(async (files: string[], flags: { udfDir?: string }) => {
+      const own = flags.udfDir !== undefined ? [...(await loadRegistry(await listUdfDir(flags.udfDir))).values()] : [];
+      const report = await checkFiles(files, [...builtinUdfs, ...extraDefinitions, ...own]);
       process.exitCode = printReport(report, (text) => process.stdout.write(text));
     });
 }

@@ -395,7 +395,7 @@ export function addInfluxOptions(command: Command): Command {
     .option('--influx-batch-size <lines>', 'lines per request (default 1000)')
     .option('--influx-flush-interval <ms>', 'longest wait before a partial batch is sent (default 1000)')
     .option('--influx-timeout <ms>', 'request timeout (default 10000)')
-    .option('--queue-dir <dir>', 'durable queue directory (default ./kudf-queue)')
+    .option('--queue-dir <dir>', 'durable queue directory (default $KUDF_QUEUE_DIR, else ~/.local/state/kudf/queue)')
     .option('--queue-max-bytes <bytes>', 'queue bound; the oldest lines are dropped beyond it (default 256 MiB)')
     .option('--retry-min-delay <ms>', 'first retry delay (default 1000)')
     .option('--retry-max-delay <ms>', 'longest retry delay (default 60000)')

@@ -129,6 +129,17 @@ describe('kudf health and kudf functions without a host', () => {
     assert.equal(fns['edgeDetect']?.socket, '/var/run/kudf/edgeDetect.sock');
   });
 
+  it('kudf check --udf-dir knows the functions of that directory', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kudf-check-'));
+    const script = join(dir, 'burn.tick');
+    await writeFile(script, "stream\n    |from().measurement('m')\n    @burn()\n");
+    const without = await kudf(['check', script]);
+    assert.equal(without.code, 1);
+    assert.match(without.stdout, /burn\.tick:3: unknown function '@burn\(\)'/);
+    const withDir = await kudf(['check', '--udf-dir', join(REPO_ROOT, 'test/fixtures/udfs'), script]);
+    assert.equal(withDir.code, 0, withDir.stdout);
+  });
+
   it('kudf functions --conf --process prints prog/args blocks', async () => {
     const res = await kudf(['functions', '--conf', '--process', '--prog', '/usr/local/bin/kudf']);
     const conf = parseToml(res.stdout) as { udf: { functions: Record<string, { prog: string; args: string[]; timeout: string }> } };

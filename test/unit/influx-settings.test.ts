@@ -155,3 +155,10 @@ test('the shared commander options parse into flags the resolver understands', (
   plain.parse([], { from: 'user' });
   assert.equal(resolveInfluxSettings(plain.opts<InfluxFlags>(), {}).tuning.gzip, true);
 });
+
+test('the default queue directory comes from KUDF_QUEUE_DIR, else XDG_STATE_HOME, else the home directory, never the working directory', async () => {
+  const { defaultQueueDir } = await import('../../src/ingest/writer/index.js');
+  assert.equal(defaultQueueDir({ KUDF_QUEUE_DIR: '/var/lib/kudf/q' }), '/var/lib/kudf/q');
+  assert.equal(defaultQueueDir({ XDG_STATE_HOME: '/state' }), '/state/kudf/queue');
+  assert.match(defaultQueueDir({}), /\/\.local\/state\/kudf\/queue$/);
+});

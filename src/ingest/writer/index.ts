@@ -15,7 +15,8 @@
  *   deliver it in order; see `queued-writer.ts` for the retry rules and why a replay after a
  *   crash does not duplicate points.
  */
-import { resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { InfluxSettings } from '../influx-settings.js';
@@ -35,11 +36,21 @@ export { WriterError, type WriterErrorCode } from './errors.js';
 export { StdoutWriter } from './stdout-writer.js';
 export { redactUrl } from './redact.js';
 
-export const DEFAULT_QUEUE_DIR = 'kudf-queue';
+/**
+ * Queue directory when neither the settings nor the caller name one: `$KUDF_QUEUE_DIR`, else
+ * under the user's home (`~/.local/state/kudf/queue`), which survives reboots and is writable
+ * by a non-root container user, unlike the working directory.
+ */
+export function defaultQueueDir(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env['KUDF_QUEUE_DIR'];
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  const state = env['XDG_STATE_HOME'];
+  return state !== undefined && state !== '' ? join(state, 'kudf', 'queue') : join(homedir(), '.local', 'state', 'kudf', 'queue');
+}
 
 export interface WriterDeps {
   logger: Logger;
-  /** Queue directory when the settings name none (`--queue-dir`); default `./kudf-queue`. */
+  /** Queue directory when the settings name none (`--queue-dir`); default {@link defaultQueueDir}. */
   queueDir?: string;
   /** Default `<queueDir>/dead-letter.jsonl`. */
   deadLetterPath?: string;
@@ -71,7 +82,7 @@ export function createWriter(settings: InfluxSettings, deps: WriterDeps): PointW
   return new QueuedWriter({
     transport,
     tuning,
-    queueDir: resolve(settings.queueDir ?? deps.queueDir ?? DEFAULT_QUEUE_DIR),
+    queueDir: resolve(settings.queueDir ?? deps.queueDir ?? defaultQueueDir()),
     logger: deps.logger,
     clock,
     random: deps.random ?? Math.random,
