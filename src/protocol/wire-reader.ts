@@ -12,10 +12,47 @@ export const WIRE_START_GROUP = 3;
 export const WIRE_END_GROUP = 4;
 export const WIRE_FIXED32 = 5;
 
-// Short ASCII strings (keys, tag values, names) are built in JS: cheaper than a call into
-// the UTF-8 decoder for a handful of bytes.
-const SHORT_STRING = 16;
 const MAX_GROUP_DEPTH = 64;
+
+// ---- short-string intern cache ----------------------------------------------------------------
+// Names, tag keys and values, field keys, string field values and group keys repeat from point
+// to point. ASCII strings up to INTERN_MAX_BYTES are looked up in a direct-mapped cache keyed on
+// their bytes: a hit returns the very string decoded before (no allocation, its hash already
+// computed for Map lookups, and state that keeps it shares one copy). A miss replaces the slot,
+// so a peer sending only fresh strings costs one extra hash per string and never more memory
+// than the table: INTERN_SLOTS * (INTERN_MAX_BYTES bytes + one string of at most that length),
+// about 300 KiB per thread.
+const INTERN_MAX_BYTES = 32;
+const INTERN_SLOTS = 4096; // a power of two: the slot is `hash & (INTERN_SLOTS - 1)`
+const internStrings: string[] = new Array<string>(INTERN_SLOTS).fill('');
+// Slot i's bytes live at [i * INTERN_MAX_BYTES, i * INTERN_MAX_BYTES + internStrings[i].length).
+const internBytes = new Uint8Array(INTERN_SLOTS * INTERN_MAX_BYTES);
+// Plain arrays of char codes, one per length, for String.fromCharCode.apply on a miss: one flat
+// string in one call (a `+=` per byte makes a string per byte, and a cons string from 13 on).
+const charCodes: number[][] = Array.from({ length: INTERN_MAX_BYTES + 1 }, (_, n) => new Array<number>(n).fill(0));
+
+/** The string of the ASCII bytes [start, end) of `buf` (1..INTERN_MAX_BYTES), via the intern cache. */
+function internAscii(buf: Buffer, start: number, end: number, hash: number): string {
+  const len = end - start;
+  // FNV-style multiply leaves the low bits weakest: fold the high bits in before masking.
+  const slot = (hash ^ (hash >>> 16)) & (INTERN_SLOTS - 1);
+  const cached = internStrings[slot] as string;
+  const base = slot * INTERN_MAX_BYTES;
+  if (cached.length === len) {
+    let i = 0;
+    while (i < len && internBytes[base + i] === buf[start + i]) i++;
+    if (i === len) return cached;
+  }
+  const codes = charCodes[len] as number[];
+  for (let i = 0; i < len; i++) {
+    const c = buf[start + i] as number;
+    codes[i] = c;
+    internBytes[base + i] = c;
+  }
+  const fresh = String.fromCharCode.apply(null, codes);
+  internStrings[slot] = fresh;
+  return fresh;
+}
 
 /**
  * A cursor over one protobuf body. `end` is narrowed while a nested message is read and
@@ -136,7 +173,7 @@ export class WireReader {
     return end;
   }
 
-  /** A length-delimited UTF-8 string. */
+  /** A length-delimited UTF-8 string; short ASCII ones come from the intern cache (see above). */
   string(): string {
     const end = this.delimitedEnd();
     const start = this.pos;
@@ -144,14 +181,15 @@ export class WireReader {
     const len = end - start;
     if (len === 0) return '';
     const buf = this.buf;
-    if (len <= SHORT_STRING) {
-      let s = '';
+    if (len <= INTERN_MAX_BYTES) {
+      // One pass checks for ASCII and hashes the bytes (FNV-1a, seeded with the length).
+      let hash = len;
       for (let i = start; i < end; i++) {
         const c = buf[i] as number;
         if (c >= 0x80) return buf.toString('utf8', start, end);
-        s += String.fromCharCode(c);
+        hash = Math.imul(hash ^ c, 0x01000193);
       }
-      return s;
+      return internAscii(buf, start, end, hash);
     }
     return buf.toString('utf8', start, end);
   }

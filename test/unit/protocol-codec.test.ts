@@ -178,6 +178,27 @@ describe('data message codec against protobufjs', () => {
     assert.deepStrictEqual(decodeRequest(req), { kind: 'point', point: p });
   });
 
+  it('decodes short strings exactly while many distinct ones evict each other from the intern cache', () => {
+    // 3 x 20000 distinct short strings overflow the 4096-slot cache many times over; every
+    // other point repeats an earlier one, so hits and misses alternate on reused slots.
+    const at = (i: number): Point => {
+      const host = `h${i.toString(36)}`;
+      return { ...samplePoint(BigInt(i)), group: `host=${host}`, tags: nullProto({ host, ['k' + (i % 97)]: 'v' + (i % 89) }) };
+    };
+    for (let i = 0; i < 20000; i++) {
+      for (const p of [at(i), at(i >> 1)]) {
+        assert.deepStrictEqual(decodeRequest(encodeRequest({ kind: 'point', point: p })), { kind: 'point', point: p });
+      }
+    }
+    // Same length, one byte apart, and a non-ASCII string of the same byte length.
+    for (const [a, b] of [['abcd', 'abce'], ['é1', 'ab1'], ['x'.repeat(32), 'x'.repeat(31) + 'y'], ['y'.repeat(33), 'y'.repeat(32)]]) {
+      for (const s of [a, b, a, b] as string[]) {
+        const p = { ...samplePoint(1n), name: s };
+        assert.deepStrictEqual(decodeRequest(encodeRequest({ kind: 'point', point: p })), { kind: 'point', point: p });
+      }
+    }
+  });
+
   it('returns values that share no memory with the input body', () => {
     const body = encodeRequest({ kind: 'restore', snapshot: Uint8Array.of(1, 2, 3) });
     const decoded = decodeRequest(body);
