@@ -23,7 +23,7 @@ import type { InfluxSettings } from '../influx-settings.js';
 import { systemClock, type WriterClock } from './clock.js';
 import type { PointWriter } from './point-writer.js';
 import { QueuedWriter } from './queued-writer.js';
-import { secretScrubber } from './redact.js';
+import { redactUrl, secretScrubber } from './redact.js';
 import { StdoutWriter } from './stdout-writer.js';
 import { V1Transport } from './v1-transport.js';
 import { V2Transport } from './v2-transport.js';
@@ -72,6 +72,10 @@ export function createWriter(settings: InfluxSettings, deps: WriterDeps): PointW
   const { target, tuning } = settings;
   if (target.kind === 'stdout') return new StdoutWriter(deps.stdout);
   const clock = deps.clock ?? systemClock;
+  if (!tuning.tlsRejectUnauthorized && target.url.startsWith('https:')) {
+    // Turned off on purpose, but a man in the middle would now see every token and password.
+    deps.logger.warn({ url: redactUrl(target.url) }, 'TLS certificate verification is OFF for the InfluxDB connection (--influx-insecure-skip-verify)');
+  }
   const secrets = target.kind === 'v1' ? [target.password] : [target.token, ...(target.token?.split(':').slice(1) ?? [])];
   const scrub = secretScrubber(secrets);
   const now = (): number => clock.nowMs();
