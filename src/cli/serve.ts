@@ -47,7 +47,6 @@ async function serve(flags: ServeFlags): Promise<void> {
       output: process.stdout,
       logger,
       maxFrameBytes: flags.maxFrameBytes,
-      highWaterMark: 4 * 1024 * 1024,
     });
     process.exitCode = reason === 'eof' ? 0 : 1;
     return;

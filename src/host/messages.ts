@@ -17,10 +17,13 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'ready' }
-  /** Encoded response frames for a connection, and how many input bytes have been consumed. */
-  | { type: 'out'; id: number; bytes: Uint8Array | null; consumed: number }
-  /** The session is over: close the connection once the bytes sent so far are written. */
-  | { type: 'closed'; id: number; counts: SessionCounts; reason: 'eof' | 'error' }
+  /**
+   * Encoded response frames for a connection, and how many input bytes have been consumed.
+   * `closed` marks the last message: the session is over, close once these bytes are written.
+   * It travels in the same message so that nothing (e.g. a keepalive answered by the main
+   * thread) can be written after a final ErrorResponse.
+   */
+  | { type: 'out'; id: number; bytes: Uint8Array | null; consumed: number; closed?: { counts: SessionCounts; reason: 'eof' | 'error' } }
   | { type: 'pong'; seq: number };
 
 export interface WorkerSetup {

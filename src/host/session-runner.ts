@@ -57,7 +57,7 @@ export class SessionRunner {
     if (def === undefined) {
       // The main thread only opens connections for functions it loaded from the same modules.
       log.error({ udf }, 'connection for an unknown function');
-      this.post({ type: 'closed', id, counts: { requests: 0, pointsIn: 0, pointsOut: 0, batchesIn: 0 }, reason: 'error' });
+      this.post({ type: 'out', id, bytes: null, consumed: 0, closed: { counts: { requests: 0, pointsIn: 0, pointsOut: 0, batchesIn: 0 }, reason: 'error' } });
       return;
     }
     const writer = new FrameWriter();
@@ -82,8 +82,7 @@ export class SessionRunner {
       // A bad frame header (oversized length, over-long varint): the stream cannot be resynchronised.
       verdict = conn.session.fail(`invalid frame: ${describeError(err)}`);
     }
-    this.flush(id, conn, bytes.byteLength);
-    if (verdict === 'close') this.finish(id, conn, 'error');
+    this.flush(id, conn, bytes.byteLength, verdict === 'close' ? 'error' : undefined);
   }
 
   private request(conn: Connection, body: Uint8Array): 'continue' | 'close' {
@@ -102,8 +101,7 @@ export class SessionRunner {
     if (conn.decoder.hasPartialFrame) {
       conn.log.warn({ ...conn.session.ids, bufferedBytes: conn.decoder.bufferedBytes }, 'peer closed in the middle of a frame; partial frame dropped');
     }
-    this.flush(id, conn, 0);
-    this.finish(id, conn, 'eof');
+    this.flush(id, conn, 0, 'eof');
   }
 
   private abort(id: number, reason: string): void {
@@ -113,22 +111,22 @@ export class SessionRunner {
     conn.log.warn({ ...conn.session.ids, reason, ...conn.session.counts }, 'connection lost');
   }
 
-  private flush(id: number, conn: Connection, consumed: number): void {
-    if (conn.writer.length === 0) {
-      this.post({ type: 'out', id, bytes: null, consumed });
+  /** Posts the replies of a chunk; with `end`, the session is over and this is its last message. */
+  private flush(id: number, conn: Connection, consumed: number, end?: 'eof' | 'error'): void {
+    let bytes: Uint8Array | null = null;
+    if (conn.writer.length > 0) {
+      const taken = conn.writer.take();
+      // Transfer detaches the whole ArrayBuffer: only hand over one that holds just these bytes.
+      bytes = taken.byteOffset === 0 && taken.byteLength === taken.buffer.byteLength ? taken : new Uint8Array(taken);
+    }
+    if (end === undefined) {
+      this.post({ type: 'out', id, bytes, consumed });
       return;
     }
-    const taken = conn.writer.take();
-    // Transfer detaches the whole ArrayBuffer: only hand over one that holds just these bytes.
-    const bytes = taken.byteOffset === 0 && taken.byteLength === taken.buffer.byteLength ? taken : new Uint8Array(taken);
-    this.post({ type: 'out', id, bytes, consumed });
-  }
-
-  private finish(id: number, conn: Connection, reason: 'eof' | 'error'): void {
     this.connections.delete(id);
     const counts = conn.session.counts;
-    if (conn.session.initialised) conn.log.info({ ...conn.session.ids, ...counts, reason }, 'session ended');
-    else conn.log.debug({ requests: counts.requests, reason }, 'connection closed before Init (info-only connection)');
-    this.post({ type: 'closed', id, counts, reason });
+    if (conn.session.initialised) conn.log.info({ ...conn.session.ids, ...counts, reason: end }, 'session ended');
+    else conn.log.debug({ requests: counts.requests, reason: end }, 'connection closed before Init (info-only connection)');
+    this.post({ type: 'out', id, bytes, consumed, closed: { counts, reason: end } });
   }
 }

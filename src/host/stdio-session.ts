@@ -9,7 +9,6 @@ export interface StdioSessionOptions {
   output: Writable;
   logger: Logger;
   maxFrameBytes: number;
-  highWaterMark: number;
 }
 
 /**
@@ -19,28 +18,25 @@ export interface StdioSessionOptions {
 export function runStdioSession(options: StdioSessionOptions): Promise<'eof' | 'error'> {
   const { input, output } = options;
   const id = 1;
-  let inflight = 0;
   return new Promise((resolve) => {
     const runner = new SessionRunner(new Map([[options.def.name, options.def]]), options.maxFrameBytes, options.logger, (message) => {
-      if (message.type === 'out') {
-        inflight -= message.consumed;
-        if (message.bytes !== null && !output.write(message.bytes)) {
-          // The peer is not reading: stop reading from it until our replies drain.
-          input.pause();
-          output.once('drain', () => input.resume());
-        }
-      } else if (message.type === 'closed') {
+      if (message.type !== 'out') return;
+      if (message.bytes !== null && !output.write(message.bytes)) {
+        // The peer is not reading: stop reading from it until our replies drain.
+        input.pause();
+        output.once('drain', () => input.resume());
+      }
+      const closed = message.closed;
+      if (closed !== undefined) {
         input.pause();
         input.removeAllListeners('data');
-        output.end(() => resolve(message.reason));
+        output.end(() => resolve(closed.reason));
       }
     });
     runner.handle({ type: 'open', id, udf: options.def.name });
-    input.on('data', (chunk: Buffer) => {
-      inflight += chunk.byteLength;
-      runner.handle({ type: 'data', id, bytes: chunk });
-      if (inflight > options.highWaterMark) input.pause();
-    });
+    // The runner works synchronously, so a chunk is fully processed before the next is read;
+    // only a peer that does not read our replies needs pausing (above).
+    input.on('data', (chunk: Buffer) => runner.handle({ type: 'data', id, bytes: chunk }));
     input.on('end', () => runner.handle({ type: 'end', id }));
     input.on('error', (err) => {
       options.logger.error({ err: err.message }, 'stdin error');

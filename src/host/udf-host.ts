@@ -137,7 +137,7 @@ export class UdfHost {
   private fromPlace(message: Exclude<FromWorker, { type: 'ready' | 'pong' }>): void {
     const conn = this.connections.get(message.id);
     if (conn === undefined) return;
-    if (message.type === 'out') conn.onOut(message.bytes, message.consumed);
-    else conn.onSessionClosed(message.reason);
+    conn.onOut(message.bytes, message.consumed);
+    if (message.closed !== undefined) conn.onSessionClosed(message.closed.reason);
   }
 }
