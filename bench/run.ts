@@ -140,8 +140,8 @@ async function burnNeighbourCase(name: string, load: boolean): Promise<void> {
   }
   const errors = [burn, mirror].flatMap((r) => (r?.error !== undefined ? [r.error] : []));
   if (errors.length > 0) failures++;
-  const m = mirror as ConnectionResult;
-  const b = burn as ConnectionResult;
+  const m = mirror;
+  const b = burn;
   const mirrorRate = m.sentPoints / (m.doneMs / 1000);
   emit(
     {
@@ -208,7 +208,7 @@ async function noReadPeerCase(): Promise<void> {
     peakRss = proc.vmHwm;
     await proc.stop();
   }
-  const r = result as ConnectionResult;
+  const r = result;
   const lastRss = samples[samples.length - 1] ?? 0;
   emit(
     { case: 'no-read-peer', bytesWrittenByPeer: r.sentBytes, pointsWrittenByPeer: r.sentPoints, baselineRssBytes: baseline, peakRssBytes: peakRss, lastRssBytes: lastRss, seconds: Math.round(r.sendMs / 100) / 10 },

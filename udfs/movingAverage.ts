@@ -178,8 +178,8 @@ function parseSnapshot(state: SnapshotValue, keepTimes: boolean): Array<[string,
       return fail(`group #${i} has no running sum`);
     }
     const w = new Window();
-    w.values = values as number[];
-    w.times = times as bigint[];
+    w.values = values;
+    w.times = times;
     w.sum = sum;
     w.comp = comp;
     w.updates = updates;

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command, CommanderError } from 'commander';
 import { isParserFamily, parseStatus, PARSER_FAMILIES } from '../ingest/parsers/index.js';
-import type { ParserFamily } from '../ingest/parsers/index.js';
 
 const EXIT_PARSED = 0;
 const EXIT_PARSE_ISSUE = 1;
@@ -40,7 +39,7 @@ export function registerParse(program: Command): void {
         process.exitCode = EXIT_USAGE;
         return;
       }
-      const outcome = parseStatus(family as ParserFamily | 'auto', text);
+      const outcome = parseStatus(family, text);
       process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
       if (!outcome.ok) {
         process.stderr.write(`kudf parse: ${file === '-' ? 'stdin' : file}: ${outcome.reason}\n`);

@@ -106,6 +106,6 @@ export function registerServe(program: Command): void {
     .option('--stdio <function>', "process mode: serve one function over stdin/stdout (Kapacitor's prog/args)")
     .action(async (flags: ServeFlags & { socketGroup?: string | number }) => {
       if (typeof flags.socketGroup === 'string') flags.socketGroup = groupArg(flags.socketGroup);
-      await serve(flags as ServeFlags);
+      await serve(flags);
     });
 }

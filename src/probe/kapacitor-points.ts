@@ -1,5 +1,5 @@
 import type { LinePoint } from '../line-protocol/index.js';
-import type { BeginBatch, EndBatch, Fields, Point, Tags } from '../protocol/types.js';
+import type { BeginBatch, EndBatch, Point, Tags } from '../protocol/types.js';
 
 /** How a Kapacitor task groups its stream: tag names (`groupBy(...)`) and `byMeasurement()`. */
 export interface Grouping {
@@ -39,7 +39,7 @@ export function toStreamPoint(line: LinePoint, ctx: StreamContext, fallbackTime:
     group: groupId(line.measurement, tags, ctx.grouping),
     dimensions: [...ctx.grouping.dimensions].sort(),
     tags,
-    fields: nullProto(line.fields) as Fields,
+    fields: nullProto(line.fields),
     byName: ctx.grouping.byName,
   };
 }

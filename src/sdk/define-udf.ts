@@ -76,7 +76,7 @@ const OPTION_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * with the function's name in the error, and returns it unchanged with its types intact.
  */
 export function defineUdf<O extends OptionSpecs>(definition: UdfDefinition<O>): UdfDefinition<O> {
-  validateDefinition(definition as unknown as UdfDefinition);
+  validateDefinition(definition);
   return definition;
 }
 

@@ -115,7 +115,7 @@ function wireToJs(value: OptionValue): ValueOf[ValueType] {
     if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER)) throw new RangeError(`${n} is beyond ±2^53`);
     return Number(n);
   }
-  return value.value as ValueOf[ValueType];
+  return value.value;
 }
 
 /** Option builders. Each gives an optional, single-valued option; chain `.default()`, `.required()`, `.repeatable()`. */

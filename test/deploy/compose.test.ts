@@ -210,7 +210,7 @@ describe('Dockerfile', () => {
     const user = last(finalStage, 'USER')?.args;
     assert.ok(user !== undefined, 'USER is set');
     assert.ok(!['root', '0'].includes(user.split(':')[0]!), `USER ${user}`);
-    for (const svc of ourServices(compose)) assert.ok(!['root', '0'].includes(String(svc.raw['user'] ?? 'node').split(':')[0]!), `${svc.name} runs as root`);
+    for (const svc of ourServices(compose)) assert.ok(!['root', '0'].includes((typeof svc.raw['user'] === 'string' || typeof svc.raw['user'] === 'number' ? String(svc.raw['user']) : 'node').split(':')[0]!), `${svc.name} runs as root`);
     const buildRuns = stages[0]!.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
     const finalRuns = finalStage.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args).join('\n');
     const pruned = buildRuns.some((r) => /npm prune\b.*--omit=dev/.test(r)) || /npm ci\b.*--omit=dev/.test(finalRuns);

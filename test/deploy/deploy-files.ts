@@ -113,7 +113,7 @@ export function loadCompose(file = COMPOSE_FILE, env: Readonly<Record<string, st
       image: rawService['image'] as string | undefined,
       build,
       mounts: ((rawService['volumes'] ?? []) as unknown[]).map((v) => readMount(v, baseDir)),
-      command: command === undefined ? undefined : Array.isArray(command) ? command.map(String) : String(command).split(/\s+/),
+      command: command === undefined ? undefined : Array.isArray(command) ? command.map(String) : (typeof command === 'string' ? command : JSON.stringify(command)).split(/\s+/),
       environment: readEnvironment(rawService['environment']),
       secrets: ((rawService['secrets'] ?? []) as unknown[]).map((s) => (typeof s === 'string' ? s : String((s as { source: string }).source))),
     });
@@ -122,7 +122,7 @@ export function loadCompose(file = COMPOSE_FILE, env: Readonly<Record<string, st
   for (const [name, s] of Object.entries((doc['secrets'] ?? {}) as Record<string, { file?: string }>)) {
     if (s.file !== undefined) secrets.set(name, hostPath(s.file, baseDir));
   }
-  return { services, secrets, volumes: new Set(Object.keys((doc['volumes'] ?? {}) as object)) };
+  return { services, secrets, volumes: new Set(Object.keys((doc['volumes'] ?? {}))) };
 }
 
 export function service(compose: Compose, name: string): Service {
@@ -211,7 +211,7 @@ export function readDockerignore(): string[] {
 // kapacitor.conf
 
 export function loadKapacitorConf(file = join(REPO, 'docker/kapacitor/kapacitor.conf')): Record<string, unknown> {
-  return parseToml(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  return parseToml(readFileSync(file, 'utf8'));
 }
 
 const GO_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };

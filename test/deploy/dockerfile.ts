@@ -60,7 +60,7 @@ export function parseDockerfile(text: string): Stage[] {
     if (execText.startsWith('[')) {
       try {
         const parsed = JSON.parse(execText) as unknown;
-        if (Array.isArray(parsed) && parsed.every((x) => typeof x === 'string')) instruction.exec = parsed as string[];
+        if (Array.isArray(parsed) && parsed.every((x) => typeof x === 'string')) instruction.exec = parsed;
       } catch {
         // Not valid JSON: Docker runs it in the shell form, and so do we.
       }

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import ssh2 from 'ssh2';
-import type { Connection, ServerChannel } from 'ssh2';
+import type { Connection, ParsedKey, ServerChannel } from 'ssh2';
 
 const { Server, utils } = ssh2;
 
 /** What a fake router answers to a command: text, or a failure with an exit code. */
+// 'hang' is listed apart from string on purpose: it is the one text that makes the router never answer.
+// eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents
 export type FakeAnswer = string | { exitCode: number; stderr?: string; stdout?: string } | 'hang';
 
 export interface FakeRouterOptions {
@@ -63,12 +65,14 @@ export async function startFakeRouter(opts: FakeRouterOptions): Promise<FakeRout
   const hostKey = opts.hostKey ?? key?.privateKey ?? '';
   const parsedHost = utils.parseKey(hostKey);
   if (parsedHost instanceof Error) throw parsedHost;
-  const hk = Array.isArray(parsedHost) ? parsedHost[0] : parsedHost;
+  const hk: ParsedKey | undefined = Array.isArray(parsedHost) ? (parsedHost as ParsedKey[])[0] : parsedHost;
   const hostBlob = hk?.getPublicSSH() ?? Buffer.alloc(0);
   const hostPublicKey = `${hk?.type ?? ''} ${hostBlob.toString('base64')}`;
   const hostFingerprint = `SHA256:${createHash('sha256').update(hostBlob).digest('base64').replace(/=+$/, '')}`;
   const allowedKey = opts.publicKey !== undefined ? utils.parseKey(opts.publicKey) : undefined;
-  const allowedBlob = allowedKey !== undefined && !(allowedKey instanceof Error) ? (Array.isArray(allowedKey) ? allowedKey[0] : allowedKey)?.getPublicSSH() : undefined;
+  const allowedParsed: ParsedKey | undefined =
+    allowedKey !== undefined && !(allowedKey instanceof Error) ? (Array.isArray(allowedKey) ? (allowedKey as ParsedKey[])[0] : allowedKey) : undefined;
+  const allowedBlob = allowedParsed?.getPublicSSH();
 
   const clients = new Set<Connection>();
   const state = { logins: 0, commands: [] as string[], pagerAnswers: 0 };

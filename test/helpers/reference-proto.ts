@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import protobuf from 'protobufjs';
-import type { BeginBatch, EndBatch, FieldValue, Fields, Point, Tags } from '../../src/protocol/types.js';
+import type { BeginBatch, EndBatch, FieldValue, Fields, Point } from '../../src/protocol/types.js';
 
 // protobufjs's Long class (from the `long` package), typed loosely by protobufjs.
 const Long = protobuf.util.Long as unknown as { fromString(s: string, unsigned: boolean): unknown };
@@ -103,7 +103,7 @@ export function pointFromReference(m: Obj): Point {
     retentionPolicy: (m['retentionPolicy'] as string | undefined) ?? '',
     group: (m['group'] as string | undefined) ?? '',
     dimensions: [...((m['dimensions'] as string[] | undefined) ?? [])],
-    tags: nullProto(mapEntries<string>(m['tags'])) as Tags,
+    tags: nullProto(mapEntries<string>(m['tags'])),
     fields,
     byName: m['byName'] === true,
   };

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createLogger } from '../../src/log/logger.js';
 import { DEFAULT_TUNING, type InfluxSettings } from '../../src/ingest/influx-settings.js';
 import { createWriter } from '../../src/ingest/writer/index.js';
-import { VictoriaMetrics } from '../helpers/victoria-metrics.js';
+import { VictoriaMetrics, type ExportedSeries } from '../helpers/victoria-metrics.js';
 import { waitFor } from '../helpers/free-port.js';
 
 process.on('unhandledRejection', (err) => {
@@ -45,7 +45,7 @@ for (const gzip of [true, false]) {
     await w.close();
     assert.equal(w.stats.written, 120);
     const series = await vm.export(`{__name__=~"${m}_.*"}`, 360);
-    const byName = Object.fromEntries(series.map((s) => [s.metric['__name__'], s]));
+    const byName: Record<string, ExportedSeries> = Object.fromEntries(series.map((s) => [s.metric['__name__'] ?? '', s]));
     assert.equal(byName[`${m}_snr`]?.metric['line'], 'l1');
     assert.deepEqual(byName[`${m}_snr`]?.values, Array.from({ length: 120 }, (_, k) => k + 0.25));
     assert.deepEqual(byName[`${m}_crc`]?.values, Array.from({ length: 120 }, (_, k) => k * 1000));

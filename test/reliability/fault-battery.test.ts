@@ -176,7 +176,7 @@ describe('fault battery against kudf serve over Unix sockets', () => {
     };
     // A real snapshot of this function and option set, with its state swapped for a wrong shape.
     const donor = await KapacitorClient.connectSocket(host.socket('movingAverage'), { timeoutMs: 0 });
-    await donor.init((init as Extract<Request, { kind: 'init' }>).options);
+    await donor.init((init).options);
     const envelope = JSON.parse(Buffer.from(await donor.snapshot()).toString('utf8')) as { state: unknown };
     await donor.close();
     envelope.state = { groups: 7 };
@@ -191,7 +191,7 @@ describe('fault battery against kudf serve over Unix sockets', () => {
     }
     const early = await exchange(host.socket('movingAverage'), frames({ kind: 'restore', snapshot: garbage(10, 3) }), { endAfter: true });
     assert.equal(early.responses[0]?.kind, 'restore');
-    assert.equal((early.responses[0] as Extract<Response, { kind: 'restore' }>).success, false);
+    assert.equal((early.responses[0]).success, false);
   });
 
   it('drops a session whose peer vanishes while points flow, and logs the loss with its task', async () => {

@@ -44,7 +44,7 @@ export function pointFromJson(v: unknown): LinePoint {
 function fieldValue(key: string, f: unknown): FieldValue {
   if (typeof f === 'number' || typeof f === 'string' || typeof f === 'boolean') return f;
   if (typeof f === 'object' && f !== null && !Array.isArray(f) && Object.keys(f).length === 1 && 'int' in f) {
-    const i = (f as { int: unknown }).int;
+    const i = (f).int;
     if (typeof i === 'number' && Number.isSafeInteger(i)) return BigInt(i);
     if (typeof i === 'string' && /^-?\d+$/.test(i)) return BigInt(i);
     throw new JsonPointError(`field "${key}": {"int": ...} needs an integer (a string beyond 2^53)`);

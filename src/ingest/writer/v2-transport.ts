@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 /**
  * `/api/v2/write` through `@influxdata/influxdb-client` (InfluxDB 2.x, 3.x, 1.8+ and
  * VictoriaMetrics). The client's own retry buffer is switched off (`maxRetries: 0`): it
@@ -91,7 +92,7 @@ export class V2Transport implements WriteTransport {
  */
 function routeClientLogs(logger: Logger, scrub: (t: string) => string): void {
   const log = logger.child({ component: 'influxdb-client' });
-  const describe = (e: unknown): string | undefined => (e instanceof Error ? scrub(e.message) : e === undefined ? undefined : scrub(String(e)));
+  const describe = (e: unknown): string | undefined => (e instanceof Error ? scrub(e.message) : e === undefined ? undefined : scrub(typeof e === 'string' ? e : inspect(e)));
   setLogger({
     error(message: string, error?: unknown) {
       const level = message.startsWith('Write to InfluxDB failed') ? 'debug' : 'error';
