@@ -19,6 +19,9 @@ export interface ConnectionLimits {
   fastKeepalives: boolean;
 }
 
+/** How long a connection ended by an ErrorResponse may still send (and be ignored) before we reset it. */
+const ERROR_DRAIN_MS = 2000;
+
 /**
  * The main-thread half of one Kapacitor connection: moves bytes between the socket and the
  * place running its session, with back-pressure in both directions.
@@ -75,11 +78,10 @@ export class Connection {
   /** The session ended: close once every reply written so far has reached the socket. */
   onSessionClosed(reason: 'eof' | 'error'): void {
     this.finished = true;
-    this.stopReading();
     if (reason === 'error') {
-      // Kapacitor stops reading after an ErrorResponse; nothing it still sends matters.
-      this.socket.end(() => this.socket.destroy());
+      this.endAfterError();
     } else {
+      this.stopReading();
       this.socket.end();
     }
   }
@@ -91,7 +93,23 @@ export class Connection {
     this.stopReading();
     const message = `${this.udf}: session lost: ${reason}`;
     this.log.error({ reason }, 'session lost');
-    this.socket.end(encodeFrame(encodeResponse({ kind: 'error', error: message })), () => this.socket.destroy());
+    this.socket.write(encodeFrame(encodeResponse({ kind: 'error', error: message })));
+    this.endAfterError();
+  }
+
+  /**
+   * Closes our side after an ErrorResponse while reading and discarding whatever the peer still
+   * sends: closing a socket with unread input resets the connection, and a peer busy writing
+   * could then lose the ErrorResponse before reading it. Gives up after a grace period.
+   */
+  private endAfterError(): void {
+    this.socket.removeAllListeners('data');
+    this.socket.on('data', () => undefined);
+    this.socket.resume();
+    this.socket.end();
+    const timer = setTimeout(() => this.socket.destroy(), ERROR_DRAIN_MS);
+    timer.unref();
+    this.socket.once('close', () => clearTimeout(timer));
   }
 
   /** Ends the connection at shutdown after the grace period. */
