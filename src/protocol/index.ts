@@ -4,13 +4,15 @@
  *
  * Reading: `FrameDecoder.push(chunk)` yields frame bodies; `decodeRequest(body)` turns one
  * into a {@link Request}. Writing: `FrameWriter.writeResponse(r)` per reply, then `take()`
- * for one socket write. Every int64 is a `bigint`; tag and field maps are null-prototype
- * records. Errors are `ProtocolError` / `FrameError` with a stable `code`.
+ * for one socket write. Every int64 is a `bigint`; tag and field maps are records with no
+ * inherited keys (see {@link emptyRecord}). Errors are `ProtocolError` / `FrameError` with a
+ * stable `code`.
  */
 export type * from './types.js';
 export { FrameDecoder, DEFAULT_MAX_FRAME_BYTES, type FrameDecoderOptions } from './frame-decoder.js';
 export { FrameWriter, encodeFrame, type FrameWriterOptions } from './frame-writer.js';
 export { decodeRequest, decodeResponse, encodeRequest, encodeResponse } from './codec.js';
+export { emptyRecord } from './records.js';
 export {
   ProtocolError,
   FrameError,

@@ -13,7 +13,12 @@ export type ValueType = 'bool' | 'int' | 'double' | 'string' | 'duration';
 /** A field value: double -> number, int -> bigint, string -> string, bool -> boolean. */
 export type FieldValue = number | bigint | string | boolean;
 
-/** Field and tag maps are null-prototype records so that a key like `__proto__` is just a key. */
+/**
+ * Field and tag maps are records with no inherited keys, so that a key like `__proto__` or
+ * `toString` is just a key: the decoder builds them with `emptyRecord()` (a frozen, empty,
+ * null-prototype root as prototype, for a fast V8 shape); `Object.create(null)` records are
+ * accepted everywhere too.
+ */
 export type Tags = Record<string, string>;
 export type Fields = Record<string, FieldValue>;
 

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import {
   decodeRequest,
   decodeResponse,
+  emptyRecord,
   encodeRequest,
   encodeResponse,
   FrameWriter,
@@ -41,6 +42,24 @@ type Obj = Record<string, unknown>;
 
 function nullProto<T>(o: Record<string, T>): Record<string, T> {
   return Object.assign(Object.create(null) as Record<string, T>, o);
+}
+
+/**
+ * `m` with its tag and field maps copied into the decoder's representation ({@link emptyRecord}:
+ * same keys and values, prototype the frozen empty root), so deepStrictEqual checks both.
+ */
+function asDecoded<M extends Request | Response>(m: M): M {
+  const copy = <V>(r: Record<string, V>): Record<string, V> => Object.assign(emptyRecord<V>(), r);
+  switch (m.kind) {
+    case 'point':
+      return { ...m, point: { ...m.point, tags: copy(m.point.tags), fields: copy(m.point.fields) } };
+    case 'begin':
+      return { ...m, begin: { ...m.begin, tags: copy(m.begin.tags) } };
+    case 'end':
+      return { ...m, end: { ...m.end, tags: copy(m.end.tags) } };
+    default:
+      return m;
+  }
 }
 
 function samplePoint(time: bigint): Point {
@@ -82,7 +101,7 @@ describe('data message codec against protobufjs', () => {
     fc.assert(
       fc.property(point, (p) => {
         const bytes = referenceEncode(RefRequest, { point: pointToReference(p) });
-        assert.deepStrictEqual(decodeRequest(bytes), { kind: 'point', point: p });
+        assert.deepStrictEqual(decodeRequest(bytes), asDecoded({ kind: 'point', point: p }));
       }),
       { numRuns: 300 },
     );
@@ -104,7 +123,7 @@ describe('data message codec against protobufjs', () => {
         const ours = referenceDecode(RefResponse, encodeResponse({ kind: 'point', point: p }));
         assert.deepStrictEqual(pointFromReference(ours['point'] as Obj), p);
         const theirs = referenceEncode(RefResponse, { point: pointToReference(p) });
-        assert.deepStrictEqual(decodeResponse(theirs), { kind: 'point', point: p });
+        assert.deepStrictEqual(decodeResponse(theirs), asDecoded({ kind: 'point', point: p }));
       }),
       { numRuns: 200 },
     );
@@ -113,14 +132,14 @@ describe('data message codec against protobufjs', () => {
   it('round-trips BeginBatch and EndBatch in both directions', () => {
     fc.assert(
       fc.property(beginBatch, endBatch, (b, e) => {
-        assert.deepStrictEqual(decodeRequest(referenceEncode(RefRequest, { begin: beginToReference(b) })), {
-          kind: 'begin',
-          begin: b,
-        });
-        assert.deepStrictEqual(decodeResponse(referenceEncode(RefResponse, { end: endToReference(e) })), {
-          kind: 'end',
-          end: e,
-        });
+        assert.deepStrictEqual(
+          decodeRequest(referenceEncode(RefRequest, { begin: beginToReference(b) })),
+          asDecoded({ kind: 'begin', begin: b }),
+        );
+        assert.deepStrictEqual(
+          decodeResponse(referenceEncode(RefResponse, { end: endToReference(e) })),
+          asDecoded({ kind: 'end', end: e }),
+        );
         const begin = referenceDecode(RefResponse, encodeResponse({ kind: 'begin', begin: b }));
         assert.deepStrictEqual(beginFromReference(begin['begin'] as Obj), b);
         const end = referenceDecode(RefRequest, encodeRequest({ kind: 'end', end: e }));
@@ -135,7 +154,7 @@ describe('data message codec against protobufjs', () => {
     const decoded = decodeResponse(encodeResponse({ kind: 'point', point: p }));
     assert.equal(decoded.kind, 'point');
     assert.equal(decoded.kind === 'point' && decoded.point.time, 1514979051065000001n);
-    assert.deepStrictEqual(decoded, { kind: 'point', point: p });
+    assert.deepStrictEqual(decoded, asDecoded({ kind: 'point', point: p }));
     const ref = referenceDecode(RefResponse, encodeResponse({ kind: 'point', point: p }));
     assert.equal(fromLong((ref['point'] as Obj)['time']), 1514979051065000001n);
   });
@@ -143,13 +162,13 @@ describe('data message codec against protobufjs', () => {
   it('round-trips int64 extremes in times, int fields, sizes and tmax', () => {
     for (const v of [INT64_MIN, INT64_MAX, -1n, 0n, 1n, 2n ** 53n + 1n, -(2n ** 53n) - 1n]) {
       const p = { ...samplePoint(v), fields: nullProto<bigint>({ n: v }) };
-      assert.deepStrictEqual(decodeRequest(encodeRequest({ kind: 'point', point: p })), { kind: 'point', point: p });
+      assert.deepStrictEqual(decodeRequest(encodeRequest({ kind: 'point', point: p })), asDecoded({ kind: 'point', point: p }));
       const viaRef = decodeRequest(referenceEncode(RefRequest, { point: pointToReference(p) }));
-      assert.deepStrictEqual(viaRef, { kind: 'point', point: p });
+      assert.deepStrictEqual(viaRef, asDecoded({ kind: 'point', point: p }));
       const b = { name: 'm', group: '', tags: nullProto<string>({}), size: v, byName: true };
-      assert.deepStrictEqual(decodeResponse(encodeResponse({ kind: 'begin', begin: b })), { kind: 'begin', begin: b });
+      assert.deepStrictEqual(decodeResponse(encodeResponse({ kind: 'begin', begin: b })), asDecoded({ kind: 'begin', begin: b }));
       const e = { name: 'm', group: 'g', tags: nullProto<string>({}), tmax: v, byName: false };
-      assert.deepStrictEqual(decodeResponse(encodeResponse({ kind: 'end', end: e })), { kind: 'end', end: e });
+      assert.deepStrictEqual(decodeResponse(encodeResponse({ kind: 'end', end: e })), asDecoded({ kind: 'end', end: e }));
     }
   });
 
@@ -160,12 +179,18 @@ describe('data message codec against protobufjs', () => {
     const decoded = decodeRequest(referenceEncode(RefRequest, { point: pointToReference(p) }));
     assert.equal(decoded.kind, 'point');
     if (decoded.kind !== 'point') return;
-    assert.equal(Object.getPrototypeOf(decoded.point.tags), null);
-    assert.equal(Object.getPrototypeOf(decoded.point.fields), null);
+    // Decoded records inherit from a frozen, empty root with a null prototype: no inherited keys.
+    const root: unknown = Object.getPrototypeOf(emptyRecord());
+    assert.equal(Object.getPrototypeOf(decoded.point.tags), root);
+    assert.equal(Object.getPrototypeOf(decoded.point.fields), root);
+    assert.equal(Object.getPrototypeOf(root), null);
+    assert.ok(Object.isFrozen(root));
+    assert.deepStrictEqual(Reflect.ownKeys(root as object), []);
+    assert.ok(!('toString' in decoded.point.tags) && !('hasOwnProperty' in decoded.point.fields));
     assert.equal(decoded.point.tags['__proto__'], 'tag-value');
     assert.equal(decoded.point.fields['__proto__'], 42n);
     assert.ok(Object.keys(decoded.point.tags).includes('__proto__'));
-    assert.deepStrictEqual(decodeRequest(encodeRequest({ kind: 'point', point: p })), { kind: 'point', point: p });
+    assert.deepStrictEqual(decodeRequest(encodeRequest({ kind: 'point', point: p })), asDecoded({ kind: 'point', point: p }));
   });
 
   it('skips unknown fields inside a known message', () => {
@@ -175,7 +200,7 @@ describe('data message codec against protobufjs', () => {
     const extra = [0x98, 0x06, 0x05, 0x92, 0x03, 0x02, 0x78, 0x79, 0xc5, 0x02, 1, 2, 3, 4, 0xc9, 0x02, 1, 2, 3, 4, 5, 6, 7, 8];
     const payload = [...extra.slice(0, 3), ...pointBytes, ...extra.slice(3)];
     const req = Uint8Array.from([0x8a, 0x01, ...lengthBytes(payload.length), ...payload]);
-    assert.deepStrictEqual(decodeRequest(req), { kind: 'point', point: p });
+    assert.deepStrictEqual(decodeRequest(req), asDecoded({ kind: 'point', point: p }));
   });
 
   it('decodes short strings exactly while many distinct ones evict each other from the intern cache', () => {
@@ -187,14 +212,14 @@ describe('data message codec against protobufjs', () => {
     };
     for (let i = 0; i < 20000; i++) {
       for (const p of [at(i), at(i >> 1)]) {
-        assert.deepStrictEqual(decodeRequest(encodeRequest({ kind: 'point', point: p })), { kind: 'point', point: p });
+        assert.deepStrictEqual(decodeRequest(encodeRequest({ kind: 'point', point: p })), asDecoded({ kind: 'point', point: p }));
       }
     }
     // Same length, one byte apart, and a non-ASCII string of the same byte length.
     for (const [a, b] of [['abcd', 'abce'], ['é1', 'ab1'], ['x'.repeat(32), 'x'.repeat(31) + 'y'], ['y'.repeat(33), 'y'.repeat(32)]]) {
       for (const s of [a, b, a, b] as string[]) {
         const p = { ...samplePoint(1n), name: s };
-        assert.deepStrictEqual(decodeRequest(encodeRequest({ kind: 'point', point: p })), { kind: 'point', point: p });
+        assert.deepStrictEqual(decodeRequest(encodeRequest({ kind: 'point', point: p })), asDecoded({ kind: 'point', point: p }));
       }
     }
   });
@@ -372,7 +397,7 @@ describe('codec errors', () => {
     }
     assert.equal(writer.length, before);
     const frames = [...new FrameDecoder().push(writer.take())].map((f) => decodeResponse(f));
-    assert.deepStrictEqual(frames, [{ kind: 'point', point: samplePoint(5n) }]);
+    assert.deepStrictEqual(frames, [asDecoded({ kind: 'point', point: samplePoint(5n) })]);
   });
 });
 
@@ -390,7 +415,7 @@ describe('FrameWriter with the codec', () => {
     const writer = new FrameWriter({ initialCapacity: 8 });
     for (const r of responses) writer.writeResponse(r);
     const decoded = [...new FrameDecoder().push(writer.take())].map((f) => decodeResponse(f));
-    assert.deepStrictEqual(decoded, responses);
+    assert.deepStrictEqual(decoded, responses.map(asDecoded));
   });
 
   it('frames Requests for the Kapacitor side', () => {
@@ -401,6 +426,6 @@ describe('FrameWriter with the codec', () => {
     ];
     for (const r of requests) writer.writeRequest(r);
     const decoded = [...new FrameDecoder().push(writer.take())].map((f) => decodeRequest(f));
-    assert.deepStrictEqual(decoded, requests);
+    assert.deepStrictEqual(decoded, requests.map(asDecoded));
   });
 });
