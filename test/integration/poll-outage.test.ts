@@ -29,6 +29,8 @@ const FIXTURE_PATH = 'test/fixtures/adsl/broadcom-xdslctl-info-stats-1.txt';
 const FIXTURE_CMD = `cat ${FIXTURE_PATH}`;
 const WRITE_FAILED = 'InfluxDB write failed; data stays queued';
 const WRITES_BACK = 'InfluxDB writes succeed again';
+/** The writer's line for a failed retry, whatever its level (first failure, or a repeat). */
+const RETRY_LINE = /^InfluxDB write failed/;
 const WARN = 40;
 /** writePollConfig's retryMaxDelay. */
 const RETRY_MAX_MS = 1000;
@@ -151,32 +153,31 @@ describe('kudf poll through InfluxDB outages', { skip: !sshdAvailable() && 'sshd
       assert.equal(writer.accepted, 3 * p.polls().length, 'three points per poll');
     });
 
-    it('logs the outage with its cause (ECONNREFUSED) and the recovery once, and nothing else above info', () => {
-      const failed = p.logs.filter((l) => l.msg === WRITE_FAILED);
-      assert.ok(failed.length >= 1, 'the outage is logged');
-      for (const l of failed) {
-        assert.equal(l.level, WARN);
+    it('logs the outage with its cause (ECONNREFUSED) and the recovery once, one line per backed-off retry, and nothing else above info', () => {
+      const retries = p.logs.filter((l) => RETRY_LINE.test(l.msg));
+      assert.ok(retries.some((l) => l.level === WARN && l.msg === WRITE_FAILED), 'the outage is logged at warn');
+      for (const l of retries) {
         assert.match(String(l['reason']), /ECONNREFUSED/);
         assert.ok(Number(l['queued']) > 0, 'says how much is waiting');
       }
-      assert.equal(p.logs.filter((l) => l.msg === WRITES_BACK).length, 1);
-      const others = p.logs.filter((l) => l.level >= WARN && l.msg !== WRITE_FAILED);
-      assert.deepEqual(others, [], 'the router polls are not blamed for the database outage');
       // One line per retry, not per batch or per poll: the failure counter climbs by one each line and the waits grow to the cap.
       assert.deepEqual(
-        failed.map((l) => l['failures']),
-        failed.map((_l, i) => i + 1),
+        retries.map((l) => l['failures']),
+        retries.map((_l, i) => i + 1),
       );
-      const waits = failed.map((l) => Number(l['retryInMs']));
+      const waits = retries.map((l) => Number(l['retryInMs']));
       assert.ok(waits.every((w) => w <= RETRY_MAX_MS), 'waits capped at retryMaxDelay');
       assert.ok(waits.slice(-2).every((w) => w >= RETRY_MAX_MS / 2), 'the later waits reach the cap (equal jitter: at least half)');
+      assert.equal(p.logs.filter((l) => l.msg === WRITES_BACK).length, 1);
+      const others = p.logs.filter((l) => l.level >= WARN && !RETRY_LINE.test(l.msg));
+      assert.deepEqual(others, [], 'the router polls are not blamed for the database outage');
     });
 
     it(
       'logs the outage once at warn, not once per retry',
       { todo: 'QueuedWriter.stall() (src/ingest/writer/queued-writer.ts) logs every failed retry at warn' },
       () => {
-        assert.equal(p.logs.filter((l) => l.msg === WRITE_FAILED && l.level >= WARN).length, 1);
+        assert.equal(p.logs.filter((l) => RETRY_LINE.test(l.msg) && l.level >= WARN).length, 1);
       },
     );
   });
@@ -214,6 +215,80 @@ describe('kudf poll through InfluxDB outages', { skip: !sshdAvailable() && 'sshd
     await assertEveryPollOnce(influxd, 'killed', 'dsl-kill', [...firstPolls, ...second.polls()]);
     const line = await rows(influxd, 'killed', 'adsl_line', 'dsl-kill');
     assert.equal(line.length, firstPolls.length + second.polls().length, 'one adsl_line per poll');
+  });
+
+  describe('the disk queue fills up while InfluxDB is down', () => {
+    let p: PollProcess;
+    let pausedAt = 0;
+    let resumedAt = 0;
+    const QUEUE_FULL = /^queue (still )?full/;
+    const drops = (): PollLog[] => p.logs.filter((l) => QUEUE_FULL.test(l.msg));
+
+    before(async () => {
+      await influxd.exec('CREATE DATABASE full');
+      const cfg = join(scratch, 'full.json');
+      writePollConfig(cfg, {
+        routers: [sshdRouter('dsl-full')],
+        influxUrl: influxd.url,
+        db: 'full',
+        queueDir: join(scratch, 'q-full'),
+        influx: { queueMaxBytes: 4096 },
+      });
+      p = poller(cfg);
+      await p.waitUntil('a poll', () => p.polls().length >= 1);
+      await waitFor('the first delivery', async () => (await influxd.count('full', 'adsl_poll', 'duration_ms')) >= 1);
+      await influxd.pause();
+      pausedAt = Date.now();
+      await p.waitUntil('the queue to overflow', () => drops().length >= 1);
+      // Three more polls (about 1.5 KiB each) overflow a 4 KiB queue again, whether or not each drop is logged.
+      const n0 = p.polls().length;
+      await p.waitUntil('three more polls with InfluxDB down', () => p.polls().length >= n0 + 3);
+      await influxd.resume();
+      resumedAt = Date.now();
+      await p.waitUntil('the writer to recover', () => p.logs.some((l) => l.msg === WRITES_BACK));
+      const n = p.polls().length;
+      await p.waitUntil('a poll after the restart', () => p.polls().length > n);
+      const exit = await p.stop();
+      assert.equal(exit.code, 0, p.tail());
+    });
+
+    it('accounts for every line: stored plus dropped equals polled, and the drop reports never claim more than was dropped', async () => {
+      const stopped = p.logs.find((l) => l.msg === 'poller stopped');
+      const writer = stopped?.['writer'] as { accepted: number; written: number; dropped: number; queued: number };
+      const logged = drops();
+      assert.ok(logged.length >= 1, 'the full queue is logged');
+      assert.ok(logged.every((l) => l.level === 50 && l['maxBytes'] === 4096 && Number(l['lines']) > 0), 'each drop report is an error naming the bound and the count');
+      assert.ok(logged.reduce((n, l) => n + Number(l['lines']), 0) <= writer.dropped, 'the reports never claim more than was dropped');
+      assert.ok(writer.dropped > Number(logged[0]?.['lines']), 'the queue overflowed again after the first report');
+      assert.equal(writer.queued, 0);
+      assert.equal(writer.accepted, 3 * p.polls().length);
+      let stored = 0;
+      for (const m of ['adsl_poll', 'adsl_connection', 'adsl_line']) stored += (await rows(influxd, 'full', m, 'dsl-full')).length;
+      assert.equal(stored + writer.dropped, writer.accepted, 'nothing vanished without being counted');
+    });
+
+    it('loses only the oldest polls of the outage and stores no point that was never polled', async () => {
+      const polls = p.polls();
+      const stored = (await rows(influxd, 'full', 'adsl_poll', 'dsl-full')).map((r) => r.time);
+      const m = matchPolls(pollStartsMs(polls), stored);
+      assert.deepEqual(m.unexplained, []);
+      assert.equal(m.ambiguous, 0);
+      assert.ok(m.missing.length > 0, 'the bound forced a loss');
+      const keptDuringOutage = pollStartsMs(polls).filter((t) => t > pausedAt && t < resumedAt && !m.missing.includes(t));
+      assert.ok(keptDuringOutage.length > 0, 'the newest polls of the outage survive');
+      assert.ok(
+        m.missing.every((t) => t > pausedAt - 2000 && t < Math.min(...keptDuringOutage)),
+        'the lost polls are older than every kept poll of the outage',
+      );
+    });
+
+    it(
+      'logs the full queue once per outage rather than at every poll that overflows it',
+      { todo: 'QueuedWriter onDrop (src/ingest/writer/queued-writer.ts) logs an error at every overflowing append' },
+      () => {
+        assert.equal(drops().length, 1);
+      },
+    );
   });
 
   describe('routers that break off: mid-output connection drop, command killed by a signal, silence after TCP accept', () => {
