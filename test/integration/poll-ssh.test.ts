@@ -4,7 +4,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startSshd, sshdAvailable, type SshdHandle } from '../helpers/sshd.js';
+import { startSshd, type SshdHandle } from '../helpers/sshd.js';
 import { makeHostKey } from '../helpers/fake-router.js';
 import { fixtureParser } from '../helpers/fake-router-parser.js';
 import { captureLogger } from '../helpers/fake-router-logs.js';
@@ -43,7 +43,7 @@ function pollerFor(router: RouterConfig, log = captureLogger('debug')): { poller
   return { poller, session, written, log };
 }
 
-describe('polling a real sshd', { skip: !sshdAvailable() && 'sshd not installed' }, () => {
+describe('polling a real sshd', () => {
   let s: SshdHandle;
   before(async () => {
     s = await startSshd({ root: repo });

@@ -294,6 +294,7 @@ export class SshSession {
           const errOut: Buffer[] = [];
           let size = 0;
           let exitCode: number | undefined;
+          let exitSignal: string | undefined;
           stream.on('data', (d: Buffer) => {
             size += d.length;
             if (size > this.maxOutput) {
@@ -306,11 +307,17 @@ export class SshSession {
           stream.stderr.on('data', (d: Buffer) => {
             if (errOut.length < 16) errOut.push(d);
           });
-          stream.on('exit', (code: number | null) => {
+          stream.on('exit', (code: number | null, signal?: string) => {
             if (typeof code === 'number') exitCode = code;
+            else if (typeof signal === 'string') exitSignal = signal;
           });
           stream.on('close', () => {
             const text = Buffer.concat(out).toString('utf8');
+            // A command killed mid-output printed only part of its answer: never store half a reading.
+            if (exitSignal !== undefined) {
+              reject(new SshError('KUDF_SSH_COMMAND', name, `command was killed by signal ${exitSignal}; its ${size} bytes of output are incomplete and discarded`));
+              return;
+            }
             // Exit codes from router CLIs are unreliable; output is what counts, failure is an empty answer.
             if (exitCode !== undefined && exitCode !== 0 && text.trim() === '') {
               const stderr = Buffer.concat(errOut).toString('utf8').trim().slice(0, 200);

@@ -54,6 +54,8 @@ export interface QueuedWriterOptions {
 
 type PumpResult = 'drained' | 'stalled';
 
+const DROP_REPORT_INTERVAL_MS = 60_000;
+
 export class QueuedWriter implements PointWriter {
   private readonly queue: DurableQueue;
   private readonly deadLetter: DeadLetterFile;
@@ -68,6 +70,9 @@ export class QueuedWriter implements PointWriter {
   private readonly counters = { accepted: 0, written: 0, deadLettered: 0, invalid: 0, requests: 0, retries: 0 };
   private lastError: string | undefined;
 
+  private lastDropReport: number | undefined;
+  private dropsSinceReport = { lines: 0, bytes: 0 };
+
   constructor(private readonly o: QueuedWriterOptions) {
     this.log = o.logger.child({ component: 'influx-writer' });
     this.backoff = new Backoff(o.tuning.retryMinDelayMs, o.tuning.retryMaxDelayMs, o.random);
@@ -75,14 +80,31 @@ export class QueuedWriter implements PointWriter {
     this.queue = DurableQueue.open(o.queueDir, {
       maxBytes: o.tuning.queueMaxBytes,
       ...(o.segmentBytes !== undefined ? { segmentBytes: o.segmentBytes } : {}),
-      onDrop: (lines, bytes) => {
-        this.log.error({ lines, bytes, droppedTotal: this.queue.droppedLines, maxBytes: o.tuning.queueMaxBytes }, 'queue full: dropped the oldest lines');
-      },
+      onDrop: (lines, bytes) => this.reportDrop(lines, bytes),
       onWarn: (message, details) => this.log.warn(details, message),
     });
     const pending = this.queue.pendingLines;
     this.log.info({ target: o.transport.description, queueDir: this.queue.dir, pending }, pending > 0 ? 'writer started; replaying queued lines' : 'writer started');
     if (pending > 0) this.kick();
+  }
+
+  /**
+   * A full queue drops on every append while the outage lasts: say so once when it starts, then
+   * at most once a minute with the totals, instead of once per append.
+   */
+  private reportDrop(lines: number, bytes: number): void {
+    this.dropsSinceReport.lines += lines;
+    this.dropsSinceReport.bytes += bytes;
+    const now = this.o.clock.nowMs();
+    if (this.lastDropReport !== undefined && now - this.lastDropReport < DROP_REPORT_INTERVAL_MS) return;
+    const first = this.lastDropReport === undefined;
+    this.lastDropReport = now;
+    const { lines: l, bytes: b } = this.dropsSinceReport;
+    this.dropsSinceReport = { lines: 0, bytes: 0 };
+    this.log.error(
+      { lines: l, bytes: b, droppedTotal: this.queue.droppedLines, maxBytes: this.o.tuning.queueMaxBytes },
+      first ? 'queue full: dropping the oldest lines' : 'queue still full: dropped the oldest lines since the last report',
+    );
   }
 
   get stats(): WriterStats {
@@ -217,7 +239,9 @@ export class QueuedWriter implements PointWriter {
         case 'ok':
           this.settle(batch, b);
           this.counters.written += b - a;
-          if (this.backoff.failures > 0 || this.lastError !== undefined) this.log.info({ target: this.o.transport.description }, 'InfluxDB writes succeed again');
+          if (this.backoff.failures > 0 || this.lastError !== undefined) {
+            this.log.info({ target: this.o.transport.description, failedAttempts: this.backoff.failures, lastError: this.lastError }, 'InfluxDB writes succeed again');
+          }
           this.backoff.reset();
           this.lastError = undefined;
           break;
@@ -251,6 +275,8 @@ export class QueuedWriter implements PointWriter {
   }
 
   private stall(outcome: Exclude<SendOutcome, { kind: 'ok' }>, pending: number): PumpResult {
+    // A fault is logged once, when it starts or its cause changes; its retries go to debug.
+    const repeated = this.lastError === outcome.reason;
     this.lastError = outcome.reason;
     this.counters.retries++;
     let delay = this.backoff.next();
@@ -259,7 +285,10 @@ export class QueuedWriter implements PointWriter {
     if (outcome.kind === 'hold') {
       if (outcome.databaseMissing && this.o.transport.prepare !== undefined) this.prepared = false;
       const why = outcome.status === 401 || outcome.status === 403 ? 'InfluxDB refuses the credentials' : outcome.databaseMissing ? 'InfluxDB database/bucket not found' : 'InfluxDB refuses the request';
-      this.log.error(info, `${why}; keeping the data and retrying`);
+      if (repeated) this.log.debug(info, `${why}; still retrying`);
+      else this.log.error(info, `${why}; keeping the data and retrying`);
+    } else if (repeated) {
+      this.log.debug(info, 'InfluxDB write failed again; data stays queued');
     } else {
       this.log.warn(info, 'InfluxDB write failed; data stays queued');
     }
