@@ -68,6 +68,15 @@ class EdgeState {
   ) {}
 }
 
+/**
+ * What the group map holds. In the common configuration (one watched field, no hold, no duration
+ * field: see `valueOnly` below) every EdgeState would be `(value, NO_TIME, null, NO_TIME)`, so the
+ * map holds the value itself instead: no object per group (28 bytes each at 1M groups), and a
+ * string value is the decoder's interned string, shared by all groups. An EdgeState is stored
+ * otherwise, and for a restored group whose times or hold candidate are not those defaults.
+ */
+type Stored = EdgeState | FieldValue;
+
 const WILDCARD = '*';
 
 function textOf(value: FieldValue): string {
@@ -98,7 +107,9 @@ function makeEdgeDetect(name: string, edge: EdgeType) {
       const single = fields.length === 1;
       const keepsTime = o.durationField !== undefined || o.hold > 0n;
       const get = (vs: Packed, i: number): FieldValue | undefined => (single ? (vs as FieldValue | undefined) : (vs as Values)[i]);
-      const groups = new GroupState<EdgeState | undefined>(() => undefined);
+      // No option reads a state's times or hold candidate: a group's state is just its value.
+      const valueOnly = single && !keepsTime && o.hold === 0n;
+      const groups = new GroupState<Stored | undefined>(() => undefined);
       let batchGroup: string | undefined;
       let dropped = 0;
 
@@ -130,16 +141,16 @@ function makeEdgeDetect(name: string, edge: EdgeType) {
         );
       };
 
-      const decorate = (p: Point, prev: EdgeState | undefined): Point => {
-        if (!decorates || prev === undefined) return p;
+      const decorate = (p: Point, prevValues: Packed, prevSince: bigint): Point => {
+        if (!decorates) return p;
         const extra = Object.create(null) as Fields;
         if (o.previous !== undefined) {
           for (let i = 0; i < fields.length; i++) {
-            const v = get(prev.values, i);
+            const v = get(prevValues, i);
             if (v !== undefined) extra[o.previous + (fields[i] as string)] = v;
           }
         }
-        if (o.durationField !== undefined) extra[o.durationField] = durationIn(p.time - prev.since, o.unit);
+        if (o.durationField !== undefined) extra[o.durationField] = durationIn(p.time - prevSince, o.unit);
         return withFields(p, extra);
       };
 
@@ -168,8 +179,15 @@ function makeEdgeDetect(name: string, edge: EdgeType) {
           }
           const state = groups.peek(key);
           if (state === undefined) {
-            groups.set(key, new EdgeState(values, time, null, time));
+            groups.set(key, valueOnly ? (values as FieldValue) : new EdgeState(values, time, null, time));
             if (o.emitFirst && wanted(undefined, get(values, 0))) out.emit(p);
+            return;
+          }
+          if (!(state instanceof EdgeState)) {
+            // A value-only state: what the EdgeState steps below do to (value, NO_TIME, null, NO_TIME).
+            if (!differs(state, values)) return;
+            groups.set(key, values as FieldValue);
+            if (wanted(state, get(values, 0))) out.emit(decorate(p, state, NO_TIME));
             return;
           }
           if (!differs(state.values, values)) {
@@ -185,10 +203,11 @@ function makeEdgeDetect(name: string, edge: EdgeType) {
             if (time - state.pendingSince < o.hold) return;
             state.pending = null;
           }
-          const previous = new EdgeState(state.values, state.since, null, state.since);
+          const previousValues = state.values;
+          const previousSince = state.since;
           state.values = values;
           state.since = time;
-          if (wanted(get(previous.values, 0), get(values, 0))) out.emit(decorate(p, previous));
+          if (wanted(get(previousValues, 0), get(values, 0))) out.emit(decorate(p, previousValues, previousSince));
         },
         beginBatch(begin) {
           batchGroup = begin.group;
@@ -203,14 +222,20 @@ function makeEdgeDetect(name: string, edge: EdgeType) {
           const list: SnapshotValue[] = [];
           for (const [key, s] of groups.entries()) {
             if (s === undefined) continue;
-            list.push([key, toSnapshot(s.values, single), s.since, s.pending === null ? null : toSnapshot(s.pending, single), s.pendingSince]);
+            if (!(s instanceof EdgeState)) list.push([key, toSnapshot(s, single), NO_TIME, null, NO_TIME]);
+            else list.push([key, toSnapshot(s.values, single), s.since, s.pending === null ? null : toSnapshot(s.pending, single), s.pendingSince]);
           }
           return { groups: list };
         },
         restore(state) {
           const restored = parseSnapshot(state, fields.length);
           groups.clear();
-          for (const [key, s] of restored) groups.set(key, s);
+          for (const [key, s] of restored) {
+            // A snapshot may hold no value (null) for the field: that stays an EdgeState, as a
+            // value-only `undefined` would read as "no state".
+            const plain = valueOnly && s.values !== undefined && s.since === NO_TIME && s.pending === null && s.pendingSince === NO_TIME;
+            groups.set(key, plain ? (s.values as FieldValue) : s);
+          }
         },
       };
     },
