@@ -183,7 +183,7 @@ test('over its byte bound the queue drops the oldest lines, says so, and deliver
   await w.flush();
   const dropped = w.stats.dropped;
   assert.ok(dropped > 0, 'some lines were dropped');
-  assert.match(logText, /queue full: dropped the oldest lines/);
+  assert.match(logText, /queue full: dropping the oldest lines/);
   down = false;
   await waitFor('delivery', async () => w.stats.queued === 0);
   await w.close();
