@@ -314,7 +314,7 @@ function writeField(w: WireWriter, k: string, v: FieldValue | undefined): void {
       break;
     default:
       w.tag(T2_VARINT);
-      w.bool(v as boolean);
+      w.bool(v);
   }
   w.endLength(mark);
 }

@@ -89,13 +89,13 @@ function optionValueTo(v: OptionValue): Decoded {
     case 'bool':
       return { type, boolValue: Boolean(v.value) };
     case 'int':
-      return { type, intValue: longFrom(BigInt(v.value as bigint)) };
+      return { type, intValue: longFrom(BigInt(v.value)) };
     case 'double':
       return { type, doubleValue: Number(v.value) };
     case 'string':
       return { type, stringValue: String(v.value) };
     case 'duration':
-      return { type, durationValue: longFrom(BigInt(v.value as bigint)) };
+      return { type, durationValue: longFrom(BigInt(v.value)) };
   }
 }
 

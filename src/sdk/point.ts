@@ -1,3 +1,4 @@
+import { emptyRecord } from '../protocol/records.js';
 import type { FieldValue, Fields, Point } from '../protocol/types.js';
 
 /**
@@ -20,7 +21,8 @@ export function numericField(point: Point, name: string): number | undefined {
 }
 
 function copyFields(...sources: Fields[]): Fields {
-  const out = Object.create(null) as Fields;
+  // The decoder's record shape: no inherited keys, and V8 keeps it a fast object.
+  const out = emptyRecord<FieldValue>();
   for (const source of sources) {
     for (const key of Object.keys(source)) out[key] = source[key] as FieldValue;
   }
