@@ -138,86 +138,55 @@ export function readPoint(r: WireReader): Point {
   return { time, name, database, retentionPolicy, group, dimensions, tags, fields, byName };
 }
 
-export function readBeginBatch(r: WireReader): BeginBatch {
+/** BeginBatch and EndBatch carry the same fields but one: `size` (4) or `tmax` (3), with tags at the other number. */
+interface BatchFields {
+  name: string;
+  group: string;
+  tags: Tags;
+  int64: bigint;
+  byName: boolean;
+}
+
+function readBatchFields(r: WireReader, message: 'BeginBatch' | 'EndBatch', tagsField: number, int64Field: number, int64Name: string): BatchFields {
   const end = r.delimitedEnd();
   const outerEnd = r.end;
   r.end = end;
-  let name = '';
-  let group = '';
-  let size = 0n;
-  let byName = false;
-  const tags: Tags = emptyRecord<string>();
+  const out: BatchFields = { name: '', group: '', tags: emptyRecord<string>(), int64: 0n, byName: false };
   while (r.pos < end) {
     const tag = r.uint32();
     const wt = tag & 7;
-    switch (tag >>> 3) {
-      case 1:
-        expectWireType(wt, WIRE_LEN, 'BeginBatch.name');
-        name = r.string();
-        break;
-      case 2:
-        expectWireType(wt, WIRE_LEN, 'BeginBatch.group');
-        group = r.string();
-        break;
-      case 3:
-        expectWireType(wt, WIRE_LEN, 'BeginBatch.tags');
-        readMapEntry(r, tags, 'string', 'BeginBatch.tags');
-        break;
-      case 4:
-        expectWireType(wt, WIRE_VARINT, 'BeginBatch.size');
-        size = r.int64();
-        break;
-      case 5:
-        expectWireType(wt, WIRE_VARINT, 'BeginBatch.byName');
-        byName = r.bool();
-        break;
-      default:
-        r.skip(wt);
+    const field = tag >>> 3;
+    if (field === 1) {
+      expectWireType(wt, WIRE_LEN, `${message}.name`);
+      out.name = r.string();
+    } else if (field === 2) {
+      expectWireType(wt, WIRE_LEN, `${message}.group`);
+      out.group = r.string();
+    } else if (field === tagsField) {
+      expectWireType(wt, WIRE_LEN, `${message}.tags`);
+      readMapEntry(r, out.tags, 'string', `${message}.tags`);
+    } else if (field === int64Field) {
+      expectWireType(wt, WIRE_VARINT, `${message}.${int64Name}`);
+      out.int64 = r.int64();
+    } else if (field === 5) {
+      expectWireType(wt, WIRE_VARINT, `${message}.byName`);
+      out.byName = r.bool();
+    } else {
+      r.skip(wt);
     }
   }
   r.end = outerEnd;
-  return { name, group, tags, size, byName };
+  return out;
+}
+
+export function readBeginBatch(r: WireReader): BeginBatch {
+  const f = readBatchFields(r, 'BeginBatch', 3, 4, 'size');
+  return { name: f.name, group: f.group, tags: f.tags, size: f.int64, byName: f.byName };
 }
 
 export function readEndBatch(r: WireReader): EndBatch {
-  const end = r.delimitedEnd();
-  const outerEnd = r.end;
-  r.end = end;
-  let name = '';
-  let group = '';
-  let tmax = 0n;
-  let byName = false;
-  const tags: Tags = emptyRecord<string>();
-  while (r.pos < end) {
-    const tag = r.uint32();
-    const wt = tag & 7;
-    switch (tag >>> 3) {
-      case 1:
-        expectWireType(wt, WIRE_LEN, 'EndBatch.name');
-        name = r.string();
-        break;
-      case 2:
-        expectWireType(wt, WIRE_LEN, 'EndBatch.group');
-        group = r.string();
-        break;
-      case 3:
-        expectWireType(wt, WIRE_VARINT, 'EndBatch.tmax');
-        tmax = r.int64();
-        break;
-      case 4:
-        expectWireType(wt, WIRE_LEN, 'EndBatch.tags');
-        readMapEntry(r, tags, 'string', 'EndBatch.tags');
-        break;
-      case 5:
-        expectWireType(wt, WIRE_VARINT, 'EndBatch.byName');
-        byName = r.bool();
-        break;
-      default:
-        r.skip(wt);
-    }
-  }
-  r.end = outerEnd;
-  return { name, group, tags, tmax, byName };
+  const f = readBatchFields(r, 'EndBatch', 4, 3, 'tmax');
+  return { name: f.name, group: f.group, tags: f.tags, tmax: f.int64, byName: f.byName };
 }
 
 // ---- encoding -------------------------------------------------------------------------------
