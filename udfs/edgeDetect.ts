@@ -24,7 +24,7 @@ const options = {
     .duration()
     .check((v) => (v > 0n ? undefined : 'must be positive'))
     .default(SECOND)
-    .describe('unit of durationField (default 1s)'),
+    .describe('unit of durationField'),
   transition: opt
     .tuple('string', 'string')
     .repeatable()
@@ -33,14 +33,14 @@ const options = {
     .duration()
     .check((v) => (v >= 0n ? undefined : 'must not be negative'))
     .default(0n)
-    .describe('a new state counts only once seen continuously this long (default 0s: at once)'),
+    .describe('a new state counts only once seen continuously this long (0s: at once)'),
   tolerance: opt
     .double()
     .check((v) => (v >= 0 && Number.isFinite(v) ? undefined : 'must be a finite number >= 0'))
     .default(0)
-    .describe('numeric fields change only when they move by more than this (default 0)'),
-  emitFirst: opt.bool().default(true).describe("emit a group's first point (default TRUE)"),
-  acrossBatches: opt.bool().default(false).describe('keep state from one batch to the next (default FALSE: reset at each batch)'),
+    .describe('numeric fields change only when they move by more than this'),
+  emitFirst: opt.bool().default(true).describe("emit a group's first point"),
+  acrossBatches: opt.bool().default(false).describe('keep state from one batch to the next (FALSE: reset at each batch)'),
 };
 
 /** Watched values in option order; `undefined` where the point lacks the field. */

@@ -25,7 +25,7 @@ export default defineUdf({
   provides: 'stream',
   options: {
     field: opt.string().required().describe('the numeric field (int or double)'),
-    as: opt.string().default('ewma').describe("name of the output field (default 'ewma')"),
+    as: opt.string().default('ewma').describe("name of the output field"),
     alpha: opt
       .double()
       .check((v) => (v > 0 && v <= 1 ? undefined : `must be in (0, 1], got ${v}`))

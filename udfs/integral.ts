@@ -28,8 +28,8 @@ const options = {
     .duration()
     .check((v) => (v > 0n ? undefined : 'must be positive'))
     .default(SECOND)
-    .describe('time unit of the integral (default 1s; 1h turns watts into Wh)'),
-  as: opt.string().default('integral').describe("name of the output field (default 'integral')"),
+    .describe('time unit of the integral (1h turns watts into Wh)'),
+  as: opt.string().default('integral').describe("name of the output field"),
 };
 
 function makeIntegral(name: string, edge: EdgeType) {

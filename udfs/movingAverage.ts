@@ -103,9 +103,9 @@ export default defineUdf({
       .duration()
       .check((v) => (v > 0n ? undefined : 'must be positive'))
       .describe('window of the points with time in (t - period, t]'),
-    as: opt.string().default('avg').describe("name of the output field (default 'avg')"),
-    full: opt.bool().default(false).describe('emit only once the window holds `size` points (default FALSE)'),
-    keepFields: opt.bool().default(false).describe("keep the input point's fields next to the average (default FALSE)"),
+    as: opt.string().default('avg').describe("name of the output field"),
+    full: opt.bool().default(false).describe('emit only once the window holds `size` points'),
+    keepFields: opt.bool().default(false).describe("keep the input point's fields next to the average"),
   },
   example: "stream\n    |from()\n        .measurement('adsl_line')\n        .groupBy('host')\n    @movingAverage()\n        .field('snr_margin_down_db')\n        .size(10)\n        .as('snr_avg')",
   create({ options: o, log }) {

@@ -23,7 +23,7 @@ export default defineUdf({
       .double()
       .check((v) => (v >= 0 && Number.isFinite(v) ? undefined : 'must be a finite number >= 0'))
       .default(1.5)
-      .describe('k, the fence distance in IQRs (default 1.5)'),
+      .describe('k, the fence distance in IQRs'),
   },
   example:
     "batch\n    |query('SELECT snr_margin_down_db FROM \"adsl\".\"autogen\".\"adsl_line\"')\n        .period(1h)\n        .every(10m)\n        .groupBy('host')\n    @outliers()\n        .field('snr_margin_down_db')\n        .scale(1.5)",
