@@ -1,8 +1,9 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { stopChild } from './child-process.js';
+import { freePort } from './free-port.js';
 
 /** A real OpenSSH server on 127.0.0.1 acting as a DSL router whose status command prints a fixture. */
 export interface SshdHandle {
@@ -35,17 +36,6 @@ export interface SshdOptions {
 const SSHD = '/usr/sbin/sshd';
 
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function keygen(path: string): void {
   execFileSync('/usr/bin/ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'kudf-test', '-f', path], { stdio: 'ignore' });
@@ -142,7 +132,7 @@ export async function startSshd(opts: SshdOptions): Promise<SshdHandle> {
     });
     if (!ready) {
       lastErr = stderr;
-      await stopChild(child);
+      await stopChild(child, 3000);
       continue;
     }
     return {
@@ -158,7 +148,7 @@ export async function startSshd(opts: SshdOptions): Promise<SshdHandle> {
       commands: () => commandLog(dir).map((c) => c.command),
       connections: () => new Set(commandLog(dir).map((c) => c.client)).size,
       stop: async () => {
-        await stopChild(child);
+        await stopChild(child, 3000);
         rmSync(dir, { recursive: true, force: true });
       },
     };
@@ -177,16 +167,3 @@ function commandLog(dir: string): Array<{ client: string; command: string }> {
     });
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-    }, 3000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
