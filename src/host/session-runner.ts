@@ -27,10 +27,6 @@ export class SessionRunner {
     private readonly post: (message: FromWorker) => void,
   ) {}
 
-  get size(): number {
-    return this.connections.size;
-  }
-
   handle(message: ToWorker): void {
     switch (message.type) {
       case 'open':

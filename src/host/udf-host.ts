@@ -80,10 +80,6 @@ export class UdfHost {
     return claims;
   }
 
-  get activeConnections(): number {
-    return this.connections.size;
-  }
-
   /**
    * Stops accepting, lets open sessions finish for up to `graceMs`, then closes what is left,
    * stops the workers and removes the socket files.
