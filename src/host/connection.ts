@@ -71,7 +71,12 @@ export class Connection {
   /** Replies from the session; `consumed` input bytes are no longer held by it. */
   onOut(bytes: Uint8Array | null, consumed: number): void {
     this.inflight -= consumed;
-    if (bytes !== null && !this.socket.destroyed) this.socket.write(bytes);
+    if (bytes !== null && !this.socket.destroyed) {
+      const { buffer } = bytes;
+      this.socket.write(bytes, (err) => {
+        if (err === undefined || err === null) this.place.written(buffer as ArrayBuffer);
+      });
+    }
     this.updateFlow();
   }
 

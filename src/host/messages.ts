@@ -13,7 +13,15 @@ export type ToWorker =
   | { type: 'end'; id: number }
   /** The connection is gone (reset or closed by us): drop the session without replying. */
   | { type: 'abort'; id: number; reason: string }
-  | { type: 'ping'; seq: number };
+  | { type: 'ping'; seq: number }
+  /**
+   * Reply buffers the main thread has finished writing, handed back only to take them off the
+   * main thread's heap: a transferred-in ArrayBuffer counts as external memory there until a
+   * full GC finds it dead, and at 100+ MB/s of replies that meant a mark-compact every 100-250 ms
+   * on the thread that reads the sockets and answers keepalives. Handing them back (detaching)
+   * releases them at once; the worker, which scavenges every few ms anyway, frees them.
+   */
+  | { type: 'recycle'; buffers: ArrayBuffer[] };
 
 export type FromWorker =
   | { type: 'ready' }

@@ -44,6 +44,9 @@ export class SessionRunner {
       case 'ping':
         this.post({ type: 'pong', seq: message.seq });
         return;
+      case 'recycle':
+        // Dropping them is the point: this thread's frequent scavenges free them.
+        return;
     }
   }
 

@@ -10,6 +10,8 @@ export interface SessionPlace {
   /** Connections currently assigned here. */
   readonly connections: Set<number>;
   send(message: ToWorker): void;
+  /** A reply buffer this place produced has been written to its socket. */
+  written(buffer: ArrayBuffer): void;
 }
 
 export interface WorkerPoolOptions {
@@ -32,8 +34,12 @@ export interface WorkerPoolOptions {
 const WORKER_URL = new URL('./worker-entry.js', import.meta.url);
 
 function transferList(message: ToWorker): ArrayBuffer[] {
-  return message.type === 'data' ? [message.bytes.buffer as ArrayBuffer] : [];
+  if (message.type === 'data') return [message.bytes.buffer as ArrayBuffer];
+  return message.type === 'recycle' ? message.buffers : [];
 }
+
+/** Written reply buffers are handed back in batches: one message per event-loop turn at most. */
+const RECYCLE_BATCH = 64;
 
 /** A worker thread running a SessionRunner, watched by heartbeats. */
 class ThreadPlace implements SessionPlace {
@@ -41,6 +47,8 @@ class ThreadPlace implements SessionPlace {
   private lastPong = Date.now();
   private seq = 0;
   private stopping = false;
+  private recycled: ArrayBuffer[] = [];
+  private recycleScheduled = false;
   readonly worker: Worker;
   readonly ready: Promise<void>;
 
@@ -79,6 +87,25 @@ class ThreadPlace implements SessionPlace {
     this.worker.postMessage(message, transferList(message));
   }
 
+  written(buffer: ArrayBuffer): void {
+    if (buffer.byteLength === 0) return;
+    this.recycled.push(buffer);
+    if (this.recycled.length >= RECYCLE_BATCH) {
+      this.flushRecycled();
+    } else if (!this.recycleScheduled) {
+      this.recycleScheduled = true;
+      setImmediate(() => this.flushRecycled());
+    }
+  }
+
+  private flushRecycled(): void {
+    this.recycleScheduled = false;
+    if (this.recycled.length === 0 || this.stopping) return;
+    const buffers = this.recycled;
+    this.recycled = [];
+    this.send({ type: 'recycle', buffers });
+  }
+
   /** Pings the worker; returns false when it has missed pings for longer than the stall timeout. */
   heartbeat(now: number): boolean {
     if (now - this.lastPong > this.options.stallTimeoutMs) return false;
@@ -111,6 +138,10 @@ class InlinePlace implements SessionPlace {
 
   send(message: ToWorker): void {
     this.runner.handle(message);
+  }
+
+  written(): void {
+    // Same thread, nothing to hand back.
   }
 }
 
