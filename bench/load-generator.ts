@@ -21,6 +21,55 @@ export interface LoadOptions {
   finish?: 'close' | 'destroy';
   /** Called on every sampling tick while sending (the suite samples host RSS with it). */
   onTick?: () => void;
+  /**
+   * Largest single write, in bytes (whole frames; default {@link DEFAULT_WRITE_BYTES}). The
+   * next write waits for 'drain', so this is also how much of the generator's own queue a
+   * keepalive can wait behind before it reaches the kernel.
+   */
+  writeBytes?: number;
+}
+
+/**
+ * Kapacitor writes every frame straight to the socket, and a keepalive reaches its writer
+ * through an unbuffered channel (udf/server.go), so only the kernel's socket buffer lies ahead
+ * of it. Writing whole 256 KiB chunks would add up to 256 KiB of the generator's own queue to
+ * every keepalive round trip; 32 KiB writes (about 270 frames each) keep that small while the
+ * generator stays an order of magnitude faster than anything it measures (the echo cases).
+ */
+export const DEFAULT_WRITE_BYTES = 32 * 1024;
+
+interface Slice {
+  bytes: Buffer;
+  points: number;
+}
+
+/** Cuts a chunk of whole frames into writes of at most `maxBytes` (at least one frame each). */
+export function sliceFrames(chunk: Buffer, maxBytes: number): Slice[] {
+  const slices: Slice[] = [];
+  let start = 0;
+  let pos = 0;
+  let points = 0;
+  while (pos < chunk.length) {
+    let length = 0;
+    let shift = 0;
+    let header = pos;
+    for (;;) {
+      const byte = chunk[header++] as number;
+      length += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+      if ((byte & 0x80) === 0) break;
+    }
+    const end = header + length;
+    if (end - start > maxBytes && points > 0) {
+      slices.push({ bytes: chunk.subarray(start, pos), points });
+      start = pos;
+      points = 0;
+    }
+    pos = end;
+    points++;
+  }
+  if (points > 0) slices.push({ bytes: chunk.subarray(start, pos), points });
+  return slices;
 }
 
 export interface ConnectionResult {
@@ -65,12 +114,17 @@ export class LoadConnection {
   private lastPointAt = 0;
   private closedAt = 0;
   private stopped = false;
+  /** The time cap has passed: stop at the next chunk boundary. */
+  private expired = false;
+  private readonly slices: Slice[];
+  private nextSlice = 0;
   private readonly closed: Promise<void>;
 
   private constructor(
     private readonly socket: Socket,
     private readonly options: LoadOptions,
   ) {
+    this.slices = sliceFrames(options.workload.chunk, options.writeBytes ?? DEFAULT_WRITE_BYTES);
     this.counter = new ResponseCounter({
       keepalive: (time) => this.latencies.push(Number(hrNow() - time) / 1e6),
       management: (r) => this.onManagement(r),
@@ -132,7 +186,10 @@ export class LoadConnection {
     }
     const tick = setInterval(() => {
       options.onTick?.();
-      if (performance.now() > deadline) this.stop();
+      if (performance.now() > deadline) {
+        this.expired = true;
+        if (this.nextSlice === 0) this.stop();
+      }
     }, 100);
     const sending = new Promise<void>((resolve) => (this.onStopped = resolve));
     this.pump();
@@ -168,20 +225,31 @@ export class LoadConnection {
     this.onStopped();
   }
 
+  /**
+   * Writes the chunk slice by slice. A run ends only between whole chunks, where the points
+   * sent make whole cycles of the workload and the expected count is exact.
+   */
   private pump(): void {
     const { options } = this;
-    const { chunk, pointsPerChunk } = options.workload;
     while (!this.stopped) {
-      if (this.failure !== undefined || (options.maxPoints > 0 && this.sentPoints >= options.maxPoints)) {
+      if (this.failure !== undefined) {
         this.stop();
         return;
       }
-      if (options.maxPoints === 0) return;
+      if (this.nextSlice === 0) {
+        if (this.expired || (options.maxPoints > 0 && this.sentPoints >= options.maxPoints)) {
+          this.stop();
+          return;
+        }
+        if (options.maxPoints === 0) return;
+      }
       if (options.window !== undefined && this.sentPoints - this.counter.points >= options.window) return;
-      this.sentPoints += pointsPerChunk;
-      this.sentBytes += chunk.length;
-      // Big chunks always exceed the socket's high-water mark: one write in flight per 'drain'.
-      if (!this.socket.write(chunk)) return;
+      const slice = this.slices[this.nextSlice] as Slice;
+      this.nextSlice = (this.nextSlice + 1) % this.slices.length;
+      this.sentPoints += slice.points;
+      this.sentBytes += slice.bytes.length;
+      // A slice over the socket's high-water mark returns false: one write in flight per 'drain'.
+      if (!this.socket.write(slice.bytes)) return;
     }
   }
 

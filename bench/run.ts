@@ -5,12 +5,13 @@
  * Env: BENCH_RUNS (default 5), BENCH_POINTS (points per run, default 2000000), BENCH_SECONDS
  * (time cap per run, default 5), BENCH_THREADS (host worker threads, default 2),
  * BENCH_CASES (comma-separated case names or prefixes, e.g. `mirror,edgeDetect-1,echo`),
- * BENCH_GROUPS (memory case, default 1000000).
+ * BENCH_GROUPS (memory case, default 1000000), BENCH_WRITE_KIB (largest write of the load
+ * generator, default 32).
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ServerProcess } from './children.js';
-import { LoadConnection, runLoad, type ConnectionResult, type LoadResult } from './load-generator.js';
+import { DEFAULT_WRITE_BYTES, LoadConnection, runLoad, type ConnectionResult, type LoadResult } from './load-generator.js';
 import { kilo, mib, ms, percentile, spread, type Spread } from './stats.js';
 import { burnWorkload, echoWorkload, edgeDetectWorkload, mirrorWorkload, movingAverageWorkload, type Workload } from './workloads.js';
 
@@ -28,6 +29,7 @@ const SECONDS = envInt('BENCH_SECONDS', 5);
 const THREADS = envInt('BENCH_THREADS', 2);
 const GROUPS = envInt('BENCH_GROUPS', 1_000_000);
 const KEEPALIVE_MS = 10;
+const WRITE_BYTES = envInt('BENCH_WRITE_KIB', DEFAULT_WRITE_BYTES / 1024) * 1024;
 const ECHO_POINTS_FACTOR = 10;
 const selected = (process.env['BENCH_CASES'] ?? '')
   .split(',')
@@ -58,22 +60,44 @@ function emit(json: Record<string, unknown>, row: Row): void {
 const fmtSpread = (s: Spread): string => (RUNS > 1 && s.min !== s.max ? `${kilo(s.median)} (${kilo(s.min)}–${kilo(s.max)})` : kilo(s.median));
 const roundSpread = (s: Spread): Spread => ({ median: Math.round(s.median), min: Math.round(s.min), max: Math.round(s.max) });
 
+/**
+ * Every host case starts with one shorter run that is reported apart and left out of the
+ * figures: for its first ~50 ms a fresh host runs unoptimised code at a fraction of its speed,
+ * and the keepalives of that moment (15-40 ms) would otherwise be most of a case's p99.
+ */
+const WARMUP_POINTS = 500_000;
+
+interface Warmup {
+  processedPerSec: number;
+  keepaliveP99Ms: number;
+  errors: string[];
+}
+
+async function warmUp(conns: number, options: Parameters<typeof runLoad>[1]): Promise<Warmup> {
+  const r = await runLoad(conns, { ...options, maxPoints: Math.min(options.maxPoints, WARMUP_POINTS) });
+  return { processedPerSec: Math.round(r.processedPerSec), keepaliveP99Ms: round2(percentile(r.keepaliveMs, 99)), errors: r.errors };
+}
+
 async function throughputCase(name: string, makeWorkload: () => Workload, conns: number, server: 'host' | 'echo'): Promise<void> {
   const workload = makeWorkload();
   const proc = server === 'echo' ? await ServerProcess.echo() : await ServerProcess.host({ threads: THREADS });
   const runs: LoadResult[] = [];
   let peakRss = 0;
+  let warmup: Warmup | undefined;
   try {
+    const load = {
+      socketPath: proc.socket(workload.udf),
+      workload,
+      // The echo server is an order of magnitude faster: more points keep its runs from being too short to be stable.
+      maxPoints: server === 'echo' ? POINTS * ECHO_POINTS_FACTOR : POINTS,
+      maxSeconds: SECONDS,
+      keepaliveMs: KEEPALIVE_MS,
+      writeBytes: WRITE_BYTES,
+      onTick: () => proc.sampleRss(),
+    };
+    warmup = await warmUp(conns, load);
     for (let i = 0; i < RUNS; i++) {
-      const result = await runLoad(conns, {
-        socketPath: proc.socket(workload.udf),
-        workload,
-        // The echo server is an order of magnitude faster: more points keep its runs from being too short to be stable.
-        maxPoints: server === 'echo' ? POINTS * ECHO_POINTS_FACTOR : POINTS,
-        maxSeconds: SECONDS,
-        keepaliveMs: KEEPALIVE_MS,
-        onTick: () => proc.sampleRss(),
-      });
+      const result = await runLoad(conns, load);
       runs.push(result);
       if (result.errors.length > 0) process.stderr.write(`${name} run ${i + 1}: ${result.errors.join('; ')}\n`);
     }
@@ -102,9 +126,22 @@ async function throughputCase(name: string, makeWorkload: () => Workload, conns:
       returnedPerSec: roundSpread(returned),
       keepalive: { count: keepalives.length, p50Ms: round2(p50), p99Ms: round2(p99), maxMs: round2(Math.max(...keepalives)) },
       peakRssBytes: peakRss,
+      warmup,
       errors: runs.flatMap((r) => r.errors),
     },
-    { case: name, conns, sent: fmtSpread(sent), processed: fmtSpread(processed), returned: fmtSpread(returned), kaP50: ms(p50), kaP99: ms(p99), rss: mib(peakRss), note: ok.length < runs.length ? `${runs.length - ok.length} run(s) invalid` : '' },
+    {
+      case: name,
+      conns,
+      sent: fmtSpread(sent),
+      processed: fmtSpread(processed),
+      returned: fmtSpread(returned),
+      kaP50: ms(p50),
+      kaP99: ms(p99),
+      rss: mib(peakRss),
+      note: [warmup !== undefined ? `warm-up ${kilo(warmup.processedPerSec)}/s, ka p99 ${ms(warmup.keepaliveP99Ms)} ms` : '', ok.length < runs.length ? `${runs.length - ok.length} run(s) invalid` : '']
+        .filter((s) => s !== '')
+        .join('; '),
+    },
   );
 }
 
@@ -121,8 +158,12 @@ async function burnNeighbourCase(name: string, load: boolean): Promise<void> {
   let mirror: ConnectionResult | undefined;
   let placement = '';
   let peakRss = 0;
+  let warmup: Warmup | undefined;
   try {
-    const burner = await LoadConnection.open({ socketPath: proc.socket('burn'), workload: burnWorkload(2), maxPoints: 1e12, maxSeconds: SECONDS, keepaliveMs: KEEPALIVE_MS, window: 20 });
+    // One mirror connection per worker, so that whichever worker the measured one lands on is warm.
+    warmup = await warmUp(THREADS, { socketPath: proc.socket('mirror'), workload: mirrorWorkload(), maxPoints: WARMUP_POINTS, maxSeconds: SECONDS, keepaliveMs: KEEPALIVE_MS, writeBytes: WRITE_BYTES });
+    const logBefore = proc.log.length;
+    const burner = await LoadConnection.open({ socketPath: proc.socket('burn'), workload: burnWorkload(2), maxPoints: 1e12, maxSeconds: SECONDS, keepaliveMs: KEEPALIVE_MS, window: 20, writeBytes: WRITE_BYTES });
     const mirrorWorkloadValue = mirrorWorkload();
     const probe = await LoadConnection.open({
       socketPath: proc.socket('mirror'),
@@ -130,9 +171,10 @@ async function burnNeighbourCase(name: string, load: boolean): Promise<void> {
       maxPoints: load ? 1e12 : 0,
       maxSeconds: SECONDS,
       keepaliveMs: KEEPALIVE_MS,
+      writeBytes: WRITE_BYTES,
       onTick: () => proc.sampleRss(),
     });
-    placement = threadsOf(proc.log);
+    placement = threadsOf(proc.log.slice(logBefore));
     [burn, mirror] = await Promise.all([burner.run(), probe.run()]);
   } finally {
     peakRss = proc.vmHwm;
@@ -154,6 +196,7 @@ async function burnNeighbourCase(name: string, load: boolean): Promise<void> {
       burn: { points: b.sentPoints, keepalive: { p50Ms: round2(percentile(b.keepaliveMs, 50)), p99Ms: round2(percentile(b.keepaliveMs, 99)) } },
       placement,
       peakRssBytes: peakRss,
+      warmup,
       errors,
     },
     {
@@ -200,6 +243,7 @@ async function noReadPeerCase(): Promise<void> {
       maxPoints: 1e12,
       maxSeconds: Math.max(SECONDS, 3),
       keepaliveMs: 0,
+      writeBytes: WRITE_BYTES,
       read: false,
       onTick: () => samples.push(proc.sampleRss()),
     });
@@ -306,7 +350,7 @@ async function main(): Promise<void> {
   const chosen = selected.length === 0 ? cases : cases.filter((c) => selected.some((s) => c.name === s || c.name.startsWith(`${s}-`) || c.name.startsWith(s)));
   if (chosen.length === 0) throw new Error(`BENCH_CASES matches no case (known: ${cases.map((c) => c.name).join(', ')})`);
   process.stdout.write(
-    `${JSON.stringify({ bench: 'kudf', node: process.version, runs: RUNS, pointsPerRun: POINTS, secondsCap: SECONDS, hostThreads: THREADS, keepaliveMs: KEEPALIVE_MS, cases: chosen.map((c) => c.name) })}\n`,
+    `${JSON.stringify({ bench: 'kudf', node: process.version, runs: RUNS, pointsPerRun: POINTS, secondsCap: SECONDS, hostThreads: THREADS, keepaliveMs: KEEPALIVE_MS, writeBytes: WRITE_BYTES, cases: chosen.map((c) => c.name) })}\n`,
   );
   const started = Date.now();
   for (const c of chosen) {
