@@ -27,6 +27,8 @@ export interface LoadOptions {
    * keepalive can wait behind before it reaches the kernel.
    */
   writeBytes?: number;
+  /** Send at most this many points per second (undefined: as fast as the host takes them). */
+  pointsPerSec?: number;
 }
 
 /**
@@ -90,6 +92,7 @@ export interface ConnectionResult {
 }
 
 const settleMsAfterSend = 60_000;
+const STALL_AFTER_CAP_MS = 10_000;
 
 function hrNow(): bigint {
   return process.hrtime.bigint();
@@ -118,6 +121,7 @@ export class LoadConnection {
   private expired = false;
   private readonly slices: Slice[];
   private nextSlice = 0;
+  private paceTimer: NodeJS.Timeout | undefined;
   private readonly closed: Promise<void>;
 
   private constructor(
@@ -186,9 +190,12 @@ export class LoadConnection {
     }
     const tick = setInterval(() => {
       options.onTick?.();
-      if (performance.now() > deadline) {
+      const now = performance.now();
+      if (now > deadline) {
         this.expired = true;
-        if (this.nextSlice === 0) this.stop();
+        // Only a checked run must end on a chunk boundary; a peer that never reads is blocked mid-chunk.
+        if (this.nextSlice === 0 || !this.countsChecked) this.stop();
+        else if (now > deadline + STALL_AFTER_CAP_MS) this.fail(`the host stopped reading: the last chunk was not taken within ${STALL_AFTER_CAP_MS / 1000}s of the time cap`);
       }
     }, 100);
     const sending = new Promise<void>((resolve) => (this.onStopped = resolve));
@@ -213,6 +220,11 @@ export class LoadConnection {
 
   private onStopped: () => void = () => undefined;
 
+  /** Whether the run's returned points are checked against the expected count. */
+  private get countsChecked(): boolean {
+    return this.options.read !== false && this.options.finish !== 'destroy';
+  }
+
   destroy(): void {
     this.stopped = true;
     this.socket.destroy();
@@ -221,6 +233,7 @@ export class LoadConnection {
   private stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    clearTimeout(this.paceTimer);
     this.sendDoneAt = performance.now();
     this.onStopped();
   }
@@ -244,6 +257,7 @@ export class LoadConnection {
         if (options.maxPoints === 0) return;
       }
       if (options.window !== undefined && this.sentPoints - this.counter.points >= options.window) return;
+      if (options.pointsPerSec !== undefined && this.aheadOfPace(options.pointsPerSec)) return;
       const slice = this.slices[this.nextSlice] as Slice;
       this.nextSlice = (this.nextSlice + 1) % this.slices.length;
       this.sentPoints += slice.points;
@@ -251,6 +265,20 @@ export class LoadConnection {
       // A slice over the socket's high-water mark returns false: one write in flight per 'drain'.
       if (!this.socket.write(slice.bytes)) return;
     }
+  }
+
+  /** True (and a wake-up is set) when the points sent so far are ahead of the given rate. */
+  private aheadOfPace(pointsPerSec: number): boolean {
+    const due = ((performance.now() - this.startedAt) / 1000) * pointsPerSec;
+    if (this.sentPoints < due) return false;
+    this.paceTimer ??= setTimeout(
+      () => {
+        this.paceTimer = undefined;
+        this.pump();
+      },
+      Math.max(1, ((this.sentPoints - due) / pointsPerSec) * 1000),
+    );
+    return true;
   }
 
   private onManagement(r: Response): void {
@@ -272,7 +300,7 @@ export class LoadConnection {
   private result(): ConnectionResult {
     const expected = this.options.workload.expectedReturned(this.sentPoints);
     let error = this.failure;
-    if (error === undefined && this.options.read !== false && this.options.finish !== 'destroy') {
+    if (error === undefined && this.countsChecked) {
       if (this.counter.points !== expected) error = `returned ${this.counter.points} points, expected ${expected}`;
       else if (!this.counter.atFrameBoundary) error = 'the stream ended inside a frame';
       else if (this.latencies.length !== this.keepalivesSent) error = `${this.keepalivesSent} keepalives sent, ${this.latencies.length} answered`;
