@@ -62,6 +62,7 @@ export class SessionRunner {
     const writer = new FrameWriter();
     const session = new Session(def, log, (response: Response) => writer.writeResponse(response), {
       sendRaw: (body) => writer.writeFrame(body),
+      sendAfterHeader: (header, point) => writer.writePointAfterHeader(header, point),
       answerKeepalives: !keepalivesAnswered,
     });
     this.connections.set(id, { decoder: new FrameDecoder({ maxFrameBytes: this.maxFrameBytes }), session, writer, log });

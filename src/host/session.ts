@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { pointHeaderOf } from '../protocol/index.js';
 import type { BeginBatch, Point, Request, Response } from '../protocol/types.js';
 import type { Emitter, UdfDefinition, UdfInstance } from '../sdk/define-udf.js';
 import { describeUdf } from '../sdk/describe.js';
@@ -8,6 +9,11 @@ import { decodeSnapshot, encodeSnapshot, fingerprintOptions, type SnapshotIdenti
 export interface SessionOptions {
   /** Writes an already encoded Response body (used to pass unchanged input points through). */
   sendRaw?: (body: Uint8Array) => void;
+  /**
+   * Writes a point Response from `header`, the input point's bytes before its fields (see
+   * `pointHeaderOf`), plus the point's fields: used for points derived from the input point.
+   */
+  sendAfterHeader?: (header: Uint8Array, point: Point) => void;
   /** False when the transport answers keepalives itself (the main thread does, ahead of queued data). */
   answerKeepalives?: boolean;
 }
@@ -47,12 +53,25 @@ export class Session {
   // without an encode (input points are read-only; see the SDK).
   private rawPoint: Point | undefined;
   private rawBody: Uint8Array | undefined;
+  // A point derived from the input point (the SDK's derivePoint/withFields: new fields, the same
+  // time, name, tags... objects) reuses the input's bytes before its fields; null: not usable.
+  private rawHeader: Uint8Array | null | undefined;
 
   private readonly streamOut: Emitter = {
     emit: (point) => {
       this.counts.pointsOut++;
-      if (point === this.rawPoint && this.rawBody !== undefined && this.options.sendRaw !== undefined) this.options.sendRaw(this.rawBody);
-      else this.send({ kind: 'point', point });
+      const input = this.rawPoint;
+      if (input === undefined || this.rawBody === undefined) {
+        this.send({ kind: 'point', point });
+      } else if (point === input && this.options.sendRaw !== undefined) {
+        this.options.sendRaw(this.rawBody);
+      } else if (this.options.sendAfterHeader !== undefined && sameBeforeFields(point, input)) {
+        if (this.rawHeader === undefined) this.rawHeader = pointHeaderOf(this.rawBody) ?? null;
+        if (this.rawHeader !== null) this.options.sendAfterHeader(this.rawHeader, point);
+        else this.send({ kind: 'point', point });
+      } else {
+        this.send({ kind: 'point', point });
+      }
     },
   };
 
@@ -205,9 +224,11 @@ export class Session {
     if (this.batch !== undefined) return this.guard(() => instance.point(point, this.batchOut));
     this.rawPoint = point;
     this.rawBody = raw;
+    this.rawHeader = undefined;
     const verdict = this.guard(() => instance.point(point, this.streamOut));
     this.rawPoint = undefined;
     this.rawBody = undefined;
+    this.rawHeader = undefined;
     return verdict;
   }
 
@@ -239,4 +260,20 @@ export class Session {
 export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
+}
+
+/**
+ * Whether `out` carries `input`'s time, name, database, retention policy, group, dimensions, tags
+ * and byName, the tag and dimension objects being the very same (input points are read-only).
+ */
+function sameBeforeFields(out: Point, input: Point): boolean {
+  return (
+    out.tags === input.tags &&
+    out.dimensions === input.dimensions &&
+    out.time === input.time &&
+    out.name === input.name &&
+    out.group === input.group &&
+    out.database === input.database &&
+    out.retentionPolicy === input.retentionPolicy
+  );
 }

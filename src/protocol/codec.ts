@@ -4,7 +4,7 @@
  * The envelope and the data members (begin = 16, point = 17, end = 18) are read and
  * written by hand; the management members go through protobufjs.
  */
-import { readBeginBatch, readEndBatch, readPoint, writeBeginBatchBody, writeEndBatchBody, writePointBody } from './data-messages.js';
+import { readBeginBatch, readEndBatch, readPoint, writeBeginBatchBody, writeEndBatchBody, writePointBody, writePointBodyAfterHeader } from './data-messages.js';
 import { ProtocolError } from './errors.js';
 import {
   decodeManagementRequest,
@@ -14,7 +14,7 @@ import {
   type ManagementRequest,
   type ManagementResponse,
 } from './management-messages.js';
-import type { Request, Response } from './types.js';
+import type { Point, Request, Response } from './types.js';
 import { WIRE_LEN, WireFormatError, WireReader } from './wire-reader.js';
 import { uvarintSize, writeUvarint } from './varint.js';
 import { WireWriter } from './wire-writer.js';
@@ -132,6 +132,15 @@ export function writeRequestFrame(w: WireWriter, r: Request): void {
   else writeManagementFrame(w, () => writeManagementMember(w, encodeManagementRequest(r satisfies ManagementRequest)));
 }
 
+/**
+ * Appends one point Response frame whose point is `header` (from `pointHeaderOf` of an input point
+ * with the same time, name, database, retention policy, group, dimensions and tags) plus the
+ * point's own fields and byName; errors as for {@link writeRequestFrame}.
+ */
+export function writePointResponseFrameAfterHeader(w: WireWriter, header: Uint8Array, point: Point): void {
+  writeDataMember(w, { kind: 'point', point }, true, header);
+}
+
 /** Appends one frame (length prefix + Response body) to `w`; as {@link writeRequestFrame}. */
 export function writeResponseFrame(w: WireWriter, r: Response): void {
   if (r.kind === 'point' || r.kind === 'begin' || r.kind === 'end') writeDataMember(w, r, true);
@@ -153,7 +162,8 @@ const DATA_TAG_BYTES = 2;
 let framedHeaderGuess = 1 + DATA_TAG_BYTES + 1;
 let bareHeaderGuess = DATA_TAG_BYTES + 1;
 
-function writeDataMember(w: WireWriter, r: DataMessage, framed: boolean): void {
+/** `beforeFields`: write the point from another point's bytes before its fields (writePointBodyAfterHeader). */
+function writeDataMember(w: WireWriter, r: DataMessage, framed: boolean, beforeFields?: Uint8Array): void {
   const start = w.pos;
   const guess = framed ? framedHeaderGuess : bareHeaderGuess;
   w.ensure(guess);
@@ -162,7 +172,8 @@ function writeDataMember(w: WireWriter, r: DataMessage, framed: boolean): void {
   let member: number;
   switch (r.kind) {
     case 'point':
-      writePointBody(w, r.point);
+      if (beforeFields === undefined) writePointBody(w, r.point);
+      else writePointBodyAfterHeader(w, beforeFields, r.point);
       member = MEMBER_POINT;
       break;
     case 'begin':

@@ -1,5 +1,5 @@
-import { writeRequestFrame, writeResponseFrame } from './codec.js';
-import type { Request, Response } from './types.js';
+import { writePointResponseFrameAfterHeader, writeRequestFrame, writeResponseFrame } from './codec.js';
+import type { Point, Request, Response } from './types.js';
 import { uvarintSize, writeUvarint } from './varint.js';
 import { WireWriter } from './wire-writer.js';
 
@@ -45,6 +45,21 @@ export class FrameWriter {
     const mark = this.w.pos;
     try {
       writeRequestFrame(this.w, r);
+    } catch (e) {
+      this.w.pos = mark;
+      throw e;
+    }
+  }
+
+  /**
+   * Appends one point Response made of `header` (see `pointHeaderOf`: the bytes of an input
+   * point before its fields, which must encode this point's time, name, database, retention
+   * policy, group, dimensions and tags) and this point's fields; errors as for writeResponse.
+   */
+  writePointAfterHeader(header: Uint8Array, point: Point): void {
+    const mark = this.w.pos;
+    try {
+      writePointResponseFrameAfterHeader(this.w, header, point);
     } catch (e) {
       this.w.pos = mark;
       throw e;
