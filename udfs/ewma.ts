@@ -6,7 +6,6 @@ import {
   numericField,
   opt,
   OptionError,
-  type Fields,
   type SnapshotValue,
 } from '../src/sdk/index.js';
 
@@ -70,9 +69,7 @@ export default defineUdf({
           s.value = value;
           if (p.time > s.time) s.time = p.time;
         }
-        const fields = Object.create(null) as Fields;
-        fields[o.as] = value;
-        out.emit(derivePoint(p, fields));
+        out.emit(derivePoint(p, { [o.as]: value }));
       },
       snapshot() {
         const list: SnapshotValue[] = [];

@@ -74,9 +74,7 @@ function makeIntegral(name: string, edge: EdgeType) {
             batch.last = p;
             return;
           }
-          const fields = Object.create(null) as Fields;
-          fields[o.as] = (groups.peek(key) as Total).total;
-          out.emit(derivePoint(p, fields));
+          out.emit(derivePoint(p, { [o.as]: (groups.peek(key) as Total).total }));
         },
         beginBatch(begin) {
           batch = { group: begin.group, last: undefined };

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { FrameDecoder, FrameWriter, decodeRequest } from '../protocol/index.js';
+import { FrameDecoder, FrameWriter, decodeRequest, type PointHeader } from '../protocol/index.js';
 import type { Response } from '../protocol/types.js';
 import type { UdfDefinition } from '../sdk/define-udf.js';
 import type { FromWorker, ToWorker } from './messages.js';
@@ -19,6 +19,8 @@ interface Connection {
  */
 export class SessionRunner {
   private readonly connections = new Map<number, Connection>();
+  // Filled by each decode and read by the session in the same call: one object serves every request.
+  private readonly pointHeader: PointHeader = { start: -1, end: -1 };
 
   constructor(
     private readonly registry: ReadonlyMap<string, UdfDefinition>,
@@ -88,11 +90,11 @@ export class SessionRunner {
   private request(conn: Connection, body: Uint8Array): 'continue' | 'close' {
     let request;
     try {
-      request = decodeRequest(body);
+      request = decodeRequest(body, this.pointHeader);
     } catch (err) {
       return conn.session.fail(`invalid request: ${describeError(err)}`);
     }
-    return conn.session.handle(request, body);
+    return conn.session.handle(request, body, this.pointHeader);
   }
 
   private end(id: number): void {

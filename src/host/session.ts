@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { pointHeaderOf } from '../protocol/index.js';
+import type { PointHeader } from '../protocol/index.js';
 import type { BeginBatch, Point, Request, Response } from '../protocol/types.js';
 import type { Emitter, UdfDefinition, UdfInstance } from '../sdk/define-udf.js';
 import { describeUdf } from '../sdk/describe.js';
@@ -11,7 +11,7 @@ export interface SessionOptions {
   sendRaw?: (body: Uint8Array) => void;
   /**
    * Writes a point Response from `header`, the input point's bytes before its fields (see
-   * `pointHeaderOf`), plus the point's fields: used for points derived from the input point.
+   * decodeRequest's pointHeader), plus the point's fields: used for points derived from it.
    */
   sendAfterHeader?: (header: Uint8Array, point: Point) => void;
   /** False when the transport answers keepalives itself (the main thread does, ahead of queued data). */
@@ -54,8 +54,9 @@ export class Session {
   private rawPoint: Point | undefined;
   private rawBody: Uint8Array | undefined;
   // A point derived from the input point (the SDK's derivePoint/withFields: new fields, the same
-  // time, name, tags... objects) reuses the input's bytes before its fields; null: not usable.
-  private rawHeader: Uint8Array | null | undefined;
+  // time, name, tags... objects) reuses the input's bytes before its fields: [start, end) of rawBody.
+  private rawHeaderStart = -1;
+  private rawHeaderEnd = -1;
 
   private readonly streamOut: Emitter = {
     emit: (point) => {
@@ -65,10 +66,8 @@ export class Session {
         this.send({ kind: 'point', point });
       } else if (point === input && this.options.sendRaw !== undefined) {
         this.options.sendRaw(this.rawBody);
-      } else if (this.options.sendAfterHeader !== undefined && sameBeforeFields(point, input)) {
-        if (this.rawHeader === undefined) this.rawHeader = pointHeaderOf(this.rawBody) ?? null;
-        if (this.rawHeader !== null) this.options.sendAfterHeader(this.rawHeader, point);
-        else this.send({ kind: 'point', point });
+      } else if (this.rawHeaderStart >= 0 && this.options.sendAfterHeader !== undefined && sameBeforeFields(point, input)) {
+        this.options.sendAfterHeader(this.rawBody.subarray(this.rawHeaderStart, this.rawHeaderEnd), point);
       } else {
         this.send({ kind: 'point', point });
       }
@@ -105,9 +104,11 @@ export class Session {
 
   /**
    * Handles one request. `raw` is the request's encoded body, when the transport has it: an
-   * emitted input point is then written back as those bytes. It is only used during this call.
+   * emitted input point is then written back as those bytes, and a point derived from it as
+   * `raw`'s bytes before the fields (`pointHeader`, from decodeRequest) plus its own fields.
+   * Both are only used during this call.
    */
-  handle(request: Request, raw?: Uint8Array): SessionVerdict {
+  handle(request: Request, raw?: Uint8Array, pointHeader?: PointHeader): SessionVerdict {
     if (this.ended) return 'close';
     this.counts.requests++;
     switch (request.kind) {
@@ -126,7 +127,7 @@ export class Session {
       case 'begin':
         return this.beginBatch(request.begin);
       case 'point':
-        return this.point(request.point, raw);
+        return this.point(request.point, raw, pointHeader);
       case 'end':
         return this.endBatch(request.end);
     }
@@ -217,18 +218,18 @@ export class Session {
     return this.guard(() => instance.beginBatch?.(begin, this.batchOut));
   }
 
-  private point(point: Point, raw: Uint8Array | undefined): SessionVerdict {
+  private point(point: Point, raw: Uint8Array | undefined, header: PointHeader | undefined): SessionVerdict {
     const instance = this.instance;
     if (instance === undefined) return this.fail(`${this.def.name}: point before Init`);
     this.counts.pointsIn++;
     if (this.batch !== undefined) return this.guard(() => instance.point(point, this.batchOut));
     this.rawPoint = point;
     this.rawBody = raw;
-    this.rawHeader = undefined;
+    this.rawHeaderStart = header?.start ?? -1;
+    this.rawHeaderEnd = header?.end ?? -1;
     const verdict = this.guard(() => instance.point(point, this.streamOut));
     this.rawPoint = undefined;
     this.rawBody = undefined;
-    this.rawHeader = undefined;
     return verdict;
   }
 

@@ -15,7 +15,7 @@ import {
   type ManagementResponse,
 } from './management-messages.js';
 import type { Point, Request, Response } from './types.js';
-import { WIRE_LEN, WireFormatError, WireReader } from './wire-reader.js';
+import { WIRE_LEN, WireFormatError, WireReader, type PointHeader } from './wire-reader.js';
 import { uvarintSize, writeUvarint } from './varint.js';
 import { WireWriter } from './wire-writer.js';
 
@@ -97,9 +97,17 @@ function decodeData(member: number, r: WireReader): Request & Response {
  * Throws `ProtocolError`: `PROTO_INVALID` (not valid protobuf, or an unknown enum value),
  * `PROTO_EMPTY` (no member set, including a zero-length body), `PROTO_UNKNOWN_MEMBER`
  * (only a member this schema does not know). Unknown fields inside known messages are skipped.
+ * For a point, `pointHeader` receives where in `body` its bytes before the fields lie (see
+ * readPoint; start -1 when the request is not a point or they cannot be reused).
  */
-export function decodeRequest(body: Uint8Array): Request {
-  return decodeEnvelope<Request>(body, 'Request', LAST_REQUEST_MANAGEMENT, decodeManagementRequest, decodeData);
+export function decodeRequest(body: Uint8Array, pointHeader?: PointHeader): Request {
+  reader.pointHeader.start = -1;
+  const request = decodeEnvelope<Request>(body, 'Request', LAST_REQUEST_MANAGEMENT, decodeManagementRequest, decodeData);
+  if (pointHeader !== undefined) {
+    pointHeader.start = reader.pointHeader.start;
+    pointHeader.end = reader.pointHeader.end;
+  }
+  return request;
 }
 
 /** Decodes a Response body (no length prefix); errors as for {@link decodeRequest}. */
@@ -133,7 +141,7 @@ export function writeRequestFrame(w: WireWriter, r: Request): void {
 }
 
 /**
- * Appends one point Response frame whose point is `header` (from `pointHeaderOf` of an input point
+ * Appends one point Response frame whose point is `header` (the bytes before the fields of an input point
  * with the same time, name, database, retention policy, group, dimensions and tags) plus the
  * point's own fields and byName; errors as for {@link writeRequestFrame}.
  */

@@ -4,7 +4,7 @@
  */
 import { emptyRecord } from './records.js';
 import type { BeginBatch, EndBatch, FieldValue, Fields, Point, Tags } from './types.js';
-import { WIRE_FIXED32, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT, WireFormatError, type WireReader } from './wire-reader.js';
+import { WIRE_FIXED64, WIRE_LEN, WIRE_VARINT, WireFormatError, type WireReader } from './wire-reader.js';
 import type { WireWriter } from './wire-writer.js';
 
 // Tag bytes `(field << 3) | wireType` for the fields we write.
@@ -63,11 +63,21 @@ function readMapEntry(r: WireReader, target: Record<string, unknown>, kind: MapV
   target[key] = value;
 }
 
-/** Reads a Point occupying the next `len`-prefixed payload. */
+/**
+ * Reads a Point occupying the next `len`-prefixed payload, and notes in `r.pointHeader` where its
+ * entries before the first field or byName lie: time, name, database, retention policy, group,
+ * dimensions and tags as they came. A point derived from this one (new fields, the rest the same)
+ * can be written as those bytes plus its fields (writePointBodyAfterHeader) instead of encoding
+ * every string again. Kapacitor writes fields and byName last (field-number order); for any
+ * other layout, an entry of the first kind after a field, the start is -1 (encode in full).
+ */
 export function readPoint(r: WireReader): Point {
   const end = r.delimitedEnd();
   const outerEnd = r.end;
   r.end = end;
+  const start = r.pos;
+  let fieldsAt = -1;
+  let inOrder = true;
   let time = 0n;
   let name = '';
   let database = '';
@@ -78,9 +88,16 @@ export function readPoint(r: WireReader): Point {
   const tags: Tags = emptyRecord<string>();
   const fields: Fields = emptyRecord<FieldValue>();
   while (r.pos < end) {
+    const at = r.pos;
     const tag = r.uint32();
     const wt = tag & 7;
-    switch (tag >>> 3) {
+    const member = tag >>> 3;
+    if (member >= 8 && member <= 12) {
+      if (fieldsAt < 0) fieldsAt = at;
+    } else if (fieldsAt >= 0) {
+      inOrder = false;
+    }
+    switch (member) {
       case 1:
         expectWireType(wt, WIRE_VARINT, 'Point.time');
         time = r.int64();
@@ -135,6 +152,8 @@ export function readPoint(r: WireReader): Point {
   }
   if (r.pos !== end) throw new WireFormatError('Point overruns its length');
   r.end = outerEnd;
+  r.pointHeader.start = inOrder ? start : -1;
+  r.pointHeader.end = inOrder ? (fieldsAt < 0 ? end : fieldsAt) : -1;
   return { time, name, database, retentionPolicy, group, dimensions, tags, fields, byName };
 }
 
@@ -187,82 +206,6 @@ export function readBeginBatch(r: WireReader): BeginBatch {
 export function readEndBatch(r: WireReader): EndBatch {
   const f = readBatchFields(r, 'EndBatch', 4, 3, 'tmax');
   return { name: f.name, group: f.group, tags: f.tags, tmax: f.int64, byName: f.byName };
-}
-
-// ---- a point's bytes before its fields ----------------------------------------------------------
-
-// Request member 17 (point), length-delimited: the tag (17 << 3) | 2 = 138 as a two-byte varint.
-const POINT_MEMBER_TAG_0 = 0x8a;
-const POINT_MEMBER_TAG_1 = 0x01;
-
-/**
- * The bytes of the Point in a Request body (`body` holds only that member) that come before its
- * first field entry: time, name, database, retention policy, group, dimensions and tags, as
- * Kapacitor writes them (in field-number order, fields and byName last). A function that emits a
- * point derived from its input (same everything, new fields) can then send these bytes plus the
- * new fields instead of encoding every string again. `undefined` for any other layout (an entry
- * other than fields and byName after the first of them, another member, a group), where the caller encodes the point in full. Only tags and lengths are read, straight
- * from the array (this runs once per derived point); the result is a view of `body`.
- */
-export function pointHeaderOf(body: Uint8Array): Uint8Array | undefined {
-  const n = body.length;
-  if (n < 3 || body[0] !== POINT_MEMBER_TAG_0 || body[1] !== POINT_MEMBER_TAG_1) return undefined;
-  let pos = 2;
-  let value = 0;
-  let shift = 0;
-  let b = 0;
-  do {
-    if (pos >= n || shift > 28) return undefined;
-    b = body[pos++] as number;
-    value += (b & 0x7f) * 2 ** shift;
-    shift += 7;
-  } while (b >= 0x80);
-  if (pos + value !== n) return undefined;
-  const start = pos;
-  let headerEnd = -1;
-  while (pos < n) {
-    const at = pos;
-    value = 0;
-    shift = 0;
-    do {
-      if (pos >= n || shift > 28) return undefined;
-      b = body[pos++] as number;
-      value += (b & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (b >= 0x80);
-    const field = Math.floor(value / 8);
-    const wireType = value % 8;
-    // Fields (8, 9, 10, 12) and byName (11) are what the writer writes itself.
-    if (field >= 8 && field <= 12) {
-      if (headerEnd < 0) headerEnd = at;
-    } else if (headerEnd >= 0) {
-      return undefined;
-    }
-    if (wireType === WIRE_VARINT) {
-      do {
-        if (pos >= n) return undefined;
-        b = body[pos++] as number;
-      } while (b >= 0x80);
-    } else if (wireType === WIRE_LEN) {
-      value = 0;
-      shift = 0;
-      do {
-        if (pos >= n || shift > 28) return undefined;
-        b = body[pos++] as number;
-        value += (b & 0x7f) * 2 ** shift;
-        shift += 7;
-      } while (b >= 0x80);
-      pos += value;
-    } else if (wireType === WIRE_FIXED64) {
-      pos += 8;
-    } else if (wireType === WIRE_FIXED32) {
-      pos += 4;
-    } else {
-      return undefined;
-    }
-    if (pos > n) return undefined;
-  }
-  return body.subarray(start, headerEnd < 0 ? n : headerEnd);
 }
 
 // ---- encoding -------------------------------------------------------------------------------
@@ -366,7 +309,7 @@ function writeField(w: WireWriter, k: string, v: FieldValue | undefined): void {
 
 /**
  * Writes a Point's payload from `header`, the bytes of another Point's entries before its fields
- * (see {@link pointHeaderOf}), that encode exactly this point's time, name, database, retention
+ * (see {@link readPoint}), that encode exactly this point's time, name, database, retention
  * policy, group, dimensions and tags; then this point's fields and byName.
  */
 export function writePointBodyAfterHeader(w: WireWriter, header: Uint8Array, p: Point): void {

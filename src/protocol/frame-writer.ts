@@ -52,8 +52,8 @@ export class FrameWriter {
   }
 
   /**
-   * Appends one point Response made of `header` (see `pointHeaderOf`: the bytes of an input
-   * point before its fields, which must encode this point's time, name, database, retention
+   * Appends one point Response made of `header` (see `decodeRequest`'s pointHeader: the bytes of
+   * an input point before its fields, which must encode this point's time, name, database, retention
    * policy, group, dimensions and tags) and this point's fields; errors as for writeResponse.
    */
   writePointAfterHeader(header: Uint8Array, point: Point): void {

@@ -54,6 +54,12 @@ function internAscii(buf: Buffer, start: number, end: number, hash: number): str
   return fresh;
 }
 
+/** Offsets into a Request body: its point's entries before the fields are [start, end). */
+export interface PointHeader {
+  start: number;
+  end: number;
+}
+
 /**
  * A cursor over one protobuf body. `end` is narrowed while a nested message is read and
  * restored afterwards, so one reader serves a whole Request.
@@ -62,6 +68,8 @@ export class WireReader {
   buf: Buffer;
   pos: number;
   end: number;
+  /** Set by readPoint: where the last point's bytes before its fields lie (start -1: unusable). */
+  readonly pointHeader: PointHeader = { start: -1, end: -1 };
   private readonly f64 = new Float64Array(1);
   private readonly f64Bytes = new Uint8Array(this.f64.buffer);
 
