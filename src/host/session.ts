@@ -264,8 +264,9 @@ export function describeError(err: unknown): string {
 }
 
 /**
- * Whether `out` carries `input`'s time, name, database, retention policy, group, dimensions, tags
- * and byName, the tag and dimension objects being the very same (input points are read-only).
+ * Whether `out` carries `input`'s time, name, database, retention policy, group, dimensions and
+ * tags, the tag and dimension objects being the very same (input points are read-only). byName is
+ * written from `out` itself, with its fields.
  */
 function sameBeforeFields(out: Point, input: Point): boolean {
   return (

@@ -91,13 +91,13 @@ export function readPoint(r: WireReader): Point {
     const at = r.pos;
     const tag = r.uint32();
     const wt = tag & 7;
-    const member = tag >>> 3;
-    if (member >= 8 && member <= 12) {
+    const field = tag >>> 3;
+    if (field >= 8 && field <= 12) {
       if (fieldsAt < 0) fieldsAt = at;
     } else if (fieldsAt >= 0) {
       inOrder = false;
     }
-    switch (member) {
+    switch (field) {
       case 1:
         expectWireType(wt, WIRE_VARINT, 'Point.time');
         time = r.int64();
