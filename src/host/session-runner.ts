@@ -75,8 +75,7 @@ export class SessionRunner {
     if (conn === undefined) return;
     let verdict: 'continue' | 'close' = 'continue';
     try {
-      // As a Buffer, its frames are Buffers too, which the decoder reads without wrapping each one.
-      conn.decoder.feed(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      conn.decoder.feed(bytes);
       for (let body = conn.decoder.nextFrame(); body !== undefined; body = conn.decoder.nextFrame()) {
         verdict = this.request(conn, body);
         if (verdict === 'close') break;

@@ -32,7 +32,7 @@ const internBytes = new Uint8Array(INTERN_SLOTS * INTERN_MAX_BYTES);
 const charCodes: number[][] = Array.from({ length: INTERN_MAX_BYTES + 1 }, (_, n) => new Array<number>(n).fill(0));
 
 /** The string of the ASCII bytes [start, end) of `buf` (1..INTERN_MAX_BYTES), via the intern cache. */
-function internAscii(buf: Buffer, start: number, end: number, hash: number): string {
+function internAscii(buf: Uint8Array, start: number, end: number, hash: number): string {
   const len = end - start;
   // FNV-style multiply leaves the low bits weakest: fold the high bits in before masking.
   const slot = (hash ^ (hash >>> 16)) & (INTERN_SLOTS - 1);
@@ -60,12 +60,22 @@ export interface PointHeader {
   end: number;
 }
 
+// Bodies are plain Uint8Array views (a Buffer view per frame would cost an allocation per point):
+// Buffer's native UTF-8 slicer reads any Uint8Array (invalid bytes become U+FFFD, as in
+// TextDecoder, which serves where the slicer is missing).
+const nativeUtf8Slice = (Buffer.prototype as unknown as { utf8Slice?: (this: Uint8Array, start: number, end: number) => string }).utf8Slice;
+const textDecoder = new TextDecoder();
+
+function utf8(buf: Uint8Array, start: number, end: number): string {
+  return nativeUtf8Slice !== undefined ? nativeUtf8Slice.call(buf, start, end) : textDecoder.decode(buf.subarray(start, end));
+}
+
 /**
  * A cursor over one protobuf body. `end` is narrowed while a nested message is read and
  * restored afterwards, so one reader serves a whole Request.
  */
 export class WireReader {
-  buf: Buffer;
+  buf: Uint8Array;
   pos: number;
   end: number;
   /** Set by readPoint: where the last point's bytes before its fields lie (start -1: unusable). */
@@ -74,13 +84,13 @@ export class WireReader {
   private readonly f64Bytes = new Uint8Array(this.f64.buffer);
 
   constructor(body: Uint8Array) {
-    this.buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    this.buf = body;
     this.pos = 0;
     this.end = body.length;
   }
 
   reset(body: Uint8Array): void {
-    this.buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    this.buf = body;
     this.pos = 0;
     this.end = body.length;
   }
@@ -155,8 +165,8 @@ export class WireReader {
     const bytes = this.f64Bytes;
     const buf = this.buf;
     const p = this.pos;
-    // The wire is little-endian; Node runs on little-endian hosts in practice, and
-    // readDoubleLE is the portable fallback.
+    // The wire is little-endian; Node runs on little-endian hosts in practice, and a DataView
+    // is the portable fallback.
     if (LITTLE_ENDIAN) {
       bytes[0] = buf[p] as number;
       bytes[1] = buf[p + 1] as number;
@@ -170,7 +180,7 @@ export class WireReader {
       return this.f64[0] as number;
     }
     this.pos = p + 8;
-    return buf.readDoubleLE(p);
+    return new DataView(buf.buffer, buf.byteOffset + p, 8).getFloat64(0, true);
   }
 
   /** Reads a length prefix and returns the end offset of the delimited payload. */
@@ -194,12 +204,12 @@ export class WireReader {
       let hash = len;
       for (let i = start; i < end; i++) {
         const c = buf[i] as number;
-        if (c >= 0x80) return buf.toString('utf8', start, end);
+        if (c >= 0x80) return utf8(buf, start, end);
         hash = Math.imul(hash ^ c, 0x01000193);
       }
       return internAscii(buf, start, end, hash);
     }
-    return buf.toString('utf8', start, end);
+    return utf8(buf, start, end);
   }
 
   /** A length-delimited byte string, copied so it outlives the input buffer. */
