@@ -69,6 +69,8 @@ export interface WriterTuning {
   timeoutMs: number;
   /** Bound of the on-disk queue; beyond it the oldest lines are dropped (and counted). */
   queueMaxBytes: number;
+  /** Size at which the dead-letter file is rotated (3 rotated files are kept). */
+  deadLetterMaxBytes: number;
   retryMinDelayMs: number;
   retryMaxDelayMs: number;
   /** Cap on a server's Retry-After. */
@@ -103,6 +105,7 @@ export interface InfluxFlags {
   influxTimeout?: unknown;
   queueDir?: unknown;
   queueMaxBytes?: unknown;
+  deadLetterMaxBytes?: unknown;
   retryMinDelay?: unknown;
   retryMaxDelay?: unknown;
   retryAfterMax?: unknown;
@@ -117,6 +120,7 @@ export const DEFAULT_TUNING: Readonly<WriterTuning> = {
   flushIntervalMs: 1000,
   timeoutMs: 10_000,
   queueMaxBytes: 256 * 1024 * 1024,
+  deadLetterMaxBytes: 64 * 1024 * 1024,
   retryMinDelayMs: 1000,
   retryMaxDelayMs: 60_000,
   retryAfterMaxMs: 60_000,
@@ -363,6 +367,7 @@ function resolveTuning(src: Sources): WriterTuning {
     flushIntervalMs: positiveInt(src.flag('influxFlushInterval', '--influx-flush-interval'), DEFAULT_TUNING.flushIntervalMs),
     timeoutMs: positiveInt(src.flag('influxTimeout', '--influx-timeout'), DEFAULT_TUNING.timeoutMs),
     queueMaxBytes: positiveInt(src.flag('queueMaxBytes', '--queue-max-bytes'), DEFAULT_TUNING.queueMaxBytes, { min: 1024 }),
+    deadLetterMaxBytes: positiveInt(src.flag('deadLetterMaxBytes', '--dead-letter-max-bytes'), DEFAULT_TUNING.deadLetterMaxBytes, { min: 1024 }),
     retryMinDelayMs: positiveInt(src.flag('retryMinDelay', '--retry-min-delay'), DEFAULT_TUNING.retryMinDelayMs),
     retryMaxDelayMs: positiveInt(src.flag('retryMaxDelay', '--retry-max-delay'), DEFAULT_TUNING.retryMaxDelayMs),
     retryAfterMaxMs: positiveInt(src.flag('retryAfterMax', '--retry-after-max'), DEFAULT_TUNING.retryAfterMaxMs),
@@ -397,6 +402,7 @@ export function addInfluxOptions(command: Command): Command {
     .option('--influx-timeout <ms>', 'request timeout (default 10000)')
     .option('--queue-dir <dir>', 'durable queue directory (default $KUDF_QUEUE_DIR, else ~/.local/state/kudf/queue)')
     .option('--queue-max-bytes <bytes>', 'queue bound; the oldest lines are dropped beyond it (default 256 MiB)')
+    .option('--dead-letter-max-bytes <bytes>', 'dead-letter file size at which it is rotated; 3 rotated files are kept (default 64 MiB)')
     .option('--retry-min-delay <ms>', 'first retry delay (default 1000)')
     .option('--retry-max-delay <ms>', 'longest retry delay (default 60000)')
     .option('--retry-after-max <ms>', 'cap on a server Retry-After (default 60000)')

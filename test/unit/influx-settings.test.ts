@@ -156,6 +156,15 @@ test('the shared commander options parse into flags the resolver understands', (
   assert.equal(resolveInfluxSettings(plain.opts<InfluxFlags>(), {}).tuning.gzip, true);
 });
 
+test('the dead-letter bound comes from --dead-letter-max-bytes or the config key, 64 MiB by default, at least 1 KiB', () => {
+  const cmd = addInfluxOptions(new Command('x').exitOverride());
+  cmd.parse(['--influx-url', 'http://h:9', '--influx-db', 'd', '--dead-letter-max-bytes', '4096'], { from: 'user' });
+  assert.equal(resolveInfluxSettings(cmd.opts<InfluxFlags>(), {}).tuning.deadLetterMaxBytes, 4096);
+  assert.equal(resolveInfluxSettings({ deadLetterMaxBytes: 2048 }, {}).tuning.deadLetterMaxBytes, 2048);
+  assert.equal(resolveInfluxSettings({}, {}).tuning.deadLetterMaxBytes, 64 * 1024 * 1024);
+  assert.throws(() => resolveInfluxSettings({ deadLetterMaxBytes: '100' }, {}), settingsError('INFLUX_SETTING_INVALID', '--dead-letter-max-bytes'));
+});
+
 test('the default queue directory comes from KUDF_QUEUE_DIR, else XDG_STATE_HOME, else the home directory, never the working directory', async () => {
   const { defaultQueueDir } = await import('../../src/ingest/writer/index.js');
   assert.equal(defaultQueueDir({ KUDF_QUEUE_DIR: '/var/lib/kudf/q' }), '/var/lib/kudf/q');

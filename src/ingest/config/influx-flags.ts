@@ -1,6 +1,6 @@
 import type { PollConfig } from './types.js';
 
-const UNPREFIXED = new Set(['queueMaxBytes', 'retryMinDelay', 'retryMaxDelay', 'retryAfterMax']);
+const UNPREFIXED = new Set(['queueMaxBytes', 'deadLetterMaxBytes', 'retryMinDelay', 'retryMaxDelay', 'retryAfterMax']);
 
 /**
  * The config's `influx` section and `queueDir` as the writer resolver's flags

@@ -31,8 +31,8 @@ const HOSTKEY_KEYS = ['knownHosts', 'fingerprint', 'acceptAny'];
  */
 export const INFLUX_KEYS = [
   'api', 'url', 'token', 'org', 'bucket', 'db', 'rp', 'user', 'password', 'createDb', 'precision', 'gzip',
-  'insecureSkipVerify', 'caFile', 'batchSize', 'flushInterval', 'timeout', 'queueMaxBytes', 'retryMinDelay',
-  'retryMaxDelay', 'retryAfterMax',
+  'insecureSkipVerify', 'caFile', 'batchSize', 'flushInterval', 'timeout', 'queueMaxBytes', 'deadLetterMaxBytes',
+  'retryMinDelay', 'retryMaxDelay', 'retryAfterMax',
 ];
 const LEGACY_KEYS = ['kex', 'cipher', 'serverHostKey', 'hmac'] as const;
 

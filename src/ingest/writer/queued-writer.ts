@@ -55,6 +55,8 @@ export interface QueuedWriterOptions {
 type PumpResult = 'drained' | 'stalled';
 
 const DROP_REPORT_INTERVAL_MS = 60_000;
+/** Rotated dead-letter files kept next to the current one. */
+const DEAD_LETTER_FILES_KEPT = 3;
 
 export class QueuedWriter implements PointWriter {
   private readonly queue: DurableQueue;
@@ -76,7 +78,7 @@ export class QueuedWriter implements PointWriter {
   constructor(private readonly o: QueuedWriterOptions) {
     this.log = o.logger.child({ component: 'influx-writer' });
     this.backoff = new Backoff(o.tuning.retryMinDelayMs, o.tuning.retryMaxDelayMs, o.random);
-    this.deadLetter = new DeadLetterFile(o.deadLetterPath ?? join(o.queueDir, 'dead-letter.jsonl'));
+    this.deadLetter = new DeadLetterFile(o.deadLetterPath ?? join(o.queueDir, 'dead-letter.jsonl'), { maxBytes: o.tuning.deadLetterMaxBytes, keep: DEAD_LETTER_FILES_KEPT });
     this.queue = DurableQueue.open(o.queueDir, {
       maxBytes: o.tuning.queueMaxBytes,
       ...(o.segmentBytes !== undefined ? { segmentBytes: o.segmentBytes } : {}),
@@ -306,7 +308,12 @@ export class QueuedWriter implements PointWriter {
   }
 
   private setAside(entries: DeadLetterEntry[], what: string): void {
-    this.deadLetter.append(entries);
+    const { rotated, droppedFile } = this.deadLetter.append(entries);
+    if (droppedFile !== undefined) {
+      this.log.warn({ file: this.deadLetter.path, dropped: droppedFile, keep: DEAD_LETTER_FILES_KEPT }, 'dead-letter file full: rotated, and the oldest rotated file was overwritten');
+    } else if (rotated) {
+      this.log.info({ file: this.deadLetter.path, maxBytes: this.o.tuning.deadLetterMaxBytes }, 'dead-letter file full: rotated');
+    }
     this.log.error({ lines: entries.length, reason: entries[0]?.reason, file: this.deadLetter.path, first: entries[0]?.line.slice(0, 200) }, `${what}: set aside in the dead-letter file`);
   }
 }
