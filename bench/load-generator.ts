@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { readUvarint } from '../src/protocol/index.js';
 import type { Response } from '../src/protocol/types.js';
 import { ResponseCounter } from './response-counter.js';
 import { initFrame, keepaliveFrame, type Workload } from './workloads.js';
@@ -52,16 +53,9 @@ export function sliceFrames(chunk: Buffer, maxBytes: number): Slice[] {
   let pos = 0;
   let points = 0;
   while (pos < chunk.length) {
-    let length = 0;
-    let shift = 0;
-    let header = pos;
-    for (;;) {
-      const byte = chunk[header++] as number;
-      length += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-      if ((byte & 0x80) === 0) break;
-    }
-    const end = header + length;
+    const prefix = readUvarint(chunk, pos);
+    if (prefix.status !== 'ok') throw new Error(`the chunk is not whole frames: bad length prefix at ${pos}`);
+    const end = pos + prefix.bytes + prefix.value;
     if (end - start > maxBytes && points > 0) {
       slices.push({ bytes: chunk.subarray(start, pos), points });
       start = pos;

@@ -2,21 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { sliceFrames } from '../../bench/load-generator.js';
-import { FrameDecoder } from '../../src/protocol/index.js';
+import { FrameDecoder, encodeUvarint } from '../../src/protocol/index.js';
 
 function frames(sizes: number[]): Buffer {
-  const w: Buffer[] = [];
-  for (const [i, n] of sizes.entries()) {
-    const body = Buffer.alloc(n, i % 251);
-    const prefix: number[] = [];
-    let v = n;
-    do {
-      prefix.push((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-      v = Math.floor(v / 128);
-    } while (v > 0);
-    w.push(Buffer.from(prefix), body);
-  }
-  return Buffer.concat(w);
+  return Buffer.concat(sizes.flatMap((n, i) => [encodeUvarint(n), Buffer.alloc(n, i % 251)]));
 }
 
 function countFrames(bytes: Uint8Array): number {
