@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
-import { FrameDecoder, FrameWriter, decodeRequest, type PointHeader } from '../protocol/index.js';
+import { FrameDecoder, FrameWriter, decodeRequest, freezeRequest, type PointHeader } from '../protocol/index.js';
 import type { Response } from '../protocol/types.js';
 import type { UdfDefinition } from '../sdk/define-udf.js';
 import type { FromWorker, ToWorker } from './messages.js';
+import { isBuiltIn } from './registry.js';
 import { Session, describeError } from './session.js';
 
 interface Connection {
@@ -10,6 +11,8 @@ interface Connection {
   readonly session: Session;
   readonly writer: FrameWriter;
   readonly log: Logger;
+  /** Input points are frozen before the function sees them (every function but the built-ins). */
+  readonly frozenInput: boolean;
 }
 
 /**
@@ -67,7 +70,7 @@ export class SessionRunner {
       sendAfterHeader: (header, point) => writer.writePointAfterHeader(header, point),
       answerKeepalives: !keepalivesAnswered,
     });
-    this.connections.set(id, { decoder: new FrameDecoder({ maxFrameBytes: this.maxFrameBytes }), session, writer, log });
+    this.connections.set(id, { decoder: new FrameDecoder({ maxFrameBytes: this.maxFrameBytes }), session, writer, log, frozenInput: !isBuiltIn(def) });
   }
 
   private data(id: number, bytes: Uint8Array): void {
@@ -91,6 +94,7 @@ export class SessionRunner {
     let request;
     try {
       request = decodeRequest(body, this.pointHeader);
+      if (conn.frozenInput) freezeRequest(request);
     } catch (err) {
       return conn.session.fail(`invalid request: ${describeError(err)}`);
     }

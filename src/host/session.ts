@@ -253,10 +253,16 @@ export class Session {
       run();
       return 'continue';
     } catch (err) {
-      return this.fail(`${this.def.name}: ${describeError(err)}`);
+      const hint = err instanceof TypeError && WRITE_TO_FROZEN.test(err.message) ? READ_ONLY_HINT : '';
+      return this.fail(`${this.def.name}: ${describeError(err)}${hint}`);
     }
   }
 }
+
+// V8's messages for a write to a frozen object or array ("Cannot assign to read only property",
+// "Cannot add property x, object is not extensible", "Cannot delete property").
+const WRITE_TO_FROZEN = /^Cannot (assign to read only|add|delete|define) property/;
+const READ_ONLY_HINT = ' (input points are read-only: emit a new point made with withFields or derivePoint, or with its own tags)';
 
 export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;

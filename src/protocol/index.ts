@@ -13,6 +13,7 @@ export { FrameDecoder, DEFAULT_MAX_FRAME_BYTES, type FrameDecoderOptions } from 
 export { FrameWriter, encodeFrame, type FrameWriterOptions } from './frame-writer.js';
 export { decodeRequest, decodeResponse, encodeRequest, encodeResponse } from './codec.js';
 export { emptyRecord } from './records.js';
+export { freezeRequest } from './frozen.js';
 export type { PointHeader } from './wire-reader.js';
 export {
   ProtocolError,

@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { Session } from '../../src/host/session.js';
+import { freezeRequest } from '../../src/protocol/index.js';
 import type { BeginBatch, EndBatch, Fields, InitOption, OptionValue, Point, Response, Tags } from '../../src/protocol/types.js';
 import { parseOptions, type UdfDefinition, type UdfInstance } from '../../src/sdk/index.js';
 
@@ -134,7 +135,9 @@ export class Harness {
   }
 
   private send(request: Parameters<Session['handle']>[0]): void {
-    const verdict = this.session.handle(request);
+    // Frozen as for a user's function, so every function test also checks that the built-ins,
+    // which the host does not freeze for, never write to an input point.
+    const verdict = this.session.handle(freezeRequest(request));
     const last = this.responses.at(-1);
     if (verdict === 'close' || last?.kind === 'error') {
       throw new Error(`session failed: ${last?.kind === 'error' ? last.error : 'closed'}`);
