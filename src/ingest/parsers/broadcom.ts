@@ -13,25 +13,30 @@ export function parseBroadcom(input: NormalizedText): LineStatus {
   const b = new StatusBuilder();
   const { top, sinceLink, sinceLinkTime } = splitSections(input.lines);
 
-  b.text('state', matchLine(top, /^\s*Status:\s*(.+)$/i)?.[1]);
+  b.text('state', statusWord(matchLine(top, /^\s*Status:\s*(.+)$/i)?.[1]));
   b.text('mode', matchLine(top, /^\s*Mode:\s*(.+)$/i)?.[1]);
   b.text('profile', matchLine(top, /^\s*VDSL2?\s+Profile:\s*(?:Profile\s+)?(.+)$/i)?.[1]);
 
   const max = matchLine(top, /^\s*Max:\s*Upstream rate\s*=\s*(\d+)\s*Kbps,\s*Downstream rate\s*=\s*(\d+)\s*Kbps/i);
-  b.pair('attainable_rate_down_kbps', 'attainable_rate_up_kbps', toNumber(max?.[2]), toNumber(max?.[1]));
+  if (max) b.pair('attainable_rate_down_kbps', 'attainable_rate_up_kbps', toNumber(max[2]), toNumber(max[1]));
+  // Older `adsl info --show` prints the rates as `Down  Up` rows instead.
+  else pairRow(b, top, /^\s*Max\s*\(Kbps\)\s*:(.*)$/i, 'attainable_rate_down_kbps', 'attainable_rate_up_kbps');
 
   // Bearer/Path 0 carries the data; a split ADSL1 link prints one `Channel:` line per latency path.
-  const bearer = matchLine(top, /^\s*(?:Bearer|Path):\s*0\s*,\s*Upstream rate\s*=\s*(\d+)\s*Kbps,\s*Downstream rate\s*=\s*(\d+)\s*Kbps/i);
+  // Some firmware glues the Channel line to the Status line (`Status: Showtime  Channel: FAST, ...`).
+  const bearer = matchLine(top, /(?:^|\s)(?:Bearer|Path):\s*0\s*,\s*Upstream rate\s*=\s*(\d+)\s*Kbps,\s*Downstream rate\s*=\s*(\d+)\s*Kbps/i);
+  const channels = matchLines(top, /(?:^|\s)Channel:\s*\w+\s*,\s*Upstream rate\s*=\s*(\d+)\s*Kbps,\s*Downstream rate\s*=\s*(\d+)\s*Kbps/i);
   if (bearer) {
     b.pair('sync_rate_down_kbps', 'sync_rate_up_kbps', toNumber(bearer[2]), toNumber(bearer[1]));
-  } else {
-    const channels = matchLines(top, /^\s*Channel:\s*\w+\s*,\s*Upstream rate\s*=\s*(\d+)\s*Kbps,\s*Downstream rate\s*=\s*(\d+)\s*Kbps/i);
+  } else if (channels.length > 0) {
     b.pair(
       'sync_rate_down_kbps',
       'sync_rate_up_kbps',
       sumPresent(...channels.map((m) => toNumber(m[2]))),
       sumPresent(...channels.map((m) => toNumber(m[1]))),
     );
+  } else {
+    pairRow(b, top, /^\s*Rate\s*\(Kbps\)\s*:(.*)$/i, 'sync_rate_down_kbps', 'sync_rate_up_kbps');
   }
 
   pairRow(b, top, /^\s*SNR\s*\(dB\)\s*:(.*)$/i, 'snr_margin_down_db', 'snr_margin_up_db');
@@ -59,6 +64,13 @@ export function parseBroadcom(input: NormalizedText): LineStatus {
 }
 
 type PairKey = Parameters<StatusBuilder['metric']>[0];
+
+// The state word(s) of a `Status:` line, without what some firmware glues onto it: the next
+// line's `Retrain Reason: 0` (`ShowtimeRetrain Reason: 0`) or `Channel: FAST, Upstream rate = ...`.
+function statusWord(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return value.replace(/\s*(?:Last\s+)?Retrain Reason:.*$/i, '').replace(/\s+(?:Channel|Bearer|Path):\s*\w+\s*,.*$/i, '');
+}
 
 // Reads a `Label:  <down>  <up>` row; rows with `N/A` or a single column give nothing.
 function pairRow(b: StatusBuilder, lines: readonly string[], pattern: RegExp, down: PairKey, up: PairKey): void {

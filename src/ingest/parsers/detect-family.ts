@@ -37,6 +37,8 @@ const SIGNATURES: Readonly<Record<ParserFamily, readonly [RegExp, number][]>> = 
     [/^\s*Modem Status:/im, 6],
     [/chipset information/i, 4],
     [/ATU-R \(DS\)\s+ATU-C \(US\)/i, 6],
+    [/XTU-R \(DS\)\s+XTU-C \(US\)/i, 6],
+    [/^\s*Trained Mode:/im, 2],
     [/^\s*Reed-Solomon EC:/im, 3],
     [/^\s*DSL Mode:/im, 2],
   ],
@@ -46,6 +48,8 @@ const SIGNATURES: Readonly<Record<ParserFamily, readonly [RegExp, number][]>> = 
     [/(?:near|far)-end (?:interleaved|fast) channel bit rate/i, 6],
     [/(?:near|far)-end (?:FEC|CRC|HEC) error (?:fast|interleaved)/i, 4],
     [/^\s*noise margin (?:down|up)stream:/im, 4],
+    [/^\s*(?:ADSL|x?DSL) uptime\b/im, 2],
+    [/^\s*Error second (?:in 15min|in 24hr|after power-up)\s*:/im, 4],
     [/tc3162/i, 2],
   ],
   realtek: [
@@ -58,6 +62,9 @@ const SIGNATURES: Readonly<Record<ParserFamily, readonly [RegExp, number][]>> = 
     [/urn:dslforum-org:service:WANDSLInterfaceConfig/i, 10],
     [/<(?:\w+:)?Get(?:Info|Statistics\w*)Response\b/, 4],
     [/<New(?:Status|\w+Rate|\w+NoiseMargin|\w+Errors|\w+Secs)>/, 4],
+    // The same arguments printed by other tools: a JSON object or a Python dict, or `Name: value`.
+    [/^\s*['"]?New(?:Downstream|Upstream)(?:CurrRate|MaxRate|NoiseMargin|Attenuation)['"]?\s*[:=]/m, 6],
+    [/^\s*['"]?New(?:ATUC)?(?:CRC|FEC|HEC)Errors['"]?\s*[:=]/m, 6],
   ],
   ubus: [
     [/^\s*\{/m, 1],

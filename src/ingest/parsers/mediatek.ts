@@ -16,8 +16,9 @@ export function parseMediatek(input: NormalizedText): LineStatus {
   const value = (label: string): string | undefined =>
     matchLine(lines, new RegExp(String.raw`^\s*${label}\s*:\s*(.*?)\s*$`, 'i'))?.[1];
 
-  b.text('state', value(String.raw`(?:ADSL\s+link\s+status|current\s+modem\s+status)`));
-  b.text('mode', value(String.raw`(?:Opmode|operational\s+mode)`));
+  // ZyXEL's `dsllinestatus` heads the same report with `Line State:` and `Modulation:`.
+  b.text('state', value(String.raw`(?:ADSL\s+link\s+status|current\s+modem\s+status|Line\s+State)`));
+  b.text('mode', value(String.raw`(?:Opmode|operational\s+mode|Modulation)`));
 
   const perChannel = (prefix: string): number | undefined =>
     sumPresent(
@@ -45,8 +46,11 @@ export function parseMediatek(input: NormalizedText): LineStatus {
   b.pair('attenuation_down_db', 'attenuation_up_db', level(String.raw`attenuation\s+downstream`), level(String.raw`attenuation\s+upstream`));
   b.pair('output_power_down_dbm', 'output_power_up_dbm', level(String.raw`output\s+power\s+downstream`), level(String.raw`output\s+power\s+upstream`));
 
-  const uptime = value(String.raw`ADSL\s+uptime`);
+  // `ADSL uptime : 1:55, 5 secs`, `DSL uptime : 9:07, 17 secs`; `wan adsl perfdata` prints no colon.
+  const uptime = matchLine(lines, /^\s*(?:ADSL|x?DSL)\s+uptime\s*:?\s*(\S.*?)\s*$/i)?.[1];
   b.metric('uptime_s', uptime === undefined ? undefined : parseDurationSeconds(uptime));
+  // `wan adsl perfdata`: errored seconds with no direction, since the modem started.
+  b.metric('es_s', toNumber(value(String.raw`Error\s+second\s+after\s+power-up`)));
   return b.build(classifyMediatekState, 'unknown');
 }
 

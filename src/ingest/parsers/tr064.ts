@@ -45,9 +45,13 @@ export function tr064Fault(input: NormalizedText): string | undefined {
  */
 export function parseTr064(input: NormalizedText): LineStatus {
   const fields = new Map<string, string>();
-  for (const m of input.text.matchAll(/<(?:\w+:)?New(\w+)\s*>\s*([^<]*?)\s*<\/(?:\w+:)?New\1\s*>/g)) {
-    if (m[1] !== undefined && m[2] !== undefined && !fields.has(m[1])) fields.set(m[1], m[2]);
-  }
+  const keep = (name: string | undefined, value: string | undefined): void => {
+    if (name !== undefined && value !== undefined && !fields.has(name)) fields.set(name, value);
+  };
+  for (const m of input.text.matchAll(/<(?:\w+:)?New(\w+)\s*>\s*([^<]*?)\s*<\/(?:\w+:)?New\1\s*>/g)) keep(m[1], m[2]);
+  // The same output arguments as other tools print them: `"NewStatus": "Up",` (JSON),
+  // `'NewDownstreamCurrRate': 63679,` (a Python dict, e.g. fritzconnection), `NewStatus: Up`.
+  for (const m of input.text.matchAll(/^[\s{,]*(['"]?)New(\w+)\1\s*[:=]\s*(?:(['"])(.*?)\3|([^\s,'"{}]+))\s*[,}]?\s*$/gm)) keep(m[2], m[4] ?? m[5]);
   const b = new StatusBuilder();
   b.text('state', fields.get('Status'));
   for (const [name, key] of RATES) b.metric(key, toNumber(fields.get(name)));
@@ -58,8 +62,9 @@ export function parseTr064(input: NormalizedText): LineStatus {
   for (const [name, key] of COUNTS) b.metric(key, toNumber(fields.get(name)));
 
   let scope: CountersScope = 'unknown';
-  if (/GetStatisticsShowtimeResponse/.test(input.text)) scope = 'since_sync';
-  else if (/GetStatisticsTotalResponse/.test(input.text)) scope = 'total';
+  // The action's name, from the SOAP response element or wherever a tool printed it.
+  if (/GetStatisticsShowtime/.test(input.text)) scope = 'since_sync';
+  else if (/GetStatisticsTotal/.test(input.text)) scope = 'total';
   return b.build(classifyTr064State, scope);
 }
 
