@@ -284,3 +284,60 @@ describe('MediaTek/TrendChip: ZyXEL `dsllinestatus` and `wan adsl perfdata`', ()
     });
   });
 });
+
+describe('DrayTek: `vdsl status` / `adsl status` pairs', () => {
+  it('reads a label that follows a unit after one blank, and the transmit powers', () => {
+    const text = [
+      '> vdsl status',
+      '  ---------------------- ATU-R Info (hw: annex A, f/w: annex A/B/C) -----------',
+      '   Running Mode            :      35B       State                : SHOWTIME',
+      '   DS Actual Rate          : 250000000 bps  US Actual Rate       :  40000000 bps',
+      '   DS Attainable Rate      : 301200000 bps  US Attainable Rate   :  52000000 bps',
+      '   NE Current Attenuation  :          9 dB Cur SNR Margin       :          7  dB',
+      '   NE Rx Power             :         10 dBm NE Tx Power          :         5 dBm',
+      '   FE Rx Power             :         -3 dBm FE Tx Power          :        14 dBm',
+      '   NE CRC Count            :           6    FE  CRC Count        :           1',
+      '   NE ES Count             :           4    FE  ES Count         :           2',
+      '   Xdsl Reset Times        :           3    Xdsl Link  Times     :           4',
+      '  -------------------------------- ATU-C Info ---------------------------------',
+      '   Far Current Attenuation :           2 dB  Far SNR Margin       :          11  dB',
+    ].join('\n');
+    assert.deepStrictEqual(plain(statusOf('draytek', text)), {
+      state: 'SHOWTIME',
+      state_class: 'showtime',
+      line_up: true,
+      profile: '35b',
+      counters_scope: 'unknown',
+      sync_rate_down_kbps: 250000,
+      sync_rate_up_kbps: 40000,
+      attainable_rate_down_kbps: 301200,
+      attainable_rate_up_kbps: 52000,
+      snr_margin_down_db: 7,
+      snr_margin_up_db: 11,
+      attenuation_down_db: 9,
+      attenuation_up_db: 2,
+      output_power_down_dbm: 14,
+      output_power_up_dbm: 5,
+      crc_errors_down: 6,
+      crc_errors_up: 1,
+      es_down_s: 4,
+      es_up_s: 2,
+      retrain_count: 3,
+    });
+  });
+
+  it('claims no mode while the line trains and Running Mode is empty', () => {
+    const text = [
+      '  ---------------------- ATU-R Info (hw: annex B, f/w: annex A/B/C) -----------',
+      '   Running Mode            :                State                : TRAINING',
+      '   DS Actual Rate          :          0 bps  US Actual Rate       :          0 bps',
+      '   Xdsl Reset Times        :           4    Xdsl Link  Times     :           3',
+    ].join('\n');
+    const s = statusOf('draytek', text);
+    assert.equal(s.state, 'TRAINING');
+    assert.equal(s.state_class, 'training');
+    assert.equal(s.mode, undefined);
+    assert.equal(s.profile, undefined);
+    assert.equal(s.retrain_count, 4);
+  });
+});

@@ -25,11 +25,14 @@ const VDSL2_PROFILE = /^(?:8[abcd]|12[ab]|17a|30a|35b)$/i;
 export function parseDraytek(input: NormalizedText): LineStatus {
   const { lines } = input;
   const b = new StatusBuilder();
+  // A label starts a line or follows the previous pair's value after 2+ blanks, a tab, or one
+  // blank after a unit (`15 dB Cur SNR Margin : 12 dB` when the value fills its column).
   const field = (label: string, value = String.raw`(-?\d+(?:\.\d+)?)`): string | undefined =>
-    matchLine(lines, new RegExp(String.raw`(?:^\s*|\s{2,}|\t)${label}\s*:\s*${value}`, 'i'))?.[1];
+    matchLine(lines, new RegExp(String.raw`(?:^\s*|\s{2,}|\t|(?<=\b(?:dBm?|[kmg]?bps)) )${label}\s*:\s*${value}`, 'i'))?.[1];
 
   b.text('state', field('State', String.raw`([A-Za-z][\w.]*(?: [A-Za-z][\w.]*)*)`));
-  const running = field(String.raw`Running\s+Mode`, String.raw`(\S+(?: \S+)*?)(?=\s{2,}|\s+State\s*:|$)`);
+  // Empty while the line trains: the next label (`State :`) is not a value.
+  const running = field(String.raw`Running\s+Mode`, String.raw`((?![A-Za-z][\w ]*?\s*:)\S+(?: \S+)*?)(?=\s{2,}|\s+State\s*:|$)`);
   if (running !== undefined && VDSL2_PROFILE.test(running)) {
     // VDSL firmwares print the profile (`17A`) where ADSL firmwares print the mode; the
     // standard itself is not printed, so no mode is claimed.
@@ -53,6 +56,8 @@ export function parseDraytek(input: NormalizedText): LineStatus {
   const num = (label: string): number | undefined => toNumber(field(label));
   b.pair('attenuation_down_db', 'attenuation_up_db', num(String.raw`NE\s+Current\s+Attenuation`), num(String.raw`Far\s+Current\s+Attenuation`));
   b.pair('snr_margin_down_db', 'snr_margin_up_db', num(String.raw`Cur\s+SNR\s+Margin`), num(String.raw`Far\s+SNR\s+Margin`));
+  // Transmit powers: the far end (the central office) sends downstream, the near end upstream.
+  b.pair('output_power_down_dbm', 'output_power_up_dbm', num(String.raw`FE\s+Tx\s+Power`), num(String.raw`NE\s+Tx\s+Power`));
   b.pair('crc_errors_down', 'crc_errors_up', num(String.raw`NE\s+CRC\s+Count`), num(String.raw`FE\s+CRC\s+Count`));
   b.pair('es_down_s', 'es_up_s', num(String.raw`NE\s+ES\s+Count`), num(String.raw`FE\s+ES\s+Count`));
   b.metric('retrain_count', num(String.raw`Xdsl\s+Reset\s+Times`));
