@@ -5,18 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseStatus } from '../../src/ingest/parsers/index.js';
-import type { LineStatus, ParserFamily } from '../../src/ingest/parsers/index.js';
-
-function statusOf(family: ParserFamily, text: string): LineStatus {
-  const auto = parseStatus('auto', text);
-  assert.ok(auto.ok, `auto: ${auto.ok ? '' : auto.reason}`);
-  assert.equal(auto.family, family, 'detected family');
-  const named = parseStatus(family, text);
-  assert.ok(named.ok);
-  assert.deepStrictEqual(named.status, auto.status);
-  return auto.status;
-}
+import type { LineStatus } from '../../src/ingest/parsers/index.js';
+import { statusOf } from '../helpers/parser-status.js';
 
 /** The status as a plain object, for an exact comparison of every key. */
 function plain(s: LineStatus): Record<string, unknown> {

@@ -1,17 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseStatus } from '../../src/ingest/parsers/index.js';
-import type { LineStatus, ParserFamily, StateClass } from '../../src/ingest/parsers/index.js';
-
-function statusOf(family: ParserFamily, text: string): LineStatus {
-  const auto = parseStatus('auto', text);
-  assert.ok(auto.ok, `auto: ${auto.ok ? '' : auto.reason}`);
-  assert.equal(auto.family, family, 'detected family');
-  const explicit = parseStatus(family, text);
-  assert.ok(explicit.ok);
-  assert.deepStrictEqual(explicit.status, auto.status);
-  return auto.status;
-}
+import type { ParserFamily, StateClass } from '../../src/ingest/parsers/index.js';
+import { statusOf } from '../helpers/parser-status.js';
 
 function assertState(family: ParserFamily, text: string, state: string, stateClass: StateClass): void {
   const s = statusOf(family, text);
