@@ -16,6 +16,12 @@ const MORE_ROWS: Readonly<Record<string, [LineMetricKey, LineMetricKey]>> = {
   rscorrection: ['fec_errors_down', 'fec_errors_up'],
 };
 
+// Where a label starts: at the start of a line, or after the previous pair's value and 2+ blanks,
+// a tab, or one blank after a unit (`15 dB Cur SNR Margin : 12 dB` when the value fills its
+// column). A run of blanks may only be entered at its first character: tried at every one, a
+// long run would cost its length squared for each label.
+const LABEL_START = String.raw`(?:^\s*|(?<!\s)\s{2,}|(?<!\s)\t|(?<=\b(?:dBm?|[kmg]?bps)) )`;
+
 const VDSL2_PROFILE = /^(?:8[abcd]|12[ab]|17a|30a|35b)$/i;
 
 /**
@@ -25,10 +31,8 @@ const VDSL2_PROFILE = /^(?:8[abcd]|12[ab]|17a|30a|35b)$/i;
 export function parseDraytek(input: NormalizedText): LineStatus {
   const { lines } = input;
   const b = new StatusBuilder();
-  // A label starts a line or follows the previous pair's value after 2+ blanks, a tab, or one
-  // blank after a unit (`15 dB Cur SNR Margin : 12 dB` when the value fills its column).
   const field = (label: string, value = String.raw`(-?\d+(?:\.\d+)?)`): string | undefined =>
-    matchLine(lines, new RegExp(String.raw`(?:^\s*|\s{2,}|\t|(?<=\b(?:dBm?|[kmg]?bps)) )${label}\s*:\s*${value}`, 'i'))?.[1];
+    matchLine(lines, new RegExp(String.raw`${LABEL_START}${label}\s*:\s*${value}`, 'i'))?.[1];
 
   b.text('state', field('State', String.raw`([A-Za-z][\w.]*(?: [A-Za-z][\w.]*)*)`));
   // Empty while the line trains: the next label (`State :`) is not a value.
@@ -42,7 +46,7 @@ export function parseDraytek(input: NormalizedText): LineStatus {
   }
 
   const rate = (label: string): number | undefined => {
-    const m = new RegExp(String.raw`(?:^\s*|\s{2,}|\t)${label}\s*:\s*(\d+)\s*([kmg]?bps)`, 'i');
+    const m = new RegExp(String.raw`${LABEL_START}${label}\s*:\s*(\d+)\s*([kmg]?bps)`, 'i');
     const hit = matchLine(lines, m);
     return hit ? toKbps(toNumber(hit[1]), hit[2] ?? '') : undefined;
   };
