@@ -28,7 +28,10 @@ export interface UdfContext<P> {
  * successful Init. Methods run one at a time, never concurrently.
  */
 export interface UdfInstance {
-  /** Every stream point, and every point inside a batch. */
+  /**
+   * Every stream point, and every point inside a batch. `point` is read-only: the host freezes it,
+   * with its fields, tags and dimensions, for every function but the built-in ones.
+   */
   point(point: Point, out: Emitter): void;
   /** Called at BeginBatch; the host frames the output batch itself (BeginBatch, emitted points, EndBatch). */
   beginBatch?(begin: BeginBatch, out: Emitter): void;
