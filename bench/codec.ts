@@ -2,14 +2,14 @@
  * Codec micro-benchmark: a typical stream point (3 tags, 2 fields) decoded and encoded,
  * in points per second. Figures only; no assertions.
  */
-import { decodeRequest, encodeRequest, encodeResponse, FrameDecoder, FrameWriter, type Point } from '../src/protocol/index.js';
+import { decodeRequest, encodeRequest, encodeResponse, FrameDecoder, FrameWriter, type Fields, type Point } from '../src/protocol/index.js';
 
 function typicalPoint(i: number): Point {
   const tags = Object.create(null) as Record<string, string>;
   tags['host'] = 'router1';
   tags['region'] = 'eu-west';
   tags['line'] = 'adsl0';
-  const fields = Object.create(null) as Point['fields'];
+  const fields = Object.create(null) as Fields;
   fields['snr'] = 6.5 + (i % 10) / 10;
   fields['errors'] = BigInt(i % 1000);
   return {

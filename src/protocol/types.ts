@@ -33,34 +33,39 @@ export interface InitOption {
   values: OptionValue[];
 }
 
+/**
+ * Read-only, as a function receives it: the host writes an emitted input point back from its
+ * original bytes, so a change must go into a new point (the SDK's withFields, derivePoint or a
+ * spread). At run time the host freezes input points for every function but the built-in ones.
+ */
 export interface Point {
   /** Nanoseconds since the epoch. */
-  time: bigint;
-  name: string;
-  database: string;
-  retentionPolicy: string;
-  group: string;
-  dimensions: string[];
-  tags: Tags;
-  fields: Fields;
-  byName: boolean;
+  readonly time: bigint;
+  readonly name: string;
+  readonly database: string;
+  readonly retentionPolicy: string;
+  readonly group: string;
+  readonly dimensions: readonly string[];
+  readonly tags: Readonly<Tags>;
+  readonly fields: Readonly<Fields>;
+  readonly byName: boolean;
 }
 
 export interface BeginBatch {
-  name: string;
-  group: string;
-  tags: Tags;
-  size: bigint;
-  byName: boolean;
+  readonly name: string;
+  readonly group: string;
+  readonly tags: Readonly<Tags>;
+  readonly size: bigint;
+  readonly byName: boolean;
 }
 
 export interface EndBatch {
-  name: string;
-  group: string;
+  readonly name: string;
+  readonly group: string;
   /** Nanoseconds since the epoch. */
-  tmax: bigint;
-  tags: Tags;
-  byName: boolean;
+  readonly tmax: bigint;
+  readonly tags: Readonly<Tags>;
+  readonly byName: boolean;
 }
 
 export interface OptionInfo {

@@ -10,6 +10,18 @@ import { defineUdf, derivePoint, withFields, type Point, type UdfDefinition } fr
 import { TEST_UDF_DIR } from '../helpers/host-process.js';
 import { begin, end, pt } from '../helpers/session-harness.js';
 
+/**
+ * The input point as a JavaScript function sees it: the types forbid these writes, so the cast
+ * plays a function written without them.
+ */
+interface Writable {
+  time: bigint;
+  fields: Record<string, unknown>;
+  tags: Record<string, string>;
+  dimensions: string[];
+}
+const writable = (p: Point): Writable => p as unknown as Writable;
+
 /** A function that writes to its input in the way `how` says, then emits something. */
 function writer(name: string, how: (p: Point) => Point): UdfDefinition {
   return defineUdf({ name, description: 'test', wants: 'stream', provides: 'stream', options: {}, create: () => ({ point: (p, out) => out.emit(how(p)) }) });
@@ -17,20 +29,20 @@ function writer(name: string, how: (p: Point) => Point): UdfDefinition {
 
 const definitions = [
   writer('setsField', (p) => {
-    p.fields['flag'] = true;
+    writable(p).fields['flag'] = true;
     return p;
   }),
   writer('setsTagOfDerived', (p) => {
     const q = derivePoint(p, { avg: 1 });
-    q.tags['extra'] = 'x';
+    writable(q).tags['extra'] = 'x';
     return q;
   }),
   writer('pushesDimension', (p) => {
-    p.dimensions.push('extra');
+    writable(p).dimensions.push('extra');
     return p;
   }),
   writer('setsTime', (p) => {
-    p.time = 0n;
+    writable(p).time = 0n;
     return p;
   }),
   writer('wellBehaved', (p) => withFields(p, { flag: true })),

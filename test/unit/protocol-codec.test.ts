@@ -174,9 +174,12 @@ describe('data message codec against protobufjs', () => {
   });
 
   it('keeps __proto__ as an ordinary tag and field key', () => {
-    const p = samplePoint(1n);
-    p.tags['__proto__'] = 'tag-value';
-    p.fields['__proto__'] = 42n;
+    const sample = samplePoint(1n);
+    const tags = nullProto({ ...sample.tags });
+    tags['__proto__'] = 'tag-value';
+    const fields = nullProto({ ...sample.fields });
+    fields['__proto__'] = 42n;
+    const p: Point = { ...sample, tags, fields };
     const decoded = decodeRequest(referenceEncode(RefRequest, { point: pointToReference(p) }));
     assert.equal(decoded.kind, 'point');
     if (decoded.kind !== 'point') return;
@@ -404,8 +407,8 @@ describe('codec errors', () => {
 
 describe('FrameWriter with the codec', () => {
   it('frames many Responses that decode back in order, including multi-kilobyte points', () => {
-    const big = samplePoint(9n);
-    big.tags['blob'] = 'x'.repeat(20000);
+    const sample = samplePoint(9n);
+    const big: Point = { ...sample, tags: nullProto({ ...sample.tags, blob: 'x'.repeat(20000) }) };
     const responses: Response[] = [
       { kind: 'point', point: samplePoint(1n) },
       { kind: 'keepalive', time: 77n },
