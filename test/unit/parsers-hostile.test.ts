@@ -9,7 +9,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { PARSER_FAMILIES, type ParseOutcome } from '../../src/ingest/parsers/index.js';
+import fc from 'fast-check';
+import { parseStatus, PARSER_FAMILIES, type ParseOutcome } from '../../src/ingest/parsers/index.js';
 import { REPO_ROOT } from '../helpers/host-process.js';
 
 const FIXTURES = join(REPO_ROOT, 'test/fixtures/adsl');
@@ -75,5 +76,53 @@ describe('parsers on outputs with long runs of blanks', () => {
   it('the samples exist', () => {
     const names = readdirSync(FIXTURES);
     for (const file of samples) assert.ok(names.includes(file), file);
+  });
+});
+
+describe('parsers on mutated real outputs', () => {
+  const seeds = readdirSync(FIXTURES)
+    .filter((f) => f.endsWith('.txt'))
+    .map((f) => readFileSync(join(FIXTURES, f), 'utf8'));
+
+  // Lines dropped, repeated, cut, stretched or spliced from another output, with LF or CRLF.
+  const mutated = fc
+    .record({
+      seed: fc.nat({ max: seeds.length - 1 }),
+      edits: fc.array(
+        fc.record({ op: fc.nat({ max: 4 }), at: fc.nat(), other: fc.nat(), text: fc.string({ maxLength: 40 }) }),
+        { minLength: 1, maxLength: 6 },
+      ),
+      crlf: fc.boolean(),
+    })
+    .map(({ seed, edits, crlf }) => {
+      const lines = (seeds[seed] ?? '').split('\n');
+      for (const { op, at, other, text } of edits) {
+        const i = at % Math.max(lines.length, 1);
+        const line = lines[i] ?? '';
+        if (op === 0) lines.splice(i, 1);
+        else if (op === 1) lines.splice(i, 0, lines[other % lines.length] ?? '');
+        else if (op === 2) lines[i] = line.slice(0, other % (line.length + 1)) + text;
+        else if (op === 3) lines[i] = `${text}${line}${text}`;
+        else lines[i] = `${line} ${(seeds[other % seeds.length] ?? '').slice(0, 200).replace(/\n/g, ' ')}`;
+      }
+      return lines.join(crlf ? '\r\n' : '\n');
+    });
+
+  it('never throw and never give a number that is not finite, whatever family is asked', () => {
+    fc.assert(
+      fc.property(mutated, (text) => {
+        for (const family of ['auto' as const, ...PARSER_FAMILIES]) {
+          const outcome = parseStatus(family, text);
+          if (!outcome.ok) {
+            assert.ok(!outcome.reason.startsWith('parser failed'), `${family}: ${outcome.reason}`);
+            continue;
+          }
+          for (const [key, value] of Object.entries(outcome.status)) {
+            if (typeof value === 'number') assert.ok(Number.isFinite(value), `${family}: ${key} = ${value}`);
+          }
+        }
+      }),
+      { numRuns: 1500, seed: 20261123 },
+    );
   });
 });
