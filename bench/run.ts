@@ -9,6 +9,7 @@
  * generator, default 32).
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ServerProcess } from './children.js';
 import { DEFAULT_WRITE_BYTES, LoadConnection, runLoad, type ConnectionResult, type LoadResult } from './load-generator.js';
@@ -89,6 +90,28 @@ async function warmUp(conns: number, options: Parameters<typeof runLoad>[1]): Pr
  */
 const KAPACITOR_TASK_POINTS_PER_SEC = 220_000;
 
+/**
+ * A client's socket gets the kernel's default send buffer (Kapacitor sets none), and a client
+ * that sends faster than the host processes keeps it full: a keepalive then waits behind about
+ * that many bytes before the host can read it, whatever the host does. Reported next to the
+ * keepalive figures so a saturating case's p50 can be read against that floor.
+ */
+function clientSendBufferBytes(): number {
+  try {
+    const bytes = Number(readFileSync('/proc/sys/net/core/wmem_default', 'utf8').trim());
+    if (Number.isFinite(bytes) && bytes > 0) return bytes;
+  } catch {
+    // Not Linux: fall through to Linux's usual default.
+  }
+  return 212_992;
+}
+
+/** How long one connection takes to drain a full client send buffer at the measured rate. */
+function sendBufferDrainMs(workload: Workload, conns: number, processedPerSec: number): number {
+  const bytesPerPoint = workload.chunk.length / workload.pointsPerChunk;
+  return (clientSendBufferBytes() / ((processedPerSec / conns) * bytesPerPoint)) * 1000;
+}
+
 async function throughputCase(name: string, makeWorkload: () => Workload, conns: number, server: 'host' | 'echo', pointsPerSec?: number): Promise<void> {
   const workload = makeWorkload();
   const proc = server === 'echo' ? await ServerProcess.echo() : await ServerProcess.host({ threads: THREADS });
@@ -126,6 +149,8 @@ async function throughputCase(name: string, makeWorkload: () => Workload, conns:
   const p50 = percentile(keepalives, 50);
   const p99 = percentile(keepalives, 99);
   const p99PerRun = spread(ok.map((r) => percentile(r.keepaliveMs, 99)));
+  // Only a saturating client keeps its send buffer full; a paced one leaves it nearly empty.
+  const drainMs = pointsPerSec === undefined ? sendBufferDrainMs(workload, conns, processed.median) : undefined;
   emit(
     {
       case: name,
@@ -144,6 +169,7 @@ async function throughputCase(name: string, makeWorkload: () => Workload, conns:
         p99Ms: round2(p99),
         p99PerRunMs: { median: round2(p99PerRun.median), min: round2(p99PerRun.min), max: round2(p99PerRun.max) },
         maxMs: round2(Math.max(...keepalives)),
+        ...(drainMs !== undefined ? { sendBufferDrainMs: round2(drainMs) } : {}),
       },
       peakRssBytes: peakRss,
       warmup,
@@ -159,7 +185,10 @@ async function throughputCase(name: string, makeWorkload: () => Workload, conns:
       kaP99: RUNS > 1 ? `${ms(p99PerRun.median)} (${ms(p99PerRun.min)}–${ms(p99PerRun.max)})` : ms(p99PerRun.median),
       kaP99Pooled: ms(p99),
       rss: mib(peakRss),
-      note: [warmup !== undefined ? `warm-up ${kilo(warmup.processedPerSec)}/s, ka p99 ${ms(warmup.keepaliveP99Ms)} ms` : '', ok.length < runs.length ? `${runs.length - ok.length} run(s) invalid` : '']
+      note: [
+        drainMs !== undefined ? `send buffer drains in ${ms(drainMs)} ms` : '',
+        warmup !== undefined ? `warm-up ${kilo(warmup.processedPerSec)}/s, ka p99 ${ms(warmup.keepaliveP99Ms)} ms` : '',
+        ok.length < runs.length ? `${runs.length - ok.length} run(s) invalid` : '']
         .filter((s) => s !== '')
         .join('; '),
     },
