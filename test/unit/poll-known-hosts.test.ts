@@ -52,6 +52,20 @@ describe('known_hosts checking', () => {
     assert.equal(entries.length, 1);
   });
 
+  it('never lets an @cert-authority line vouch for a host key, and says so when only such a line names the host', () => {
+    // The CA line carries the very key presented: honouring it as a plain entry would be a bypass.
+    const onlyCa = parseKnownHosts(`# CA\n@cert-authority 10.0.0.* ${a.publicKey}\n`);
+    assert.deepEqual(checkKnownHosts(onlyCa, '10.0.0.1', 22, blobA), { status: 'unknown', certAuthorityLine: 2 });
+    assert.deepEqual(checkKnownHosts(onlyCa, '10.0.1.1', 22, blobA), { status: 'unknown' });
+    const target = { router: 'dsl-9', address: '10.0.0.1', port: 22 };
+    const refused = verifyHostKey({ kind: 'knownHosts', file: '/kh' }, target, blobA, () => `@cert-authority 10.0.0.* ${a.publicKey}\n`);
+    assert.equal(refused.ok, false);
+    assert.match(refused.ok ? '' : refused.message, /@cert-authority line \(\/kh line 1\).*not supported: add the router's own host key/);
+    // With the host's own line beside the CA line, the plain line decides as usual.
+    const both = parseKnownHosts(`@cert-authority 10.0.0.* ${b.publicKey}\n10.0.0.1 ${a.publicKey}\n`);
+    assert.equal(checkKnownHosts(both, '10.0.0.1', 22, blobA).status, 'match');
+  });
+
   it('refuses with a message naming the router and the presented fingerprint', () => {
     const target = { router: 'dsl-7', address: '10.0.0.1', port: 22 };
     const changed = verifyHostKey({ kind: 'knownHosts', file: '/kh' }, target, blobA, () => `10.0.0.1 ${b.publicKey}\n`);

@@ -51,7 +51,13 @@ export function verifyHostKey(
         case 'changed':
           return refuse(`HOST KEY CHANGED: ${policy.file} line ${verdict.line} holds a different key for this host`);
         case 'unknown':
-          return refuse(`the host is not in ${policy.file} (add it, pin a fingerprint, or set hostKey.acceptAny)`);
+          // ssh2 has no host certificates, so a CA line cannot vouch for the router: say so
+          // rather than let the operator hunt for a missing entry that looks present.
+          return verdict.certAuthorityLine !== undefined
+            ? refuse(
+                `only an @cert-authority line (${policy.file} line ${verdict.certAuthorityLine}) names this host, and host certificates are not supported: add the router's own host key, or pin its fingerprint`,
+              )
+            : refuse(`the host is not in ${policy.file} (add it, pin a fingerprint, or set hostKey.acceptAny)`);
       }
     }
   }

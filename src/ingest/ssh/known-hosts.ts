@@ -73,7 +73,8 @@ export type KnownHostsVerdict =
   | { status: 'match' }
   | { status: 'revoked' }
   | { status: 'changed'; line: number }
-  | { status: 'unknown' };
+  /** `certAuthorityLine`: an @cert-authority line names this host, which we cannot honour. */
+  | { status: 'unknown'; certAuthorityLine?: number };
 
 /**
  * Checks a presented host key against known_hosts entries. `changed` means the file holds a
@@ -85,8 +86,13 @@ export function checkKnownHosts(entries: readonly KnownHostEntry[], host: string
   const type = keyTypeOf(key);
   let changedLine: number | undefined;
   let matched = false;
+  let certAuthorityLine: number | undefined;
   for (const e of entries) {
-    if (e.marker === 'cert-authority' || !entryMatches(e, name)) continue;
+    if (!entryMatches(e, name)) continue;
+    if (e.marker === 'cert-authority') {
+      certAuthorityLine ??= e.line;
+      continue;
+    }
     if (e.marker === 'revoked') {
       if (e.key.equals(key)) return { status: 'revoked' };
       continue;
@@ -97,5 +103,5 @@ export function checkKnownHosts(entries: readonly KnownHostEntry[], host: string
   // A revoked line anywhere wins over a match, so the loop runs to the end before deciding.
   if (matched) return { status: 'match' };
   if (changedLine !== undefined) return { status: 'changed', line: changedLine };
-  return { status: 'unknown' };
+  return certAuthorityLine !== undefined ? { status: 'unknown', certAuthorityLine } : { status: 'unknown' };
 }
