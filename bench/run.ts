@@ -188,7 +188,8 @@ async function throughputCase(name: string, makeWorkload: () => Workload, conns:
       note: [
         drainMs !== undefined ? `send buffer drains in ${ms(drainMs)} ms` : '',
         warmup !== undefined ? `warm-up ${kilo(warmup.processedPerSec)}/s, ka p99 ${ms(warmup.keepaliveP99Ms)} ms` : '',
-        ok.length < runs.length ? `${runs.length - ok.length} run(s) invalid` : '']
+        ok.length < runs.length ? `${runs.length - ok.length} run(s) invalid` : '',
+      ]
         .filter((s) => s !== '')
         .join('; '),
     },
