@@ -40,6 +40,8 @@ export interface LoadOptions {
  * generator stays an order of magnitude faster than anything it measures (the echo cases).
  */
 export const DEFAULT_WRITE_BYTES = 32 * 1024;
+/** Queued bytes at which the next slice waits for every write to complete (Node 20's default high-water mark). */
+const WAIT_MARK = 16 * 1024;
 
 interface Slice {
   bytes: Buffer;
@@ -117,6 +119,15 @@ export class LoadConnection {
   private nextSlice = 0;
   private paceTimer: NodeJS.Timeout | undefined;
   private readonly closed: Promise<void>;
+  /** A slice took our queue to WAIT_MARK: the next one waits until every write has completed. */
+  private waitingForWrites = false;
+  /** Every write's callback: the generator's own 'drain', the same on every Node version. */
+  private readonly afterWrite = (): void => {
+    if (this.waitingForWrites && this.socket.writableLength === 0) {
+      this.waitingForWrites = false;
+      this.pump();
+    }
+  };
 
   private constructor(
     private readonly socket: Socket,
@@ -140,7 +151,6 @@ export class LoadConnection {
         if (this.options.window !== undefined) this.pump();
       }
     });
-    socket.on('drain', () => this.pump());
     socket.on('error', (err) => this.fail(`socket error: ${err.message}`));
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
   }
@@ -179,7 +189,7 @@ export class LoadConnection {
       keepalive = setInterval(() => {
         if (this.stopped) return;
         this.keepalivesSent++;
-        this.socket.write(keepaliveFrame(hrNow()));
+        this.socket.write(keepaliveFrame(hrNow()), this.afterWrite);
       }, options.keepaliveMs);
     }
     const tick = setInterval(() => {
@@ -256,8 +266,15 @@ export class LoadConnection {
       this.nextSlice = (this.nextSlice + 1) % this.slices.length;
       this.sentPoints += slice.points;
       this.sentBytes += slice.bytes.length;
-      // A slice over the socket's high-water mark returns false: one write in flight per 'drain'.
-      if (!this.socket.write(slice.bytes)) return;
+      // As a socket with a 16 KiB high-water mark reports it (write() returning false, then
+      // 'drain'), fixed here rather than left to Node's default, which is 64 KiB from Node 22:
+      // a 32 KiB slice always waits, so our own queue ahead of a keepalive stays one slice.
+      const queued = this.socket.writableLength + slice.bytes.length;
+      this.socket.write(slice.bytes, this.afterWrite);
+      if (queued >= WAIT_MARK) {
+        this.waitingForWrites = true;
+        return;
+      }
     }
   }
 

@@ -51,6 +51,11 @@ export class Connection {
     socket.on('end', () => {
       if (!this.finished) this.place.send({ type: 'end', id });
     });
+    // Reading resumes once the replies queued in the socket fall under half the bound. 'drain'
+    // alone does not say when: it comes only after a write the stream found over its own
+    // high-water mark (16 KiB up to Node 20, 64 KiB from Node 22), so a reply between half our
+    // bound and that mark would leave the connection paused for good. Every write's callback
+    // checks again (the stream has already counted the written bytes off by then).
     socket.on('drain', () => this.updateFlow());
     socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
     socket.on('close', () => {
@@ -75,6 +80,7 @@ export class Connection {
       const { buffer } = bytes;
       this.socket.write(bytes, (err) => {
         if (err === undefined || err === null) this.place.written(buffer as ArrayBuffer);
+        this.updateFlow();
       });
     }
     this.updateFlow();
@@ -134,7 +140,7 @@ export class Connection {
     const bytes =
       chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength ? new Uint8Array(chunk.buffer, 0, chunk.byteLength) : new Uint8Array(chunk);
     if (this.keepalives !== undefined) {
-      for (const time of this.keepalives.push(bytes)) this.socket.write(encodeFrame(encodeResponse({ kind: 'keepalive', time })));
+      for (const time of this.keepalives.push(bytes)) this.socket.write(encodeFrame(encodeResponse({ kind: 'keepalive', time })), this.afterWrite);
     }
     this.inflight += bytes.byteLength;
     this.place.send({ type: 'data', id: this.id, bytes });
@@ -153,6 +159,8 @@ export class Connection {
       this.socket.resume();
     }
   }
+
+  private readonly afterWrite = (): void => this.updateFlow();
 
   private stopReading(): void {
     this.socket.pause();

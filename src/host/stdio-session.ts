@@ -18,13 +18,19 @@ export interface StdioSessionOptions {
 export function runStdioSession(options: StdioSessionOptions): Promise<'eof' | 'error'> {
   const { input, output } = options;
   const id = 1;
+  let waitingForDrain = false;
   return new Promise((resolve) => {
     const runner = new SessionRunner(new Map([[options.def.name, options.def]]), options.maxFrameBytes, options.logger, (message) => {
       if (message.type !== 'out') return;
-      if (message.bytes !== null && !output.write(message.bytes)) {
-        // The peer is not reading: stop reading from it until our replies drain.
+      if (message.bytes !== null && !output.write(message.bytes) && !waitingForDrain) {
+        // The peer is not reading: stop reading from it until our replies drain. One listener
+        // however many writes of this chunk came back false (a 'drain' follows each such run).
+        waitingForDrain = true;
         input.pause();
-        output.once('drain', () => input.resume());
+        output.once('drain', () => {
+          waitingForDrain = false;
+          input.resume();
+        });
       }
       const closed = message.closed;
       if (closed !== undefined) {

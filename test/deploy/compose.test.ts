@@ -200,9 +200,14 @@ describe('compose file', () => {
 });
 
 describe('Dockerfile', () => {
-  test('both stages start from the same pinned Node 24 LTS image', () => {
+  test('both stages start from the same pinned Node 26 LTS image', () => {
     assert.ok(stages.length >= 2, 'multi-stage');
-    for (const s of stages) assert.match(s.base, /^node:24\.\d+\.\d+-[a-z]+(-slim)?(@sha256:[0-9a-f]{64})?$/, `FROM ${s.base}`);
+    // 26.13.0 is the first LTS release of the 26 line (before it, 26.x was "Current").
+    for (const s of stages) {
+      const m = /^node:26\.(\d+)\.\d+-[a-z]+(-slim)?(@sha256:[0-9a-f]{64})?$/.exec(s.base);
+      assert.ok(m !== null, `FROM ${s.base}`);
+      assert.ok(Number(m[1]) >= 13, `FROM ${s.base}: not yet an LTS release`);
+    }
     assert.equal(new Set(stages.map((s) => s.base)).size, 1, 'build and runtime use one Node version');
   });
 
