@@ -224,6 +224,11 @@ export class SshSession {
       });
       try {
         client.connect(cfg);
+        // Every SSH message goes out as its own small write, and a poll is a short exchange of
+        // them (channel open, exec, EOF, close). With Nagle's algorithm each write after the
+        // first waits for the device's delayed ACK: 40 ms a time on Linux, 88 ms a warm poll
+        // against a simulated device here, 44 ms without it (bench/README, poller).
+        client.setNoDelay(true);
       } catch (err) {
         fail(new SshError('KUDF_SSH_CONNECT', r.name, `invalid SSH settings: ${(err as Error).message}`, { cause: err }));
       }
