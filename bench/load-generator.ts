@@ -14,7 +14,7 @@ export interface LoadOptions {
   maxSeconds: number;
   /** KeepaliveRequest period; 0 sends none. */
   keepaliveMs: number;
-  /** At most this many points sent but not yet returned; undefined: paced by 'drain' only. */
+  /** At most this many points sent but not yet returned; undefined: paced by write completion only. */
   window?: number;
   /** false: never read a byte after Init (the peer that sends and never reads). */
   read?: boolean;
@@ -24,7 +24,7 @@ export interface LoadOptions {
   onTick?: () => void;
   /**
    * Largest single write, in bytes (whole frames; default {@link DEFAULT_WRITE_BYTES}). The
-   * next write waits for 'drain', so this is also how much of the generator's own queue a
+   * next write waits for the earlier ones to complete, so this is also how much of the generator's own queue a
    * keepalive can wait behind before it reaches the kernel.
    */
   writeBytes?: number;
@@ -96,7 +96,7 @@ function hrNow(): bigint {
 
 /**
  * One Kapacitor-side connection of the load generator: Init, then the workload's pre-encoded
- * chunk written again and again (each write waits for 'drain'), keepalives on a timer with their
+ * chunk written again and again (each write waits for the earlier ones to complete), keepalives on a timer with their
  * round trip measured, and a reader that only counts frames. Ends like Kapacitor: write side
  * closed, then wait for the UDF to close, then check that every expected point came back.
  */
