@@ -40,6 +40,9 @@ export class KapacitorClient {
   private failure: ProbeError | undefined;
   private lastResponse = Date.now();
   private keepaliveTimer: NodeJS.Timeout | undefined;
+  // A send waiting for 'drain', failed when the task ends instead: an ended writable never
+  // drains, and a promise left pending would let the process exit with nothing said (code 13).
+  private drainWaiter: ((error: ProbeError) => void) | undefined;
   private readonly eof: Promise<void>;
   private readonly child: ChildProcess | undefined;
   readonly data: Data[] = [];
@@ -61,8 +64,10 @@ export class KapacitorClient {
     output.on('error', (err) => this.abort(new ProbeError('PROBE_CLOSED', `write failed: ${err.message}`, { cause: err })));
     void this.eof.then(() => {
       this.stopKeepalives();
-      this.waiting?.reject(this.failure ?? new ProbeError('PROBE_CLOSED', 'the UDF closed the connection'));
+      const error = this.failure ?? new ProbeError('PROBE_CLOSED', 'the UDF closed the connection');
+      this.waiting?.reject(error);
       this.waiting = undefined;
+      this.drainWaiter?.(error);
     });
   }
 
@@ -109,7 +114,19 @@ export class KapacitorClient {
 
   /** Resolves when the output side can take more (after `sendMany` returned false). */
   drained(): Promise<void> {
-    return new Promise((resolve) => this.output.once('drain', resolve));
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      const onDrain = (): void => {
+        this.drainWaiter = undefined;
+        resolve();
+      };
+      this.output.once('drain', onDrain);
+      this.drainWaiter = (error) => {
+        this.drainWaiter = undefined;
+        this.output.off('drain', onDrain);
+        reject(error);
+      };
+    });
   }
 
   async info(): Promise<Extract<Response, { kind: 'info' }>> {
@@ -217,6 +234,7 @@ export class KapacitorClient {
     this.stopKeepalives();
     this.waiting?.reject(error);
     this.waiting = undefined;
+    this.drainWaiter?.(error);
     // Kapacitor stops reading and closes its side; the UDF sees EOF.
     this.input.pause();
     this.output.end();

@@ -197,6 +197,35 @@ describe('kudf serve over Unix sockets with worker threads', () => {
     assert.equal(line['nodeID'], 'node-7');
   });
 
+  it('probe run reports an ErrorResponse that comes while it waits to send more, instead of exiting silently', async () => {
+    // Large writes, so that the probe is waiting for 'drain' when the first point's error arrives:
+    // Kapacitor's side then ends its output, which never drains.
+    const points = [{ measurement: 'm', tags: {}, fields: { mode: 'throw' }, time: 1n }, ...Array.from({ length: 60_000 }, (_, i) => ({ measurement: 'm', tags: {}, fields: { mode: 'ok', v: i }, time: BigInt(i + 2) }))];
+    const run = probeRun({
+      target: { socket: host.socket('crash') },
+      options: [],
+      taskID: 't',
+      nodeID: 'n',
+      points,
+      grouping: { dimensions: [], byName: false },
+      database: 'db',
+      retentionPolicy: 'rp',
+      batch: false,
+      snapshot: false,
+      timeoutMs: 10_000,
+      chunk: 20_000,
+    });
+    // Without a timer of its own the test process would have nothing left to wait on if the
+    // probe's promise were left pending, and node:test would cancel it: this keeps it honest.
+    let timer: NodeJS.Timeout | undefined;
+    const pending = new Promise<'pending'>((resolve) => (timer = setTimeout(() => resolve('pending'), 15_000)));
+    const outcome = await Promise.race([run.then(() => 'resolved' as const, (err: unknown) => err), pending]);
+    clearTimeout(timer);
+    assert.ok(outcome instanceof ProbeError, `probe run ended with ${String(outcome)}`);
+    assert.equal(outcome.code, 'PROBE_UDF_ERROR');
+    assert.match(outcome.message, /crash: asked to throw/);
+  });
+
   it('answers keepalives on another worker while a function burns CPU', async () => {
     const burner = await KapacitorClient.connectSocket(host.socket('burn'), { timeoutMs: 0 });
     await burner.init([]);
