@@ -5,9 +5,10 @@ import { lstat, mkdtemp, readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { KapacitorClient, ProbeError, probeInfo, probeRun } from '../../src/probe/index.js';
+import { KapacitorClient, ProbeError, probeInfo, probeRun, type ProbeRunOptions } from '../../src/probe/index.js';
 import { encodeFrame, encodeRequest, FrameDecoder, decodeResponse, encodeUvarint } from '../../src/protocol/index.js';
 import type { Point, Response } from '../../src/protocol/types.js';
+import { beforeDeadline } from '../helpers/deadline.js';
 import { HostProcess, KUDF } from '../helpers/host-process.js';
 
 function point(i: number, host: string, extra: Partial<Point> = {}): Point {
@@ -25,8 +26,8 @@ function point(i: number, host: string, extra: Partial<Point> = {}): Point {
   };
 }
 
-/** One small task through the probe: a single point grouped by host. */
-function runOnePoint(socket: string, mode: { batch: boolean; snapshot: boolean }): ReturnType<typeof probeRun> {
+/** A task through the probe: one stream point grouped by host unless `run` says otherwise. */
+function probeTask(socket: string, run: Partial<ProbeRunOptions>): ReturnType<typeof probeRun> {
   return probeRun({
     target: { socket },
     options: [],
@@ -36,9 +37,11 @@ function runOnePoint(socket: string, mode: { batch: boolean; snapshot: boolean }
     grouping: { dimensions: ['host'], byName: false },
     database: 'db',
     retentionPolicy: 'rp',
-    ...mode,
+    batch: false,
+    snapshot: false,
     timeoutMs: 2000,
     chunk: 10,
+    ...run,
   });
 }
 
@@ -201,26 +204,14 @@ describe('kudf serve over Unix sockets with worker threads', () => {
     // Large writes, so that the probe is waiting for 'drain' when the first point's error arrives:
     // Kapacitor's side then ends its output, which never drains.
     const points = [{ measurement: 'm', tags: {}, fields: { mode: 'throw' }, time: 1n }, ...Array.from({ length: 60_000 }, (_, i) => ({ measurement: 'm', tags: {}, fields: { mode: 'ok', v: i }, time: BigInt(i + 2) }))];
-    const run = probeRun({
-      target: { socket: host.socket('crash') },
-      options: [],
-      taskID: 't',
-      nodeID: 'n',
-      points,
-      grouping: { dimensions: [], byName: false },
-      database: 'db',
-      retentionPolicy: 'rp',
-      batch: false,
-      snapshot: false,
-      timeoutMs: 10_000,
-      chunk: 20_000,
-    });
-    // Without a timer of its own the test process would have nothing left to wait on if the
-    // probe's promise were left pending, and node:test would cancel it: this keeps it honest.
-    let timer: NodeJS.Timeout | undefined;
-    const pending = new Promise<'pending'>((resolve) => (timer = setTimeout(() => resolve('pending'), 15_000)));
-    const outcome = await Promise.race([run.then(() => 'resolved' as const, (err: unknown) => err), pending]);
-    clearTimeout(timer);
+    const run = probeTask(host.socket('crash'), { points, grouping: { dimensions: [], byName: false }, timeoutMs: 10_000, chunk: 20_000 });
+    const outcome = await beforeDeadline(
+      run.then(
+        () => 'resolved',
+        (err: unknown) => err,
+      ),
+      15_000,
+    );
     assert.ok(outcome instanceof ProbeError, `probe run ended with ${String(outcome)}`);
     assert.equal(outcome.code, 'PROBE_UDF_ERROR');
     assert.match(outcome.message, /crash: asked to throw/);
@@ -261,7 +252,7 @@ describe('kudf serve over Unix sockets with worker threads', () => {
     stuck.send({ kind: 'point', point: point(1, 'a', { fields: { mode: 'hang' } }) });
     await assert.rejects(stuck.close(), (err: ProbeError) => err.code === 'PROBE_UDF_ERROR' && /session lost/.test(err.message));
     assert.ok(host.logs.some((l) => /stopped answering heartbeats/.test(l.msg)));
-    const run = await runOnePoint(host.socket('mirror'), { batch: false, snapshot: false });
+    const run = await probeTask(host.socket('mirror'), {});
     assert.equal(run.output.length, 1);
   });
 
@@ -396,7 +387,7 @@ describe('kudf serve start-up and shutdown', () => {
   it('runs every session on the main thread with --threads 0', async () => {
     const host = await HostProcess.start(['--threads', '0', '--functions', 'mirror']);
     try {
-      const run = await runOnePoint(host.socket('mirror'), { batch: true, snapshot: true });
+      const run = await probeTask(host.socket('mirror'), { batch: true, snapshot: true });
       assert.equal(run.output.length, 1);
       assert.equal(run.output[0]?.kind, 'batch');
       assert.ok(run.snapshot !== undefined && run.snapshot.byteLength > 0);

@@ -2,6 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { KapacitorClient, probeInfo } from '../../src/probe/index.js';
 import { FrameDecoder, decodeResponse } from '../../src/protocol/index.js';
 import type { Point, Response } from '../../src/protocol/types.js';
+import { beforeDeadline } from '../helpers/deadline.js';
 
 export async function rawConnect(path: string): Promise<Socket> {
   const socket = connect({ path, allowHalfOpen: true });
@@ -43,10 +44,7 @@ export async function exchange(path: string, bytes: Uint8Array, opts: { endAfter
   const closed = new Promise<'host'>((resolve) => socket.on('close', () => resolve('host')));
   if (opts.endAfter === true) socket.end(bytes);
   else socket.write(bytes);
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), opts.timeoutMs ?? 5000)));
-  const ended = await Promise.race([closed, deadline]);
-  clearTimeout(timer);
+  const ended = (await beforeDeadline(closed, opts.timeoutMs ?? 5000)) === 'host' ? 'host' : 'timeout';
   socket.destroy();
   return { responses, ended, ...(badReply !== undefined ? { badReply } : {}) };
 }

@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { Connection } from '../../src/host/connection.js';
 import type { ToWorker } from '../../src/host/messages.js';
 import type { SessionPlace } from '../../src/host/worker-pool.js';
+import { beforeDeadline } from '../helpers/deadline.js';
 
 const BOUND = 64 * 1024;
 const TOTAL = 4 * 1024 * 1024;
@@ -92,10 +93,7 @@ describe('Connection flow control', () => {
 
       // A connection left paused for good would stall both promises: give up long after a
       // working one has finished (a few hundred ms here) and report how far it got.
-      let timer: NodeJS.Timeout | undefined;
-      const stalled = new Promise<'stalled'>((resolve) => (timer = setTimeout(() => resolve('stalled'), 20_000)));
-      const outcome = await Promise.race([Promise.all([writeAll, allBack, conn.closed]).then(() => 'done' as const), stalled]);
-      clearTimeout(timer);
+      const outcome = await beforeDeadline(Promise.all([writeAll, allBack, conn.closed]).then(() => 'done' as const), 20_000);
       client.destroy();
       socket.destroy();
       assert.equal(outcome, 'done', `stalled with ${sent} bytes sent and ${received} received of ${TOTAL}`);
