@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { encodeFrame, encodeResponse } from '../protocol/index.js';
 import { KeepaliveScanner } from './keepalive-scanner.js';
+import { holdReads, releaseReads } from './read-gate.js';
 import type { SessionPlace } from './worker-pool.js';
 
 export interface ConnectionLimits {
@@ -116,7 +117,7 @@ export class Connection {
   private endAfterError(): void {
     this.socket.removeAllListeners('data');
     this.socket.on('data', () => undefined);
-    this.socket.resume();
+    releaseReads(this.socket);
     this.socket.end();
     const timer = setTimeout(() => this.socket.destroy(), ERROR_DRAIN_MS);
     timer.unref();
@@ -153,17 +154,17 @@ export class Connection {
     const limit = this.limits.highWaterMark;
     if (!this.paused && (this.inflight > limit || this.socket.writableLength > limit)) {
       this.paused = true;
-      this.socket.pause();
+      holdReads(this.socket);
     } else if (this.paused && this.inflight <= limit / 2 && this.socket.writableLength <= limit / 2) {
       this.paused = false;
-      this.socket.resume();
+      releaseReads(this.socket);
     }
   }
 
   private readonly afterWrite = (): void => this.updateFlow();
 
   private stopReading(): void {
-    this.socket.pause();
+    holdReads(this.socket);
     this.socket.removeAllListeners('data');
   }
 }

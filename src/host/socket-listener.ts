@@ -70,7 +70,10 @@ export async function claimSocketPath(path: string): Promise<'free' | 'replaced-
 
 /** Listens on a Unix socket path with the configured permissions. */
 export async function listenUnix(path: string, access: SocketAccess, onConnection: (socket: Socket) => void): Promise<Server> {
-  const server = createServer({ allowHalfOpen: true }, onConnection);
+  // A readable high-water mark of 0 keeps a paused connection from reading ahead (read-gate.ts);
+  // the writable one is 0 too, which only makes every write() return false: Connection bounds
+  // its replies by writableLength and write callbacks, not by that return value.
+  const server = createServer({ allowHalfOpen: true, highWaterMark: 0 }, onConnection);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) => reject(new SocketSetupError('SOCKET_LISTEN_FAILED', `cannot listen on ${path}: ${err.message}`, { cause: err })));
     server.listen({ path, backlog: 1024 }, () => resolve());
