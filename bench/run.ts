@@ -318,7 +318,7 @@ async function noReadPeerCase(): Promise<void> {
       kaP99: '-',
       kaP99Pooled: '-',
       rss: mib(peakRss),
-      note: `peer wrote ${mib(r.sentBytes)} in ${(r.sendMs / 1000).toFixed(1)} s, then blocked; RSS ${mib(baseline)} idle → ${mib(lastRss)} at end`,
+      note: `peer wrote ${(r.sentBytes / 1024).toFixed(0)} KiB in ${(r.sendMs / 1000).toFixed(1)} s, then blocked; RSS ${mib(baseline)} idle → ${mib(lastRss)} at end`,
     },
   );
 }

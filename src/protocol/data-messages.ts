@@ -3,6 +3,7 @@
  * straight to our types, with no intermediate protobuf objects and no Long.
  */
 import { emptyRecord } from './records.js';
+import { SeriesCache, seriesEnd } from './series-cache.js';
 import type { BeginBatch, EndBatch, FieldValue, Fields, Point, Tags } from './types.js';
 import { WIRE_FIXED64, WIRE_LEN, WIRE_VARINT, WireFormatError, type WireReader } from './wire-reader.js';
 import type { WireWriter } from './wire-writer.js';
@@ -63,6 +64,13 @@ function readMapEntry(r: WireReader, target: Record<string, unknown>, kind: MapV
   target[key] = value;
 }
 
+const seriesCache = new SeriesCache();
+
+/** Copies of a cached series' dimensions and tags, for a point that adds to them after its fields. */
+function unshare(dimensions: string[], tags: Tags): { dimensions: string[]; tags: Tags; sharedSeries: false } {
+  return { dimensions: dimensions.slice(), tags: Object.assign(emptyRecord<string>(), tags), sharedSeries: false };
+}
+
 /**
  * Reads a Point occupying the next `len`-prefixed payload, and notes in `r.pointHeader` where its
  * entries before the first field or byName lie: time, name, database, retention policy, group,
@@ -84,9 +92,30 @@ export function readPoint(r: WireReader): Point {
   let retentionPolicy = '';
   let group = '';
   let byName = false;
-  const dimensions: string[] = [];
-  const tags: Tags = emptyRecord<string>();
+  let dimensions: string[] = [];
+  let tags: Tags = emptyRecord<string>();
   const fields: Fields = emptyRecord<FieldValue>();
+  // Kapacitor's layout: time, then the series (name to tags), then fields. A series seen before
+  // comes from the cache; its dimensions and tags are then shared, and copied before a change.
+  let sharedSeries = false;
+  let seriesStart = -1;
+  let seriesStop = -1;
+  if (r.pos < end && r.buf[r.pos] === T1_VARINT) {
+    r.pos++;
+    time = r.int64();
+  }
+  const stop = seriesEnd(r.buf, r.pos, end);
+  if (stop > r.pos) {
+    const series = seriesCache.lookup(r.buf, r.pos, stop);
+    if (series !== undefined) {
+      ({ name, database, retentionPolicy, group, dimensions, tags } = series);
+      sharedSeries = true;
+      r.pos = stop;
+    } else {
+      seriesStart = r.pos;
+      seriesStop = stop;
+    }
+  }
   while (r.pos < end) {
     const at = r.pos;
     const tag = r.uint32();
@@ -120,10 +149,12 @@ export function readPoint(r: WireReader): Point {
         break;
       case 6:
         expectWireType(wt, WIRE_LEN, 'Point.dimensions');
+        if (sharedSeries) ({ dimensions, tags, sharedSeries } = unshare(dimensions, tags));
         dimensions.push(r.string());
         break;
       case 7:
         expectWireType(wt, WIRE_LEN, 'Point.tags');
+        if (sharedSeries) ({ dimensions, tags, sharedSeries } = unshare(dimensions, tags));
         readMapEntry(r, tags, 'string', 'Point.tags');
         break;
       case 8:
@@ -151,6 +182,7 @@ export function readPoint(r: WireReader): Point {
     }
   }
   if (r.pos !== end) throw new WireFormatError('Point overruns its length');
+  if (seriesStart >= 0 && inOrder) seriesCache.remember(r.buf, seriesStart, seriesStop, { name, database, retentionPolicy, group, dimensions, tags });
   r.end = outerEnd;
   r.pointHeader.start = inOrder ? start : -1;
   r.pointHeader.end = inOrder ? (fieldsAt < 0 ? end : fieldsAt) : -1;
