@@ -174,15 +174,27 @@ export interface PollMatch {
 /**
  * Pairs every logged poll with the stored point time nearest to it. The tolerance only has
  * to be well below the poll interval: a poll's point carries its start time to the
- * millisecond, and the log line recovers that start within the logging delay.
+ * millisecond, and the log line recovers that start within the logging delay. Two logged polls
+ * that start at the same millisecond stay ambiguous (each would claim both points).
  */
 export function matchPolls(loggedStartsMs: readonly number[], storedNs: readonly number[], toleranceMs = 300): PollMatch {
   const stored = storedNs.map((t) => t / 1e6);
   const claimed = new Map<number, number>();
   const missing: number[] = [];
   let ambiguous = 0;
+  // Two polls can start closer together than the tolerance (a restarted poller polls at once,
+  // right after the last poll of the one it replaces): each then looks only up to halfway to
+  // its neighbour, so the two cannot claim each other's point.
+  const sorted = [...loggedStartsMs].sort((a, b) => a - b);
+  const reach = (start: number): number => {
+    const i = sorted.indexOf(start);
+    const before = i > 0 ? start - (sorted[i - 1] as number) : Infinity;
+    const after = i < sorted.length - 1 ? (sorted[i + 1] as number) - start : Infinity;
+    return Math.min(toleranceMs, before / 2, after / 2);
+  };
   for (const start of loggedStartsMs) {
-    const near = stored.map((t, i) => [Math.abs(t - start), i] as const).filter(([d]) => d <= toleranceMs);
+    const tolerance = reach(start);
+    const near = stored.map((t, i) => [Math.abs(t - start), i] as const).filter(([d]) => d <= tolerance);
     if (near.length === 0) missing.push(start);
     if (near.length > 1) ambiguous += 1;
     for (const [, i] of near) claimed.set(i, (claimed.get(i) ?? 0) + 1);
