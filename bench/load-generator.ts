@@ -43,6 +43,13 @@ export const DEFAULT_WRITE_BYTES = 32 * 1024;
 /** Queued bytes at which the next slice waits for every write to complete (Node 20's default high-water mark). */
 const WAIT_MARK = 16 * 1024;
 
+/** Size of each connection's read buffer (a Node socket reads at most 64 KiB at a time). */
+const READ_BUFFER_BYTES = 64 * 1024;
+
+interface Reader {
+  onChunk(chunk: Buffer): void;
+}
+
 interface Slice {
   bytes: Buffer;
   points: number;
@@ -131,6 +138,7 @@ export class LoadConnection {
 
   private constructor(
     private readonly socket: Socket,
+    reader: Reader,
     private readonly options: LoadOptions,
   ) {
     this.slices = sliceFrames(options.workload.chunk, options.writeBytes ?? DEFAULT_WRITE_BYTES);
@@ -138,7 +146,7 @@ export class LoadConnection {
       keepalive: (time) => this.latencies.push(Number(hrNow() - time) / 1e6),
       management: (r) => this.onManagement(r),
     });
-    socket.on('data', (chunk: Buffer) => {
+    reader.onChunk = (chunk) => {
       const before = this.counter.points;
       try {
         this.counter.push(chunk);
@@ -150,18 +158,33 @@ export class LoadConnection {
         this.lastPointAt = performance.now();
         if (this.options.window !== undefined) this.pump();
       }
-    });
+    };
     socket.on('error', (err) => this.fail(`socket error: ${err.message}`));
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
   }
 
   static async open(options: LoadOptions): Promise<LoadConnection> {
-    const socket = connect({ path: options.socketPath, allowHalfOpen: true });
+    // Every read lands in one buffer of this connection's own (the counter keeps no reference
+    // to a chunk): a fresh buffer per read would be garbage for our collector, and its pauses
+    // would count as keepalive round trips of the host (Kapacitor, in Go, pauses far less).
+    const reader: Reader = { onChunk: () => undefined };
+    const readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+    const socket = connect({
+      path: options.socketPath,
+      allowHalfOpen: true,
+      onread: {
+        buffer: readBuffer,
+        callback: (n: number, buf: Uint8Array) => {
+          reader.onChunk(buf.subarray(0, n) as Buffer);
+          return true;
+        },
+      },
+    });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('error', reject);
     });
-    const conn = new LoadConnection(socket, options);
+    const conn = new LoadConnection(socket, reader, options);
     if (options.workload.init !== undefined) await conn.init(options.workload.init);
     if (options.read === false) socket.pause();
     return conn;

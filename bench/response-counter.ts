@@ -94,7 +94,7 @@ export class ResponseCounter {
   // Bytes a carried management frame needs in full (0 when not known yet).
   private managementNeed(): number {
     const len = readLength(this.carry, 0, this.carry.length);
-    return len === undefined ? 0 : len.size + len.value;
+    return len < 0 ? 0 : Math.floor(len / 16) + (len % 16);
   }
 
   /**
@@ -103,13 +103,15 @@ export class ResponseCounter {
    */
   private frameAt(buf: Buffer, pos: number, end: number): number {
     const len = readLength(buf, pos, end);
-    if (len === undefined) return -1;
-    const bodyStart = pos + len.size;
-    const total = len.size + len.value;
+    if (len < 0) return -1;
+    const size = len % 16;
+    const bodyLength = Math.floor(len / 16);
+    const bodyStart = pos + size;
+    const total = size + bodyLength;
     const have = end - bodyStart;
-    if (have < Math.min(len.value, CLASSIFY_BYTES)) return -1;
+    if (have < Math.min(bodyLength, CLASSIFY_BYTES)) return -1;
     const first = buf[bodyStart] as number;
-    const second = len.value > 1 ? (buf[bodyStart + 1] as number) : 0;
+    const second = bodyLength > 1 ? (buf[bodyStart + 1] as number) : 0;
     if (second === 0x01 && first === TAG_POINT_LO) {
       this.frames++;
       this.points++;
@@ -120,30 +122,35 @@ export class ResponseCounter {
       this.batchFrames++;
       return total;
     }
-    if (first === TAG_KEEPALIVE && len.value <= CLASSIFY_BYTES) {
+    if (first === TAG_KEEPALIVE && bodyLength <= CLASSIFY_BYTES) {
       this.frames++;
-      this.events.keepalive(readKeepaliveTime(buf, bodyStart, bodyStart + len.value));
+      this.events.keepalive(readKeepaliveTime(buf, bodyStart, bodyStart + bodyLength));
       return total;
     }
     // Management frames are rare and small: wait for the whole body, then decode it properly.
-    if (have < len.value) return -1;
+    if (have < bodyLength) return -1;
     this.frames++;
-    this.events.management(decodeResponse(buf.subarray(bodyStart, bodyStart + len.value)));
+    this.events.management(decodeResponse(buf.subarray(bodyStart, bodyStart + bodyLength)));
     return total;
   }
 }
 
-function readLength(buf: Uint8Array, pos: number, end: number): { value: number; size: number } | undefined {
+/**
+ * The frame length prefix at `pos` as one number, `value * 16 + size` (size: 1..10 bytes), or -1
+ * while it is incomplete. One number instead of an object: this runs once per frame, and the
+ * generator's own garbage collections would show up in the keepalive round trips it measures.
+ */
+function readLength(buf: Uint8Array, pos: number, end: number): number {
   let value = 0;
   let scale = 1;
   for (let i = pos; i < end && i < pos + 10; i++) {
     const b = buf[i] as number;
     value += (b & 0x7f) * scale;
-    if (b < 0x80) return { value, size: i - pos + 1 };
+    if (b < 0x80) return value * 16 + (i - pos + 1);
     scale *= 128;
   }
   if (end - pos >= 10) throw new Error('bad frame length prefix in a response');
-  return undefined;
+  return -1;
 }
 
 // KeepaliveResponse{time = 1 (varint)} inside Response{keepalive = 3}.
