@@ -222,12 +222,12 @@ export class Session {
     const instance = this.instance;
     if (instance === undefined) return this.fail(`${this.def.name}: point before Init`);
     this.counts.pointsIn++;
-    if (this.batch !== undefined) return this.guard(() => instance.point(point, this.batchOut));
+    if (this.batch !== undefined) return this.runPoint(instance, point, this.batchOut);
     this.rawPoint = point;
     this.rawBody = raw;
     this.rawHeaderStart = header?.start ?? -1;
     this.rawHeaderEnd = header?.end ?? -1;
-    const verdict = this.guard(() => instance.point(point, this.streamOut));
+    const verdict = this.runPoint(instance, point, this.streamOut);
     this.rawPoint = undefined;
     this.rawBody = undefined;
     return verdict;
@@ -253,9 +253,24 @@ export class Session {
       run();
       return 'continue';
     } catch (err) {
-      const hint = err instanceof TypeError && WRITE_TO_FROZEN.test(err.message) ? READ_ONLY_HINT : '';
-      return this.fail(`${this.def.name}: ${describeError(err)}${hint}`);
+      return this.thrown(err);
     }
+  }
+
+  /** {@link guard} for the per-point call, without the closure per point that guard takes. */
+  private runPoint(instance: UdfInstance, point: Point, out: Emitter): SessionVerdict {
+    try {
+      instance.point(point, out);
+      return 'continue';
+    } catch (err) {
+      return this.thrown(err);
+    }
+  }
+
+  /** What a throw from function code becomes: an ErrorResponse naming the function. */
+  private thrown(err: unknown): SessionVerdict {
+    const hint = err instanceof TypeError && WRITE_TO_FROZEN.test(err.message) ? READ_ONLY_HINT : '';
+    return this.fail(`${this.def.name}: ${describeError(err)}${hint}`);
   }
 }
 
