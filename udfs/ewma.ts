@@ -1,6 +1,6 @@
 import {
   defineUdf,
-  derivePoint,
+  deriveField,
   durationIn,
   GroupState,
   numericField,
@@ -69,7 +69,7 @@ export default defineUdf({
           s.value = value;
           if (p.time > s.time) s.time = p.time;
         }
-        out.emit(derivePoint(p, { [o.as]: value }));
+        out.emit(deriveField(p, o.as, value));
       },
       snapshot() {
         const list: SnapshotValue[] = [];

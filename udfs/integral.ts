@@ -1,6 +1,6 @@
 import {
   defineUdf,
-  derivePoint,
+  deriveField,
   durationIn,
   GroupState,
   numericField,
@@ -74,7 +74,7 @@ function makeIntegral(name: string, edge: EdgeType) {
             batch.last = p;
             return;
           }
-          out.emit(derivePoint(p, { [o.as]: (groups.peek(key) as Total).total }));
+          out.emit(deriveField(p, o.as, (groups.peek(key) as Total).total));
         },
         beginBatch(begin) {
           batch = { group: begin.group, last: undefined };

@@ -1,6 +1,6 @@
 import {
   defineUdf,
-  derivePoint,
+  deriveField,
   GroupState,
   numericField,
   opt,
@@ -132,10 +132,8 @@ export default defineUdf({
         }
         if (size !== undefined) while (w.count > size) w.shift();
         if (o.full && w.count < (size as number)) return;
-        // A literal (computed key: an own property even for '__proto__') is copied faster than a
-        // null-prototype object, which V8 keeps in dictionary mode.
-        const fields = { [o.as]: w.mean() };
-        out.emit(o.keepFields ? withFields(p, fields) : derivePoint(p, fields));
+        if (o.keepFields) out.emit(withFields(p, { [o.as]: w.mean() }));
+        else out.emit(deriveField(p, o.as, w.mean()));
       },
       snapshot() {
         const list: SnapshotValue[] = [];

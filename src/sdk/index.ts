@@ -21,7 +21,7 @@ export type { UdfDefinition, UdfInstance, UdfContext, UdfLogger, Emitter } from 
 export { opt, Opt, OptionError, parseOptions } from './options.js';
 export type { OptionSpecs, ParsedOptions, ValueOf } from './options.js';
 export { GroupState } from './group-state.js';
-export { fieldOf, numericField, derivePoint, withFields, durationIn } from './point.js';
+export { fieldOf, numericField, derivePoint, deriveField, withFields, durationIn } from './point.js';
 export type { SnapshotValue } from './snapshot.js';
 export { describeUdf } from './describe.js';
 export type { Point, BeginBatch, EndBatch, FieldValue, Fields, Tags, EdgeType, ValueType } from '../protocol/types.js';

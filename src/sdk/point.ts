@@ -47,6 +47,26 @@ export function derivePoint(point: Point, fields: Fields): Point {
   };
 }
 
+/**
+ * `derivePoint(point, { [name]: value })`, for the common case of a function that emits one
+ * computed field, without building and then copying a literal for it on every point.
+ */
+export function deriveField(point: Point, name: string, value: FieldValue): Point {
+  const fields = emptyRecord<FieldValue>();
+  fields[name] = value;
+  return {
+    time: point.time,
+    name: point.name,
+    database: point.database,
+    retentionPolicy: point.retentionPolicy,
+    group: point.group,
+    dimensions: point.dimensions,
+    tags: point.tags,
+    fields,
+    byName: point.byName,
+  };
+}
+
 /** A new point equal to `point` with `extra` fields added (replacing fields of the same name). */
 export function withFields(point: Point, extra: Fields): Point {
   return { ...point, fields: copyFields(point.fields, extra) };
