@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
-import { FrameDecoder, FrameWriter, decodeRequest, freezeRequest, type PointHeader } from '../protocol/index.js';
+import { FrameDecoder, FrameWriter, decodeRequestIn, freezeRequest, type FrameBody, type PointHeader } from '../protocol/index.js';
 import type { Response } from '../protocol/types.js';
 import type { UdfDefinition } from '../sdk/define-udf.js';
 import type { FromWorker, ToWorker } from './messages.js';
 import { isBuiltIn } from './registry.js';
 import { Session, describeError } from './session.js';
+
+const EMPTY = new Uint8Array(0);
 
 interface Connection {
   readonly decoder: FrameDecoder;
@@ -24,6 +26,8 @@ export class SessionRunner {
   private readonly connections = new Map<number, Connection>();
   // Filled by each decode and read by the session in the same call: one object serves every request.
   private readonly pointHeader: PointHeader = { start: -1, end: -1 };
+  // Where the current frame's body lies, filled by the decoder: a view per frame would cost an allocation per point.
+  private readonly frame: FrameBody = { buf: EMPTY, start: 0, end: 0 };
 
   constructor(
     private readonly registry: ReadonlyMap<string, UdfDefinition>,
@@ -79,21 +83,22 @@ export class SessionRunner {
     let verdict: 'continue' | 'close' = 'continue';
     try {
       conn.decoder.feed(bytes);
-      for (let body = conn.decoder.nextFrame(); body !== undefined; body = conn.decoder.nextFrame()) {
-        verdict = this.request(conn, body);
+      while (conn.decoder.nextFrameBody(this.frame)) {
+        verdict = this.request(conn, this.frame);
         if (verdict === 'close') break;
       }
     } catch (err) {
       // A bad frame header (oversized length, over-long varint): the stream cannot be resynchronised.
       verdict = conn.session.fail(`invalid frame: ${describeError(err)}`);
     }
+    this.frame.buf = EMPTY; // not holding on to the chunk until the next one
     this.flush(id, conn, bytes.byteLength, verdict === 'close' ? 'error' : undefined);
   }
 
-  private request(conn: Connection, body: Uint8Array): 'continue' | 'close' {
+  private request(conn: Connection, body: FrameBody): 'continue' | 'close' {
     let request;
     try {
-      request = decodeRequest(body, this.pointHeader);
+      request = decodeRequestIn(body.buf, body.start, body.end, this.pointHeader);
       if (conn.frozenInput) freezeRequest(request);
     } catch (err) {
       return conn.session.fail(`invalid request: ${describeError(err)}`);

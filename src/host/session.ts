@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { PointHeader } from '../protocol/index.js';
+import type { FrameBody, PointHeader } from '../protocol/index.js';
 import type { BeginBatch, Point, Request, Response } from '../protocol/types.js';
 import type { Emitter, UdfDefinition, UdfInstance } from '../sdk/define-udf.js';
 import { describeUdf } from '../sdk/describe.js';
@@ -52,7 +52,7 @@ export class Session {
   // Response, so a function that emits the very object it received gets the original bytes back
   // without an encode (input points are read-only; see the SDK).
   private rawPoint: Point | undefined;
-  private rawBody: Uint8Array | undefined;
+  private rawBody: FrameBody | undefined;
   // A point derived from the input point (the SDK's derivePoint/withFields: new fields, the same
   // time, name, tags... objects) reuses the input's bytes before its fields: [start, end) of rawBody.
   private rawHeaderStart = -1;
@@ -65,9 +65,9 @@ export class Session {
       if (input === undefined || this.rawBody === undefined) {
         this.send({ kind: 'point', point });
       } else if (point === input && this.options.sendRaw !== undefined) {
-        this.options.sendRaw(this.rawBody);
+        this.options.sendRaw(this.rawBody.buf.subarray(this.rawBody.start, this.rawBody.end));
       } else if (this.rawHeaderStart >= 0 && this.options.sendAfterHeader !== undefined && sameBeforeFields(point, input)) {
-        this.options.sendAfterHeader(this.rawBody.subarray(this.rawHeaderStart, this.rawHeaderEnd), point);
+        this.options.sendAfterHeader(this.rawBody.buf.subarray(this.rawHeaderStart, this.rawHeaderEnd), point);
       } else {
         this.send({ kind: 'point', point });
       }
@@ -103,12 +103,12 @@ export class Session {
   }
 
   /**
-   * Handles one request. `raw` is the request's encoded body, when the transport has it: an
-   * emitted input point is then written back as those bytes, and a point derived from it as
-   * `raw`'s bytes before the fields (`pointHeader`, from decodeRequest) plus its own fields.
-   * Both are only used during this call.
+   * Handles one request. `raw` is where the request's encoded body lies, when the transport has
+   * it: an emitted input point is then written back as those bytes, and a point derived from it
+   * as the bytes before its fields (`pointHeader`, from decodeRequestIn on the same buffer) plus
+   * its own fields. Both are only used during this call.
    */
-  handle(request: Request, raw?: Uint8Array, pointHeader?: PointHeader): SessionVerdict {
+  handle(request: Request, raw?: FrameBody, pointHeader?: PointHeader): SessionVerdict {
     if (this.ended) return 'close';
     this.counts.requests++;
     switch (request.kind) {
@@ -218,7 +218,7 @@ export class Session {
     return this.guard(() => instance.beginBatch?.(begin, this.batchOut));
   }
 
-  private point(point: Point, raw: Uint8Array | undefined, header: PointHeader | undefined): SessionVerdict {
+  private point(point: Point, raw: FrameBody | undefined, header: PointHeader | undefined): SessionVerdict {
     const instance = this.instance;
     if (instance === undefined) return this.fail(`${this.def.name}: point before Init`);
     this.counts.pointsIn++;

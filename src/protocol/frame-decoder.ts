@@ -8,6 +8,13 @@ const INITIAL_CAPACITY = 64 * 1024;
 // A carry-over buffer grown for one huge frame is dropped once empty, not kept for ever.
 const RETAIN_CAPACITY = 4 * 1024 * 1024;
 
+/** Where a frame body lies: bytes [start, end) of `buf`, valid as a frame view is (see {@link FrameDecoder}). */
+export interface FrameBody {
+  buf: Uint8Array;
+  start: number;
+  end: number;
+}
+
 export interface FrameDecoderOptions {
   /** Largest accepted body in bytes; default {@link DEFAULT_MAX_FRAME_BYTES}. */
   maxFrameBytes?: number;
@@ -37,7 +44,8 @@ export class FrameDecoder {
   readonly maxFrameBytes: number;
 
   // Carry-over buffer: bytes [head, tail) are the start of a frame split across chunks.
-  private carry: Buffer = Buffer.alloc(0);
+  // A plain Uint8Array like the chunks a worker gets: frame bodies then always have one type.
+  private carry = new Uint8Array(0);
   private head = 0;
   private tail = 0;
   // Last pushed chunk and how far into it frames have been handed out.
@@ -45,6 +53,7 @@ export class FrameDecoder {
   private chunkPos = 0;
   private failure: FrameError | undefined;
   private readonly slot: VarintSlot = { value: 0, bytes: 0 };
+  private readonly scratch: FrameBody = { buf: new Uint8Array(0), start: 0, end: 0 };
 
   constructor({ maxFrameBytes = DEFAULT_MAX_FRAME_BYTES }: FrameDecoderOptions = {}) {
     if (!Number.isSafeInteger(maxFrameBytes) || maxFrameBytes < 0) {
@@ -77,8 +86,17 @@ export class FrameDecoder {
 
   /** The next whole frame body, or `undefined` when more bytes are needed. */
   nextFrame(): Uint8Array | undefined {
+    const body = this.scratch;
+    return this.nextFrameBody(body) ? body.buf.subarray(body.start, body.end) : undefined;
+  }
+
+  /**
+   * {@link nextFrame} without making a view: fills `out` with where the body lies and returns
+   * true, or returns false when more bytes are needed.
+   */
+  nextFrameBody(out: FrameBody): boolean {
     if (this.failure) throw this.failure;
-    return this.tail > this.head ? this.frameFromCarry() : this.frameFromChunk();
+    return this.tail > this.head ? this.frameFromCarry(out) : this.frameFromChunk(out);
   }
 
   /** Bytes received but not yet handed out as frames. */
@@ -95,23 +113,26 @@ export class FrameDecoder {
     for (let frame = this.nextFrame(); frame !== undefined; frame = this.nextFrame()) yield frame;
   }
 
-  private frameFromChunk(): Uint8Array | undefined {
+  private frameFromChunk(out: FrameBody): boolean {
     const chunk = this.chunk;
     const start = this.chunkPos;
-    if (start >= chunk.length) return undefined;
-    if (!this.readLength(chunk, start, chunk.length)) return undefined;
+    if (start >= chunk.length) return false;
+    if (!this.readLength(chunk, start, chunk.length)) return false;
     const bodyStart = start + this.slot.bytes;
     const bodyEnd = bodyStart + this.slot.value;
-    if (bodyEnd > chunk.length) return undefined;
+    if (bodyEnd > chunk.length) return false;
     this.chunkPos = bodyEnd;
-    return chunk.subarray(bodyStart, bodyEnd);
+    out.buf = chunk;
+    out.start = bodyStart;
+    out.end = bodyEnd;
+    return true;
   }
 
-  private frameFromCarry(): Uint8Array | undefined {
+  private frameFromCarry(out: FrameBody): boolean {
     // Complete the length prefix one byte at a time: a non-minimal prefix may be followed
     // directly by the next frame, so we must not take more than the prefix needs.
     while (!this.readLength(this.carry, this.head, this.tail)) {
-      if (this.chunkPos >= this.chunk.length) return undefined;
+      if (this.chunkPos >= this.chunk.length) return false;
       this.appendCarry(this.chunk, this.chunkPos, this.chunkPos + 1);
       this.chunkPos++;
     }
@@ -122,14 +143,17 @@ export class FrameDecoder {
       this.appendCarry(this.chunk, this.chunkPos, this.chunkPos + take);
       this.chunkPos += take;
     }
-    if (take < missing) return undefined;
+    if (take < missing) return false;
     const bodyStart = this.head + this.slot.bytes;
     const bodyEnd = this.head + frameBytes;
     // Cursors reset but bytes stay: the view stays valid until the next feed overwrites it.
     this.head = this.tail = 0;
-    const body = this.carry.subarray(bodyStart, bodyEnd);
-    if (this.carry.length > RETAIN_CAPACITY) this.carry = Buffer.alloc(0);
-    return body;
+    out.buf = this.carry;
+    out.start = bodyStart;
+    out.end = bodyEnd;
+    // A buffer grown for one huge frame is let go (`out` keeps it alive as long as it is used).
+    if (this.carry.length > RETAIN_CAPACITY) this.carry = new Uint8Array(0);
+    return true;
   }
 
   /** Reads a length prefix into `this.slot`; false when incomplete; throws when invalid. */
@@ -162,8 +186,8 @@ export class FrameDecoder {
       if (live + n <= this.carry.length) {
         this.carry.copyWithin(0, this.head, this.tail);
       } else {
-        const grown = Buffer.allocUnsafe(Math.max(INITIAL_CAPACITY, 2 * this.carry.length, live + n));
-        this.carry.copy(grown, 0, this.head, this.tail);
+        const grown = new Uint8Array(Math.max(INITIAL_CAPACITY, 2 * this.carry.length, live + n));
+        grown.set(this.carry.subarray(this.head, this.tail));
         this.carry = grown;
       }
       this.head = 0;

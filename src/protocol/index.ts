@@ -9,9 +9,9 @@
  * stable `code`.
  */
 export type * from './types.js';
-export { FrameDecoder, DEFAULT_MAX_FRAME_BYTES, type FrameDecoderOptions } from './frame-decoder.js';
+export { FrameDecoder, DEFAULT_MAX_FRAME_BYTES, type FrameBody, type FrameDecoderOptions } from './frame-decoder.js';
 export { FrameWriter, encodeFrame, type FrameWriterOptions } from './frame-writer.js';
-export { decodeRequest, decodeResponse, encodeRequest, encodeResponse } from './codec.js';
+export { decodeRequest, decodeRequestIn, decodeResponse, encodeRequest, encodeResponse } from './codec.js';
 export { emptyRecord } from './records.js';
 export { freezeRequest } from './frozen.js';
 export type { PointHeader } from './wire-reader.js';

@@ -83,16 +83,26 @@ export class WireReader {
   private readonly f64 = new Float64Array(1);
   private readonly f64Bytes = new Uint8Array(this.f64.buffer);
 
+  /** Where the message starts in `buf`: error messages give offsets from here. */
+  private base = 0;
+
   constructor(body: Uint8Array) {
     this.buf = body;
     this.pos = 0;
     this.end = body.length;
   }
 
-  reset(body: Uint8Array): void {
-    this.buf = body;
-    this.pos = 0;
-    this.end = body.length;
+  /** Reads the message in bytes [start, end) of `buf`; offsets (pos, pointHeader) stay those of `buf`. */
+  reset(buf: Uint8Array, start = 0, end = buf.length): void {
+    this.buf = buf;
+    this.pos = start;
+    this.end = end;
+    this.base = start;
+  }
+
+  /** The read position from the start of the message, for error messages. */
+  private get offset(): number {
+    return this.pos - this.base;
   }
 
   /** A varint that must fit in 32 bits unsigned: tags and lengths, where more is corruption. */
@@ -101,11 +111,11 @@ export class WireReader {
     let pos = this.pos;
     let value = 0;
     for (let shift = 0; ; shift += 7) {
-      if (pos >= this.end) throw new WireFormatError(`truncated varint at offset ${this.pos}`);
+      if (pos >= this.end) throw new WireFormatError(`truncated varint at offset ${this.offset}`);
       const b = buf[pos++] as number;
       if (shift === 28) {
         // The fifth byte may only carry bits 28..31 and must end the varint.
-        if (b > 0x0f) throw new WireFormatError(`tag or length beyond 32 bits at offset ${this.pos}`);
+        if (b > 0x0f) throw new WireFormatError(`tag or length beyond 32 bits at offset ${this.offset}`);
         value = (value | (b << 28)) >>> 0;
         break;
       }
@@ -125,7 +135,7 @@ export class WireReader {
     let b: number;
     // Bytes 0-3 fill bits 0..27 of lo.
     for (let shift = 0; shift < 28; shift += 7) {
-      if (pos >= this.end) throw new WireFormatError(`truncated varint at offset ${this.pos}`);
+      if (pos >= this.end) throw new WireFormatError(`truncated varint at offset ${this.offset}`);
       b = buf[pos++] as number;
       lo |= (b & 0x7f) << shift;
       if (b < 0x80) {
@@ -134,19 +144,19 @@ export class WireReader {
       }
     }
     // Byte 4 straddles: 4 bits to lo, 3 bits to hi.
-    if (pos >= this.end) throw new WireFormatError(`truncated varint at offset ${this.pos}`);
+    if (pos >= this.end) throw new WireFormatError(`truncated varint at offset ${this.offset}`);
     b = buf[pos++] as number;
     lo |= (b & 0x0f) << 28;
     hi = (b & 0x7f) >> 4;
     if (b >= 0x80) {
       // Bytes 5-9 fill hi from bit 3.
       for (let shift = 3; ; shift += 7) {
-        if (pos >= this.end) throw new WireFormatError(`truncated varint at offset ${this.pos}`);
+        if (pos >= this.end) throw new WireFormatError(`truncated varint at offset ${this.offset}`);
         b = buf[pos++] as number;
-        if (shift === 31 && b > 1) throw new WireFormatError(`varint beyond 64 bits at offset ${this.pos}`);
+        if (shift === 31 && b > 1) throw new WireFormatError(`varint beyond 64 bits at offset ${this.offset}`);
         hi |= (b & 0x7f) << shift;
         if (b < 0x80) break;
-        if (shift === 31) throw new WireFormatError(`varint longer than 10 bytes at offset ${this.pos}`);
+        if (shift === 31) throw new WireFormatError(`varint longer than 10 bytes at offset ${this.offset}`);
       }
     }
     this.pos = pos;
@@ -161,7 +171,7 @@ export class WireReader {
   }
 
   double(): number {
-    if (this.end - this.pos < 8) throw new WireFormatError(`truncated fixed64 at offset ${this.pos}`);
+    if (this.end - this.pos < 8) throw new WireFormatError(`truncated fixed64 at offset ${this.offset}`);
     const bytes = this.f64Bytes;
     const buf = this.buf;
     const p = this.pos;
@@ -187,7 +197,7 @@ export class WireReader {
   delimitedEnd(): number {
     const len = this.uint32();
     const end = this.pos + len;
-    if (end > this.end) throw new WireFormatError(`length ${len} at offset ${this.pos} runs past the end of the message`);
+    if (end > this.end) throw new WireFormatError(`length ${len} at offset ${this.offset} runs past the end of the message`);
     return end;
   }
 
@@ -245,12 +255,12 @@ export class WireReader {
         this.advance(4);
         return;
       default:
-        throw new WireFormatError(`invalid wire type ${wireType} at offset ${this.pos}`);
+        throw new WireFormatError(`invalid wire type ${wireType} at offset ${this.offset}`);
     }
   }
 
   private advance(n: number): void {
-    if (this.end - this.pos < n) throw new WireFormatError(`truncated field at offset ${this.pos}`);
+    if (this.end - this.pos < n) throw new WireFormatError(`truncated field at offset ${this.offset}`);
     this.pos += n;
   }
 }

@@ -63,9 +63,15 @@ describe('Session raw pass-through', () => {
     for (const def of [mirror, copy]) {
       const session = new Session(def, pino({ level: 'silent' }), (r) => responses.push(r), { sendRaw: (b) => raws.push(b) });
       session.handle({ kind: 'init', options: [], taskID: 't', nodeID: 'n' });
-      session.handle({ kind: 'point', point: pt({ time: 1, fields: { v: 1 } }) }, body);
+      // The body in the middle of a larger buffer, as a frame in a read chunk.
+      const chunk = new Uint8Array([7, 7, 7, ...body, 9]);
+      session.handle({ kind: 'point', point: pt({ time: 1, fields: { v: 1 } }) }, { buf: chunk, start: 3, end: 3 + body.length });
     }
-    assert.deepEqual(raws, [body], 'mirror passed the bytes through');
+    assert.deepEqual(
+      raws.map((r) => Buffer.from(r)),
+      [Buffer.from(body)],
+      'mirror passed the bytes through',
+    );
     assert.equal(responses.filter((r) => r.kind === 'point').length, 1, 'the copying function was encoded');
   });
 

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { Session } from '../../src/host/session.js';
-import { FrameDecoder, FrameWriter, decodeRequest, decodeResponse, encodeRequest, encodeResponse, encodeUvarint, type PointHeader } from '../../src/protocol/index.js';
+import { FrameDecoder, FrameWriter, decodeRequest, decodeRequestIn, decodeResponse, encodeRequest, encodeResponse, encodeUvarint, type PointHeader } from '../../src/protocol/index.js';
 import type { Fields, Point, Response } from '../../src/protocol/types.js';
 import { defineUdf, derivePoint } from '../../src/sdk/index.js';
 import { fieldValue, key, point } from '../helpers/reference-proto.js';
@@ -99,8 +99,10 @@ describe('Session: points derived from the input point', () => {
     encoded.length = 0;
     const input = pt({ time: 5, group: 'host=a', tags: { host: 'a' }, fields: { v: 1.5 } });
     const body = encodeRequest({ kind: 'point', point: input });
+    // The body in the middle of a larger buffer, as a frame in a read chunk: header offsets are the buffer's.
+    const chunk = new Uint8Array([7, 7, 7, 7, 7, ...body, 9, 9]);
     const header: PointHeader = { start: -1, end: -1 };
-    session.handle(decodeRequest(body, header), body, header);
+    session.handle(decodeRequestIn(chunk, 5, 5 + body.length, header), { buf: chunk, start: 5, end: 5 + body.length }, header);
     return { viaHeader, encoded };
   }
 
