@@ -57,6 +57,22 @@ describe('a point derived from an input point, written from the input bytes befo
     );
   });
 
+  it('writes short and long headers alike, after whatever the writer already holds', () => {
+    for (const tagValue of ['a', 'v'.repeat(300)]) {
+      const input = pt({ time: 5, group: 'host=a', tags: { host: tagValue }, fields: { v: 1.5 } });
+      const header = headerOf(encodeRequest({ kind: 'point', point: input }));
+      assert.ok(header !== undefined);
+      const derived: Point = { ...input, fields: { avg: 2 } };
+      const w = new FrameWriter();
+      w.writePointAfterHeader(header, input);
+      w.writePointAfterHeader(header, derived);
+      const d = new FrameDecoder({ maxFrameBytes: 1 << 24 });
+      d.feed(w.take());
+      const bodies = [d.nextFrame(), d.nextFrame()].map((b) => (b === undefined ? undefined : decodeResponse(b)));
+      assert.deepEqual(bodies, [input, derived].map((point) => decodeResponse(encodeResponse({ kind: 'point', point }))), `tag of ${tagValue.length} bytes`);
+    }
+  });
+
   it('finds the bytes before the first field or byName', () => {
     const header = Buffer.concat([nameEntry, tagEntry]);
     assert.deepEqual(headerOf(pointBody([nameEntry, tagEntry, doubleField, byNameEntry, doubleField])), header);
