@@ -34,17 +34,7 @@ function copyFields(...sources: Fields[]): Fields {
  * and byName as `point`, carrying only `fields` (copied into a null-prototype record).
  */
 export function derivePoint(point: Point, fields: Fields): Point {
-  return {
-    time: point.time,
-    name: point.name,
-    database: point.database,
-    retentionPolicy: point.retentionPolicy,
-    group: point.group,
-    dimensions: point.dimensions,
-    tags: point.tags,
-    fields: copyFields(fields),
-    byName: point.byName,
-  };
+  return carrying(point, copyFields(fields));
 }
 
 /**
@@ -54,6 +44,11 @@ export function derivePoint(point: Point, fields: Fields): Point {
 export function deriveField(point: Point, name: string, value: FieldValue): Point {
   const fields = emptyRecord<FieldValue>();
   fields[name] = value;
+  return carrying(point, fields);
+}
+
+/** `point`'s series and time with `fields` as they are (the caller's own record, not copied). */
+function carrying(point: Point, fields: Fields): Point {
   return {
     time: point.time,
     name: point.name,
