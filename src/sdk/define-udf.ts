@@ -54,7 +54,7 @@ export interface UdfDefinition<O extends OptionSpecs = OptionSpecs> {
   readonly options: O;
   /** Bump when the shape of {@link UdfInstance.snapshot}'s value changes; older snapshots are then ignored. Default 1. */
   readonly snapshotVersion?: number;
-  /** A short TICKscript example for the README and `kudf functions`. */
+  /** A short TICKscript example for docs/functions.md and `kudf functions`. */
   readonly example?: string;
   create(context: UdfContext<ParsedOptions<O>>): UdfInstance;
 }

@@ -66,7 +66,7 @@ export class Opt<Out, V> {
     return new Opt<V[], V>(this.valueTypes, this.convert, this.isRequired, true, undefined, this.description, this.checks);
   }
 
-  /** One line shown by `kudf functions` and the README. */
+  /** One line shown by `kudf functions` and docs/functions.md. */
   describe(text: string): Opt<Out, V> {
     return new Opt<Out, V>(this.valueTypes, this.convert, this.isRequired, this.isRepeatable, this.defaultValue, text, this.checks);
   }
