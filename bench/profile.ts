@@ -1,5 +1,5 @@
 /**
- * The "before" picture: runs `kudf serve` under `node --cpu-prof` (main thread and every worker
+ * Where the time goes: runs `kudf serve` under `node --cpu-prof` (main thread and every worker
  * write a .cpuprofile), drives one load case against it, stops the host so the profiles are
  * written, and prints their summaries with ns/point.
  *

@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ServerProcess } from './children.js';
+import { describeProvenance, provenance } from './machine.js';
 import { DEFAULT_WRITE_BYTES, LoadConnection, runLoad, type ConnectionResult, type LoadResult } from './load-generator.js';
 import { kilo, mib, ms, percentile, spread, type Spread } from './stats.js';
 import { burnWorkload, echoWorkload, edgeDetectWorkload, mirrorWorkload, movingAverageWorkload, type Workload } from './workloads.js';
@@ -45,7 +46,7 @@ interface Row {
   processed: string;
   returned: string;
   kaP50: string;
-  /** p99 of each run: median (min–max), the issue's "medians of 5 runs". */
+  /** p99 of each run: median (min–max), as the keepalive target is stated ("median of 5 runs"). */
   kaP99: string;
   /** p99 over every keepalive of every run together: the worst run weighs most. */
   kaP99Pooled: string;
@@ -84,9 +85,9 @@ async function warmUp(conns: number, options: Parameters<typeof runLoad>[1]): Pr
 }
 
 /**
- * One Kapacitor task writes each frame with two syscalls, which caps it near 220k points/s
- * (kapacitor-facts): the paced cases run 4 connections at that ceiling, the heaviest load real
- * tasks can put on the host, where the saturating cases push more than any task can.
+ * One Kapacitor task writes each frame with two syscalls (length, then body), which caps it near
+ * 220k points/s: the paced cases run 4 connections at that ceiling, the heaviest load real tasks
+ * can put on the host, where the saturating cases push more than any task can.
  */
 const KAPACITOR_TASK_POINTS_PER_SEC = 220_000;
 
@@ -339,7 +340,7 @@ async function edgeMemoryCase(): Promise<void> {
   );
 }
 
-/** Colleagues' ingest-side benchmarks, when their modules exist: bench/<file>.js exporting <fn>. */
+/** The ingest-side benchmarks: bench/<file>.js exporting <fn>; reported as not available when the module is missing. */
 async function externalCase(file: string, fn: string): Promise<void> {
   const name = `ingest-${file}`;
   let mod: unknown;
@@ -404,8 +405,9 @@ function printTable(): void {
 async function main(): Promise<void> {
   const chosen = selected.length === 0 ? cases : cases.filter((c) => selected.some((s) => c.name === s || c.name.startsWith(`${s}-`) || c.name.startsWith(s)));
   if (chosen.length === 0) throw new Error(`BENCH_CASES matches no case (known: ${cases.map((c) => c.name).join(', ')})`);
+  const measuredOn = provenance();
   process.stdout.write(
-    `${JSON.stringify({ bench: 'kudf', node: process.version, runs: RUNS, pointsPerRun: POINTS, secondsCap: SECONDS, hostThreads: THREADS, keepaliveMs: KEEPALIVE_MS, writeBytes: WRITE_BYTES, cases: chosen.map((c) => c.name) })}\n`,
+    `${JSON.stringify({ bench: 'kudf', commit: measuredOn.commit, dirty: measuredOn.dirty, machine: { cores: measuredOn.cores, cpuModel: measuredOn.cpuModel, os: measuredOn.os, memoryBytes: measuredOn.memoryBytes }, node: measuredOn.node, runs: RUNS, pointsPerRun: POINTS, secondsCap: SECONDS, hostThreads: THREADS, keepaliveMs: KEEPALIVE_MS, writeBytes: WRITE_BYTES, cases: chosen.map((c) => c.name) })}\n`,
   );
   const started = Date.now();
   for (const c of chosen) {
@@ -416,6 +418,7 @@ async function main(): Promise<void> {
       emit({ case: c.name, error: (err as Error).message }, blankRow(c.name, `FAILED: ${(err as Error).message.split('\n')[0] ?? ''}`));
     }
   }
+  process.stdout.write(`\n${describeProvenance(measuredOn)}; ${THREADS} worker threads, ${RUNS} runs per case\n`);
   printTable();
   process.stdout.write(`\n${chosen.length} case(s) in ${((Date.now() - started) / 1000).toFixed(0)} s${failures > 0 ? `, ${failures} with errors` : ''}\n`);
   process.exitCode = failures > 0 ? 1 : 0;
