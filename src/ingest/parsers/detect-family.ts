@@ -5,7 +5,12 @@ import type { ParserFamily } from './types.js';
 // Weighted signatures: a strong header (weight 5+) alone decides, weak label matches add up.
 const SIGNATURES: Readonly<Record<ParserFamily, readonly [RegExp, number][]>> = {
   broadcom: [
-    [/^\s*(?:xdslctl|xdslcmd|adsl|adslctl):\s*ADSL driver and PHY status/im, 10],
+    // The header, with or without the tool's name in front (`xdslcmd: `, `adsl: `, none).
+    [/^\s*(?:(?:xdslctl|xdslcmd|adsl|adslctl):\s*)?ADSL driver and PHY status/im, 10],
+    // What every Broadcom output opens with, also when a firmware or a copy leaves the header out.
+    [/^\s*(?:Last\s+)?Retrain Reason:\s*\d+/im, 3],
+    [/^\s*Last initialization procedure status:\s*\d+/im, 3],
+    [/^\s*Status:\s*(?:Showtime|Idle|G\.99[2-4]\s+(?:Training|Started|Channel Analysis|Message Exchange))\s*$/im, 3],
     [/^\s*Max:\s*Upstream rate\s*=/im, 4],
     [/^\s*(?:Bearer|Path|Channel):\s*\w+,\s*Upstream rate\s*=/im, 4],
     [/^\s*Training Status:/im, 2],
@@ -51,6 +56,9 @@ const SIGNATURES: Readonly<Record<ParserFamily, readonly [RegExp, number][]>> = 
     [/^\s*(?:ADSL|x?DSL) uptime\b/im, 2],
     [/^\s*Error second (?:in 15min|in 24hr|after power-up)\s*:/im, 4],
     [/tc3162/i, 2],
+    // `wan adsl shownoise`: `Noise Margin (Upstream)   : 11.5 db`.
+    [/^\s*Noise Margin \((?:Up|Down)stream\)\s*:/im, 4],
+    [/^\s*Attenuation \((?:Up|Down)stream\)\s*:/im, 2],
   ],
   realtek: [
     [/^\s*Adsl Line Status\b/im, 10],
@@ -65,12 +73,20 @@ const SIGNATURES: Readonly<Record<ParserFamily, readonly [RegExp, number][]>> = 
     // The same arguments printed by other tools: a JSON object or a Python dict, or `Name: value`.
     [/^\s*['"]?New(?:Downstream|Upstream)(?:CurrRate|MaxRate|NoiseMargin|Attenuation)['"]?\s*[:=]/m, 6],
     [/^\s*['"]?New(?:ATUC)?(?:CRC|FEC|HEC)Errors['"]?\s*[:=]/m, 6],
+    // PHP `print_r`: `[NewDownstreamCurrRate] => 12442`.
+    [/^\s*\[New(?:Downstream|Upstream)(?:CurrRate|MaxRate|NoiseMargin|Attenuation)\]\s*=>/m, 6],
+    [/^\s*\[New(?:ATUC)?(?:CRC|FEC|HEC)Errors\]\s*=>/m, 6],
   ],
   ubus: [
     [/^\s*\{/m, 1],
-    [/"(?:state|state_num|up|uptime)"\s*:/, 4],
+    [/"(?:state"\s*:\s*"|(?:state_num|up|uptime)"\s*:\s*(?:true|false|\d))/, 4],
     [/"(?:api_version|firmware_version|driver_version|chipset)"\s*:/, 3],
     [/"(?:downstream|upstream|atu_c|errors)"\s*:\s*\{/, 3],
+    // iopsys `ubus call dsl status` / `dsl.line.N status` (TR-181 DSL.Line names).
+    [/"(?:link_status|standard_used|current_profile)"\s*:/, 4],
+    [/"(?:noise_margin|attenuation|power|max_bit_rate|curr_rate)"\s*:\s*\{\s*"(?:us|ds)"/, 3],
+    [/"line"\s*:\s*\[\s*\{/, 3],
+    [/"(?:errored_secs|xtur_crc_errors|xtuc_crc_errors)"\s*:/, 4],
   ],
 };
 

@@ -6,7 +6,7 @@ import type { LineMetricKey, LineStatus, StateClass } from './types.js';
 
 /**
  * MediaTek / TrendChip `/proc/tc3162/adsl_stats` and the ZyNOS/TrendChip telnet
- * `wan adsl status|chandata|linedata|perfdata` outputs, which share their labels.
+ * `wan adsl status|chandata|linedata|perfdata|shownoise` outputs, which share their labels.
  * Levels are keyed by the direction in their own label (`output power upstream`), not by
  * the heading they are printed under: the firmware prints them under the opposite heading.
  */
@@ -42,8 +42,11 @@ export function parseMediatek(input: NormalizedText): LineStatus {
   }
 
   const level = (label: string): number | undefined => firstNumber(value(label));
-  b.pair('snr_margin_down_db', 'snr_margin_up_db', level(String.raw`noise\s+margin\s+downstream`), level(String.raw`noise\s+margin\s+upstream`));
-  b.pair('attenuation_down_db', 'attenuation_up_db', level(String.raw`attenuation\s+downstream`), level(String.raw`attenuation\s+upstream`));
+  // `noise margin downstream: 7.5 db` (adsl_stats, `wan adsl linedata`) or, from `wan adsl shownoise`,
+  // `Noise Margin (Downstream) : 7.5 db`.
+  const directed = (name: string, dir: string): string => String.raw`${name}\s+(?:${dir}|\(${dir}\))`;
+  b.pair('snr_margin_down_db', 'snr_margin_up_db', level(directed(String.raw`noise\s+margin`, 'downstream')), level(directed(String.raw`noise\s+margin`, 'upstream')));
+  b.pair('attenuation_down_db', 'attenuation_up_db', level(directed('attenuation', 'downstream')), level(directed('attenuation', 'upstream')));
   b.pair('output_power_down_dbm', 'output_power_up_dbm', level(String.raw`output\s+power\s+downstream`), level(String.raw`output\s+power\s+upstream`));
 
   // `ADSL uptime : 1:55, 5 secs`, `DSL uptime : 9:07, 17 secs`; `wan adsl perfdata` prints no colon.

@@ -52,6 +52,8 @@ export function parseTr064(input: NormalizedText): LineStatus {
   // The same output arguments as other tools print them: `"NewStatus": "Up",` (JSON),
   // `'NewDownstreamCurrRate': 63679,` (a Python dict, e.g. fritzconnection), `NewStatus: Up`.
   for (const m of input.text.matchAll(/^[\s{,]*(['"]?)New(\w+)\1\s*[:=]\s*(?:(['"])(.*?)\3|([^\s,'"{}]+))\s*[,}]?\s*$/gm)) keep(m[2], m[4] ?? m[5]);
+  // PHP `print_r` of the same arguments: `[NewDownstreamCurrRate] => 12442`.
+  for (const m of input.text.matchAll(/^\s*\[New(\w+)\]\s*=>\s*(.*?)\s*$/gm)) keep(m[1], m[2]);
   const b = new StatusBuilder();
   b.text('state', fields.get('Status'));
   for (const [name, key] of RATES) b.metric(key, toNumber(fields.get(name)));

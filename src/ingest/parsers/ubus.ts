@@ -1,12 +1,10 @@
-import type { JsonValue } from './lenient-json.js';
 import { readLenientJson } from './lenient-json.js';
 import type { NormalizedText } from './normalize-text.js';
 import { toKbps } from './numbers.js';
 import { LANTIQ_ERROR_COUNTERS } from './lantiq-state.js';
 import { StatusBuilder } from './status-builder.js';
+import { asNumber, asObject, isIopsysDsl, parseIopsysDsl } from './ubus-iopsys.js';
 import type { LineMetricKey, LineStatus, StateClass } from './types.js';
-
-type JsonObject = { [key: string]: JsonValue };
 
 const DIRECTION_FIELDS: readonly [string, LineMetricKey, LineMetricKey][] = [
   ['latn', 'attenuation_down_db', 'attenuation_up_db'],
@@ -15,23 +13,16 @@ const DIRECTION_FIELDS: readonly [string, LineMetricKey, LineMetricKey][] = [
   ['actatp', 'output_power_down_dbm', 'output_power_up_dbm'],
 ];
 
-
-function asObject(v: JsonValue | undefined): JsonObject | undefined {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? v : undefined;
-}
-
-function asNumber(v: JsonValue | undefined): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-}
-
 /**
- * OpenWrt `ubus call dsl metrics` (Lantiq/MaxLinear). The reply may be cut off; whatever
+ * OpenWrt `ubus call dsl metrics` (Lantiq/MaxLinear), or iopsys `ubus call dsl status|stats`
+ * (see ubus-iopsys.ts), told apart by their keys. The reply may be cut off; whatever
  * was complete is used. Rates are bit/s; `errors.near` is downstream.
  */
 export function parseUbus(input: NormalizedText): LineStatus {
   const root = asObject(readLenientJson(input.text));
   const b = new StatusBuilder();
   if (!root) return b.build(classifyUbusState, 'total');
+  if (isIopsysDsl(root)) return parseIopsysDsl(root);
   if (typeof root.state === 'string') b.text('state', root.state);
   if (typeof root.mode === 'string') b.text('mode', root.mode);
   if (typeof root.profile === 'string') b.text('profile', root.profile);
