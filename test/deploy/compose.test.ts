@@ -122,8 +122,26 @@ describe('compose file', () => {
     }
     const tagOf = (name: string): string => (service(compose, name).image ?? '').split(':')[1] ?? '';
     assert.match(tagOf('influxdb'), /^1\.8\.\d+/);
-    assert.match(tagOf('kapacitor'), /^1\.7\.\d+/);
-    assert.ok(service(compose, 'chronograf').image !== undefined && service(compose, 'telegraf').image !== undefined);
+    // Lines that still get releases: Kapacitor 1.8 (1.7 gets none), Telegraf 1.x.
+    assert.match(tagOf('kapacitor'), /^1\.8\.\d+/);
+    assert.match(tagOf('telegraf'), /^1\.(3[6-9]|[4-9]\d)\.\d+/);
+    assert.ok(service(compose, 'chronograf').image !== undefined);
+  });
+
+  test('every published port binds to loopback unless KUDF_PUBLISH_ADDR opens it on purpose', () => {
+    const published = (c: Compose): Array<{ svc: string; spec: string }> =>
+      [...c.services.values()].flatMap((s) => ((s.raw['ports'] ?? []) as unknown[]).map((p) => ({ svc: s.name, spec: typeof p === 'string' ? p : JSON.stringify(p) })));
+    const ports = published(compose);
+    assert.ok(ports.length >= 4);
+    // Short syntax HOST_IP:HOST_PORT:CONTAINER_PORT; without HOST_IP Docker binds every address.
+    for (const p of ports) assert.match(p.spec, /^127\.0\.0\.1:\d+:\d+$/, `${p.svc}: ${p.spec}`);
+    for (const p of published(loadCompose(COMPOSE_FILE, { KUDF_PUBLISH_ADDR: '0.0.0.0' }))) assert.match(p.spec, /^0\.0\.0\.0:\d+:\d+$/, `${p.svc}: ${p.spec}`);
+    const exposed = published(loadCompose(COMPOSE_FILE, { KUDF_PUBLISH_ADDR: '0.0.0.0' })).map((p) => p.svc).sort();
+    assert.deepEqual(exposed, ports.map((p) => p.svc).sort());
+  });
+
+  test('every long-running service comes back after a crash or a Docker restart, unless stopped by hand', () => {
+    for (const svc of compose.services.values()) assert.equal(svc.raw['restart'], 'unless-stopped', `${svc.name}: restart`);
   });
 
   test('Kapacitor starts only once the host is healthy, and the host has a health check', () => {
