@@ -53,9 +53,9 @@ export class HostProcess {
   }
 
   /** Starts `kudf serve` with extra arguments and waits for 'host ready' (or the process to exit). */
-  static async start(args: string[] = [], options: { socketDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<HostProcess> {
+  static async start(args: string[] = [], options: { socketDir?: string; env?: NodeJS.ProcessEnv; udfDir?: string } = {}): Promise<HostProcess> {
     const socketDir = options.socketDir ?? (await mkdtemp(join(tmpdir(), 'kudf-test-')));
-    const child = spawn(process.execPath, [KUDF, 'serve', '--socket-dir', socketDir, '--udf-dir', TEST_UDF_DIR, ...args], {
+    const child = spawn(process.execPath, [KUDF, 'serve', '--socket-dir', socketDir, '--udf-dir', options.udfDir ?? TEST_UDF_DIR, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: options.env ?? process.env,
     });

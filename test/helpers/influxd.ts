@@ -14,6 +14,8 @@ export const INFLUXD_BIN = process.env['INFLUXD_BIN'] ?? '/usr/bin/influxd';
 export interface InfluxdOptions {
   /** Turns on authentication and creates this admin user. */
   admin?: { user: string; password: string };
+  /** Turns on the subscriber service, so that a Kapacitor can subscribe to the writes. */
+  subscriber?: boolean;
 }
 
 export interface QuerySeries {
@@ -60,7 +62,7 @@ export class Influxd {
         '[monitor]',
         '  store-enabled = false',
         '[subscriber]',
-        '  enabled = false',
+        `  enabled = ${opts.subscriber === true}`,
         '[continuous_queries]',
         '  enabled = false',
         '[http]',
