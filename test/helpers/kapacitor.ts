@@ -286,6 +286,19 @@ export class Kapacitord {
     if (res.status !== 204) throw new Error(`kapacitor write: ${res.status} ${await res.text()}`);
   }
 
+  /**
+   * Runs a batch task's pipeline once over the result of `query` (Kapacitor's replay of a live
+   * query, with a fast clock): its outputs write for real. Resolves once the replay finished.
+   */
+  async replayQuery(task: string, query: string): Promise<void> {
+    const res = await this.api('POST', '/replays/query', { task, query, clock: 'fast', 'recording-time': true });
+    if (res.status !== 201) throw new Error(`replay of ${task}: ${res.status} ${JSON.stringify(res.json)}`);
+    const id = (res.json as { id: string }).id;
+    let last: { status: string; error: string } = { status: 'running', error: '' };
+    await waitFor(`replay of ${task}`, async () => (last = (await this.api('GET', `/replays/${id}`)).json as typeof last).status !== 'running', 30_000, 100);
+    if (last.status !== 'finished' || last.error !== '') throw new Error(`replay of ${task}: ${last.status} ${last.error}`);
+  }
+
   /** Waits until every task listed is executing (or throws with the tasks' errors and the log). */
   async waitExecuting(ids: string[], timeoutMs = 30_000): Promise<void> {
     let last: KapacitorTask[] = [];
