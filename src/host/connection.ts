@@ -37,6 +37,8 @@ export class Connection {
   private readonly done: Promise<void>;
   private resolveDone!: () => void;
   private readonly keepalives: KeepaliveScanner | undefined;
+  // Set while shutdown waits for the session to finish what was read.
+  private onIdle: (() => void) | undefined;
 
   constructor(
     readonly id: number,
@@ -77,6 +79,7 @@ export class Connection {
   /** Replies from the session; `consumed` input bytes are no longer held by it. */
   onOut(bytes: Uint8Array | null, consumed: number): void {
     this.inflight -= consumed;
+    if (this.inflight <= 0) this.onIdle?.();
     if (bytes !== null && !this.socket.destroyed) {
       const { buffer } = bytes;
       this.socket.write(bytes, (err) => {
@@ -124,15 +127,32 @@ export class Connection {
     this.socket.once('close', () => clearTimeout(timer));
   }
 
-  /** Ends the connection at shutdown after the grace period. */
-  forceClose(reason: string): void {
+  /**
+   * Ends the connection at shutdown once the grace period is over: stops reading, lets the
+   * session answer everything already read (and the socket take those replies), then ends with
+   * an ErrorResponse saying why, so the task's error names the cause. Resolves once the socket
+   * is closed, after `flushMs` at the latest: a stuck worker or a peer that never reads cannot
+   * hold the host up.
+   */
+  async closeForShutdown(flushMs: number): Promise<void> {
     if (this.socket.destroyed) return;
-    this.log.warn({ reason }, 'closing connection at shutdown');
+    const timer = setTimeout(() => this.socket.destroy(), flushMs);
+    timer.unref();
     if (!this.finished) {
       this.finished = true;
-      this.place.send({ type: 'abort', id: this.id, reason });
+      this.stopReading();
+      const idle = new Promise<void>((resolve) => (this.onIdle = resolve));
+      if (this.inflight <= 0) this.onIdle?.();
+      await Promise.race([idle, this.done]);
+      this.onIdle = undefined;
+      if (!this.socket.destroyed) {
+        this.log.warn({}, 'closing connection at shutdown');
+        this.place.send({ type: 'abort', id: this.id, reason: 'host shutting down' });
+        this.socket.end(encodeFrame(encodeResponse({ kind: 'error', error: `${this.udf}: host shutting down` })));
+      }
     }
-    this.socket.destroy();
+    await this.done;
+    clearTimeout(timer);
   }
 
   private onData(chunk: Buffer): void {

@@ -8,6 +8,12 @@ import type { FromWorker } from './messages.js';
 import { claimSocketPath, listenUnix, prepareSocketDir, type SocketAccess } from './socket-listener.js';
 import { WorkerPool } from './worker-pool.js';
 
+/**
+ * After the grace period, how long a session still open may take to answer what was already read
+ * from it and have those replies written, before its connection is destroyed.
+ */
+const SHUTDOWN_FLUSH_MS = 500;
+
 export interface UdfHostOptions {
   socketDir: string;
   /** The loaded functions; every one gets `<socketDir>/<name>.sock`. */
@@ -92,7 +98,9 @@ export class UdfHost {
   private async shutdown(graceMs: number): Promise<void> {
     const log = this.options.logger;
     log.info({ sessions: this.connections.size, graceMs }, 'shutting down: no new connections');
-    await Promise.all(this.servers.map(({ server }) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    // close() stops accepting at once, but its callback waits for every open connection: wait
+    // for it only once the connections are gone, or shutdown would never end while a task is open.
+    const listenersClosed = Promise.all(this.servers.map(({ server }) => new Promise<void>((resolve) => server.close(() => resolve()))));
     const open = [...this.connections.values()];
     if (open.length > 0) {
       let timer: NodeJS.Timeout | undefined;
@@ -100,9 +108,12 @@ export class UdfHost {
       const outcome = await Promise.race([Promise.all(open.map((c) => c.closed)).then(() => 'drained' as const), deadline]);
       clearTimeout(timer);
       if (outcome === 'deadline') {
-        for (const conn of this.connections.values()) conn.forceClose('shutdown deadline reached');
+        const left = [...this.connections.values()];
+        log.warn({ sessions: left.length }, 'grace period over: closing the sessions still open');
+        await Promise.all(left.map((c) => c.closeForShutdown(SHUTDOWN_FLUSH_MS)));
       }
     }
+    await listenersClosed;
     await this.pool?.stop();
     await Promise.all(this.servers.map(({ path }) => unlink(path).catch(() => undefined)));
     log.info({}, 'host stopped; socket files removed');
