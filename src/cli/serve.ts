@@ -95,7 +95,7 @@ export function registerServe(program: Command): void {
     .option('--threads <n>', 'worker threads; 0 runs every session on the main thread', intArg(0, 256), availableParallelism())
     .option('--socket-mode <mode>', 'socket file mode; 666 lets a kapacitor user of another container connect', modeArg, 0o666)
     .option('--dir-mode <mode>', 'socket directory mode when created', modeArg, 0o755)
-    .option('--socket-group <group>', 'group (name or gid) for the directory and sockets; use with --socket-mode 660')
+    .option('--socket-group <group>', 'group (name or gid) for the sockets, and the directory when created; use with --socket-mode 660')
     .option('--udf-dir <dir>', 'also load functions from the .js/.mjs files in this directory')
     .option('--max-frame-bytes <n>', 'largest accepted frame body', intArg(1), DEFAULT_MAX_FRAME_BYTES)
     // Small by default on purpose: whatever is queued ahead of a request is latency for it.

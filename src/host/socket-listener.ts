@@ -1,11 +1,20 @@
-import { chmod, chown, lstat, mkdir, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, chmod, chown, lstat, mkdir, stat, unlink } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { dirname, resolve } from 'node:path';
 
 /** Start-up failures of the socket side, each with a stable code. */
 export class SocketSetupError extends Error {
   override readonly name = 'SocketSetupError';
   constructor(
-    readonly code: 'SOCKET_IN_USE' | 'SOCKET_NOT_A_SOCKET' | 'SOCKET_LISTEN_FAILED' | 'SOCKET_DIR_FAILED',
+    readonly code:
+      | 'SOCKET_IN_USE'
+      | 'SOCKET_NOT_A_SOCKET'
+      | 'SOCKET_LISTEN_FAILED'
+      | 'SOCKET_DIR_FAILED'
+      | 'KUDF_SOCKET_PATH_TOO_LONG'
+      | 'KUDF_SOCKET_START_RACE'
+      | 'KUDF_SOCKET_UNKNOWN_STATE',
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -18,54 +27,155 @@ export interface SocketAccess {
   mode: number;
   /** Mode of the socket directory when the host creates it. */
   dirMode: number;
-  /** Group (numeric id) given to the directory and socket files, for a shared-group setup. */
+  /** Group (numeric id) given to the socket files, and to the directory when the host creates it. */
   gid?: number;
 }
 
-/** Creates the socket directory (and applies the configured mode and group to it). */
-export async function prepareSocketDir(dir: string, access: SocketAccess): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true, mode: access.dirMode });
-    await chmod(dir, access.dirMode);
-    if (access.gid !== undefined) await chown(dir, -1, access.gid);
-  } catch (err) {
-    throw new SocketSetupError('SOCKET_DIR_FAILED', `cannot prepare socket directory ${dir}: ${(err as Error).message}`, { cause: err });
+/**
+ * Linux keeps a socket path in `sun_path`, 108 bytes with the terminating NUL. A longer path is
+ * silently cut by some runtimes, which leaves a socket file under a truncated name.
+ */
+export const MAX_SOCKET_PATH_BYTES = 107;
+
+/** Refuses, before anything is created, a socket path the kernel cannot bind. */
+export function checkSocketPath(path: string): void {
+  const bytes = Buffer.byteLength(path);
+  if (bytes > MAX_SOCKET_PATH_BYTES) {
+    throw new SocketSetupError(
+      'KUDF_SOCKET_PATH_TOO_LONG',
+      `socket path ${path} is ${bytes} bytes, over the ${MAX_SOCKET_PATH_BYTES} a Unix socket path may have; use a shorter --socket-dir`,
+    );
   }
 }
 
-/** Resolves true when something accepts a connection on the socket path. */
-function answers(path: string): Promise<boolean> {
+function dirFailed(dir: string, err: unknown): SocketSetupError {
+  return new SocketSetupError('SOCKET_DIR_FAILED', `cannot prepare socket directory ${dir}: ${(err as Error).message}`, { cause: err });
+}
+
+/**
+ * Creates the missing directories of `dir` one at a time, returning the ones created (outermost
+ * first). Node's own recursive mkdir retries forever where a parent answers ENOENT to mkdir while
+ * existing (e.g. under /proc), so the walk is ours: each level is tried once.
+ */
+async function makeDirs(dir: string, mode: number): Promise<string[]> {
+  const missing: string[] = [];
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    try {
+      const info = await stat(at);
+      if (!info.isDirectory()) throw new Error(`${at} is not a directory`);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      missing.unshift(at);
+      if (dirname(at) === at) break;
+    }
+  }
+  const created: string[] = [];
+  for (const path of missing) {
+    try {
+      await mkdir(path, { mode });
+      created.push(path);
+    } catch (err) {
+      // Another process made it in between: fine, as long as it is a directory.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !(await stat(path)).isDirectory()) throw err;
+    }
+  }
+  return created;
+}
+
+/**
+ * Makes sure the socket directory exists and is usable. Only a directory the host creates gets
+ * the configured mode and group; an existing one (e.g. a shared 1777 directory, or a volume
+ * someone else set up) is left exactly as it is and only checked for write access.
+ * Resolves true when the host created the directory.
+ */
+export async function prepareSocketDir(dir: string, access: SocketAccess): Promise<boolean> {
+  let created: string[];
+  try {
+    created = await makeDirs(dir, access.dirMode);
+  } catch (err) {
+    throw dirFailed(dir, err);
+  }
+  const createdLeaf = created.includes(resolve(dir));
+  try {
+    if (createdLeaf) {
+      // mkdir's mode is filtered through the umask; the configured mode is meant exactly.
+      await chmod(dir, access.dirMode);
+      if (access.gid !== undefined) await chown(dir, -1, access.gid);
+    }
+    await accessible(dir);
+  } catch (err) {
+    throw dirFailed(dir, err);
+  }
+  return createdLeaf;
+}
+
+async function accessible(dir: string): Promise<void> {
+  try {
+    await access(dir, constants.W_OK | constants.X_OK);
+  } catch (err) {
+    throw new Error(`no write access for this user (uid ${process.getuid?.() ?? '?'})`, { cause: err });
+  }
+}
+
+/** What a connect() to an existing socket file says about whoever holds it. */
+type Probe = 'alive' | 'stale' | { unknown: string };
+
+function probe(path: string): Promise<Probe> {
   return new Promise((resolve) => {
-    const probe = connect(path);
-    const done = (alive: boolean): void => {
-      probe.destroy();
-      resolve(alive);
+    const socket = connect(path);
+    const done = (result: Probe): void => {
+      socket.destroy();
+      resolve(result);
     };
-    probe.once('connect', () => done(true));
-    probe.once('error', () => done(false));
-    probe.setTimeout(1000, () => done(false));
+    socket.once('connect', () => done('alive'));
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      // Only these two mean nobody listens. EAGAIN is a full accept queue: someone is there and busy.
+      if (err.code === 'ECONNREFUSED' || err.code === 'ENOENT') done('stale');
+      else if (err.code === 'EAGAIN') done('alive');
+      else done({ unknown: err.code ?? err.message });
+    });
+    // No answer at all within a second is a busy listener too, never a dead one.
+    socket.setTimeout(1000, () => done('alive'));
   });
 }
 
 /**
- * Clears the way for a socket file: a stale socket (left behind by a crash, nothing answers)
- * is removed; a live one (another host is serving it) or a non-socket file stops start-up.
+ * Clears the way for a socket file: a stale socket (left behind by a crash: connecting is
+ * refused) is removed; a live or busy one (another host is serving it), a non-socket file, or a
+ * socket whose state cannot be told stops start-up. The file removed is the one probed: when
+ * another host replaced it in the meantime, the new one is probed in turn.
  */
 export async function claimSocketPath(path: string): Promise<'free' | 'replaced-stale'> {
-  let info;
-  try {
-    info = await lstat(path);
-  } catch {
-    return 'free';
+  for (let attempt = 0; attempt < 3; attempt++) {
+    let before;
+    try {
+      before = await lstat(path);
+    } catch {
+      return 'free';
+    }
+    if (!before.isSocket()) {
+      throw new SocketSetupError('SOCKET_NOT_A_SOCKET', `${path} exists and is not a socket; refusing to replace it`);
+    }
+    const state = await probe(path);
+    if (state === 'alive') {
+      throw new SocketSetupError('SOCKET_IN_USE', `${path} is in use: another process answers on it (is another kudf serve running?)`);
+    }
+    if (state !== 'stale') {
+      throw new SocketSetupError('KUDF_SOCKET_UNKNOWN_STATE', `${path}: cannot tell whether anyone serves it (connect: ${state.unknown}); refusing to replace it`);
+    }
+    const now = await lstat(path).catch(() => undefined);
+    if (now === undefined) return 'free';
+    if (now.ino !== before.ino || now.dev !== before.dev) continue;
+    try {
+      await unlink(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'free';
+      throw new SocketSetupError('SOCKET_DIR_FAILED', `cannot remove stale socket ${path}: ${(err as Error).message}`, { cause: err });
+    }
+    return 'replaced-stale';
   }
-  if (!info.isSocket()) {
-    throw new SocketSetupError('SOCKET_NOT_A_SOCKET', `${path} exists and is not a socket; refusing to replace it`);
-  }
-  if (await answers(path)) {
-    throw new SocketSetupError('SOCKET_IN_USE', `${path} is in use: another process answers on it (is another kudf serve running?)`);
-  }
-  await unlink(path);
-  return 'replaced-stale';
+  throw new SocketSetupError('KUDF_SOCKET_START_RACE', `${path} keeps being replaced by another process during start-up; is another kudf serve starting?`);
 }
 
 /** Listens on a Unix socket path with the configured permissions. */
@@ -75,7 +185,13 @@ export async function listenUnix(path: string, access: SocketAccess, onConnectio
   // its replies by writableLength and write callbacks, not by that return value.
   const server = createServer({ allowHalfOpen: true, highWaterMark: 0 }, onConnection);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(new SocketSetupError('SOCKET_LISTEN_FAILED', `cannot listen on ${path}: ${err.message}`, { cause: err })));
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') {
+        reject(new SocketSetupError('KUDF_SOCKET_START_RACE', `${path} was created by another process during start-up (is another kudf serve starting?)`, { cause: err }));
+      } else {
+        reject(new SocketSetupError('SOCKET_LISTEN_FAILED', `cannot listen on ${path}: ${err.message}`, { cause: err }));
+      }
+    });
     server.listen({ path, backlog: 1024 }, () => resolve());
   });
   await chmod(path, access.mode);

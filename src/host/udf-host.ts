@@ -1,11 +1,11 @@
-import { unlink } from 'node:fs/promises';
+import { link, lstat, rename, unlink } from 'node:fs/promises';
 import type { Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { UdfDefinition } from '../sdk/define-udf.js';
 import { Connection } from './connection.js';
 import type { FromWorker } from './messages.js';
-import { claimSocketPath, listenUnix, prepareSocketDir, type SocketAccess } from './socket-listener.js';
+import { checkSocketPath, claimSocketPath, listenUnix, prepareSocketDir, type SocketAccess } from './socket-listener.js';
 import { WorkerPool } from './worker-pool.js';
 
 /**
@@ -13,6 +13,9 @@ import { WorkerPool } from './worker-pool.js';
  * from it and have those replies written, before its connection is destroyed.
  */
 const SHUTDOWN_FLUSH_MS = 500;
+
+/** How often the host checks that its socket files are still the ones it created. */
+const SOCKET_WATCH_MS = 2000;
 
 export interface UdfHostOptions {
   socketDir: string;
@@ -41,7 +44,8 @@ export interface ServedSocket {
  * `start()` fails (with nothing left listening) when any socket cannot be claimed.
  */
 export class UdfHost {
-  private readonly servers: Array<{ server: Server; path: string }> = [];
+  private readonly servers: Array<{ server: Server; path: string; ino: number; reported?: boolean }> = [];
+  private socketWatch: NodeJS.Timeout | undefined;
   private readonly connections = new Map<number, Connection>();
   private pool: WorkerPool | undefined;
   private nextId = 1;
@@ -51,12 +55,11 @@ export class UdfHost {
 
   async start(): Promise<ServedSocket[]> {
     const { options } = this;
-    await prepareSocketDir(options.socketDir, options.access);
-    const claims: ServedSocket[] = [];
-    for (const udf of options.registry.keys()) {
-      const path = join(options.socketDir, `${udf}.sock`);
-      claims.push({ udf, path, replacedStale: (await claimSocketPath(path)) === 'replaced-stale' });
-    }
+    const paths = [...options.registry.keys()].map((udf) => ({ udf, path: join(options.socketDir, `${udf}.sock`) }));
+    // Nothing is created before every path is known to fit.
+    for (const { path } of paths) checkSocketPath(path);
+    const createdDir = await prepareSocketDir(options.socketDir, options.access);
+    if (createdDir) options.logger.debug({ socketDir: options.socketDir }, 'socket directory created');
     this.pool = new WorkerPool({
       threads: options.threads,
       setup: { udfModules: options.udfModules, maxFrameBytes: options.maxFrameBytes, logLevel: options.logLevel, logFd: 1 },
@@ -69,11 +72,17 @@ export class UdfHost {
         for (const id of ids) this.connections.get(id)?.onSessionLost(reason);
       },
     });
-    await this.pool.start();
+    const claims: ServedSocket[] = [];
     try {
-      for (const claim of claims) {
-        const server = await listenUnix(claim.path, options.access, (socket) => this.accept(claim.udf, socket));
-        this.servers.push({ server, path: claim.path });
+      await this.pool.start();
+      // Each path is claimed right before it is listened on, so that another host starting at the
+      // same time finds either a live socket or none, never one this host is about to replace.
+      for (const { udf, path } of paths) {
+        const replacedStale = (await claimSocketPath(path)) === 'replaced-stale';
+        if (replacedStale) options.logger.warn({ udf, socket: path }, 'replaced a stale socket file (nothing answered on it)');
+        const server = await listenUnix(path, options.access, (socket) => this.accept(udf, socket));
+        this.servers.push({ server, path, ino: (await lstat(path)).ino });
+        claims.push({ udf, path, replacedStale });
       }
     } catch (err) {
       await this.stop(0);
@@ -83,6 +92,8 @@ export class UdfHost {
       options.logger.info({ udf: claim.udf, socket: claim.path, replacedStale: claim.replacedStale }, 'serving function');
     }
     options.logger.info({ sockets: claims.map((c) => c.path), workers: this.pool.labels }, 'host ready');
+    this.socketWatch = setInterval(() => void this.checkSocketFiles(), SOCKET_WATCH_MS);
+    this.socketWatch.unref();
     return claims;
   }
 
@@ -98,9 +109,10 @@ export class UdfHost {
   private async shutdown(graceMs: number): Promise<void> {
     const log = this.options.logger;
     log.info({ sessions: this.connections.size, graceMs }, 'shutting down: no new connections');
+    if (this.socketWatch !== undefined) clearInterval(this.socketWatch);
     // close() stops accepting at once, but its callback waits for every open connection: wait
     // for it only once the connections are gone, or shutdown would never end while a task is open.
-    const listenersClosed = Promise.all(this.servers.map(({ server }) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    const { listenersClosed } = await this.closeListeners();
     const open = [...this.connections.values()];
     if (open.length > 0) {
       let timer: NodeJS.Timeout | undefined;
@@ -115,8 +127,56 @@ export class UdfHost {
     }
     await listenersClosed;
     await this.pool?.stop();
-    await Promise.all(this.servers.map(({ path }) => unlink(path).catch(() => undefined)));
+    // Only a socket file that is still the one this host made: never one another process put there.
+    await Promise.all(
+      this.servers.map(async ({ path, ino }) => {
+        const info = await lstat(path).catch(() => undefined);
+        if (info?.ino === ino) await unlink(path).catch(() => undefined);
+      }),
+    );
     log.info({}, 'host stopped; socket files removed');
+  }
+
+  /**
+   * Stops accepting. Closing a Unix socket server unlinks its path, whoever's file is there by
+   * then (libuv does it): a socket another process has put at one of our paths is kept under a
+   * temporary hard link across the close and put back, so shutdown never removes it.
+   */
+  private async closeListeners(): Promise<{ listenersClosed: Promise<unknown> }> {
+    const kept: Array<{ path: string; keep: string }> = [];
+    for (const { path, ino } of this.servers) {
+      const info = await lstat(path).catch(() => undefined);
+      if (info === undefined || info.ino === ino) continue;
+      const keep = `${path}.keep-${process.pid}`;
+      try {
+        await link(path, keep);
+        kept.push({ path, keep });
+      } catch (err) {
+        this.options.logger.error({ socket: path, err: (err as Error).message }, 'cannot protect a socket file another process put at this path; closing will remove it');
+      }
+    }
+    const listenersClosed = Promise.all(this.servers.map(({ server }) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    for (const { path, keep } of kept) {
+      await rename(keep, path).catch((err: unknown) => this.options.logger.error({ socket: path, kept: keep, err: (err as Error).message }, 'cannot put back a socket file of another process'));
+    }
+    return { listenersClosed };
+  }
+
+  /**
+   * A socket file removed or replaced from outside leaves this host serving a path nobody can
+   * reach any more: say so, once per path, instead of going on in silence.
+   */
+  private async checkSocketFiles(): Promise<void> {
+    for (const entry of this.servers) {
+      if (entry.reported === true || this.stopping !== undefined) continue;
+      const info = await lstat(entry.path).catch(() => undefined);
+      if (info?.ino === entry.ino) continue;
+      entry.reported = true;
+      this.options.logger.error(
+        { socket: entry.path, code: info === undefined ? 'KUDF_SOCKET_REMOVED' : 'KUDF_SOCKET_REPLACED' },
+        info === undefined ? 'socket file removed by another process: new connections cannot reach this host' : 'socket file replaced by another process: new connections go elsewhere',
+      );
+    }
   }
 
   private accept(udf: string, socket: Socket): void {

@@ -53,11 +53,13 @@ export class HostProcess {
   }
 
   /** Starts `kudf serve` with extra arguments and waits for 'host ready' (or the process to exit). */
-  static async start(args: string[] = [], options: { socketDir?: string; env?: NodeJS.ProcessEnv; udfDir?: string } = {}): Promise<HostProcess> {
+  static async start(args: string[] = [], options: { socketDir?: string; env?: NodeJS.ProcessEnv; udfDir?: string; uid?: number; gid?: number } = {}): Promise<HostProcess> {
     const socketDir = options.socketDir ?? (await mkdtemp(join(tmpdir(), 'kudf-test-')));
     const child = spawn(process.execPath, [KUDF, 'serve', '--socket-dir', socketDir, '--udf-dir', options.udfDir ?? TEST_UDF_DIR, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: options.env ?? process.env,
+      ...(options.uid !== undefined ? { uid: options.uid } : {}),
+      ...(options.gid !== undefined ? { gid: options.gid } : {}),
     });
     const host = new HostProcess(child, socketDir, options.socketDir === undefined);
     const ready = host.waitForLog((l) => l.msg === 'host ready');

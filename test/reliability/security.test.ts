@@ -76,18 +76,6 @@ describe('socket permissions', () => {
       rmSync(parent, { recursive: true, force: true });
     }
   });
-
-  it('applies the directory mode to a directory that already exists with looser permissions', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kudf-perm-existing-'));
-    execFileSync('chmod', ['777', dir]);
-    const host = await HostProcess.start(['--threads', '0', '--functions', 'mirror', '--dir-mode', '750'], { socketDir: dir });
-    try {
-      assert.equal(statSync(dir).mode & 0o777, 0o750);
-    } finally {
-      await host.stop();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
 });
 
 describe('--udf-dir loads code only from the directory given', () => {
