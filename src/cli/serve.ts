@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { UdfHost, loadRegistry, runStdioSession, udfModuleUrls } from '../host/index.js';
+import type { Logger } from 'pino';
+import { DEFAULT_LOAD_TIMEOUT_MS, UdfHost, loadRegistry, runStdioSession, udfModuleUrls } from '../host/index.js';
 import { createLogger, type LogLevel } from '../log/logger.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/index.js';
 import type { UdfDefinition } from '../sdk/define-udf.js';
@@ -18,6 +19,14 @@ interface ServeFlags {
   maxInflight: number;
   grace: number;
   stallTimeout: number;
+  loadTimeout: number;
+  maxConnections: number;
+  initTimeout: number;
+  maxBatchPoints: number;
+  maxBatchBytes: number;
+  maxPartialBytes: number;
+  frameTimeout: number;
+  workerHeapMb: number;
   logLevel: LogLevel;
   stdio?: string;
 }
@@ -27,35 +36,54 @@ function pick(registry: Map<string, UdfDefinition>, names: string | undefined): 
   const chosen = new Map<string, UdfDefinition>();
   for (const name of names.split(',').map((n) => n.trim()).filter((n) => n !== '')) {
     const def = registry.get(name);
-    if (def === undefined) throw new Error(`unknown function '${name}' (known: ${[...registry.keys()].join(', ')})`);
+    if (def === undefined) throw Object.assign(new Error(`unknown function '${name}' (known: ${[...registry.keys()].join(', ')})`), { code: 'KUDF_HOST_UNKNOWN_FUNCTION' });
     chosen.set(name, def);
   }
   return chosen;
 }
 
+/**
+ * A start-up failure as one fatal line with the error's code, and its stack only at debug: what
+ * is wrong (a bad function file, a socket in use) must be readable at a glance.
+ */
+function startFailed(logger: Logger, level: LogLevel, err: unknown, msg: string): never {
+  const e = err as Error & { code?: string; file?: string };
+  const debug = level === 'debug' || level === 'trace';
+  logger.fatal({ err: e.message ?? String(err), code: e.code ?? 'KUDF_HOST_START_FAILED', ...(e.file !== undefined ? { file: e.file } : {}), ...(debug ? { stack: e.stack } : {}) }, msg);
+  // pino writes synchronously to its fd; exiting right after loses nothing.
+  process.exit(1);
+}
+
 async function serve(flags: ServeFlags): Promise<void> {
-  const urls = await udfModuleUrls(flags.udfDir);
-  const registry = await loadRegistry(urls);
+  // Process mode: stdout carries the protocol, so every log line goes to stderr.
+  const logger = createLogger({ level: flags.logLevel, ...(flags.stdio !== undefined ? { fd: 2 as const } : {}) });
+  let urls: string[];
+  let served: Map<string, UdfDefinition>;
+  try {
+    urls = await udfModuleUrls(flags.udfDir);
+    served = pick(await loadRegistry(urls, flags.loadTimeout), flags.stdio ?? flags.functions);
+  } catch (err) {
+    startFailed(logger, flags.logLevel, err, 'cannot load the functions');
+  }
 
   if (flags.stdio !== undefined) {
-    // Process mode: stdout carries the protocol, so every log line goes to stderr.
-    const logger = createLogger({ level: flags.logLevel, fd: 2 });
-    const def = pick(registry, flags.stdio).get(flags.stdio) as UdfDefinition;
+    const def = served.get(flags.stdio) as UdfDefinition;
     const reason = await runStdioSession({
       def,
       input: process.stdin,
       output: process.stdout,
       logger,
       maxFrameBytes: flags.maxFrameBytes,
+      maxBatchPoints: flags.maxBatchPoints,
+      maxBatchBytes: flags.maxBatchBytes,
     });
     process.exitCode = reason === 'eof' ? 0 : 1;
     return;
   }
 
-  const logger = createLogger({ level: flags.logLevel });
   const host = new UdfHost({
     socketDir: flags.socketDir,
-    registry: pick(registry, flags.functions),
+    registry: served,
     udfModules: urls,
     threads: flags.threads,
     access: { mode: flags.socketMode, dirMode: flags.dirMode, ...(flags.socketGroup !== undefined ? { gid: flags.socketGroup } : {}) },
@@ -65,6 +93,14 @@ async function serve(flags: ServeFlags): Promise<void> {
     stallTimeoutMs: flags.stallTimeout,
     logger,
     logLevel: flags.logLevel,
+    maxConnections: flags.maxConnections,
+    initTimeoutMs: flags.initTimeout,
+    maxBatchPoints: flags.maxBatchPoints,
+    maxBatchBytes: flags.maxBatchBytes,
+    maxPartialBytes: flags.maxPartialBytes,
+    frameTimeoutMs: flags.frameTimeout,
+    workerHeapMb: flags.workerHeapMb,
+    loadTimeoutMs: flags.loadTimeout,
   });
   let signalled = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -80,8 +116,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   try {
     await host.start();
   } catch (err) {
-    logger.fatal({ err: (err as Error).message, code: (err as { code?: string }).code }, 'cannot start the host');
-    process.exit(1);
+    startFailed(logger, flags.logLevel, err, 'cannot start the host');
   }
 }
 
@@ -100,7 +135,15 @@ export function registerServe(program: Command): void {
     .option('--max-frame-bytes <n>', 'largest accepted frame body', intArg(1), DEFAULT_MAX_FRAME_BYTES)
     // Small by default on purpose: whatever is queued ahead of a request is latency for it.
     .option('--max-inflight <bytes>', 'per connection: bytes read but not yet processed, and replies not yet taken, before reading pauses', intArg(16 * 1024), 64 * 1024)
+    .option('--max-connections <n>', 'connections served at once; one more gets an ErrorResponse and is closed', intArg(1), 1024)
+    .option('--init-timeout <duration>', 'close a connection that sends neither Info nor Init for this long', durationMsArg, 10_000)
+    .option('--max-batch-points <n>', 'most points in one batch (BeginBatch to EndBatch); past it that session ends', intArg(1), 100_000)
+    .option('--max-batch-bytes <bytes>', 'most bytes of encoded points in one batch; past it that session ends', intArg(1), 32 * 1024 * 1024)
+    .option('--max-partial-bytes <bytes>', 'host-wide: bytes of frames over 1 MiB received only in part', intArg(1), 128 * 1024 * 1024)
+    .option('--frame-timeout <duration>', 'end a connection whose frame gets no further byte for this long', durationMsArg, 10_000)
+    .option('--worker-heap-mb <n>', "each worker's heap limit in MiB (0: V8's default); past it the worker is replaced", intArg(0), 512)
     .option('--grace <duration>', 'how long sessions may finish after SIGTERM/SIGINT', durationMsArg, 10_000)
+    .option('--load-timeout <duration>', 'how long one function module may take to load', durationMsArg, DEFAULT_LOAD_TIMEOUT_MS)
     .option('--stall-timeout <duration>', 'replace a worker that answers no heartbeat for this long', durationMsArg, 30_000)
     .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent', logLevelArg, 'info' as LogLevel)
     .option('--stdio <function>', "process mode: serve one function over stdin/stdout (Kapacitor's prog/args)")

@@ -18,7 +18,25 @@ export interface ConnectionLimits {
    * point queued for the session's worker. Used when sessions run on worker threads.
    */
   fastKeepalives: boolean;
+  /** Shared by every connection of the host: bytes of large frames received only in part. None when absent. */
+  partialFrames?: PartialFrameBudget;
+  /** A frame received only in part that gets no further byte for this long (while read) ends the connection; never when absent or 0. */
+  frameTimeoutMs?: number;
 }
+
+/**
+ * Frames over `floorBytes` count, while they are incomplete, against one host-wide budget:
+ * each pins its bytes in a worker's decoder outside the per-connection back-pressure, so without
+ * it a few peers sending all but the last byte of maximal frames hold gigabytes. Smaller frames,
+ * which every real peer sends, never count and are never refused.
+ */
+export interface PartialFrameBudget {
+  used: number;
+  readonly maxBytes: number;
+  readonly floorBytes: number;
+}
+
+const NO_BUDGET: PartialFrameBudget = { used: 0, maxBytes: Number.POSITIVE_INFINITY, floorBytes: Number.POSITIVE_INFINITY };
 
 /** How long a connection ended by an ErrorResponse may still send (and be ignored) before we reset it. */
 const ERROR_DRAIN_MS = 2000;
@@ -36,7 +54,11 @@ export class Connection {
   private finished = false;
   private readonly done: Promise<void>;
   private resolveDone!: () => void;
-  private readonly keepalives: KeepaliveScanner | undefined;
+  private readonly scanner: KeepaliveScanner;
+  private readonly answerKeepalives: boolean;
+  // Bytes of this connection's incomplete large frame counted in limits.partialFrames.
+  private heldPartial = 0;
+  private frameTimer: NodeJS.Timeout | undefined;
   // Set while shutdown waits for the session to finish what was read.
   private onIdle: (() => void) | undefined;
 
@@ -49,7 +71,8 @@ export class Connection {
     private readonly limits: ConnectionLimits,
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
-    this.keepalives = limits.fastKeepalives ? new KeepaliveScanner(limits.maxFrameBytes) : undefined;
+    this.scanner = new KeepaliveScanner(limits.maxFrameBytes);
+    this.answerKeepalives = limits.fastKeepalives;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => {
       if (!this.finished) this.place.send({ type: 'end', id });
@@ -62,13 +85,14 @@ export class Connection {
     socket.on('drain', () => this.updateFlow());
     socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
     socket.on('close', () => {
+      this.releasePartial();
       if (!this.finished) {
         this.finished = true;
         this.place.send({ type: 'abort', id, reason: 'connection closed by peer' });
       }
       this.resolveDone();
     });
-    place.send({ type: 'open', id, udf, keepalivesAnswered: this.keepalives !== undefined });
+    place.send({ type: 'open', id, udf, keepalivesAnswered: this.answerKeepalives });
   }
 
   /** Resolves once the socket is closed. */
@@ -160,9 +184,11 @@ export class Connection {
     // Transfer needs a buffer of our own; a chunk sharing a larger allocation is copied once.
     const bytes =
       chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength ? new Uint8Array(chunk.buffer, 0, chunk.byteLength) : new Uint8Array(chunk);
-    if (this.keepalives !== undefined) {
-      for (const time of this.keepalives.push(bytes)) this.socket.write(encodeFrame(encodeResponse({ kind: 'keepalive', time })), this.afterWrite);
+    const keepalives = this.scanner.push(bytes);
+    if (this.answerKeepalives) {
+      for (const time of keepalives) this.socket.write(encodeFrame(encodeResponse({ kind: 'keepalive', time })), this.afterWrite);
     }
+    if (!this.accountPartial()) return;
     this.inflight += bytes.byteLength;
     this.place.send({ type: 'data', id: this.id, bytes });
     this.updateFlow();
@@ -175,13 +201,77 @@ export class Connection {
     if (!this.paused && (this.inflight > limit || this.socket.writableLength > limit)) {
       this.paused = true;
       holdReads(this.socket);
+      // Time spent not reading is ours, not the peer's: it does not count as a stalled frame.
+      this.stopFrameTimer();
     } else if (this.paused && this.inflight <= limit / 2 && this.socket.writableLength <= limit / 2) {
       this.paused = false;
       releaseReads(this.socket);
+      if (this.scanner.partialFrame !== undefined) this.startFrameTimer();
     }
   }
 
   private readonly afterWrite = (): void => this.updateFlow();
+
+  /**
+   * Counts this connection's incomplete large frame against the host-wide budget and (re)arms
+   * the no-progress timer; ends the connection and returns false when the budget is used up.
+   */
+  private accountPartial(): boolean {
+    const partial = this.scanner.partialFrame;
+    const budget = this.limits.partialFrames ?? NO_BUDGET;
+    const held = partial !== undefined && partial.declared > budget.floorBytes ? partial.received : 0;
+    const grew = held > this.heldPartial;
+    budget.used += held - this.heldPartial;
+    this.heldPartial = held;
+    if (grew && budget.used > budget.maxBytes) {
+      this.failFromHost(
+        `frame of ${partial?.declared ?? 0} bytes refused: the host-wide budget for partially received frames (${budget.maxBytes} bytes, --max-partial-bytes) is used up`,
+        'KUDF_HOST_PARTIAL_BUDGET',
+      );
+      return false;
+    }
+    if (partial === undefined) this.stopFrameTimer();
+    else this.startFrameTimer();
+    return true;
+  }
+
+  private releasePartial(): void {
+    if (this.limits.partialFrames !== undefined) this.limits.partialFrames.used -= this.heldPartial;
+    this.heldPartial = 0;
+    this.stopFrameTimer();
+  }
+
+  private startFrameTimer(): void {
+    this.stopFrameTimer();
+    const timeoutMs = this.limits.frameTimeoutMs ?? 0;
+    if (timeoutMs <= 0) return;
+    this.frameTimer = setTimeout(() => {
+      const partial = this.scanner.partialFrame;
+      if (partial === undefined || this.finished) return;
+      this.failFromHost(
+        `frame stalled: ${partial.received} of ${partial.declared} bytes received, none for ${timeoutMs} ms (--frame-timeout)`,
+        'KUDF_HOST_FRAME_TIMEOUT',
+      );
+    }, timeoutMs);
+    this.frameTimer.unref();
+  }
+
+  private stopFrameTimer(): void {
+    if (this.frameTimer !== undefined) clearTimeout(this.frameTimer);
+    this.frameTimer = undefined;
+  }
+
+  /** Ends the connection for a limit the main thread enforces: ErrorResponse, session dropped. */
+  private failFromHost(message: string, code: string): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.stopReading();
+    this.releasePartial();
+    this.log.warn({ code }, message);
+    this.place.send({ type: 'abort', id: this.id, reason: message });
+    this.socket.write(encodeFrame(encodeResponse({ kind: 'error', error: `${this.udf}: ${message}` })));
+    this.endAfterError();
+  }
 
   private stopReading(): void {
     holdReads(this.socket);

@@ -21,8 +21,19 @@ export class KeepaliveScanner {
   private remaining = -1;
   private small: number[] | undefined;
   private dead = false;
+  /** Declared body length of the frame being received (valid while `remaining` >= 0). */
+  private declared = 0;
 
   constructor(private readonly maxFrameBytes: number) {}
+
+  /**
+   * The frame received only in part so far: its declared body length and the body bytes already
+   * in; undefined between frames (or in a length prefix, at most 10 bytes).
+   */
+  get partialFrame(): { declared: number; received: number } | undefined {
+    if (this.dead || this.remaining <= 0) return undefined;
+    return { declared: this.declared, received: this.declared - this.remaining };
+  }
 
   /** Scans a chunk and returns the times of the keepalives completed in it, in order. */
   push(chunk: Uint8Array): bigint[] {
@@ -44,6 +55,7 @@ export class KeepaliveScanner {
           break;
         }
         this.remaining = this.lengthValue;
+        this.declared = this.lengthValue;
         this.small = this.remaining <= MAX_KEEPALIVE_BODY ? [] : undefined;
         this.lengthValue = 0;
         this.lengthShift = 0;

@@ -1,4 +1,5 @@
 import type { SessionCounts } from './session.js';
+import type { SessionRunnerLimits } from './session-runner.js';
 
 /**
  * Messages between the main thread (which owns the sockets) and a session worker (which owns
@@ -37,7 +38,9 @@ export type FromWorker =
 export interface WorkerSetup {
   /** Module URLs whose default export (or `builtinUdfs` list) are function definitions. */
   udfModules: string[];
-  maxFrameBytes: number;
+  limits: SessionRunnerLimits;
+  /** How long each module may take to load. */
+  loadTimeoutMs: number;
   logLevel: string;
   /** File descriptor the worker's pino writes to. */
   logFd: 1 | 2;

@@ -1,6 +1,6 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { extname, join, sep } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UdfDefinitionError, validateDefinition, type UdfDefinition } from '../sdk/define-udf.js';
 
 /** The module holding the built-in functions, next to this file once compiled (dist/udfs/index.js). */
@@ -39,27 +39,84 @@ export async function listUdfDir(dir: string): Promise<string[]> {
   return out;
 }
 
-/** Imports one module and returns the definitions it exports (default export: one or a list; or `builtinUdfs`). */
-export async function loadUdfModule(url: string): Promise<UdfDefinition[]> {
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(url)) as Record<string, unknown>;
-  } catch (err) {
-    throw new UdfDefinitionError(url, `cannot load module: ${(err as Error).message}`);
+/** Why a function module could not be loaded, naming its file. */
+export class UdfLoadError extends Error {
+  override readonly name = 'UdfLoadError';
+  constructor(
+    readonly code: 'KUDF_UDF_LOAD_FAILED' | 'KUDF_UDF_LOAD_TIMEOUT' | 'KUDF_UDF_EXIT_AT_LOAD' | 'KUDF_UDF_BAD_EXPORT' | 'KUDF_UDF_CHANGED',
+    readonly file: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${file}: ${message}`, options);
   }
+}
+
+/** How long one module may take to load (its top-level code and awaits) by default. */
+export const DEFAULT_LOAD_TIMEOUT_MS = 10_000;
+
+function fileOf(url: string): string {
+  return url.startsWith('file:') ? fileURLToPath(url) : url;
+}
+
+class ExitAtLoad extends Error {
+  constructor(readonly exitCode: unknown) {
+    super(`process.exit(${typeof exitCode === 'number' || typeof exitCode === 'string' ? exitCode : ''}) called while loading`);
+  }
+}
+
+/**
+ * Imports `url` with process.exit disabled and a deadline: a module that exits while loading
+ * would end the host (or its worker) with nothing said, and one whose top-level await never
+ * settles would let the process end with exit code 13 and no output.
+ */
+async function importGuarded(url: string, timeoutMs: number): Promise<Record<string, unknown>> {
+  const file = fileOf(url);
+  const realExit = Object.getOwnPropertyDescriptor(process, 'exit');
+  const refuseExit = (code?: unknown): never => {
+    throw new ExitAtLoad(code);
+  };
+  process.exit = refuseExit;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new UdfLoadError('KUDF_UDF_LOAD_TIMEOUT', file, `module did not finish loading within ${timeoutMs} ms (a top-level await that never settles?)`)), timeoutMs);
+  });
+  try {
+    return (await Promise.race([import(url), deadline])) as Record<string, unknown>;
+  } catch (err) {
+    if (err instanceof UdfLoadError) throw err;
+    if (err instanceof ExitAtLoad) throw new UdfLoadError('KUDF_UDF_EXIT_AT_LOAD', file, `${err.message}; a function module must not exit the process`);
+    throw new UdfLoadError('KUDF_UDF_LOAD_FAILED', file, `cannot load module: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  } finally {
+    clearTimeout(timer);
+    if (realExit !== undefined) Object.defineProperty(process, 'exit', realExit);
+    else delete (process as { exit?: unknown }).exit;
+  }
+}
+
+/** Imports one module and returns the definitions it exports (default export: one or a list; or `builtinUdfs`). */
+export async function loadUdfModule(url: string, timeoutMs = DEFAULT_LOAD_TIMEOUT_MS): Promise<UdfDefinition[]> {
+  const mod = await importGuarded(url, timeoutMs);
+  const file = fileOf(url);
   const exported = mod['builtinUdfs'] ?? mod['default'];
-  if (exported === undefined) throw new UdfDefinitionError(url, 'module has no default export');
+  if (exported === undefined) throw new UdfLoadError('KUDF_UDF_BAD_EXPORT', file, 'module has no default export (export default defineUdf({...}))');
   const list = Array.isArray(exported) ? (exported as unknown[]) : [exported];
-  for (const def of list) validateDefinition(def);
+  for (const def of list) {
+    try {
+      validateDefinition(def);
+    } catch (err) {
+      throw new UdfLoadError('KUDF_UDF_BAD_EXPORT', file, (err as Error).message, { cause: err });
+    }
+  }
   return list as UdfDefinition[];
 }
 
 /** Loads every module and indexes the functions by name; a duplicate name is an error naming both. */
-export async function loadRegistry(urls: readonly string[]): Promise<Map<string, UdfDefinition>> {
+export async function loadRegistry(urls: readonly string[], timeoutMs = DEFAULT_LOAD_TIMEOUT_MS): Promise<Map<string, UdfDefinition>> {
   const registry = new Map<string, UdfDefinition>();
   const origin = new Map<string, string>();
   for (const url of urls) {
-    for (const def of await loadUdfModule(url)) {
+    for (const def of await loadUdfModule(url, timeoutMs)) {
       const previous = origin.get(def.name);
       if (previous !== undefined) throw new UdfDefinitionError(def.name, `defined twice (${previous} and ${url})`);
       registry.set(def.name, def);

@@ -15,6 +15,16 @@ interface Connection {
   readonly log: Logger;
   /** Input points are frozen before the function sees them (every function but the built-ins). */
   readonly frozenInput: boolean;
+  /** Ends a connection that neither asked for Info nor sent Init in time. */
+  readonly initTimer: NodeJS.Timeout | undefined;
+}
+
+export interface SessionRunnerLimits {
+  maxFrameBytes: number;
+  /** A connection that sends neither InfoRequest nor InitRequest for this long is closed; 0 never. */
+  initTimeoutMs: number;
+  maxBatchPoints: number;
+  maxBatchBytes: number;
 }
 
 /**
@@ -31,7 +41,7 @@ export class SessionRunner {
 
   constructor(
     private readonly registry: ReadonlyMap<string, UdfDefinition>,
-    private readonly maxFrameBytes: number,
+    private readonly limits: SessionRunnerLimits,
     private readonly logger: Logger,
     private readonly post: (message: FromWorker) => void,
   ) {}
@@ -73,8 +83,24 @@ export class SessionRunner {
       sendRaw: (body) => writer.writeFrame(body),
       sendAfterHeader: (header, point) => writer.writePointAfterHeader(header, point),
       answerKeepalives: !keepalivesAnswered,
+      maxBatchPoints: this.limits.maxBatchPoints,
+      maxBatchBytes: this.limits.maxBatchBytes,
     });
-    this.connections.set(id, { decoder: new FrameDecoder({ maxFrameBytes: this.maxFrameBytes }), session, writer, log, frozenInput: !isBuiltIn(def) });
+    const initTimer = this.limits.initTimeoutMs > 0 ? setTimeout(() => this.initTimedOut(id), this.limits.initTimeoutMs) : undefined;
+    initTimer?.unref();
+    this.connections.set(id, { decoder: new FrameDecoder({ maxFrameBytes: this.limits.maxFrameBytes }), session, writer, log, frozenInput: !isBuiltIn(def), initTimer });
+  }
+
+  /**
+   * Kapacitor sends Init right after it connects for a task, and Info right after it connects at
+   * its own start-up: a connection that has sent neither holds a socket for nothing.
+   */
+  private initTimedOut(id: number): void {
+    const conn = this.connections.get(id);
+    if (conn === undefined || conn.session.initialised || conn.session.askedInfo) return;
+    conn.log.warn({ initTimeoutMs: this.limits.initTimeoutMs, code: 'KUDF_HOST_INIT_TIMEOUT' }, 'no InitRequest in time; closing the connection');
+    conn.session.fail(`no InitRequest within ${this.limits.initTimeoutMs} ms of connecting`);
+    this.flush(id, conn, 0, 'error');
   }
 
   private data(id: number, bytes: Uint8Array): void {
@@ -119,6 +145,7 @@ export class SessionRunner {
     const conn = this.connections.get(id);
     if (conn === undefined) return;
     this.connections.delete(id);
+    clearTimeout(conn.initTimer);
     conn.log.warn({ ...conn.session.ids, reason, ...conn.session.counts }, 'connection lost');
   }
 
@@ -135,6 +162,7 @@ export class SessionRunner {
       return;
     }
     this.connections.delete(id);
+    clearTimeout(conn.initTimer);
     const counts = conn.session.counts;
     if (conn.session.initialised) conn.log.info({ ...conn.session.ids, ...counts, reason: end }, 'session ended');
     else conn.log.debug({ requests: counts.requests, reason: end }, 'connection closed before Init (info-only connection)');

@@ -16,6 +16,10 @@ export interface SessionOptions {
   sendAfterHeader?: (header: Uint8Array, point: Point) => void;
   /** False when the transport answers keepalives itself (the main thread does, ahead of queued data). */
   answerKeepalives?: boolean;
+  /** The most points one batch (BeginBatch to EndBatch) may carry; past it the session ends. Default: no limit. */
+  maxBatchPoints?: number;
+  /** The most bytes of encoded points one batch may carry; past it the session ends. Default: no limit. */
+  maxBatchBytes?: number;
 }
 
 /** What the session wants its transport to do after a request. */
@@ -42,9 +46,10 @@ export class Session {
   private taskID = '';
   private nodeID = '';
   private log: Logger;
-  private batch: { begin: BeginBatch; points: Point[] } | undefined;
+  private batch: { begin: BeginBatch; points: Point[]; pointsIn: number; bytesIn: number } | undefined;
   private readonly frameBatches: boolean;
   private ended = false;
+  private infoAsked = false;
   private parsedOptions: Record<string, unknown> = {};
   readonly counts: SessionCounts = { requests: 0, pointsIn: 0, pointsOut: 0, batchesIn: 0 };
 
@@ -98,6 +103,11 @@ export class Session {
     return this.instance !== undefined;
   }
 
+  /** Whether the peer has asked for Info: Kapacitor's start-up connections never send Init. */
+  get askedInfo(): boolean {
+    return this.infoAsked;
+  }
+
   get ids(): { taskID: string; nodeID: string } {
     return { taskID: this.taskID, nodeID: this.nodeID };
   }
@@ -113,6 +123,7 @@ export class Session {
     this.counts.requests++;
     switch (request.kind) {
       case 'info':
+        this.infoAsked = true;
         this.send(describeUdf(this.def));
         return 'continue';
       case 'keepalive':
@@ -214,7 +225,7 @@ export class Session {
     if (instance === undefined) return this.fail(`${this.def.name}: BeginBatch before Init`);
     if (this.batch !== undefined) return this.fail(`${this.def.name}: BeginBatch inside an open batch (group '${this.batch.begin.group}')`);
     this.counts.batchesIn++;
-    this.batch = { begin, points: [] };
+    this.batch = { begin, points: [], pointsIn: 0, bytesIn: 0 };
     return this.guard(() => instance.beginBatch?.(begin, this.batchOut));
   }
 
@@ -222,7 +233,16 @@ export class Session {
     const instance = this.instance;
     if (instance === undefined) return this.fail(`${this.def.name}: point before Init`);
     this.counts.pointsIn++;
-    if (this.batch !== undefined) return this.runPoint(instance, point, this.batchOut);
+    const batch = this.batch;
+    if (batch !== undefined) {
+      // A batch is held until its EndBatch (by the session or by the function): bound it, or
+      // a peer that never ends one grows the host without limit.
+      batch.pointsIn++;
+      batch.bytesIn += raw !== undefined ? raw.end - raw.start : APPROX_POINT_BYTES;
+      const over = this.batchOverLimit(batch);
+      if (over !== undefined) return this.fail(over);
+      return this.runPoint(instance, point, this.batchOut);
+    }
     this.rawPoint = point;
     this.rawBody = raw;
     this.rawHeaderStart = header?.start ?? -1;
@@ -231,6 +251,18 @@ export class Session {
     this.rawPoint = undefined;
     this.rawBody = undefined;
     return verdict;
+  }
+
+  private batchOverLimit(batch: { begin: BeginBatch; pointsIn: number; bytesIn: number }): string | undefined {
+    const { maxBatchPoints, maxBatchBytes } = this.options;
+    const where = `batch of group '${batch.begin.group}' without EndBatch`;
+    if (maxBatchPoints !== undefined && batch.pointsIn > maxBatchPoints) {
+      return `${this.def.name}: ${where} exceeds the batch point limit (${maxBatchPoints} points, --max-batch-points)`;
+    }
+    if (maxBatchBytes !== undefined && batch.bytesIn > maxBatchBytes) {
+      return `${this.def.name}: ${where} exceeds the batch size limit (${maxBatchBytes} bytes of points, --max-batch-bytes)`;
+    }
+    return undefined;
   }
 
   private endBatch(end: Extract<Request, { kind: 'end' }>['end']): SessionVerdict {
@@ -273,6 +305,9 @@ export class Session {
     return this.fail(`${this.def.name}: ${describeError(err)}${hint}`);
   }
 }
+
+// What a point counts against --max-batch-bytes when its encoded size is not known.
+const APPROX_POINT_BYTES = 128;
 
 // V8's messages for a write to a frozen object or array ("Cannot assign to read only property",
 // "Cannot add property x, object is not extensible", "Cannot delete property").

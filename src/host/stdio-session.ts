@@ -9,6 +9,8 @@ export interface StdioSessionOptions {
   output: Writable;
   logger: Logger;
   maxFrameBytes: number;
+  maxBatchPoints: number;
+  maxBatchBytes: number;
 }
 
 /**
@@ -20,7 +22,11 @@ export function runStdioSession(options: StdioSessionOptions): Promise<'eof' | '
   const id = 1;
   let waitingForDrain = false;
   return new Promise((resolve) => {
-    const runner = new SessionRunner(new Map([[options.def.name, options.def]]), options.maxFrameBytes, options.logger, (message) => {
+    const runner = new SessionRunner(
+      new Map([[options.def.name, options.def]]),
+      // Kapacitor starts the process for the task and writes Init at once: no Init timeout needed.
+      { maxFrameBytes: options.maxFrameBytes, initTimeoutMs: 0, maxBatchPoints: options.maxBatchPoints, maxBatchBytes: options.maxBatchBytes },
+      options.logger, (message) => {
       if (message.type !== 'out') return;
       if (message.bytes !== null && !output.write(message.bytes) && !waitingForDrain) {
         // The peer is not reading: stop reading from it until our replies drain. One listener

@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { link, lstat, rename, unlink } from 'node:fs/promises';
 import type { Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { encodeFrame, encodeResponse } from '../protocol/index.js';
 import type { UdfDefinition } from '../sdk/define-udf.js';
 import { Connection } from './connection.js';
 import type { FromWorker } from './messages.js';
@@ -13,6 +15,29 @@ import { WorkerPool } from './worker-pool.js';
  * from it and have those replies written, before its connection is destroyed.
  */
 const SHUTDOWN_FLUSH_MS = 500;
+
+/** File descriptors the host needs besides its connections: logs, listeners, a few per worker. */
+function fdReserve(threads: number): number {
+  return 32 + 8 * threads;
+}
+
+/**
+ * The process's open-file limit. Node raises the soft limit to the hard one itself at start
+ * (it cannot be raised further without privileges), so this is what the host really has.
+ */
+function openFileLimit(): { soft: number; hard: number } | undefined {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const m = line === undefined ? null : /^Max open files\s+(\S+)\s+(\S+)/.exec(line);
+    if (m === null) return undefined;
+    const num = (v: string | undefined): number => (v === 'unlimited' || v === undefined ? Number.POSITIVE_INFINITY : Number(v));
+    return { soft: num(m[1]), hard: num(m[2]) };
+  } catch {
+    return undefined;
+  }
+}
 
 /** How often the host checks that its socket files are still the ones it created. */
 const SOCKET_WATCH_MS = 2000;
@@ -31,6 +56,55 @@ export interface UdfHostOptions {
   stallTimeoutMs: number;
   logger: Logger;
   logLevel: string;
+  /** Connections served at once; one more is answered with an ErrorResponse and closed. */
+  maxConnections: number;
+  /** A connection sending neither Info nor Init for this long is closed. */
+  initTimeoutMs: number;
+  maxBatchPoints: number;
+  maxBatchBytes: number;
+  /** Host-wide budget for large frames received only in part. */
+  maxPartialBytes: number;
+  frameTimeoutMs: number;
+  /** Old-generation heap limit of each worker, in MiB (V8's default when 0). */
+  workerHeapMb: number;
+  loadTimeoutMs: number;
+}
+
+/** Frames up to this size never count against the partial-frame budget (see PartialFrameBudget). */
+const PARTIAL_FRAME_FLOOR = 1 << 20;
+
+/** Limit warnings repeat at most this often, each with the count since the last one. */
+const LIMIT_LOG_EVERY_MS = 10_000;
+
+/**
+ * A warning that a limit was hit, logged when it first happens and then at most once per
+ * interval with how many times it happened meanwhile, so a flood cannot flood the log too.
+ */
+class LimitLog {
+  private count = 0;
+  private total = 0;
+  private last = 0;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly level: 'warn' | 'error',
+    private readonly fields: Record<string, unknown>,
+    private readonly msg: string,
+  ) {}
+
+  hit(extra: Record<string, unknown> = {}): void {
+    this.count++;
+    this.total++;
+    const now = Date.now();
+    if (now - this.last < LIMIT_LOG_EVERY_MS) return;
+    this.last = now;
+    this.logger[this.level]({ ...this.fields, ...extra, count: this.count, total: this.total }, this.msg);
+    this.count = 0;
+  }
+
+  get hits(): number {
+    return this.total;
+  }
 }
 
 export interface ServedSocket {
@@ -50,8 +124,30 @@ export class UdfHost {
   private pool: WorkerPool | undefined;
   private nextId = 1;
   private stopping: Promise<void> | undefined;
+  private readonly partialFrames;
+  // --max-connections, lowered at start to what the open-file limit allows.
+  private maxConnections: number;
+  private limitReason: string;
+  private readonly overLimit: LimitLog;
+  private readonly acceptFailed: LimitLog;
 
-  constructor(private readonly options: UdfHostOptions) {}
+  constructor(private readonly options: UdfHostOptions) {
+    this.partialFrames = { used: 0, maxBytes: options.maxPartialBytes, floorBytes: PARTIAL_FRAME_FLOOR };
+    this.maxConnections = options.maxConnections;
+    this.limitReason = `--max-connections ${options.maxConnections}`;
+    this.overLimit = new LimitLog(
+      options.logger,
+      'warn',
+      { code: 'KUDF_HOST_MAX_CONNECTIONS' },
+      'connection refused: too many connections',
+    );
+    this.acceptFailed = new LimitLog(options.logger, 'error', { code: 'KUDF_HOST_ACCEPT_FAILED' }, 'cannot accept a connection (out of file descriptors?)');
+  }
+
+  /** Connections refused over --max-connections and accepts that failed (EMFILE), since start. */
+  get refusals(): { maxConnections: number; acceptFailed: number } {
+    return { maxConnections: this.overLimit.hits, acceptFailed: this.acceptFailed.hits };
+  }
 
   async start(): Promise<ServedSocket[]> {
     const { options } = this;
@@ -62,7 +158,14 @@ export class UdfHost {
     if (createdDir) options.logger.debug({ socketDir: options.socketDir }, 'socket directory created');
     this.pool = new WorkerPool({
       threads: options.threads,
-      setup: { udfModules: options.udfModules, maxFrameBytes: options.maxFrameBytes, logLevel: options.logLevel, logFd: 1 },
+      setup: {
+        udfModules: options.udfModules,
+        limits: { maxFrameBytes: options.maxFrameBytes, initTimeoutMs: options.initTimeoutMs, maxBatchPoints: options.maxBatchPoints, maxBatchBytes: options.maxBatchBytes },
+        loadTimeoutMs: options.loadTimeoutMs,
+        logLevel: options.logLevel,
+        logFd: 1,
+      },
+      workerHeapMb: options.workerHeapMb,
       registry: options.registry,
       logger: options.logger,
       heartbeatMs: options.heartbeatMs,
@@ -81,6 +184,8 @@ export class UdfHost {
         const replacedStale = (await claimSocketPath(path)) === 'replaced-stale';
         if (replacedStale) options.logger.warn({ udf, socket: path }, 'replaced a stale socket file (nothing answered on it)');
         const server = await listenUnix(path, options.access, (socket) => this.accept(udf, socket));
+        // accept() failing (EMFILE, ENFILE) is reported here; without a listener it would be thrown.
+        server.on('error', (err: NodeJS.ErrnoException) => this.acceptFailed.hit({ socket: path, err: err.code ?? err.message }));
         this.servers.push({ server, path, ino: (await lstat(path)).ino });
         claims.push({ udf, path, replacedStale });
       }
@@ -91,7 +196,22 @@ export class UdfHost {
     for (const claim of claims) {
       options.logger.info({ udf: claim.udf, socket: claim.path, replacedStale: claim.replacedStale }, 'serving function');
     }
-    options.logger.info({ sockets: claims.map((c) => c.path), workers: this.pool.labels }, 'host ready');
+    // At the open-file limit libuv accepts and drops connections with nothing said (its EMFILE
+    // trick), so the host keeps its connections under that limit and refuses the rest itself.
+    const fds = openFileLimit();
+    const byFds = fds === undefined ? Number.POSITIVE_INFINITY : Math.max(1, fds.soft - fdReserve(options.threads));
+    if (byFds < options.maxConnections) {
+      this.maxConnections = byFds;
+      this.limitReason = `the open-file limit of ${fds?.soft} allows ${byFds}`;
+      options.logger.warn(
+        { fdLimit: fds?.soft, fdHardLimit: fds?.hard, maxConnections: options.maxConnections, allowed: byFds, code: 'KUDF_HOST_FD_LIMIT' },
+        'the open-file limit allows fewer connections than --max-connections: raise it (ulimit -n, docker --ulimit nofile) or lower --max-connections',
+      );
+    }
+    options.logger.info(
+      { sockets: claims.map((c) => c.path), workers: this.pool.labels, maxConnections: this.maxConnections, fdLimit: fds?.soft, fdHardLimit: fds?.hard },
+      'host ready',
+    );
     this.socketWatch = setInterval(() => void this.checkSocketFiles(), SOCKET_WATCH_MS);
     this.socketWatch.unref();
     return claims;
@@ -185,6 +305,15 @@ export class UdfHost {
       socket.destroy();
       return;
     }
+    if (this.connections.size >= this.maxConnections) {
+      this.overLimit.hit({ udf, maxConnections: this.maxConnections });
+      // The reply goes to the kernel at once (a fresh socket has room), and the descriptor is
+      // closed at once: in a burst of accepts, refused connections must not use up descriptors.
+      socket.on('error', () => undefined);
+      socket.write(encodeFrame(encodeResponse({ kind: 'error', error: `${udf}: too many connections (${this.maxConnections}: ${this.limitReason})` })));
+      socket.destroy();
+      return;
+    }
     const id = this.nextId++;
     const place = pool.assign(id);
     const log = this.options.logger.child({ conn: id, udf, place: place.label });
@@ -193,6 +322,8 @@ export class UdfHost {
       highWaterMark: this.options.highWaterMark,
       maxFrameBytes: this.options.maxFrameBytes,
       fastKeepalives: this.options.threads > 0,
+      partialFrames: this.partialFrames,
+      frameTimeoutMs: this.options.frameTimeoutMs,
     });
     this.connections.set(id, conn);
     void conn.closed.then(() => {

@@ -20,7 +20,7 @@ const post = (message: FromWorker): void => {
   }
 };
 
-const registry = await loadRegistry(setup.udfModules);
-const runner = new SessionRunner(registry, setup.maxFrameBytes, logger, post);
+const registry = await loadRegistry(setup.udfModules, setup.loadTimeoutMs);
+const runner = new SessionRunner(registry, setup.limits, logger, post);
 port.on('message', (message: ToWorker) => runner.handle(message));
 post({ type: 'ready' });

@@ -18,6 +18,8 @@ export interface WorkerPoolOptions {
   /** Number of worker threads; 0 runs every session on the main thread. */
   threads: number;
   setup: WorkerSetup;
+  /** Old-generation heap limit of each worker in MiB; 0 leaves V8's default. */
+  workerHeapMb?: number;
   /** The functions, already loaded on the main thread (used by the inline place). */
   registry: ReadonlyMap<string, UdfDefinition>;
   logger: Logger;
@@ -57,7 +59,9 @@ class ThreadPlace implements SessionPlace {
     private readonly options: WorkerPoolOptions,
     private readonly onExit: (place: ThreadPlace, reason: string) => void,
   ) {
-    this.worker = new Worker(WORKER_URL, { workerData: options.setup });
+    const heap = options.workerHeapMb ?? 0;
+    // Past the limit V8 ends the worker (ERR_WORKER_OUT_OF_MEMORY) instead of the whole process.
+    this.worker = new Worker(WORKER_URL, { workerData: options.setup, ...(heap > 0 ? { resourceLimits: { maxOldGenerationSizeMb: heap } } : {}) });
     this.ready = new Promise<void>((resolve, reject) => {
       const failEarly = (err: Error): void => reject(err);
       this.worker.once('error', failEarly);
@@ -131,7 +135,7 @@ class InlinePlace implements SessionPlace {
   private readonly runner: SessionRunner;
 
   constructor(options: WorkerPoolOptions) {
-    this.runner = new SessionRunner(options.registry, options.setup.maxFrameBytes, options.logger, (message) => {
+    this.runner = new SessionRunner(options.registry, options.setup.limits, options.logger, (message) => {
       if (message.type !== 'ready' && message.type !== 'pong') options.onMessage(message);
     });
   }

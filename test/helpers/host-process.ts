@@ -53,9 +53,18 @@ export class HostProcess {
   }
 
   /** Starts `kudf serve` with extra arguments and waits for 'host ready' (or the process to exit). */
-  static async start(args: string[] = [], options: { socketDir?: string; env?: NodeJS.ProcessEnv; udfDir?: string; uid?: number; gid?: number } = {}): Promise<HostProcess> {
+  static async start(
+    args: string[] = [],
+    options: { socketDir?: string; env?: NodeJS.ProcessEnv; udfDir?: string; uid?: number; gid?: number; fdLimit?: { soft: number; hard: number } } = {},
+  ): Promise<HostProcess> {
     const socketDir = options.socketDir ?? (await mkdtemp(join(tmpdir(), 'kudf-test-')));
-    const child = spawn(process.execPath, [KUDF, 'serve', '--socket-dir', socketDir, '--udf-dir', options.udfDir ?? TEST_UDF_DIR, ...args], {
+    const argv = [KUDF, 'serve', '--socket-dir', socketDir, '--udf-dir', options.udfDir ?? TEST_UDF_DIR, ...args];
+    // With an open-file limit set through the shell's ulimit (soft first: it must stay under the hard one).
+    const [cmd, cmdArgs] =
+      options.fdLimit === undefined
+        ? [process.execPath, argv]
+        : ['/bin/sh', ['-c', 'h=$0; s=$1; shift; ulimit -Sn "$s" && ulimit -Hn "$h" && exec "$@"', String(options.fdLimit.hard), String(options.fdLimit.soft), process.execPath, ...argv]];
+    const child = spawn(cmd, cmdArgs, {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: options.env ?? process.env,
       ...(options.uid !== undefined ? { uid: options.uid } : {}),

@@ -52,7 +52,7 @@ const definitions = [
 /** Runs Init and one point through a SessionRunner session of `udf`; returns the responses. */
 function run(udf: string, registry: ReadonlyMap<string, UdfDefinition>): Response[] {
   const chunks: Uint8Array[] = [];
-  const runner = new SessionRunner(registry, 1 << 20, pino({ level: 'silent' }), (m: FromWorker) => {
+  const runner = new SessionRunner(registry, { maxFrameBytes: 1 << 20, initTimeoutMs: 0, maxBatchPoints: 1000, maxBatchBytes: 1 << 20 }, pino({ level: 'silent' }), (m: FromWorker) => {
     if (m.type === 'out' && m.bytes !== null) chunks.push(m.bytes);
   });
   const w = new FrameWriter();

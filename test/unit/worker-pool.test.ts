@@ -8,7 +8,13 @@ import mirror from '../../udfs/mirror.js';
 function pool(threads: number): WorkerPool {
   return new WorkerPool({
     threads,
-    setup: { udfModules: [new URL('../../udfs/mirror.js', import.meta.url).href], maxFrameBytes: 1 << 20, logLevel: 'silent', logFd: 2 },
+    setup: {
+      udfModules: [new URL('../../udfs/mirror.js', import.meta.url).href],
+      limits: { maxFrameBytes: 1 << 20, initTimeoutMs: 0, maxBatchPoints: 1000, maxBatchBytes: 1 << 20 },
+      loadTimeoutMs: 10_000,
+      logLevel: 'silent',
+      logFd: 2,
+    },
     registry: new Map([['mirror', mirror]]),
     logger: pino({ level: 'silent' }),
     heartbeatMs: 1000,
