@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { HOST_STATUS_FILE, readHostStatus } from '../host/index.js';
 import { probeInfo } from '../probe/index.js';
 import { defaultSocketDir, durationMsArg } from './arg-parsers.js';
 
@@ -29,7 +30,18 @@ export async function checkHealth(dir: string, timeoutMs: number): Promise<{ hea
       }
     }),
   );
-  return { healthy: results.length > 0 && results.every((r) => r.ok), results: results.length > 0 ? results : [{ socket: dir, ok: false, detail: 'no sockets' }] };
+  if (results.length === 0) return { healthy: false, results: [{ socket: dir, ok: false, detail: 'no sockets' }] };
+  // Every socket answering is not enough when the host says it is short of workers.
+  const status = await readHostStatus(dir);
+  if (status?.state === 'degraded') {
+    const why = status.down.map((d) => `slot ${d.slot}: ${d.error}`).join('; ');
+    results.push({
+      socket: join(dir, HOST_STATUS_FILE),
+      ok: false,
+      detail: `DEGRADED: ${status.up} of ${status.threads} workers up, ${status.onMainThread} sessions on the main thread (${why})`,
+    });
+  }
+  return { healthy: results.every((r) => r.ok), results };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -42,7 +54,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 export function registerHealth(program: Command): void {
   program
     .command('health')
-    .description('exit 0 only when every socket in the socket directory answers Info')
+    .description('exit 0 only when every socket in the socket directory answers Info and the host is not degraded')
     .option('--socket-dir <dir>', 'the socket directory (env KUDF_SOCKET_DIR)', defaultSocketDir())
     .option('--timeout <duration>', 'how long each socket may take', durationMsArg, 3000)
     .option('--quiet', 'print nothing', false)

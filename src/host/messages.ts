@@ -41,6 +41,8 @@ export interface WorkerSetup {
   limits: SessionRunnerLimits;
   /** How long each module may take to load. */
   loadTimeoutMs: number;
+  /** SHA-256 of each file module as the host started with it; a worker refuses to load a changed one. */
+  moduleDigests?: Record<string, string>;
   logLevel: string;
   /** File descriptor the worker's pino writes to. */
   logFd: 1 | 2;

@@ -1,4 +1,5 @@
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { extname, join, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UdfDefinitionError, validateDefinition, type UdfDefinition } from '../sdk/define-udf.js';
@@ -125,6 +126,34 @@ export async function loadRegistry(urls: readonly string[], timeoutMs = DEFAULT_
     }
   }
   return registry;
+}
+
+/** SHA-256 of each file module's bytes, by URL: what a replacement worker checks before loading. */
+export async function moduleDigests(urls: readonly string[]): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const url of urls) {
+    if (!url.startsWith('file:')) continue;
+    out[url] = createHash('sha256').update(await readFile(fileURLToPath(url))).digest('hex');
+  }
+  return out;
+}
+
+/**
+ * Refuses to load a module whose file is no longer what the host started with: a worker started
+ * later (a replacement) must run the same functions as the others and as Kapacitor was told at
+ * its start-up, not whatever the file holds now, and a deleted file cannot be loaded at all.
+ */
+export async function verifyDigests(digests: Readonly<Record<string, string>>): Promise<void> {
+  for (const [url, expected] of Object.entries(digests)) {
+    const file = fileURLToPath(url);
+    let now: string;
+    try {
+      now = createHash('sha256').update(await readFile(file)).digest('hex');
+    } catch (err) {
+      throw new UdfLoadError('KUDF_UDF_CHANGED', file, `cannot be read any more (${(err as Error).message}); restart the host to load the functions as they are now`, { cause: err });
+    }
+    if (now !== expected) throw new UdfLoadError('KUDF_UDF_CHANGED', file, 'changed since the host started; restart the host to load the new version');
+  }
 }
 
 /** Module URLs for the built-ins plus an optional user directory. */

@@ -1,3 +1,4 @@
+import type { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
 import { FrameDecoder, FrameWriter, decodeRequestIn, freezeRequest, type FrameBody, type PointHeader } from '../protocol/index.js';
 import type { Response } from '../protocol/types.js';
@@ -44,7 +45,22 @@ export class SessionRunner {
     private readonly limits: SessionRunnerLimits,
     private readonly logger: Logger,
     private readonly post: (message: FromWorker) => void,
+    /** Where each connection's id is kept for the async work its function code starts. */
+    private readonly context?: AsyncLocalStorage<number>,
   ) {}
+
+  /**
+   * Ends the session whose function code failed outside any call into it (a timer that throws, a
+   * promise left rejected, process.exit from a callback), found through the async context the
+   * code ran in (see {@link context}). False when that session is not (or no longer) here.
+   */
+  failFromAsync(id: number, err: unknown): boolean {
+    const conn = this.connections.get(id);
+    if (conn === undefined) return false;
+    conn.session.fail(`${conn.session.udf}: ${describeError(err)} (outside a call: in a timer, promise or callback of the function)`);
+    this.flush(id, conn, 0, 'error');
+    return true;
+  }
 
   handle(message: ToWorker): void {
     switch (message.type) {
@@ -106,6 +122,8 @@ export class SessionRunner {
   private data(id: number, bytes: Uint8Array): void {
     const conn = this.connections.get(id);
     if (conn === undefined) return;
+    // Timers and promises the function creates from here carry this connection's id.
+    this.context?.enterWith(id);
     let verdict: 'continue' | 'close' = 'continue';
     try {
       conn.decoder.feed(bytes);
@@ -135,6 +153,7 @@ export class SessionRunner {
   private end(id: number): void {
     const conn = this.connections.get(id);
     if (conn === undefined) return;
+    this.context?.enterWith(id);
     if (conn.decoder.hasPartialFrame) {
       conn.log.warn({ ...conn.session.ids, bufferedBytes: conn.decoder.bufferedBytes }, 'peer closed in the middle of a frame; partial frame dropped');
     }

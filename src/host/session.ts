@@ -99,6 +99,11 @@ export class Session {
     this.frameBatches = !(def.wants === 'batch' && def.provides === 'stream');
   }
 
+  /** The function's name. */
+  get udf(): string {
+    return this.def.name;
+  }
+
   get initialised(): boolean {
     return this.instance !== undefined;
   }

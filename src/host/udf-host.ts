@@ -8,6 +8,8 @@ import type { UdfDefinition } from '../sdk/define-udf.js';
 import { Connection } from './connection.js';
 import type { FromWorker } from './messages.js';
 import { checkSocketPath, claimSocketPath, listenUnix, prepareSocketDir, type SocketAccess } from './socket-listener.js';
+import { moduleDigests } from './registry.js';
+import { removeHostStatus, writeHostStatus } from './host-status.js';
 import { WorkerPool } from './worker-pool.js';
 
 /**
@@ -120,6 +122,7 @@ export interface ServedSocket {
 export class UdfHost {
   private readonly servers: Array<{ server: Server; path: string; ino: number; reported?: boolean }> = [];
   private socketWatch: NodeJS.Timeout | undefined;
+  private statusWrites: Promise<void> = Promise.resolve();
   private readonly connections = new Map<number, Connection>();
   private pool: WorkerPool | undefined;
   private nextId = 1;
@@ -162,6 +165,7 @@ export class UdfHost {
         udfModules: options.udfModules,
         limits: { maxFrameBytes: options.maxFrameBytes, initTimeoutMs: options.initTimeoutMs, maxBatchPoints: options.maxBatchPoints, maxBatchBytes: options.maxBatchBytes },
         loadTimeoutMs: options.loadTimeoutMs,
+        moduleDigests: await moduleDigests(options.udfModules),
         logLevel: options.logLevel,
         logFd: 1,
       },
@@ -174,6 +178,7 @@ export class UdfHost {
       onLost: (ids, reason) => {
         for (const id of ids) this.connections.get(id)?.onSessionLost(reason);
       },
+      onHealth: () => void this.writeStatus(),
     });
     const claims: ServedSocket[] = [];
     try {
@@ -212,6 +217,7 @@ export class UdfHost {
       { sockets: claims.map((c) => c.path), workers: this.pool.labels, maxConnections: this.maxConnections, fdLimit: fds?.soft, fdHardLimit: fds?.hard },
       'host ready',
     );
+    await this.writeStatus();
     this.socketWatch = setInterval(() => void this.checkSocketFiles(), SOCKET_WATCH_MS);
     this.socketWatch.unref();
     return claims;
@@ -254,7 +260,21 @@ export class UdfHost {
         if (info?.ino === ino) await unlink(path).catch(() => undefined);
       }),
     );
+    await this.statusWrites;
+    await removeHostStatus(this.options.socketDir);
     log.info({}, 'host stopped; socket files removed');
+  }
+
+  /** Writes the pool's health for `kudf health`; writes are queued, so the last state wins. */
+  private writeStatus(): Promise<void> {
+    const pool = this.pool;
+    if (pool === undefined || this.stopping !== undefined) return this.statusWrites;
+    const health = pool.health;
+    this.statusWrites = this.statusWrites
+      .then(() => writeHostStatus(this.options.socketDir, { pid: process.pid, state: health.down.length > 0 ? 'degraded' : 'ok', ...health }))
+      .catch((err: unknown) => this.options.logger.warn({ err: (err as Error).message }, 'cannot write the host status file'));
+    if (health.down.length > 0) this.options.logger.warn({ ...health, code: 'KUDF_HOST_DEGRADED' }, 'host degraded: not every worker is up');
+    return this.statusWrites;
   }
 
   /**

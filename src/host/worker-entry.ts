@@ -1,7 +1,8 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { createLogger, type LogLevel } from '../log/logger.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './messages.js';
-import { loadRegistry } from './registry.js';
+import { loadRegistry, verifyDigests } from './registry.js';
 import { SessionRunner } from './session-runner.js';
 
 // A session worker: loads the same function modules as the main thread, then serves whatever
@@ -20,7 +21,32 @@ const post = (message: FromWorker): void => {
   }
 };
 
+if (setup.moduleDigests !== undefined) await verifyDigests(setup.moduleDigests);
 const registry = await loadRegistry(setup.udfModules, setup.loadTimeoutMs);
-const runner = new SessionRunner(registry, setup.limits, logger, post);
+const sessions = new AsyncLocalStorage<number>();
+const runner = new SessionRunner(registry, setup.limits, logger, post, sessions);
+
+// Faults of function code outside a call into it end only the session whose code it was: the
+// async context its timers and promises were created in names the connection. One that cannot
+// be traced to a live session ends this worker, as before: the pool replaces it.
+const realExit = process.exit.bind(process);
+const outsideCall = (err: unknown): void => {
+  const id = sessions.getStore();
+  if (id !== undefined) {
+    // A session that has already ended may still have timers running: nothing left to end.
+    if (!runner.failFromAsync(id, err)) logger.warn({ conn: id, err: err instanceof Error ? err.message : String(err) }, 'fault from function code of a session that has ended; ignored');
+    return;
+  }
+  logger.error({ err: err instanceof Error ? err.message : String(err) }, 'fault outside any session; ending this worker');
+  realExit(1);
+};
+process.on('uncaughtException', outsideCall);
+process.on('unhandledRejection', outsideCall);
+// process.exit from function code would end every session of this worker: refuse it. Called in
+// a call into the function, the throw becomes that session's ErrorResponse; from a callback, it
+// becomes an uncaught exception, handled above.
+process.exit = ((code?: unknown) => {
+  throw new Error(`process.exit(${typeof code === 'number' || typeof code === 'string' ? code : ''}) called by function code`);
+});
 port.on('message', (message: ToWorker) => runner.handle(message));
 post({ type: 'ready' });

@@ -31,6 +31,8 @@ export interface WorkerPoolOptions {
   onMessage(message: Exclude<FromWorker, { type: 'ready' | 'pong' }>): void;
   /** A worker died or got stuck: these connections have lost their sessions. */
   onLost(connections: number[], reason: string): void;
+  /** The pool's health changed (a slot went down or came up again). */
+  onHealth?(): void;
 }
 
 const WORKER_URL = new URL('./worker-entry.js', import.meta.url);
@@ -53,6 +55,8 @@ class ThreadPlace implements SessionPlace {
   private recycleScheduled = false;
   readonly worker: Worker;
   readonly ready: Promise<void>;
+  /** Set once the worker has loaded its functions and said so; only then does it take sessions. */
+  isReady = false;
 
   constructor(
     readonly label: string,
@@ -62,13 +66,16 @@ class ThreadPlace implements SessionPlace {
     const heap = options.workerHeapMb ?? 0;
     // Past the limit V8 ends the worker (ERR_WORKER_OUT_OF_MEMORY) instead of the whole process.
     this.worker = new Worker(WORKER_URL, { workerData: options.setup, ...(heap > 0 ? { resourceLimits: { maxOldGenerationSizeMb: heap } } : {}) });
+    let failStart: (err: Error) => void = () => undefined;
     this.ready = new Promise<void>((resolve, reject) => {
+      failStart = reject;
       const failEarly = (err: Error): void => reject(err);
       this.worker.once('error', failEarly);
       this.worker.on('message', (message: FromWorker) => {
         if (message.type === 'ready') {
           this.worker.off('error', failEarly);
           this.lastPong = Date.now();
+          this.isReady = true;
           resolve();
         } else if (message.type === 'pong') {
           this.lastPong = Date.now();
@@ -83,7 +90,9 @@ class ThreadPlace implements SessionPlace {
       options.logger.error({ worker: label, err: err.message }, 'worker crashed');
     });
     this.worker.on('exit', (code) => {
-      if (!this.stopping) this.onExit(this, code === 0 ? 'worker exited' : `${crash} (exit code ${code})`);
+      const reason = code === 0 ? 'worker exited' : `${crash} (exit code ${code})`;
+      if (!this.isReady) failStart(new Error(reason));
+      if (!this.stopping) this.onExit(this, reason);
     });
   }
 
@@ -149,12 +158,43 @@ class InlinePlace implements SessionPlace {
   }
 }
 
+/** Delays before respawning a worker slot whose replacements keep failing to start. */
+const RESPAWN_FIRST_MS = 1000;
+const RESPAWN_MAX_MS = 60_000;
+
+/** One worker position of the pool: its current thread, if one is up or starting. */
+interface Slot {
+  place: ThreadPlace | undefined;
+  /** Replacements in a row that failed to start; reset by one that does. */
+  failures: number;
+  retry: NodeJS.Timeout | undefined;
+  lastError: string;
+}
+
+/** What the pool can serve with right now. */
+export interface PoolHealth {
+  /** Worker threads configured. */
+  threads: number;
+  /** Workers up and taking sessions. */
+  up: number;
+  /** Slots without a working thread, each with why its last start failed. */
+  down: Array<{ slot: number; failures: number; error: string }>;
+  /** Sessions currently run on the main thread because no worker was up. */
+  onMainThread: number;
+}
+
 /**
  * Spreads connections over worker threads (least-loaded first), replaces a worker that crashes,
  * exits or stops answering heartbeats, and reports the connections it took with it.
+ *
+ * A replacement that fails to start (e.g. a function file edited or deleted since the host
+ * started, see worker-entry.ts) is retried with a doubling delay instead of at once, and takes no
+ * sessions meanwhile: new connections go to the workers that are up, or to the main thread, which
+ * still has the functions the host started with, when none is.
  */
 export class WorkerPool {
-  private readonly places: SessionPlace[] = [];
+  private readonly slots: Slot[] = [];
+  private inline: InlinePlace | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private spawned = 0;
   private stopped = false;
@@ -163,25 +203,43 @@ export class WorkerPool {
 
   async start(): Promise<void> {
     if (this.options.threads === 0) {
-      this.places.push(new InlinePlace(this.options));
+      this.inline = new InlinePlace(this.options);
       return;
     }
-    const threads = Array.from({ length: this.options.threads }, () => this.spawn());
-    this.places.push(...threads);
-    await Promise.all(threads.map((t) => t.ready));
+    for (let i = 0; i < this.options.threads; i++) this.slots.push({ place: undefined, failures: 0, retry: undefined, lastError: '' });
+    const starting = this.slots.map((slot) => this.spawnInto(slot));
+    await Promise.all(starting.map((t) => t.ready));
     this.heartbeat = setInterval(() => this.checkHeartbeats(), this.options.heartbeatMs);
     this.heartbeat.unref();
   }
 
   get labels(): string[] {
-    return this.places.map((p) => p.label);
+    if (this.options.threads === 0) return ['main'];
+    return this.slots.map((s, i) => s.place?.label ?? `slot-${i + 1} (down)`);
+  }
+
+  get health(): PoolHealth {
+    const down = this.slots.flatMap((s, i) => (s.place?.isReady === true ? [] : [{ slot: i + 1, failures: s.failures, error: s.lastError }]));
+    const onMainThread = this.options.threads > 0 ? (this.inline?.connections.size ?? 0) : 0;
+    return { threads: this.options.threads, up: this.slots.length - down.length, down, onMainThread };
   }
 
   /** Picks the place with the fewest connections for a new connection. */
   assign(connection: number): SessionPlace {
-    let best = this.places[0];
-    for (const place of this.places) if (best === undefined || place.connections.size < best.connections.size) best = place;
-    if (best === undefined) throw new Error('worker pool is not started');
+    let best: SessionPlace | undefined;
+    for (const slot of this.slots) {
+      const place = slot.place;
+      if (place === undefined || !place.isReady) continue;
+      if (best === undefined || place.connections.size < best.connections.size) best = place;
+    }
+    if (best === undefined) {
+      if (this.inline === undefined) {
+        if (this.slots.length === 0) throw new Error('worker pool is not started');
+        this.options.logger.warn({ code: 'KUDF_HOST_NO_WORKER' }, 'no worker is up: new sessions run on the main thread');
+        this.inline = new InlinePlace(this.options);
+      }
+      best = this.inline;
+    }
     best.connections.add(connection);
     return best;
   }
@@ -193,37 +251,67 @@ export class WorkerPool {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
-    await Promise.all(this.places.map((p) => (p instanceof ThreadPlace ? p.terminate() : Promise.resolve())));
+    for (const slot of this.slots) clearTimeout(slot.retry);
+    await Promise.all(this.slots.map((s) => s.place?.terminate() ?? Promise.resolve()));
   }
 
-  private spawn(): ThreadPlace {
+  private spawnInto(slot: Slot): ThreadPlace {
     const label = `worker-${++this.spawned}`;
-    const place = new ThreadPlace(label, this.options, (dead, reason) => this.replace(dead, reason));
-    place.ready.catch((err: unknown) => {
-      this.options.logger.error({ worker: label, err: (err as Error).message }, 'worker failed to start');
-    });
+    const place = new ThreadPlace(label, this.options, (dead, reason) => this.lost(slot, dead, reason));
+    slot.place = place;
+    place.ready.then(
+      () => {
+        this.options.logger.debug({ worker: label }, 'worker ready');
+        if (slot.failures > 0) this.options.logger.info({ worker: label, after: slot.failures }, 'worker slot up again');
+        slot.failures = 0;
+        slot.lastError = '';
+        this.options.onHealth?.();
+      },
+      (err: unknown) => {
+        slot.lastError = (err as Error).message;
+        this.options.logger.error({ worker: label, err: slot.lastError }, 'worker failed to start');
+      },
+    );
     return place;
   }
 
-  private replace(dead: ThreadPlace, reason: string): void {
-    const index = this.places.indexOf(dead);
-    if (index < 0) return;
+  private lost(slot: Slot, dead: ThreadPlace, reason: string): void {
+    if (slot.place !== dead) return;
+    slot.place = undefined;
+    if (!dead.isReady) {
+      // It never served: nothing is lost but the slot, which waits longer after every failure.
+      slot.failures++;
+      if (slot.lastError === '') slot.lastError = reason;
+      const delay = Math.min(RESPAWN_MAX_MS, RESPAWN_FIRST_MS * 2 ** (slot.failures - 1));
+      this.options.logger.error(
+        { worker: dead.label, failures: slot.failures, retryInMs: delay, err: slot.lastError, code: 'KUDF_HOST_WORKER_START_FAILED' },
+        'replacement worker failed to start; retrying later, sessions go to the other workers',
+      );
+      this.options.onHealth?.();
+      if (!this.stopped) {
+        slot.retry = setTimeout(() => {
+          slot.retry = undefined;
+          if (!this.stopped) this.spawnInto(slot);
+        }, delay);
+        slot.retry.unref();
+      }
+      return;
+    }
     const lost = [...dead.connections];
     this.options.logger.error({ worker: dead.label, reason, sessions: lost.length }, 'worker lost; its sessions end');
-    if (this.stopped) {
-      this.places.splice(index, 1);
-    } else {
-      const fresh = this.spawn();
-      this.places[index] = fresh;
+    if (!this.stopped) {
+      const fresh = this.spawnInto(slot);
       this.options.logger.info({ worker: fresh.label, replaces: dead.label }, 'worker replaced');
     }
+    this.options.onHealth?.();
     this.options.onLost(lost, reason);
   }
 
   private checkHeartbeats(): void {
     const now = Date.now();
-    for (const place of this.places) {
-      if (place instanceof ThreadPlace && !place.heartbeat(now)) {
+    for (const slot of this.slots) {
+      const place = slot.place;
+      if (place !== undefined && place.isReady && !place.heartbeat(now)) {
         this.options.logger.error({ worker: place.label, stallTimeoutMs: this.options.stallTimeoutMs }, 'worker stopped answering heartbeats; replacing it');
         place.kill();
       }

@@ -61,7 +61,9 @@ describe('crash isolation with several sessions per worker', () => {
 
     crasher.client.send({ kind: 'point', point: seqPoint(0, { mode: 'exit' }) });
     await assert.rejects(crasher.client.close(), (err: ProbeError) => err.code === 'PROBE_UDF_ERROR' && /session lost: worker/.test(err.message));
-    await host.waitForLog((l) => l.msg === 'worker replaced' && l['replaces'] === crasher.worker);
+    const replaced = await host.waitForLog((l) => l.msg === 'worker replaced' && l['replaces'] === crasher.worker);
+    // A replacement takes sessions once it has loaded its functions.
+    await host.waitForLog((l) => l.msg === 'worker ready' && l['worker'] === replaced['worker']);
 
     const outcomes = await Promise.all(tasks.map((t, i) => finish(t, i)));
     tasks.forEach((t, i) => {
