@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,6 +23,8 @@ export interface ServerOptions {
   nodeArgs?: string[];
   /** Load the test functions too (burn). */
   testUdfs?: boolean;
+  /** Load the functions of this directory too (`--udf-dir`). */
+  udfDir?: string;
 }
 
 /** Reads one `/proc/<pid>/status` field in bytes (VmRSS, VmHWM); 0 when the process is gone. */
@@ -32,6 +34,36 @@ export function procStatusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
     return m === null ? 0 : Number(m[1]) * 1024;
   } catch {
     return 0;
+  }
+}
+
+let clockTicks: number | undefined;
+
+/** Clock ticks per second of /proc/<pid>/stat's CPU times (`getconf CLK_TCK`; 100 on Linux). */
+function ticksPerSecond(): number {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  return clockTicks;
+}
+
+/**
+ * CPU seconds (user + system, every thread) a process has used so far, from `/proc/<pid>/stat`;
+ * NaN when it is gone. Resolution: one clock tick (10 ms).
+ */
+export function procCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces: count from after it.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 (utime, stime) are the 12th and 13th after the name.
+    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
+  } catch {
+    return Number.NaN;
   }
 }
 
@@ -68,6 +100,7 @@ export class ServerProcess {
     const dir = await mkdtemp(join(tmpdir(), 'kudf-bench-'));
     const args = [...(options.nodeArgs ?? []), KUDF, 'serve', '--socket-dir', dir, '--threads', String(options.threads ?? 2), '--grace', '2s', '--log-level', 'info', ...(process.env['BENCH_HOST_ARGS'] ?? '').split(' ').filter((a) => a !== '')];
     if (options.testUdfs === true) args.push('--udf-dir', TEST_UDF_DIR);
+    else if (options.udfDir !== undefined) args.push('--udf-dir', options.udfDir);
     return ServerProcess.launch(args, dir, '"host ready"');
   }
 
@@ -106,6 +139,11 @@ export class ServerProcess {
 
   get pid(): number {
     return this.child.pid ?? 0;
+  }
+
+  /** CPU seconds the server has used so far (all threads). */
+  cpuSeconds(): number {
+    return procCpuSeconds(this.pid);
   }
 
   /** Samples VmRSS; the largest sample is kept. */

@@ -1,7 +1,9 @@
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { readUvarint } from '../src/protocol/index.js';
 import type { Response } from '../src/protocol/types.js';
+import { CTRL, WAKE_SLOTS, type FrameWriterConnection, type FrameWriterMessage, type FrameWriterSetup } from './frame-writer-thread.js';
 import { ResponseCounter } from './response-counter.js';
 import { initFrame, keepaliveFrame, type Workload } from './workloads.js';
 
@@ -30,7 +32,82 @@ export interface LoadOptions {
   writeBytes?: number;
   /** Send at most this many points per second (undefined: as fast as the host takes them). */
   pointsPerSec?: number;
+  /**
+   * How points go out. 'chunked' (default): slices of many whole frames, as above. 'kapacitor':
+   * as a Kapacitor UDF node writes, every frame in two write(2) calls (length, then body),
+   * unbuffered, from a writer thread beside the reader ({@link WRITE_MODES}).
+   */
+  writes?: WriteMode;
 }
+
+/** The generator's two write patterns. */
+export const WRITE_MODES = ['chunked', 'kapacitor'] as const;
+export type WriteMode = (typeof WRITE_MODES)[number];
+
+const FRAME_WRITER_URL = new URL('./frame-writer-thread.js', import.meta.url);
+
+type WriterDone = Extract<FrameWriterMessage, { type: 'done' }>;
+
+/** The one writer thread of Kapacitor's write mode, shared by every connection of this process. */
+class WriterThread {
+  private readonly worker: Worker;
+  private readonly wakeSlots = new Int32Array(new SharedArrayBuffer(WAKE_SLOTS * Int32Array.BYTES_PER_ELEMENT));
+  private nextId = 1;
+  private readonly waiting = new Map<number, { ready: () => void; done: (m: WriterDone) => void }>();
+
+  constructor() {
+    const setup: FrameWriterSetup = { wake: this.wakeSlots.buffer };
+    this.worker = new Worker(FRAME_WRITER_URL, { workerData: setup });
+    this.worker.on('message', (message: FrameWriterMessage) => {
+      const entry = this.waiting.get(message.id);
+      if (entry === undefined) return;
+      if (message.type === 'ready') {
+        entry.ready();
+        return;
+      }
+      this.waiting.delete(message.id);
+      entry.done(message);
+    });
+    const lost = (reason: string): void => {
+      for (const [id, entry] of this.waiting) {
+        entry.ready();
+        entry.done({ type: 'done', id, error: reason, sentPoints: 0, sentBytes: 0, keepalivesWritten: 0, writeCalls: 0, largestWrite: 0 });
+      }
+      this.waiting.clear();
+      if (writer === this) writer = undefined;
+    };
+    this.worker.on('error', (err) => lost(`writer thread: ${err.message}`));
+    this.worker.on('exit', () => lost('writer thread exited'));
+    // The thread never ends by itself: it must not keep the generator alive (after the listeners,
+    // since adding a 'message' listener refs the port again).
+    this.worker.unref();
+  }
+
+  add(conn: FrameWriterConnection, onDone: (m: WriterDone) => void): { ready: Promise<void>; done: Promise<void> } {
+    const id = this.nextId++;
+    let ready: () => void = () => undefined;
+    let done: (m: WriterDone) => void = () => undefined;
+    const readyP = new Promise<void>((resolve) => (ready = resolve));
+    const doneP = new Promise<void>((resolve) => {
+      done = (m) => {
+        onDone(m);
+        resolve();
+      };
+    });
+    this.waiting.set(id, { ready, done });
+    this.worker.postMessage({ ...conn, id });
+    this.wake();
+    return { ready: readyP, done: doneP };
+  }
+
+  wake(): void {
+    Atomics.add(this.wakeSlots, 0, 1);
+    Atomics.notify(this.wakeSlots, 0);
+  }
+}
+
+let writer: WriterThread | undefined;
+const writerThread = (): WriterThread => (writer ??= new WriterThread());
 
 /**
  * Kapacitor writes every frame straight to the socket, and a keepalive reaches its writer
@@ -90,6 +167,8 @@ export interface ConnectionResult {
   doneMs: number;
   keepalivesSent: number;
   keepaliveMs: number[];
+  /** Kapacitor's write mode: write(2) calls that wrote something, and the most bytes one of them wrote. */
+  writeCalls?: { calls: number; largest: number };
   /** Why the run does not count (wrong counts, error response, timeout), if it does not. */
   error?: string;
 }
@@ -128,6 +207,11 @@ export class LoadConnection {
   private readonly closed: Promise<void>;
   /** A slice took our queue to WAIT_MARK: the next one waits until every write has completed. */
   private waitingForWrites = false;
+  /** Kapacitor's write mode: the writer thread's shared control slots, while it runs. */
+  private control: Int32Array | undefined;
+  private keepaliveSlot: BigInt64Array | undefined;
+  private writerDone: Promise<void> | undefined;
+  private writeCalls: ConnectionResult['writeCalls'];
   /** Every write's callback: the generator's own 'drain', the same on every Node version. */
   private readonly afterWrite = (): void => {
     if (this.waitingForWrites && this.socket.writableLength === 0) {
@@ -156,7 +240,14 @@ export class LoadConnection {
       }
       if (this.counter.points !== before) {
         this.lastPointAt = performance.now();
-        if (this.options.window !== undefined) this.pump();
+        if (this.options.window !== undefined) {
+          if (this.control !== undefined) {
+            Atomics.store(this.control, CTRL.returned, this.counter.points);
+            writerThread().wake();
+          } else {
+            this.pump();
+          }
+        }
       }
     };
     socket.on('error', (err) => this.fail(`socket error: ${err.message}`));
@@ -187,6 +278,7 @@ export class LoadConnection {
     const conn = new LoadConnection(socket, reader, options);
     if (options.workload.init !== undefined) await conn.init(options.workload.init);
     if (options.read === false) socket.pause();
+    if (options.writes === 'kapacitor') await conn.startWriterThread();
     return conn;
   }
 
@@ -211,6 +303,16 @@ export class LoadConnection {
     if (options.keepaliveMs > 0) {
       keepalive = setInterval(() => {
         if (this.stopped) return;
+        const control = this.control;
+        if (control !== undefined) {
+          // Kapacitor's ticker hands the request to the writer and waits while the writer is busy:
+          // a tick that finds the slot still taken is skipped, as a blocked ticker misses it.
+          if (Atomics.load(control, CTRL.keepalivePending) !== 0 || this.keepaliveSlot === undefined) return;
+          this.keepaliveSlot[0] = hrNow();
+          Atomics.store(control, CTRL.keepalivePending, 1);
+          writerThread().wake();
+          return;
+        }
         this.keepalivesSent++;
         this.socket.write(keepaliveFrame(hrNow()), this.afterWrite);
       }, options.keepaliveMs);
@@ -221,13 +323,22 @@ export class LoadConnection {
       if (now > deadline) {
         this.expired = true;
         // Only a checked run must end on a chunk boundary; a peer that never reads is blocked mid-chunk.
-        if (this.nextSlice === 0 || !this.countsChecked) this.stop();
+        if (this.control !== undefined) {
+          if (now > deadline + STALL_AFTER_CAP_MS) this.fail(`the host stopped reading: the last chunk was not taken within ${STALL_AFTER_CAP_MS / 1000}s of the time cap`);
+          else this.stopWriter(!this.countsChecked);
+        } else if (this.nextSlice === 0 || !this.countsChecked) this.stop();
         else if (now > deadline + STALL_AFTER_CAP_MS) this.fail(`the host stopped reading: the last chunk was not taken within ${STALL_AFTER_CAP_MS / 1000}s of the time cap`);
       }
     }, 100);
     const sending = new Promise<void>((resolve) => (this.onStopped = resolve));
-    this.pump();
+    if (this.control !== undefined) {
+      Atomics.store(this.control, CTRL.go, 1);
+      writerThread().wake();
+    } else {
+      this.pump();
+    }
     await sending;
+    await this.writerDone;
     clearInterval(keepalive);
     clearInterval(tick);
     if (options.finish === 'destroy' || options.read === false || this.failure !== undefined) {
@@ -254,10 +365,73 @@ export class LoadConnection {
 
   destroy(): void {
     this.stopped = true;
+    const control = this.control;
+    if (control !== undefined) {
+      // A writer thread that never ran: let it go and stop at once, then close.
+      Atomics.store(control, CTRL.stop, 2);
+      Atomics.store(control, CTRL.go, 1);
+      writerThread().wake();
+      void this.writerDone?.then(() => this.socket.destroy());
+      return;
+    }
     this.socket.destroy();
   }
 
+  /**
+   * Kapacitor's write mode: every frame from the writer thread, two write(2) calls each. The
+   * connection is registered here and waits for run(), so setting up is not counted in the run.
+   */
+  private async startWriterThread(): Promise<void> {
+    const { options } = this;
+    const handle = (this.socket as unknown as { _handle?: { fd?: number } | null })._handle;
+    const fd = handle?.fd;
+    if (fd === undefined || fd < 0) throw new Error('Kapacitor write mode needs the socket descriptor, which this Node does not expose');
+    if (this.socket.writableLength > 0) throw new Error('Kapacitor write mode started with writes still queued');
+    const control = new SharedArrayBuffer(CTRL.length * Int32Array.BYTES_PER_ELEMENT);
+    const keepaliveTime = new SharedArrayBuffer(BigInt64Array.BYTES_PER_ELEMENT);
+    this.control = new Int32Array(control);
+    this.keepaliveSlot = new BigInt64Array(keepaliveTime);
+    const registered = writerThread().add(
+      {
+        id: 0,
+        fd,
+        chunk: options.workload.chunk,
+        control,
+        keepaliveTime,
+        maxPoints: options.maxPoints === 0 ? 0 : Math.ceil(options.maxPoints / options.workload.pointsPerChunk) * options.workload.pointsPerChunk,
+        ...(options.window !== undefined ? { window: options.window } : {}),
+        ...(options.pointsPerSec !== undefined ? { pointsPerSec: options.pointsPerSec } : {}),
+      },
+      (message) => {
+        this.sentPoints = message.sentPoints;
+        this.sentBytes = message.sentBytes;
+        this.keepalivesSent = message.keepalivesWritten;
+        this.writeCalls = { calls: message.writeCalls, largest: message.largestWrite };
+        if (message.error !== undefined) this.fail(message.error);
+        // The descriptor is the writer's until it has finished: only then may the socket close.
+        this.control = undefined;
+        this.stop();
+      },
+    );
+    this.writerDone = registered.done;
+    await registered.ready;
+  }
+
+  /** Asks the writer thread to stop at the next chunk boundary, or at once. */
+  private stopWriter(now: boolean): void {
+    const control = this.control;
+    if (control === undefined) return;
+    if (now) Atomics.store(control, CTRL.stop, 2);
+    else Atomics.compareExchange(control, CTRL.stop, 0, 1);
+    writerThread().wake();
+  }
+
   private stop(): void {
+    if (this.control !== undefined) {
+      // The writer thread decides when sending ends; the socket is closed only after its report.
+      this.stopWriter(this.failure !== undefined);
+      return;
+    }
     if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.paceTimer);
@@ -349,6 +523,7 @@ export class LoadConnection {
       doneMs: this.closedAt - this.startedAt,
       keepalivesSent: this.keepalivesSent,
       keepaliveMs: this.latencies,
+      ...(this.writeCalls !== undefined ? { writeCalls: this.writeCalls } : {}),
       ...(error !== undefined ? { error } : {}),
     };
   }

@@ -4,13 +4,14 @@
  * written, and prints their summaries with ns/point.
  *
  * Usage: node dist/bench/profile.js [mirror|edgeDetect|movingAverage] [connections] [outDir]
- * Env: BENCH_POINTS (default 3000000), BENCH_SECONDS (default 8), BENCH_THREADS (default 2).
+ * Env: BENCH_POINTS (default 3000000), BENCH_SECONDS (default 8), BENCH_THREADS (default 2),
+ * BENCH_WRITES (`chunked`, the default, or `kapacitor`: every frame in two writes).
  */
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ServerProcess, REPO_ROOT } from './children.js';
 import { formatSummary, summarise } from './cpuprofile-summary.js';
-import { runLoad } from './load-generator.js';
+import { WRITE_MODES, runLoad } from './load-generator.js';
 import { edgeDetectWorkload, mirrorWorkload, movingAverageWorkload, type Workload } from './workloads.js';
 
 const workloads: Record<string, () => Workload> = { mirror: mirrorWorkload, edgeDetect: edgeDetectWorkload, movingAverage: movingAverageWorkload };
@@ -22,6 +23,8 @@ async function main(): Promise<void> {
   if (make === undefined) throw new Error(`unknown workload '${which}' (known: ${Object.keys(workloads).join(', ')})`);
   const outDir = resolve(process.argv[4] ?? join(REPO_ROOT, 'bench/profiles', `${which}-${conns}-${Date.now()}`));
   mkdirSync(outDir, { recursive: true });
+  const writes = WRITE_MODES.find((m) => m === (process.env['BENCH_WRITES'] ?? 'chunked'));
+  if (writes === undefined) throw new Error(`BENCH_WRITES must be ${WRITE_MODES.join(' or ')}`);
   const workload = make();
   const host = await ServerProcess.host({ threads: Number(process.env['BENCH_THREADS'] ?? 2), nodeArgs: ['--cpu-prof', '--cpu-prof-dir', outDir] });
   let points = 0;
@@ -32,10 +35,11 @@ async function main(): Promise<void> {
       maxPoints: Number(process.env['BENCH_POINTS'] ?? 3_000_000),
       maxSeconds: Number(process.env['BENCH_SECONDS'] ?? 8),
       keepaliveMs: 10,
+      writes,
     });
     points = result.sentPoints;
     process.stdout.write(
-      `${which} x${conns}: ${points} points, processed ${Math.round(result.processedPerSec)}/s, returned ${result.returnedPoints}${result.errors.length > 0 ? `, errors: ${result.errors.join('; ')}` : ''}\n`,
+      `${which} x${conns} (${writes} writes): ${points} points, processed ${Math.round(result.processedPerSec)}/s, returned ${result.returnedPoints}${result.errors.length > 0 ? `, errors: ${result.errors.join('; ')}` : ''}\n`,
     );
   } finally {
     await host.stop();

@@ -10,10 +10,13 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ServerProcess } from './children.js';
+import { KAPACITOR_VARIANTS, KapacitorBench, kapacitordBuilt, type KapacitorRun } from './kapacitor.js';
+import { KAPACITOR_VERSION } from '../test/helpers/kapacitor.js';
 import { describeProvenance, provenance } from './machine.js';
-import { DEFAULT_WRITE_BYTES, LoadConnection, runLoad, type ConnectionResult, type LoadResult } from './load-generator.js';
+import { DEFAULT_WRITE_BYTES, LoadConnection, WRITE_MODES, runLoad, type ConnectionResult, type LoadResult, type WriteMode } from './load-generator.js';
 import { kilo, mib, ms, percentile, spread, type Spread } from './stats.js';
 import { burnWorkload, echoWorkload, edgeDetectWorkload, mirrorWorkload, movingAverageWorkload, type Workload } from './workloads.js';
 
@@ -33,6 +36,17 @@ const GROUPS = envInt('BENCH_GROUPS', 1_000_000);
 const KEEPALIVE_MS = 10;
 const WRITE_BYTES = envInt('BENCH_WRITE_KIB', DEFAULT_WRITE_BYTES / 1024) * 1024;
 const ECHO_POINTS_FACTOR = 10;
+const WRITES: readonly WriteMode[] = writeModes(process.env['BENCH_WRITES'] ?? 'both');
+
+function writeModes(raw: string): readonly WriteMode[] {
+  if (raw === 'both' || raw === '') return WRITE_MODES;
+  const mode = WRITE_MODES.find((m) => m === raw);
+  if (mode === undefined) throw new Error(`BENCH_WRITES must be both, ${WRITE_MODES.join(' or ')}, got '${raw}'`);
+  return [mode];
+}
+
+/** Case-name suffix of Kapacitor's write mode (two syscalls a frame); chunked cases keep their plain names. */
+const KW = '-kw';
 const selected = (process.env['BENCH_CASES'] ?? '')
   .split(',')
   .map((s) => s.trim())
@@ -42,6 +56,8 @@ const selected = (process.env['BENCH_CASES'] ?? '')
 interface Row {
   case: string;
   conns: number | string;
+  /** Host CPU seconds per million points processed (median of the runs). */
+  cpu: string;
   sent: string;
   processed: string;
   returned: string;
@@ -113,10 +129,18 @@ function sendBufferDrainMs(workload: Workload, conns: number, processedPerSec: n
   return (clientSendBufferBytes() / ((processedPerSec / conns) * bytesPerPoint)) * 1000;
 }
 
-async function throughputCase(name: string, makeWorkload: () => Workload, conns: number, server: 'host' | 'echo', pointsPerSec?: number): Promise<void> {
+/** Median CPU seconds per million points over the runs, or NaN without samples. */
+const cpuPerMillion = (cpuSeconds: number[], points: number[]): number => spread(cpuSeconds.map((c, i) => (c / (points[i] as number)) * 1e6).filter(Number.isFinite)).median;
+
+const fmtCpu = (n: number): string => (Number.isFinite(n) ? n.toFixed(2) : '-');
+
+async function throughputCase(name: string, makeWorkload: () => Workload, conns: number, server: 'host' | 'echo', writes: WriteMode, pointsPerSec?: number): Promise<void> {
   const workload = makeWorkload();
   const proc = server === 'echo' ? await ServerProcess.echo() : await ServerProcess.host({ threads: THREADS });
   const runs: LoadResult[] = [];
+  // CPU seconds of the server (every thread) and of the generator (every thread) per run.
+  const serverCpu: number[] = [];
+  const generatorCpu: number[] = [];
   let peakRss = 0;
   let warmup: Warmup | undefined;
   try {
@@ -128,12 +152,18 @@ async function throughputCase(name: string, makeWorkload: () => Workload, conns:
       maxSeconds: SECONDS,
       keepaliveMs: KEEPALIVE_MS,
       writeBytes: WRITE_BYTES,
+      writes,
       ...(pointsPerSec !== undefined ? { pointsPerSec } : {}),
       onTick: () => proc.sampleRss(),
     };
     warmup = await warmUp(conns, load);
     for (let i = 0; i < RUNS; i++) {
+      const cpuBefore = proc.cpuSeconds();
+      const ownBefore = process.cpuUsage();
       const result = await runLoad(conns, load);
+      const own = process.cpuUsage(ownBefore);
+      serverCpu.push(proc.cpuSeconds() - cpuBefore);
+      generatorCpu.push((own.user + own.system) / 1e6);
       runs.push(result);
       if (result.errors.length > 0) process.stderr.write(`${name} run ${i + 1}: ${result.errors.join('; ')}\n`);
     }
@@ -141,8 +171,18 @@ async function throughputCase(name: string, makeWorkload: () => Workload, conns:
     peakRss = proc.vmHwm;
     await proc.stop();
   }
-  const ok = runs.filter((r) => r.errors.length === 0);
+  const okIndex = runs.flatMap((r, i) => (r.errors.length === 0 ? [i] : []));
+  const ok = okIndex.map((i) => runs[i] as LoadResult);
   if (ok.length < runs.length) failures++;
+  const okPoints = ok.map((r) => r.sentPoints);
+  const hostCpu = cpuPerMillion(
+    okIndex.map((i) => serverCpu[i] as number),
+    okPoints,
+  );
+  const ownCpu = cpuPerMillion(
+    okIndex.map((i) => generatorCpu[i] as number),
+    okPoints,
+  );
   const keepalives = ok.flatMap((r) => r.keepaliveMs);
   const sent = spread(ok.map((r) => r.sentPerSec));
   const processed = spread(ok.map((r) => r.processedPerSec));
@@ -157,6 +197,10 @@ async function throughputCase(name: string, makeWorkload: () => Workload, conns:
       case: name,
       function: workload.udf,
       connections: conns,
+      writes,
+      serverCpuSecondsPerMillionPoints: round2(hostCpu),
+      generatorCpuSecondsPerMillionPoints: round2(ownCpu),
+      loadAverage: loadavg().map(round2),
       ...(pointsPerSec !== undefined ? { pacedPointsPerSecPerConnection: pointsPerSec } : {}),
       runs: runs.length,
       validRuns: ok.length,
@@ -179,6 +223,7 @@ async function throughputCase(name: string, makeWorkload: () => Workload, conns:
     {
       case: name,
       conns: pointsPerSec !== undefined ? `${conns}×${kilo(pointsPerSec)}/s` : conns,
+      cpu: fmtCpu(hostCpu),
       sent: fmtSpread(sent),
       processed: fmtSpread(processed),
       returned: fmtSpread(returned),
@@ -204,7 +249,7 @@ const round2 = (n: number): number => Math.round(n * 100) / 100;
  * busy (2 ms of CPU per point, 20 points in flight). `load`: the mirror connection also runs at
  * full speed; otherwise it sends only keepalives.
  */
-async function burnNeighbourCase(name: string, load: boolean): Promise<void> {
+async function burnNeighbourCase(name: string, load: boolean, writes: WriteMode): Promise<void> {
   const proc = await ServerProcess.host({ threads: THREADS, testUdfs: true });
   let burn: ConnectionResult | undefined;
   let mirror: ConnectionResult | undefined;
@@ -215,7 +260,7 @@ async function burnNeighbourCase(name: string, load: boolean): Promise<void> {
     // One mirror connection per worker, so that whichever worker the measured one lands on is warm.
     warmup = await warmUp(THREADS, { socketPath: proc.socket('mirror'), workload: mirrorWorkload(), maxPoints: WARMUP_POINTS, maxSeconds: SECONDS, keepaliveMs: KEEPALIVE_MS, writeBytes: WRITE_BYTES });
     const logBefore = proc.log.length;
-    const burner = await LoadConnection.open({ socketPath: proc.socket('burn'), workload: burnWorkload(2), maxPoints: 1e12, maxSeconds: SECONDS, keepaliveMs: KEEPALIVE_MS, window: 20, writeBytes: WRITE_BYTES });
+    const burner = await LoadConnection.open({ socketPath: proc.socket('burn'), workload: burnWorkload(2), maxPoints: 1e12, maxSeconds: SECONDS, keepaliveMs: KEEPALIVE_MS, window: 20, writeBytes: WRITE_BYTES, writes });
     const mirrorWorkloadValue = mirrorWorkload();
     const probe = await LoadConnection.open({
       socketPath: proc.socket('mirror'),
@@ -224,6 +269,7 @@ async function burnNeighbourCase(name: string, load: boolean): Promise<void> {
       maxSeconds: SECONDS,
       keepaliveMs: KEEPALIVE_MS,
       writeBytes: WRITE_BYTES,
+      writes,
       onTick: () => proc.sampleRss(),
     });
     placement = threadsOf(proc.log.slice(logBefore));
@@ -240,6 +286,7 @@ async function burnNeighbourCase(name: string, load: boolean): Promise<void> {
   emit(
     {
       case: name,
+      writes,
       mirror: {
         points: m.sentPoints,
         processedPerSec: Math.round(mirrorRate),
@@ -254,6 +301,7 @@ async function burnNeighbourCase(name: string, load: boolean): Promise<void> {
     {
       case: name,
       conns: '1+1 burn',
+      cpu: '-',
       sent: load ? kilo(m.sentPoints / (m.sendMs / 1000)) : '-',
       processed: load ? kilo(mirrorRate) : '-',
       returned: load ? kilo(m.returnedPoints / (m.returnMs / 1000)) : '-',
@@ -312,6 +360,7 @@ async function noReadPeerCase(): Promise<void> {
     {
       case: 'no-read-peer',
       conns: 1,
+      cpu: '-',
       sent: kilo(r.sentPoints) + ' total',
       processed: '-',
       returned: 'never read',
@@ -322,6 +371,61 @@ async function noReadPeerCase(): Promise<void> {
       note: `peer wrote ${(r.sentBytes / 1024).toFixed(0)} KiB in ${(r.sendMs / 1000).toFixed(1)} s, then blocked; RSS ${mib(baseline)} idle → ${mib(lastRss)} at end`,
     },
   );
+}
+
+const KAPACITOR_POINTS = envInt('BENCH_KAPACITOR_POINTS', 200_000);
+const KAPACITOR_PACED = 10_000;
+const KAPACITOR_PACED_SECONDS = 5;
+
+/**
+ * A real Kapacitor in front of the host: every variant (no UDF, our functions, Kapacitor's
+ * built-ins) with 1 and 8 tasks, as fast as Kapacitor takes the points and at 10k points/s per
+ * task; the ratio of each function to its built-in. Skipped with a note when kapacitord is not
+ * built (scripts/build-kapacitor.sh).
+ */
+async function kapacitorCase(): Promise<void> {
+  if (!kapacitordBuilt()) {
+    process.stdout.write(`kapacitor: skipped, kapacitord ${KAPACITOR_VERSION} is not built (bash scripts/build-kapacitor.sh ${KAPACITOR_VERSION})\n`);
+    emit({ case: 'kapacitor', skipped: 'kapacitord is not built' }, blankRow('kapacitor', `skipped: kapacitord ${KAPACITOR_VERSION} is not built`));
+    return;
+  }
+  const bench = await KapacitorBench.start(THREADS);
+  const rates: Array<number | undefined> = [undefined, KAPACITOR_PACED];
+  const max = new Map<string, number>();
+  try {
+    for (const tasks of [1, 8]) {
+      for (const paced of rates) {
+        for (const variant of KAPACITOR_VARIANTS) {
+          const perTask = paced === undefined ? Math.ceil(KAPACITOR_POINTS / tasks) : paced * KAPACITOR_PACED_SECONDS;
+          const name = `kapacitor ${variant.name} ×${tasks}${paced === undefined ? '' : ` at ${kilo(paced)}/s each`}`;
+          let r: KapacitorRun;
+          try {
+            r = await bench.run(variant, tasks, perTask, paced);
+          } catch (err) {
+            failures++;
+            emit({ case: name, error: (err as Error).message }, blankRow(name, `FAILED: ${(err as Error).message.split('\n')[0] ?? ''}`));
+            continue;
+          }
+          if (paced === undefined) max.set(`${variant.name}/${tasks}`, r.pointsPerSec);
+          // The built-in runs after our function: the ratio is filled in on the built-in's row.
+          const ours = KAPACITOR_VARIANTS.find((v) => v.builtin === variant.name);
+          const udf = ours !== undefined ? max.get(`${ours.name}/${tasks}`) : undefined;
+          const ratio = paced === undefined && udf !== undefined ? udf / r.pointsPerSec : undefined;
+          emit(
+            { case: name, ...r, hostCpuSecondsPerMillion: round2(r.hostCpuSecondsPerMillion), kapacitordCpuSecondsPerMillion: round2(r.kapacitordCpuSecondsPerMillion), pointsPerSec: Math.round(r.pointsPerSec), ...(ratio !== undefined ? { udfOverBuiltin: round2(ratio) } : {}), loadAverage: loadavg().map(round2) },
+            {
+              ...blankRow(name, `kapacitord ${fmtCpu(r.kapacitordCpuSecondsPerMillion)} CPU s/M points; ${r.pointsOut} out of ${r.pointsIn}${ratio !== undefined && ours !== undefined ? `; ${ours.name} / ${variant.name} = ${ratio.toFixed(2)}` : ''}`),
+              conns: tasks,
+              cpu: fmtCpu(r.hostCpuSecondsPerMillion),
+              processed: kilo(r.pointsPerSec),
+            },
+          );
+        }
+      }
+    }
+  } finally {
+    await bench.stop();
+  }
 }
 
 async function edgeMemoryCase(): Promise<void> {
@@ -336,7 +440,7 @@ async function edgeMemoryCase(): Promise<void> {
   const j = JSON.parse(out.trim()) as { bytesPerGroup: number; keyAndMapSlotBytes: number; edgeStateBytes: number; groups: number };
   emit(
     { case: 'edgeDetect-memory', ...j },
-    { case: 'edgeDetect-memory', conns: '-', sent: `${kilo(j.groups)} groups`, processed: '-', returned: '-', kaP50: '-', kaP99: '-', kaP99Pooled: '-', rss: '-', note: `${j.bytesPerGroup} B/group (key+map slot ${j.keyAndMapSlotBytes}, edge state ${j.edgeStateBytes})` },
+    { case: 'edgeDetect-memory', conns: '-', cpu: '-', sent: `${kilo(j.groups)} groups`, processed: '-', returned: '-', kaP50: '-', kaP99: '-', kaP99Pooled: '-', rss: '-', note: `${j.bytesPerGroup} B/group (key+map slot ${j.keyAndMapSlotBytes}, edge state ${j.edgeStateBytes})` },
   );
 }
 
@@ -366,27 +470,41 @@ async function externalCase(file: string, fn: string): Promise<void> {
   }
 }
 
-const blankRow = (name: string, note: string): Row => ({ case: name, conns: '-', sent: '-', processed: '-', returned: '-', kaP50: '-', kaP99: '-', kaP99Pooled: '-', rss: '-', note });
+const blankRow = (name: string, note: string): Row => ({ case: name, conns: '-', cpu: '-', sent: '-', processed: '-', returned: '-', kaP50: '-', kaP99: '-', kaP99Pooled: '-', rss: '-', note });
 
 interface Case {
   name: string;
   run: () => Promise<void>;
 }
 
+/** A host or echo case in each of the generator's write modes (BENCH_WRITES), chunked first. */
+function bothModes(name: string, run: (name: string, writes: WriteMode) => Promise<void>): Case[] {
+  return WRITES.map((writes) => {
+    const full = writes === 'chunked' ? name : `${name}${KW}`;
+    return { name: full, run: () => run(full, writes) };
+  });
+}
+
+const throughput = (name: string, makeWorkload: () => Workload, conns: number, server: 'host' | 'echo', pointsPerSec?: number): Case[] =>
+  bothModes(name, (full, writes) => throughputCase(full, makeWorkload, conns, server, writes, pointsPerSec));
+
 const cases: Case[] = [
-  { name: 'echo-1', run: () => throughputCase('echo-1', echoWorkload, 1, 'echo') },
-  { name: 'echo-4', run: () => throughputCase('echo-4', echoWorkload, 4, 'echo') },
-  { name: 'mirror-1', run: () => throughputCase('mirror-1', mirrorWorkload, 1, 'host') },
-  { name: 'mirror-4', run: () => throughputCase('mirror-4', mirrorWorkload, 4, 'host') },
-  { name: 'edgeDetect-1', run: () => throughputCase('edgeDetect-1', edgeDetectWorkload, 1, 'host') },
-  { name: 'edgeDetect-4', run: () => throughputCase('edgeDetect-4', edgeDetectWorkload, 4, 'host') },
-  { name: 'movingAverage-1', run: () => throughputCase('movingAverage-1', movingAverageWorkload, 1, 'host') },
-  { name: 'movingAverage-4', run: () => throughputCase('movingAverage-4', movingAverageWorkload, 4, 'host') },
-  { name: 'mirror-4-paced', run: () => throughputCase('mirror-4-paced', mirrorWorkload, 4, 'host', KAPACITOR_TASK_POINTS_PER_SEC) },
-  { name: 'movingAverage-4-paced', run: () => throughputCase('movingAverage-4-paced', movingAverageWorkload, 4, 'host', KAPACITOR_TASK_POINTS_PER_SEC) },
-  { name: 'burn-neighbour-idle', run: () => burnNeighbourCase('burn-neighbour-idle', false) },
-  { name: 'burn-neighbour-load', run: () => burnNeighbourCase('burn-neighbour-load', true) },
+  ...throughput('echo-1', echoWorkload, 1, 'echo'),
+  ...throughput('echo-4', echoWorkload, 4, 'echo'),
+  ...throughput('echo-16', echoWorkload, 16, 'echo'),
+  ...throughput('mirror-1', mirrorWorkload, 1, 'host'),
+  ...throughput('mirror-4', mirrorWorkload, 4, 'host'),
+  ...throughput('mirror-16', mirrorWorkload, 16, 'host'),
+  ...throughput('edgeDetect-1', edgeDetectWorkload, 1, 'host'),
+  ...throughput('edgeDetect-4', edgeDetectWorkload, 4, 'host'),
+  ...throughput('movingAverage-1', movingAverageWorkload, 1, 'host'),
+  ...throughput('movingAverage-4', movingAverageWorkload, 4, 'host'),
+  ...throughput('mirror-4-paced', mirrorWorkload, 4, 'host', KAPACITOR_TASK_POINTS_PER_SEC),
+  ...throughput('movingAverage-4-paced', movingAverageWorkload, 4, 'host', KAPACITOR_TASK_POINTS_PER_SEC),
+  ...bothModes('burn-neighbour-idle', (full, writes) => burnNeighbourCase(full, false, writes)),
+  ...bothModes('burn-neighbour-load', (full, writes) => burnNeighbourCase(full, true, writes)),
   { name: 'no-read-peer', run: noReadPeerCase },
+  { name: 'kapacitor', run: kapacitorCase },
   { name: 'edgeDetect-memory', run: edgeMemoryCase },
   { name: 'ingest-codec', run: () => externalCase('codec', 'benchCodec') },
   { name: 'ingest-queue', run: () => externalCase('queue', 'benchQueue') },
@@ -394,7 +512,7 @@ const cases: Case[] = [
 ];
 
 function printTable(): void {
-  const header: Row = { case: 'case', conns: 'conns', sent: 'sent/s', processed: 'processed/s', returned: 'returned/s', kaP50: 'ka p50 ms', kaP99: 'ka p99 ms, per run', kaP99Pooled: 'ka p99 pooled', rss: 'peak RSS', note: 'note' };
+  const header: Row = { case: 'case', conns: 'conns', cpu: 'host CPU s/M points', sent: 'sent/s', processed: 'processed/s', returned: 'returned/s', kaP50: 'ka p50 ms', kaP99: 'ka p99 ms, per run', kaP99Pooled: 'ka p99 pooled', rss: 'peak RSS', note: 'note' };
   const all = [header, ...rows];
   const keys = Object.keys(header) as Array<keyof Row>;
   const widths = keys.map((k) => Math.max(...all.map((r) => String(r[k]).length)));
@@ -407,7 +525,7 @@ async function main(): Promise<void> {
   if (chosen.length === 0) throw new Error(`BENCH_CASES matches no case (known: ${cases.map((c) => c.name).join(', ')})`);
   const measuredOn = provenance();
   process.stdout.write(
-    `${JSON.stringify({ bench: 'kudf', commit: measuredOn.commit, dirty: measuredOn.dirty, machine: { cores: measuredOn.cores, cpuModel: measuredOn.cpuModel, os: measuredOn.os, memoryBytes: measuredOn.memoryBytes }, node: measuredOn.node, runs: RUNS, pointsPerRun: POINTS, secondsCap: SECONDS, hostThreads: THREADS, keepaliveMs: KEEPALIVE_MS, writeBytes: WRITE_BYTES, cases: chosen.map((c) => c.name) })}\n`,
+    `${JSON.stringify({ bench: 'kudf', commit: measuredOn.commit, dirty: measuredOn.dirty, machine: { cores: measuredOn.cores, cpuModel: measuredOn.cpuModel, os: measuredOn.os, memoryBytes: measuredOn.memoryBytes }, node: measuredOn.node, runs: RUNS, pointsPerRun: POINTS, secondsCap: SECONDS, hostThreads: THREADS, keepaliveMs: KEEPALIVE_MS, writeBytes: WRITE_BYTES, writes: WRITES, loadAverage: loadavg().map(round2), cases: chosen.map((c) => c.name) })}\n`,
   );
   const started = Date.now();
   for (const c of chosen) {
@@ -418,7 +536,7 @@ async function main(): Promise<void> {
       emit({ case: c.name, error: (err as Error).message }, blankRow(c.name, `FAILED: ${(err as Error).message.split('\n')[0] ?? ''}`));
     }
   }
-  process.stdout.write(`\n${describeProvenance(measuredOn)}; ${THREADS} worker threads, ${RUNS} runs per case\n`);
+  process.stdout.write(`\n${describeProvenance(measuredOn)}; ${THREADS} worker threads, ${RUNS} runs per case; load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
   printTable();
   process.stdout.write(`\n${chosen.length} case(s) in ${((Date.now() - started) / 1000).toFixed(0)} s${failures > 0 ? `, ${failures} with errors` : ''}\n`);
   process.exitCode = failures > 0 ? 1 : 0;

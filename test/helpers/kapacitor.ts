@@ -202,6 +202,11 @@ export class Kapacitord {
     );
   }
 
+  /** The running kapacitord's pid (unshare and sh exec into it), for its CPU and memory figures. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get running(): boolean {
     return this.child !== undefined;
   }
