@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
-import { DEFAULT_LOAD_TIMEOUT_MS, UdfHost, loadRegistry, runStdioSession, udfModuleUrls } from '../host/index.js';
+import { DEFAULT_COALESCE_READS_BELOW, DEFAULT_LOAD_TIMEOUT_MS, UdfHost, loadRegistry, runStdioSession, udfModuleUrls } from '../host/index.js';
 import { createLogger, type LogLevel } from '../log/logger.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/index.js';
 import type { UdfDefinition } from '../sdk/define-udf.js';
@@ -17,6 +17,7 @@ interface ServeFlags {
   udfDir?: string;
   maxFrameBytes: number;
   maxInflight: number;
+  coalesceReads: number;
   grace: number;
   stallTimeout: number;
   loadTimeout: number;
@@ -89,6 +90,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     access: { mode: flags.socketMode, dirMode: flags.dirMode, ...(flags.socketGroup !== undefined ? { gid: flags.socketGroup } : {}) },
     maxFrameBytes: flags.maxFrameBytes,
     highWaterMark: flags.maxInflight,
+    coalesceReadsBelow: flags.coalesceReads,
     heartbeatMs: 1000,
     stallTimeoutMs: flags.stallTimeout,
     logger,
@@ -142,6 +144,7 @@ export function registerServe(program: Command): void {
     .option('--max-partial-bytes <bytes>', 'host-wide: bytes of frames over 1 MiB received only in part', intArg(1), 128 * 1024 * 1024)
     .option('--frame-timeout <duration>', 'end a connection whose frame gets no further byte for this long', durationMsArg, 10_000)
     .option('--worker-heap-mb <n>', "each worker's heap limit in MiB (0: V8's default); past it the worker is replaced", intArg(0), 512)
+    .option('--coalesce-reads <bytes>', 'per connection: a read smaller than this waits until the worker has taken it before the next read (0: off)', intArg(0), DEFAULT_COALESCE_READS_BELOW)
     .option('--grace <duration>', 'how long sessions may finish after SIGTERM/SIGINT', durationMsArg, 10_000)
     .option('--load-timeout <duration>', 'how long one function module may take to load', durationMsArg, DEFAULT_LOAD_TIMEOUT_MS)
     .option('--stall-timeout <duration>', 'replace a worker that answers no heartbeat for this long', durationMsArg, 30_000)

@@ -22,6 +22,15 @@ export interface ConnectionLimits {
   partialFrames?: PartialFrameBudget;
   /** A frame received only in part that gets no further byte for this long (while read) ends the connection; never when absent or 0. */
   frameTimeoutMs?: number;
+  /**
+   * A read smaller than this holds further reads until the session has taken every byte handed
+   * to it (0 or absent: never hold). Kapacitor writes each frame with two syscalls, so without
+   * this every frame, or half of one, costs a read, a hand-off to the worker and a reply write;
+   * held, the kernel gathers what arrives meanwhile and the next read takes all of it. Adaptive
+   * by construction: the hold lasts as long as the worker needs for what it has, and large reads
+   * (a fast or chunked writer) are never held.
+   */
+  coalesceReadsBelow?: number;
 }
 
 /**
@@ -59,6 +68,8 @@ export class Connection {
   // Bytes of this connection's incomplete large frame counted in limits.partialFrames.
   private heldPartial = 0;
   private frameTimer: NodeJS.Timeout | undefined;
+  /** Reads are held until the session has taken what it was given (see coalesceReadsBelow). */
+  private coalescing = false;
   // Set while shutdown waits for the session to finish what was read.
   private onIdle: (() => void) | undefined;
 
@@ -104,6 +115,13 @@ export class Connection {
   onOut(bytes: Uint8Array | null, consumed: number): void {
     this.inflight -= consumed;
     if (this.inflight <= 0) this.onIdle?.();
+    if (this.coalescing && this.inflight <= 0) {
+      this.coalescing = false;
+      if (!this.paused && !this.finished) {
+        releaseReads(this.socket);
+        if (this.scanner.partialFrame !== undefined) this.startFrameTimer();
+      }
+    }
     if (bytes !== null && !this.socket.destroyed) {
       const { buffer } = bytes;
       this.socket.write(bytes, (err) => {
@@ -189,6 +207,13 @@ export class Connection {
       for (const time of keepalives) this.socket.write(encodeFrame(encodeResponse({ kind: 'keepalive', time })), this.afterWrite);
     }
     if (!this.accountPartial()) return;
+    // Set before the hand-off: a session on this thread answers within send().
+    if (bytes.byteLength < (this.limits.coalesceReadsBelow ?? 0) && !this.coalescing) {
+      this.coalescing = true;
+      holdReads(this.socket);
+      // Time spent not reading is ours, not the peer's: it does not count as a stalled frame.
+      this.stopFrameTimer();
+    }
     this.inflight += bytes.byteLength;
     this.place.send({ type: 'data', id: this.id, bytes });
     this.updateFlow();
@@ -205,8 +230,10 @@ export class Connection {
       this.stopFrameTimer();
     } else if (this.paused && this.inflight <= limit / 2 && this.socket.writableLength <= limit / 2) {
       this.paused = false;
-      releaseReads(this.socket);
-      if (this.scanner.partialFrame !== undefined) this.startFrameTimer();
+      if (!this.coalescing) {
+        releaseReads(this.socket);
+        if (this.scanner.partialFrame !== undefined) this.startFrameTimer();
+      }
     }
   }
 

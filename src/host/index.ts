@@ -1,4 +1,4 @@
-export { UdfHost, type UdfHostOptions, type ServedSocket } from './udf-host.js';
+export { DEFAULT_COALESCE_READS_BELOW, UdfHost, type UdfHostOptions, type ServedSocket } from './udf-host.js';
 export { runStdioSession, type StdioSessionOptions } from './stdio-session.js';
 export { Session, type SessionCounts, type SessionVerdict } from './session.js';
 export { loadRegistry, udfModuleUrls, listUdfDir, BUILTIN_UDFS_MODULE, UdfLoadError, DEFAULT_LOAD_TIMEOUT_MS } from './registry.js';

@@ -44,6 +44,13 @@ function openFileLimit(): { soft: number; hard: number } | undefined {
 /** How often the host checks that its socket files are still the ones it created. */
 const SOCKET_WATCH_MS = 2000;
 
+/**
+ * Off by default: in interleaved A/B runs on a loaded 2-core machine it cut the host's CPU per
+ * point for one connection written frame by frame (bench/README.md, levers) but not for 16, so
+ * it is an operator's choice (`--coalesce-reads 16384`) until measured on a quiet machine.
+ */
+export const DEFAULT_COALESCE_READS_BELOW = 0;
+
 export interface UdfHostOptions {
   socketDir: string;
   /** The loaded functions; every one gets `<socketDir>/<name>.sock`. */
@@ -54,6 +61,8 @@ export interface UdfHostOptions {
   access: SocketAccess;
   maxFrameBytes: number;
   highWaterMark: number;
+  /** Reads smaller than this wait for the session before the next read (0: off); see ConnectionLimits. */
+  coalesceReadsBelow?: number;
   heartbeatMs: number;
   stallTimeoutMs: number;
   logger: Logger;
@@ -344,6 +353,7 @@ export class UdfHost {
       fastKeepalives: this.options.threads > 0,
       partialFrames: this.partialFrames,
       frameTimeoutMs: this.options.frameTimeoutMs,
+      coalesceReadsBelow: this.options.coalesceReadsBelow ?? DEFAULT_COALESCE_READS_BELOW,
     });
     this.connections.set(id, conn);
     void conn.closed.then(() => {

@@ -60,6 +60,7 @@ describe('Connection flow control', () => {
         highWaterMark: BOUND,
         maxFrameBytes: 1 << 20,
         fastKeepalives: false,
+        coalesceReadsBelow: 0,
       });
 
       // The client writes everything as fast as it is let, but reads nothing for a while, so the

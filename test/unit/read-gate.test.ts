@@ -76,7 +76,7 @@ describe('read gate', () => {
     let socket!: Socket;
     await hostAndWriter(t, (s) => {
       socket = s;
-      new Connection(1, s, 'mirror', stuckPlace, pino({ level: 'silent' }), { highWaterMark: bound, maxFrameBytes: 1 << 20, fastKeepalives: true });
+      new Connection(1, s, 'mirror', stuckPlace, pino({ level: 'silent' }), { highWaterMark: bound, maxFrameBytes: 1 << 20, fastKeepalives: true, coalesceReadsBelow: 0 });
     });
     await settle();
     t.after(() => socket.destroy());
