@@ -159,7 +159,7 @@ export function stateSeries(seed: number, hosts: number, n: number, start: bigin
 }
 
 /**
- * `snr` per series: floats on even-numbered series, ints on odd ones (a series keeps its type),
+ * `snr` per series: floats on even-numbered hosts, ints on odd ones (a host keeps its type),
  * a slow walk with noise; missing in about 6 % of points (never the last).
  */
 export function snrSeries(seed: number, hosts: number, n: number, start: bigint): Series[] {
@@ -173,7 +173,7 @@ export function snrSeries(seed: number, hosts: number, n: number, start: bigint)
       level += s.x / 4;
       const fields: Record<string, LpValue> = { other: `"o${i % 4}"` };
       const missing = s.drop < 6 && i !== st.length - 1;
-      if (!missing) fields['snr'] = si % 2 === 0 ? (level + s.x / 10).toFixed(4) : `${Math.round(level * 10)}i`;
+      if (!missing) fields['snr'] = Math.floor(si / 2) % 2 === 0 ? (level + s.x / 10).toFixed(4) : `${Math.round(level * 10)}i`;
       return { time: times[i] as bigint, fields };
     });
     return { tags: t, points };

@@ -127,6 +127,9 @@ describe("our functions and Kapacitor's own nodes on the same stream", () => {
     const snr = stream('snr', ['host', 'line']);
     tasks['ma_builtin'] = `${snr}    |movingAverage('snr', ${MA_SIZE})\n${alertPost('ma_builtin')}`;
     tasks['ma_ours'] = `${snr}    @movingAverage()\n        .field('snr')\n        .size(${MA_SIZE})\n        .full(TRUE)\n        .as('movingAverage')\n${alertPost('ma_ours')}`;
+    const snrByHost = stream('snr', ['host']);
+    tasks['ma_builtin_host'] = `${snrByHost}    |movingAverage('snr', ${MA_SIZE})\n${post('ma_builtin_host')}`;
+    tasks['ma_ours_host'] = `${snrByHost}    @movingAverage()\n        .field('snr')\n        .size(${MA_SIZE})\n        .full(TRUE)\n        .as('movingAverage')\n${post('ma_ours_host')}`;
     const tracked = STATES.map((s) => `    |stateDuration(lambda: "value" == '${s}')\n        .as('d_${s}')\n    |stateCount(lambda: "value" == '${s}')\n        .as('c_${s}')\n`).join('');
     tasks['state_tracked'] = `${stream('line_state', ['host', 'line'])}${tracked}${post('state_tracked')}`;
     tasks['ed_duration'] = `${stream('line_state', ['host', 'line'])}    @edgeDetect()\n        .field('value')\n        .previous('prev_')\n        .durationField('prev_duration')\n${post('ed_duration')}`;
@@ -251,6 +254,32 @@ describe("our functions and Kapacitor's own nodes on the same stream", () => {
     assert.ok(duplicates > 0 && compared > SNR.length * 50, `${duplicates} repeats, ${compared} compared`);
     // The built-in logs each point it could not use.
     assert.ok(kapacitor.errorLines().some((l) => l.includes('task=ma_builtin') && l.includes('missing from point')));
+  });
+
+  it("with a groupBy coarser than the series, both average a host's lines together; the built-in's points carry only the group's tags, ours the point's", async () => {
+    // The last point written of each host's series set must come out of both.
+    const last = new Map<string, bigint>();
+    for (const s of SNR) {
+      const t = (s.points[s.points.length - 1] as { time: bigint }).time;
+      const h = s.tags['host'] as string;
+      if ((last.get(h) ?? 0n) < t) last.set(h, t);
+    }
+    const done = (ps: PostedPoint[]): boolean => [...last].every(([h, t]) => ps.some((p) => p.tags['host'] === h && p.time === t));
+    const builtin = await collector.waitUntil('ma_builtin_host', 'every host ended', done);
+    const ours = await collector.waitUntil('ma_ours_host', 'every host ended', done);
+    assert.ok(builtin.every((p) => Object.keys(p.tags).join() === 'host'));
+    assert.ok(ours.every((p) => Object.keys(p.tags).sort().join() === 'host,line'));
+    // Same averages at the same times, once the built-in's repeats (see above) are left out.
+    const strip = (ps: PostedPoint[]): Array<[string, bigint]> =>
+      [...byGroup(ps.map((p) => ({ ...p, tags: { host: p.tags['host'] as string } }))).values()].flatMap((list) =>
+        list.filter((p, i) => i === 0 || p.time !== (list[i - 1] as PostedPoint).time).map((p): [string, bigint] => [p.tags['host'] as string, p.time]),
+      );
+    assert.deepEqual(strip(ours), strip(builtin));
+    const value = new Map(builtin.map((p) => [`${p.tags['host']}@${p.time}`, p.fields['movingAverage'] as number]));
+    for (const p of ours) {
+      const y = value.get(`${p.tags['host']}@${p.time}`) as number;
+      assert.ok(Math.abs((p.fields['movingAverage'] as number) - y) <= 1e-9 * Math.max(1, Math.abs(y)));
+    }
   });
 
   it("@edgeDetect's previous state and its duration agree with stateDuration and stateCount run by run", async () => {
