@@ -40,10 +40,11 @@ export function lineOf(measurement: string, tags: Record<string, string>, p: Ser
   return `${measurement}${t} ${f} ${p.time}`;
 }
 
-/** All points of all series as line protocol, merged in time order (ties: series order). */
-export function linesInTimeOrder(measurement: string, series: Series[]): string[] {
-  const all = series.flatMap((s, i) => s.points.map((p) => ({ i, p, line: lineOf(measurement, s.tags, p) })));
-  all.sort((a, b) => (a.p.time < b.p.time ? -1 : a.p.time > b.p.time ? 1 : a.i - b.i));
+/** All points of all series of the measurements as line protocol, merged in time order (ties: in the order given). */
+export function linesInTimeOrder(measurements: Array<[string, Series[]]>): string[] {
+  const all = measurements.flatMap(([m, series]) => series.flatMap((s) => s.points.map((p) => ({ time: p.time, line: lineOf(m, s.tags, p) }))));
+  // A stable sort keeps ties in the order given.
+  all.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
   return all.map((x) => x.line);
 }
 

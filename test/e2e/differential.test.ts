@@ -127,6 +127,12 @@ describe("our functions and Kapacitor's own nodes on the same stream", () => {
     const snr = stream('snr', ['host', 'line']);
     tasks['ma_builtin'] = `${snr}    |movingAverage('snr', ${MA_SIZE})\n${alertPost('ma_builtin')}`;
     tasks['ma_ours'] = `${snr}    @movingAverage()\n        .field('snr')\n        .size(${MA_SIZE})\n        .full(TRUE)\n        .as('movingAverage')\n${alertPost('ma_ours')}`;
+    // Every measurement of the database: by measurement too, or one state across measurements.
+    const everything = "stream\n    |from()\n        .groupBy('host', 'line')\n";
+    tasks['cd_byname'] = `${everything}        .groupByMeasurement()\n    |changeDetect('value')\n${post('cd_byname')}`;
+    tasks['ed_byname'] = `${everything}        .groupByMeasurement()\n    @edgeDetect()\n        .field('value')\n${post('ed_byname')}`;
+    tasks['cd_across'] = `${everything}    |changeDetect('value')\n${post('cd_across')}`;
+    tasks['ed_across'] = `${everything}    @edgeDetect()\n        .field('value')\n${post('ed_across')}`;
     const snrByHost = stream('snr', ['host']);
     tasks['ma_builtin_host'] = `${snrByHost}    |movingAverage('snr', ${MA_SIZE})\n${post('ma_builtin_host')}`;
     tasks['ma_ours_host'] = `${snrByHost}    @movingAverage()\n        .field('snr')\n        .size(${MA_SIZE})\n        .full(TRUE)\n        .as('movingAverage')\n${post('ma_ours_host')}`;
@@ -139,10 +145,15 @@ describe("our functions and Kapacitor's own nodes on the same stream", () => {
       assert.equal(err, '', `${id}: ${err}\n${script}`);
     }
     await kapacitor.waitExecuting(Object.keys(tasks));
-    for (const [measurement, series] of [['mixed', MIXED], ['line_state', STATE], ['snr', SNR]] as const) {
-      const lines = linesInTimeOrder(measurement, series);
-      for (let i = 0; i < lines.length; i += 1000) await kapacitor.write(DB, RP, lines.slice(i, i + 1000));
-    }
+    // One stream, all measurements interleaved in time order.
+    const lines = linesInTimeOrder([
+      ['mixed', MIXED],
+      ['line_state', STATE],
+      ['snr', SNR],
+    ]);
+    for (let i = 0; i < lines.length; i += 1000) await kapacitor.write(DB, RP, lines.slice(i, i + 1000));
+    // Written last: the final point of the tasks that read every measurement.
+    await kapacitor.write(DB, RP, [`fin,host=zz,line=l9 value="FIN" ${T0 + 100_000n * SECOND}`]);
   });
 
   after(async () => {
@@ -189,6 +200,23 @@ describe("our functions and Kapacitor's own nodes on the same stream", () => {
     const ed = await collector.waitUntil('ed_two', 'the final point', fin);
     assert.deepEqual(comparable(ed), comparable(cd));
     assert.ok(cd.some((p) => p.fields['value'] === undefined) && cd.some((p) => p.fields['mode'] === undefined), 'points without one of the fields came out');
+  });
+
+  it('changeDetect and @edgeDetect agree over every measurement, grouped by measurement too or sharing one state across measurements', async () => {
+    const fin = (ps: PostedPoint[]): boolean => ps.some((p) => p.name === 'fin');
+    const results: Record<string, PostedPoint[]> = {};
+    for (const id of ['cd_byname', 'ed_byname', 'cd_across', 'ed_across']) results[id] = await collector.waitUntil(id, 'the final point', fin);
+    assert.deepEqual(comparable(results['ed_byname'] ?? []), comparable(results['cd_byname'] ?? []));
+    assert.deepEqual(comparable(results['ed_across'] ?? []), comparable(results['cd_across'] ?? []));
+    // By measurement, each measurement's changes are those of a task on that measurement alone.
+    const alone = comparable(collector.points('cd_grouped')).map(({ name, tags, time }) => ({ name, tags, time }));
+    const mixedOnly = comparable((results['ed_byname'] ?? []).filter((p) => p.name === 'mixed')).map(({ name, tags, time }) => ({ name, tags, time }));
+    assert.deepEqual(mixedOnly, alone);
+    // Across measurements, one measurement's points change the state the other's are compared with.
+    const names = new Set((results['ed_across'] ?? []).map((p) => p.name));
+    assert.deepEqual([...names].sort(), ['fin', 'line_state', 'mixed']);
+    const across = comparable((results['ed_across'] ?? []).filter((p) => p.name === 'mixed')).map(({ name, tags, time }) => ({ name, tags, time }));
+    assert.notDeepEqual(across, mixedOnly);
   });
 
   it('@mirror puts out every point exactly as a task without a UDF does, types included', async () => {
