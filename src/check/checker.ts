@@ -2,13 +2,17 @@ import { pino } from 'pino';
 import type { InitOption, OptionValue, ValueType } from '../protocol/types.js';
 import type { UdfDefinition } from '../sdk/define-udf.js';
 import { parseOptions } from '../sdk/options.js';
-import { findUdfCalls, type Arg, type UdfCall } from './calls.js';
-import { scan, ScanError } from './scanner.js';
+import type { Arg, UdfCall } from './calls.js';
+import { TickSyntaxError } from './lexer.js';
+import { parse } from './parser.js';
+import { evaluatePipeline, type Stage } from './pipeline.js';
 
 export interface Problem {
   file: string;
   line: number;
   message: string;
+  /** When Kapacitor would find it: refusing the task (`define`), failing it at UDF Init (`start`), or never (`ignored`). */
+  stage: Stage;
 }
 
 export interface CheckResult {
@@ -21,44 +25,41 @@ const VALUE_TYPES = new Set<string>(['bool', 'int', 'double', 'string', 'duratio
 const isValueType = (t: string): t is ValueType => VALUE_TYPES.has(t);
 
 /**
- * Checks every UDF call of one TICKscript against the functions' declarations, the way Kapacitor
- * checks them when a task is defined (known function and options, number and literal types of
- * values), plus what only Init would find: a repeated non-repeatable option, a missing required
- * one, and any value or combination the function itself rejects (its `create` is run with the
- * literal values, so it must be free of side effects, as the SDK asks).
+ * Checks one TICKscript the way Kapacitor treats it when the task is defined and enabled: its
+ * syntax (Kapacitor's grammar), its task type and dbrp, the pipeline it builds (each `|`, `.` and
+ * `@` applied to a node that has that method, property or UDF, and the edge types between nodes),
+ * and every UDF call against the functions' declarations (known options, number and literal types
+ * of values). It also finds what only the UDF's Init would: a repeated non-repeatable option, a
+ * missing required one, and any value or combination the function itself rejects (its `create` is
+ * run with the literal values, so it must be free of side effects, as the SDK asks).
  */
 export function checkSource(source: string, file: string, definitions: readonly UdfDefinition[]): CheckResult {
-  let calls: UdfCall[];
+  let program;
   try {
-    calls = findUdfCalls(scan(source));
+    program = parse(source);
   } catch (err) {
-    if (err instanceof ScanError) return { problems: [{ file, line: err.line, message: err.message }], calls: 0 };
+    if (err instanceof TickSyntaxError) return { problems: [{ file, line: err.line, message: err.message, stage: 'define' }], calls: 0 };
     throw err;
   }
-  const byName = new Map(definitions.map((d) => [d.name, d]));
-  const problems: Problem[] = [];
+  const { calls, callDefs, findings } = evaluatePipeline(source, program, definitions);
+  const problems: Problem[] = findings.map((f) => ({ file, ...f }));
   for (const call of calls) {
-    const def = byName.get(call.name);
-    const report = (line: number, message: string): void => void problems.push({ file, line, message });
-    if (def === undefined) {
-      const known = [...byName.keys()].join(', ') || 'none';
-      report(call.line, `unknown function '@${call.name}()' (known: ${known})`);
-      continue;
-    }
-    checkCall(call, def, report);
+    const def = callDefs.get(call);
+    if (def === undefined) continue;
+    checkCall(call, def, (line, message, stage) => void problems.push({ file, line, message, stage }));
   }
   problems.sort((a, b) => a.line - b.line);
   return { problems, calls: calls.length };
 }
 
-function checkCall(call: UdfCall, def: UdfDefinition, report: (line: number, message: string) => void): void {
+function checkCall(call: UdfCall, def: UdfDefinition, report: (line: number, message: string, stage: Stage) => void): void {
   const fn = `@${def.name}()`;
   let clean = true;
-  const problem = (line: number, message: string): void => {
-    clean = false;
-    report(line, message);
+  const problem = (line: number, message: string, stage: Stage = 'define'): void => {
+    if (stage !== 'ignored') clean = false;
+    report(line, message, stage);
   };
-  if (call.args.length > 0) problem(call.line, `${fn} takes no arguments; give options as .name(value)`);
+  if (call.args.length > 0) problem(call.line, `${fn} takes no arguments (Kapacitor ignores them); give options as .name(value)`, 'ignored');
   const firstSeen = new Map<string, number>();
   const init: InitOption[] = [];
   let literal = true;
@@ -72,7 +73,7 @@ function checkCall(call: UdfCall, def: UdfDefinition, report: (line: number, mes
     const want = spec.valueTypes;
     const label = `option '.${option.name}()' of ${fn}`;
     const earlier = firstSeen.get(option.name);
-    if (earlier !== undefined && !spec.isRepeatable) problem(option.line, `${label} is given more than once (first on line ${earlier})`);
+    if (earlier !== undefined && !spec.isRepeatable) problem(option.line, `${label} is given more than once (first on line ${earlier})`, 'start');
     if (earlier === undefined) firstSeen.set(option.name, option.line);
     if (option.args.length !== want.length) {
       problem(option.line, `${label} takes ${want.length} value(s) (${want.join(', ')}), got ${option.args.length}`);
@@ -95,14 +96,14 @@ function checkCall(call: UdfCall, def: UdfDefinition, report: (line: number, mes
     init.push({ name: option.name, values });
   }
   for (const [name, spec] of Object.entries(def.options)) {
-    if (spec.isRequired && !firstSeen.has(name)) problem(call.line, `${fn} is missing required option '.${name}()'`);
+    if (spec.isRequired && !firstSeen.has(name)) problem(call.line, `${fn} is missing required option '.${name}()'`, 'start');
   }
   if (!clean || !literal) return;
   try {
     const options = parseOptions(def.options, init);
     def.create({ options, taskID: 'kudf-check', nodeID: 'kudf-check', log: pino({ level: 'silent' }) });
   } catch (err) {
-    report(call.line, `${fn} would fail Init: ${err instanceof Error ? err.message : String(err)}`);
+    report(call.line, `${fn} would fail Init: ${err instanceof Error ? err.message : String(err)}`, 'start');
   }
 }
 

@@ -16,7 +16,7 @@ export async function checkFiles(paths: readonly string[], definitions: readonly
     try {
       source = await readFile(path, 'utf8');
     } catch (err) {
-      report.problems.push({ file: path, line: 0, message: `cannot read: ${err instanceof Error ? err.message : String(err)}` });
+      report.problems.push({ file: path, line: 0, message: `cannot read: ${err instanceof Error ? err.message : String(err)}`, stage: 'define' });
       continue;
     }
     const result = checkSource(source, path, definitions);

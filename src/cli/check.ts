@@ -4,13 +4,28 @@ import { checkFiles, type FilesReport } from '../check/index.js';
 import { listUdfDir, loadRegistry } from '../host/registry.js';
 import type { UdfDefinition } from '../sdk/define-udf.js';
 
-/** Prints `file:line: message` per problem on stdout, a summary last; returns the exit code. */
+/**
+ * Prints `file:line: message [stage]` per problem on stdout, a summary last; returns the exit
+ * code. The stage says when Kapacitor finds the problem: `define` (the task is refused; from a
+ * load directory kapacitord exits), `start` (the task is defined and fails when its UDF starts),
+ * `ignored` (Kapacitor accepts it and it has no effect; exit code 0).
+ */
 export function printReport(report: FilesReport, write: (text: string) => void): number {
-  for (const p of report.problems) write(`${p.file}:${p.line}: ${p.message}\n`);
+  for (const p of report.problems) write(`${p.file}:${p.line}: ${p.message} [${p.stage}]\n`);
   const scope = `${report.files} file(s), ${report.calls} function call(s)`;
-  if (report.problems.length > 0) {
-    write(`kudf check: ${report.problems.length} problem(s) in ${scope}\n`);
+  const refused = report.problems.filter((p) => p.stage === 'define').length;
+  const failing = report.problems.filter((p) => p.stage === 'start').length;
+  if (refused + failing > 0) {
+    const parts = [
+      refused > 0 ? `${refused} make Kapacitor refuse the task (from a load directory, kapacitord then exits)` : '',
+      failing > 0 ? `${failing} make the task fail when it starts` : '',
+    ].filter((p) => p !== '');
+    write(`kudf check: ${report.problems.length} problem(s) in ${scope}: ${parts.join('; ')}\n`);
     return 1;
+  }
+  if (report.problems.length > 0) {
+    write(`kudf check: ${scope}, ${report.problems.length} note(s) on text Kapacitor ignores\n`);
+    return 0;
   }
   write(`kudf check: ${scope}, no problems\n`);
   return 0;

@@ -132,10 +132,10 @@ describe('kudf health and kudf functions without a host', () => {
   it('kudf check --udf-dir knows the functions of that directory', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kudf-check-'));
     const script = join(dir, 'burn.tick');
-    await writeFile(script, "stream\n    |from().measurement('m')\n    @burn()\n");
+    await writeFile(script, "dbrp \"db\".\"rp\"\nstream\n    |from().measurement('m')\n    @burn()\n");
     const without = await kudf(['check', script]);
     assert.equal(without.code, 1);
-    assert.match(without.stdout, /burn\.tick:3: unknown function '@burn\(\)'/);
+    assert.match(without.stdout, /burn\.tick:4: unknown function '@burn\(\)'/);
     const withDir = await kudf(['check', '--udf-dir', join(REPO_ROOT, 'test/fixtures/udfs'), script]);
     assert.equal(withDir.code, 0, withDir.stdout);
   });

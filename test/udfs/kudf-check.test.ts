@@ -9,6 +9,8 @@ import { defineUdf, opt } from '../../src/sdk/index.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const check = (source: string): string[] => checkSource(source, 'x.tick', builtinUdfs).problems.map((p) => `${p.line}: ${p.message}`);
+/** A stream task around `body`, whose first line is line 4. */
+const task = (body: string): string => `dbrp "db"."rp"\nstream\n  |from()\n${body}`;
 
 describe('TICKscript scanner', () => {
   test('literals get their TICKscript types: 10 int, 10.0 double, quoted string, durations, booleans', () => {
@@ -53,44 +55,44 @@ describe('TICKscript scanner', () => {
 
 describe('kudf check on bad scripts', () => {
   test('an unknown function is reported with the known ones', () => {
-    assert.match(check('stream\n  @nope()')[0] ?? '', /^2: unknown function '@nope\(\)'.*edgeDetect/);
+    assert.match(check(task('  @nope()'))[0] ?? '', /^4: unknown function '@nope\(\)'.*edgeDetect/);
   });
 
   test('an unknown option is reported on its own line', () => {
-    assert.deepEqual(check("stream\n  @edgeDetect()\n    .field('a')\n    .bogus(1)").map((m) => m.split(':')[0]), ['4']);
+    assert.deepEqual(check(task("  @edgeDetect()\n    .field('a')\n    .bogus(1)")).map((m) => m.split(':')[0]), ['6']);
   });
 
   test('a wrong number of values and a wrong literal type are both reported', () => {
-    const problems = check("@edgeDetect().field('a').transition('A')\n@movingAverage().field('v').size(10.0)");
+    const problems = check(task("@edgeDetect().field('a').transition('A')\n@movingAverage().field('v').size(10.0)"));
     assert.equal(problems.length, 2);
     assert.match(problems[0] ?? '', /transition.*takes 2 value\(s\) \(string, string\), got 1/);
-    assert.match(problems[1] ?? '', /^2: .*size.*must be an int, got a double \(10\.0\)/);
+    assert.match(problems[1] ?? '', /^5: .*size.*must be an int, got a double \(10\.0\)/);
   });
 
   test('a duration option given an int is reported', () => {
-    assert.match(check("@edgeDetect().field('a').hold(5)")[0] ?? '', /hold.*must be a duration, got an int \(5\)/);
+    assert.match(check(task("@edgeDetect().field('a').hold(5)"))[0] ?? '', /hold.*must be a duration, got an int \(5\)/);
   });
 
   test('a non-repeatable option given twice is reported with the first line', () => {
-    assert.match(check("@edgeDetect()\n.field('a')\n.as('x')\n.emitFirst(TRUE)\n.emitFirst(FALSE)").join('\n'), /5: .*emitFirst.*more than once \(first on line 4\)/);
+    assert.match(check(task("@edgeDetect()\n.field('a')\n.emitFirst(TRUE)\n.emitFirst(FALSE)")).join('\n'), /7: .*emitFirst.*more than once \(first on line 6\)/);
   });
 
   test('a missing required option is reported at the call', () => {
-    assert.deepEqual(check("\n@movingAverage().size(3)"), ["2: @movingAverage() is missing required option '.field()'"]);
+    assert.deepEqual(check(task("\n@movingAverage().size(3)")), ["5: @movingAverage() is missing required option '.field()'"]);
   });
 
   test("a value the function rejects at Init is reported, e.g. ewma with both alpha and halfLife", () => {
-    assert.match(check("@ewma().field('v').alpha(0.5).halfLife(1m)")[0] ?? '', /would fail Init.*exactly one/);
+    assert.match(check(task("@ewma().field('v').alpha(0.5).halfLife(1m)"))[0] ?? '', /would fail Init.*exactly one/);
   });
 
   test('a typed variable is checked through its declaration', () => {
-    assert.match(check("var n = 10.0\n@movingAverage().field('v').size(n)")[0] ?? '', /must be an int, got a double \(n\)/);
-    assert.deepEqual(check("var n = 10\nvar f string\n@movingAverage().field(f).size(n)"), []);
+    assert.match(check(`var n = 10.0\n${task("@movingAverage().field('v').size(n)")}`)[0] ?? '', /must be an int, got a double \(n\)/);
+    assert.deepEqual(check(`var n = 10\nvar f string\n${task('@movingAverage().field(f).size(n)')}`), []);
   });
 
   test('definitions given as a parameter are checked too', () => {
     const extra = defineUdf({ name: 'custom', description: 'test', wants: 'stream', provides: 'stream', options: { k: opt.int() }, create: () => ({ point() {} }) });
-    const problems = checkSource("@custom().k('x')", 'y.tick', [...builtinUdfs, extra]).problems;
+    const problems = checkSource(task("@custom().k('x')"), 'y.tick', [...builtinUdfs, extra]).problems;
     assert.equal(problems.length, 1);
     assert.match(problems[0]?.message ?? '', /must be an int, got a string/);
   });
