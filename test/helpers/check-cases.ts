@@ -13,10 +13,11 @@ import { printReport } from '../../src/cli/check.js';
 import { listUdfDir, loadRegistry } from '../../src/host/index.js';
 import type { UdfDefinition } from '../../src/sdk/index.js';
 import { KUDF, REPO_ROOT } from './host-process.js';
+import { SANDBOX_UDF_DIR } from './kapacitor.js';
 
 export const CASES_DIR = join(REPO_ROOT, 'test/fixtures/tickscripts');
 export const VERDICTS = join(CASES_DIR, 'verdicts.json');
-export const SANDBOX_UDF_DIR = join(REPO_ROOT, 'docker/udfs');
+export { SANDBOX_UDF_DIR };
 export const DOC = join(REPO_ROOT, 'docs/kapacitor.md');
 const BEGIN = '<!-- check-vs-define table: generated from test/fixtures/tickscripts/verdicts.json -->';
 const END = '<!-- end of check-vs-define table -->';
