@@ -445,8 +445,7 @@ async function edgeMemoryCase(): Promise<void> {
 }
 
 /** The ingest-side benchmarks: bench/<file>.js exporting <fn>; reported as not available when the module is missing. */
-async function externalCase(file: string, fn: string): Promise<void> {
-  const name = `ingest-${file}`;
+async function externalCase(file: string, fn: string, name = `ingest-${file}`): Promise<void> {
   let mod: unknown;
   try {
     mod = await import(new URL(`./${file}.js`, import.meta.url).href);
@@ -509,6 +508,8 @@ const cases: Case[] = [
   { name: 'ingest-codec', run: () => externalCase('codec', 'benchCodec') },
   { name: 'ingest-queue', run: () => externalCase('queue', 'benchQueue') },
   { name: 'ingest-poller', run: () => externalCase('poller', 'benchPoller') },
+  { name: 'ingest-poller-telnet', run: () => externalCase('poller', 'benchPollerTelnet', 'ingest-poller-telnet') },
+  { name: 'ingest-poller-tr064', run: () => externalCase('poller', 'benchPollerTr064', 'ingest-poller-tr064') },
 ];
 
 function printTable(): void {

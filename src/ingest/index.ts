@@ -1,5 +1,5 @@
 /**
- * The DSL router poller: config, SSH sessions, schedule, points. The parsers and the writer
+ * The DSL router poller: config, SSH, telnet and TR-064 sessions, schedule, points. The parsers and the writer
  * have their own surfaces (`./parsers/index.js`, `./writer/index.js`).
  */
 import { isParserFamily, parseStatus } from './parsers/index.js';
@@ -23,6 +23,8 @@ export {
   type StatusParser,
 } from './poller/index.js';
 export { SshSession, SshError, sha256Fingerprint, type PollErrorClass, type SshErrorCode } from './ssh/index.js';
+export { TelnetSession, TelnetError, type TelnetErrorCode } from './telnet/index.js';
+export { Tr064Session, Tr064Error, type Tr064ErrorCode } from './tr064/index.js';
 export { statusToPoints, pollPoint, isIntegerMetric, type PointContext } from './status-points.js';
 
 /** The parsers as the poller calls them; config validation has already checked the family name. */

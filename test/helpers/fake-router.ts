@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import ssh2 from 'ssh2';
-import type { Connection, ParsedKey, ServerChannel } from 'ssh2';
+import type { Connection, ParsedKey } from 'ssh2';
 
 const { Server, utils } = ssh2;
 
@@ -118,7 +118,21 @@ export async function startFakeRouter(opts: FakeRouterOptions): Promise<FakeRout
           stream.end();
           return undefined;
         });
-        session.on('shell', (accept) => runShell(accept(), opts, state));
+        session.on('shell', (accept) => {
+          const channel = accept();
+          runShell(
+            {
+              write: (text) => channel.write(text),
+              onData: (cb) => channel.on('data', cb),
+              exit: (code) => {
+                channel.exit(code);
+                channel.end();
+              },
+            },
+            opts,
+            { onCommand: (cmd) => state.commands.push(cmd), onPager: () => (state.pagerAnswers += 1) },
+          );
+        });
       });
     });
   });
@@ -147,7 +161,20 @@ export async function startFakeRouter(opts: FakeRouterOptions): Promise<FakeRout
   };
 }
 
-function runShell(stream: ServerChannel, opts: FakeRouterOptions, state: { commands: string[]; pagerAnswers: number }): void {
+/** Where the fake CLI reads keys and writes text: an SSH shell channel or a process's terminal. */
+export interface ShellIo {
+  write(text: string): void;
+  onData(cb: (d: Buffer) => void): void;
+  exit(code: number): void;
+}
+
+export interface ShellHooks {
+  onCommand(command: string): void;
+  onPager(): void;
+}
+
+/** The fake router's CLI: prompt, echo, `terminal length 0`, a `--More--` pager, `exit`. */
+export function runShell(stream: ShellIo, opts: FakeRouterOptions, hooks: ShellHooks): void {
   const prompt = opts.prompt ?? 'router> ';
   const pager = opts.pager ?? ' --More-- ';
   let pageLines = opts.pageLines ?? 0;
@@ -167,12 +194,17 @@ function runShell(stream: ServerChannel, opts: FakeRouterOptions, state: { comma
 
   if (opts.banner !== undefined) stream.write(opts.banner.replace(/\r?\n/g, '\r\n'));
   stream.write(prompt);
-  stream.on('data', (d: Buffer) => {
+  let lastWasCr = false;
+  stream.onData((d: Buffer) => {
     for (const ch of d.toString('utf8')) {
+      // Enter comes as CR from an SSH terminal and as CR LF or CR NUL from telnet: one key press.
+      const afterCr = lastWasCr;
+      lastWasCr = ch === '\r';
+      if (afterCr && (ch === '\n' || ch === '\0')) continue;
       if (pending !== undefined) {
         // Like `more`: a space shows the next page and wipes the pager text first.
         if (ch === ' ') {
-          state.pagerAnswers += 1;
+          hooks.onPager();
           stream.write(`\r${' '.repeat(pager.length)}\r`);
           sendPage();
         }
@@ -186,10 +218,9 @@ function runShell(stream: ServerChannel, opts: FakeRouterOptions, state: { comma
           stream.write(prompt);
           continue;
         }
-        state.commands.push(cmd);
+        hooks.onCommand(cmd);
         if (cmd === 'exit') {
           stream.exit(0);
-          stream.end();
           return;
         }
         if (cmd === 'terminal length 0') {

@@ -23,6 +23,32 @@ export interface ShellSettings {
   setup: readonly string[];
 }
 
+/** How the poller reaches a router. */
+export type RouterTransport = 'ssh' | 'telnet' | 'tr064';
+
+export interface TelnetSettings {
+  /** Matched against the last, unterminated line; answered with the user name. */
+  loginPrompt: RegExp;
+  /** Matched the same way; answered with the password. */
+  passwordPrompt: RegExp;
+  /** Seen after the password was sent: the login failed. */
+  loginFailed: RegExp;
+  /** Silence after which an Enter is sent, for modems that hold their output until they get input. */
+  wakeMs: number;
+}
+
+export interface Tr064Settings {
+  https: boolean;
+  /** Accept any certificate (a FRITZ!Box's own is self-signed). Off unless set per router. */
+  insecureSkipVerify: boolean;
+  /** A PEM file with the certificate (or its CA) to trust instead. */
+  caFile: string | undefined;
+  /** Control URL of the service. */
+  controlUrl: string;
+  /** Service type of the SOAP actions. */
+  service: string;
+}
+
 export interface RouterConfig {
   name: string;
   address: string;
@@ -39,6 +65,9 @@ export interface RouterConfig {
   tags: Record<string, string>;
   legacyAlgorithms: LegacyAlgorithms | undefined;
   hostKey: HostKeyPolicy;
+  transport: RouterTransport;
+  telnet: TelnetSettings;
+  tr064: Tr064Settings;
 }
 
 export interface PollConfig {

@@ -4,7 +4,7 @@ import { ConfigReader } from './reader.js';
 import { readSecret, type SecretSources } from './secrets.js';
 import { LEGACY_ALGORITHMS, availableLegacyAlgorithms, isLegacyAlgorithmAvailable } from '../ssh/legacy-algorithms.js';
 import { PARSER_FAMILIES } from '../parsers/index.js';
-import type { HostKeyPolicy, LegacyAlgorithms, PollConfig, RouterAuth, RouterConfig, ShellSettings } from './types.js';
+import type { HostKeyPolicy, LegacyAlgorithms, PollConfig, RouterAuth, RouterConfig, RouterTransport, ShellSettings, TelnetSettings, Tr064Settings } from './types.js';
 
 export interface ValidateOptions {
   env: Readonly<Record<string, string | undefined>>;
@@ -17,12 +17,18 @@ export interface ValidateOptions {
 
 const ROUTER_KEYS = [
   'name', 'address', 'port', 'user', 'auth', 'command', 'parser', 'interval', 'timeout', 'connectTimeout',
-  'mode', 'shell', 'tags', 'legacyAlgorithms', 'hostKey',
+  'mode', 'shell', 'tags', 'legacyAlgorithms', 'hostKey', 'transport', 'telnet', 'tr064',
 ] as const;
 const DEFAULT_KEYS = ROUTER_KEYS.filter((k) => k !== 'name' && k !== 'address');
 const TOP_KEYS = ['defaults', 'routers', 'concurrency', 'maxBackoff', 'jitter', 'shutdownTimeout', 'queueDir', 'influx'];
 const AUTH_KEYS = ['password', 'passwordEnv', 'passwordFile', 'privateKey', 'privateKeyEnv', 'privateKeyFile', 'passphrase', 'passphraseEnv', 'passphraseFile'];
 const SHELL_KEYS = ['prompt', 'pager', 'setup'];
+const TELNET_KEYS = ['loginPrompt', 'passwordPrompt', 'loginFailed', 'wakeAfter'];
+const TR064_KEYS = ['https', 'insecureSkipVerify', 'caFile', 'controlUrl', 'service'];
+const TRANSPORTS = ['ssh', 'telnet', 'tr064'] as const;
+const DEFAULT_PORTS: Readonly<Record<RouterTransport, number>> = { ssh: 22, telnet: 23, tr064: 49000 };
+/** What a TR-064 poll asks by default: the DSL line (GetInfo), its counters, and AVM's extra line data where the box has it. */
+export const DEFAULT_TR064_ACTIONS = 'GetInfo, GetStatisticsTotal, X_AVM-DE_GetDSLInfo';
 const HOSTKEY_KEYS = ['knownHosts', 'fingerprint', 'acceptAny'];
 /**
  * Writer settings a config may hold; each is the `--influx-*` flag of the same name
@@ -40,6 +46,11 @@ const LEGACY_KEYS = ['kex', 'cipher', 'serverHostKey', 'hmac'] as const;
 export const DEFAULT_PROMPT = /^[^\r\n]{0,80}[>#$%]\s?$/;
 /** Matches the usual pagers: `--More--`, ` --More-- (q to quit)`, `-- More --`, `<--- More --->`. */
 export const DEFAULT_PAGER = /-{2,}\s*More\s*-{2,}|<-+\s*More\s*-+>/i;
+/** Telnet login prompts: `Account:` (TrendChip, ZyXEL), `Username:` (DrayTek, Cisco), `login:` (BusyBox). */
+export const DEFAULT_LOGIN_PROMPT = /(?:account|user(?:\s*name)?|login)\s*:\s*$/i;
+export const DEFAULT_PASSWORD_PROMPT = /password\s*:\s*$/i;
+/** What devices print after a wrong password. */
+export const DEFAULT_LOGIN_FAILED = /login incorrect|incorrect password|(?:authentication|login) failed|access denied|invalid (?:login|password|user)|bad password/i;
 
 /**
  * Checks raw config data (from YAML or JSON), resolves secrets and returns the config every
@@ -126,10 +137,22 @@ function readRouter(r: ConfigReader, defaults: ConfigReader, sources: SecretSour
   r.rejectUnknown(ROUTER_KEYS);
   const name = r.child('name').string({ nonEmpty: true });
   const address = r.child('address').string({ nonEmpty: true });
-  const port = optional(pick(r, defaults, 'port'), (c) => c.integer(1, 65535)) ?? 22;
+  const transportR = pick(r, defaults, 'transport');
+  let transport: RouterTransport = 'ssh';
+  if (transportR.value !== undefined) {
+    const t = TRANSPORTS.find((k) => k === transportR.value);
+    if (t !== undefined) transport = t;
+    else transportR.issue(`must be one of ${TRANSPORTS.map((k) => `"${k}"`).join(', ')}`);
+  }
+  const tr064 = readTr064(r.child('tr064'), defaults.child('tr064'), sources);
+  // TR-064 over HTTPS listens on its own port (49443 on a FRITZ!Box).
+  const defaultPort = transport === 'tr064' && tr064?.https === true ? 49443 : DEFAULT_PORTS[transport];
+  const port = optional(pick(r, defaults, 'port'), (c) => c.integer(1, 65535)) ?? defaultPort;
   const user = pick(r, defaults, 'user').string({ nonEmpty: true });
-  const command = pick(r, defaults, 'command').string({ nonEmpty: true });
-  const parser = optional(pick(r, defaults, 'parser'), readParserFamily) ?? 'auto';
+  const commandR = pick(r, defaults, 'command');
+  // A TR-064 router's "command" is its list of SOAP actions, with a default.
+  const command = transport === 'tr064' && commandR.value === undefined ? DEFAULT_TR064_ACTIONS : commandR.string({ nonEmpty: true });
+  const parser = optional(pick(r, defaults, 'parser'), readParserFamily) ?? (transport === 'tr064' ? 'tr064' : 'auto');
   const intervalMs = optional(pick(r, defaults, 'interval'), (c) => c.durationMs(1000)) ?? 60_000;
   const timeoutMs = optional(pick(r, defaults, 'timeout'), (c) => c.durationMs(100)) ?? 15_000;
   const connectTimeoutMs = optional(pick(r, defaults, 'connectTimeout'), (c) => c.durationMs(100)) ?? 10_000;
@@ -144,16 +167,61 @@ function readRouter(r: ConfigReader, defaults: ConfigReader, sources: SecretSour
   const legacyAlgorithms = readLegacy(pick(r, defaults, 'legacyAlgorithms'));
   const hostKey = readHostKey(pick(r, defaults, 'hostKey'), sources);
   const auth = readAuth(pick(r, defaults, 'auth'), sources);
+  const telnet = readTelnet(r.child('telnet'), defaults.child('telnet'));
+  if (transport !== 'ssh' && auth !== undefined && auth.password === undefined) {
+    pick(r, defaults, 'auth').issue(`${transport} logs in with a password: give password, passwordEnv or passwordFile`);
+  }
   if (
     name === undefined || address === undefined || user === undefined || command === undefined ||
-    shell === undefined || tags === undefined || hostKey === undefined || auth === undefined
+    shell === undefined || tags === undefined || hostKey === undefined || auth === undefined || telnet === undefined ||
+    tr064 === undefined
   ) {
     return undefined;
   }
   return {
     name, address, port, user, auth, command, parser, intervalMs, timeoutMs, connectTimeoutMs, mode, shell, tags,
-    legacyAlgorithms, hostKey,
+    legacyAlgorithms, hostKey, transport, telnet, tr064,
   };
+}
+
+function readTr064(own: ConfigReader, dflt: ConfigReader, sources: SecretSources): Tr064Settings | undefined {
+  for (const s of [dflt, own]) if (s.value !== undefined) s.rejectUnknown(TR064_KEYS);
+  const field = (key: string): ConfigReader => (own.has(key) ? own.child(key) : dflt.child(key));
+  const flag = (key: string): boolean | undefined => {
+    const c = field(key);
+    if (c.value === undefined) return false;
+    if (typeof c.value === 'boolean') return c.value;
+    return c.issue('must be true or false');
+  };
+  const https = flag('https');
+  const insecureSkipVerify = flag('insecureSkipVerify');
+  const caR = field('caFile');
+  const caFile = caR.value === undefined ? undefined : caR.string({ nonEmpty: true });
+  const controlUrl = field('controlUrl').value === undefined ? '/upnp/control/wandslifconfig1' : field('controlUrl').string({ nonEmpty: true });
+  const service = field('service').value === undefined ? 'urn:dslforum-org:service:WANDSLInterfaceConfig:1' : field('service').string({ nonEmpty: true });
+  if (https === undefined || insecureSkipVerify === undefined || controlUrl === undefined || service === undefined) return undefined;
+  if (caR.value !== undefined && caFile === undefined) return undefined;
+  if (!controlUrl.startsWith('/')) return field('controlUrl').issue('must be a path starting with /');
+  if ((insecureSkipVerify || caFile !== undefined) && !https) {
+    own.issue('insecureSkipVerify and caFile apply to https only', insecureSkipVerify ? 'insecureSkipVerify' : 'caFile');
+  }
+  return { https, insecureSkipVerify, caFile: caFile === undefined ? undefined : sources.resolvePath(caFile), controlUrl, service };
+}
+
+function readTelnet(own: ConfigReader, dflt: ConfigReader): TelnetSettings | undefined {
+  for (const s of [dflt, own]) if (s.value !== undefined) s.rejectUnknown(TELNET_KEYS);
+  const field = (key: string): ConfigReader => (own.has(key) ? own.child(key) : dflt.child(key));
+  const regex = (key: string, dfltValue: RegExp): RegExp | undefined => {
+    const c = field(key);
+    return c.value === undefined ? dfltValue : c.regex();
+  };
+  const loginPrompt = regex('loginPrompt', DEFAULT_LOGIN_PROMPT);
+  const passwordPrompt = regex('passwordPrompt', DEFAULT_PASSWORD_PROMPT);
+  const loginFailed = regex('loginFailed', DEFAULT_LOGIN_FAILED);
+  const wakeR = field('wakeAfter');
+  const wakeMs = wakeR.value === undefined ? 2000 : wakeR.durationMs(100);
+  if (loginPrompt === undefined || passwordPrompt === undefined || loginFailed === undefined || wakeMs === undefined) return undefined;
+  return { loginPrompt, passwordPrompt, loginFailed, wakeMs };
 }
 
 function readParserFamily(c: ConfigReader): string | undefined {

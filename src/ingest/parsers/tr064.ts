@@ -55,7 +55,10 @@ export function parseTr064(input: NormalizedText): LineStatus {
   // PHP `print_r` of the same arguments: `[NewDownstreamCurrRate] => 12442`.
   for (const m of input.text.matchAll(/^\s*\[New(\w+)\]\s*=>\s*(.*?)\s*$/gm)) keep(m[1], m[2]);
   const b = new StatusBuilder();
-  b.text('state', fields.get('Status'));
+  // `NewStatus` (GetInfo), or `NewLinkStatus` of AVM's X_AVM-DE_GetDSLInfo when only that was asked.
+  b.text('state', fields.get('Status') ?? fields.get('LinkStatus'));
+  b.text('mode', fields.get('ModulationType'));
+  b.text('profile', fields.get('CurrentProfile'));
   for (const [name, key] of RATES) b.metric(key, toNumber(fields.get(name)));
   for (const [name, key] of TENTHS) {
     const v = toNumber(fields.get(name));

@@ -12,4 +12,4 @@ export {
   type RouterStats,
   type StatusParser,
 } from './router-poller.js';
-export { PollService, type PollServiceOptions } from './poll-service.js';
+export { PollService, sessionFor, type PollServiceOptions } from './poll-service.js';

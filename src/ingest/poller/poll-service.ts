@@ -1,6 +1,8 @@
 import type { Logger } from '../../log/logger.js';
 import type { PollConfig, RouterConfig } from '../config/types.js';
 import { SshSession } from '../ssh/ssh-session.js';
+import { TelnetSession } from '../telnet/telnet-session.js';
+import { Tr064Session } from '../tr064/tr064-session.js';
 import { systemClock, type Clock } from './clock.js';
 import { RouterPoller, type CommandRunner, type PointSink, type StatusParser } from './router-poller.js';
 import { PollScheduler } from './scheduler.js';
@@ -12,9 +14,21 @@ export interface PollServiceOptions {
   logger: Logger;
   clock?: Clock;
   random?: () => number;
-  /** Makes the connection for a router; an SshSession unless a test says otherwise. */
+  /** Makes the connection for a router; the transport's session (`sessionFor`) unless a test says otherwise. */
   runnerFactory?: (router: RouterConfig, logger: Logger) => CommandRunner;
   onScheduled?: (router: string, delayMs: number, failures: number) => void;
+}
+
+/** The kept session for a router's transport. */
+export function sessionFor(router: RouterConfig, logger: Logger, clock: Clock = systemClock): CommandRunner {
+  switch (router.transport) {
+    case 'telnet':
+      return new TelnetSession({ router, logger, timers: clock });
+    case 'tr064':
+      return new Tr064Session({ router, logger });
+    default:
+      return new SshSession({ router, logger, timers: clock });
+  }
 }
 
 /** All routers of one config: a poller and a kept-open session each, driven by one scheduler. */
@@ -26,8 +40,7 @@ export class PollService {
 
   constructor(private readonly opts: PollServiceOptions) {
     const clock = opts.clock ?? systemClock;
-    const makeRunner =
-      opts.runnerFactory ?? ((router: RouterConfig, logger: Logger) => new SshSession({ router, logger, timers: clock }));
+    const makeRunner = opts.runnerFactory ?? ((router: RouterConfig, logger: Logger) => sessionFor(router, logger, clock));
     this.runners = [];
     this.pollers = opts.config.routers.map((router) => {
       const logger = opts.logger.child({ router: router.name });

@@ -1,7 +1,7 @@
 import type { Logger } from '../../log/logger.js';
 import type { LinePoint } from '../../line-protocol/index.js';
 import type { RouterConfig } from '../config/types.js';
-import { SshError, type PollErrorClass } from '../ssh/errors.js';
+import type { PollErrorClass } from '../ssh/errors.js';
 import { pollPoint, statusToPoints, type PointContext } from '../status-points.js';
 import type { Clock } from './clock.js';
 
@@ -12,11 +12,24 @@ export type ParseOutcome =
 
 export type StatusParser = (family: string, text: string) => ParseOutcome;
 
-/** The part of an SSH session a poller needs; tests substitute a fake. */
+/** The part of a router session (SSH, telnet, TR-064, HTTP) a poller needs; tests substitute a fake. */
 export interface CommandRunner {
   run(command: string, timeoutMs: number): Promise<string>;
   close(): void;
 }
+
+/**
+ * A transport's own failure (SshError, TelnetError, ...): it carries a stable `KUDF_` code and the
+ * `error_class` it counts as. Anything else thrown by a runner is an internal error.
+ */
+function transportFailure(err: unknown): { errorClass: PollErrorClass; code: string } | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const { code, errorClass } = err as Error & { code?: unknown; errorClass?: unknown };
+  if (typeof code !== 'string' || !code.startsWith('KUDF_') || typeof errorClass !== 'string') return undefined;
+  return POLL_ERROR_CLASSES.has(errorClass) ? { errorClass: errorClass as PollErrorClass, code } : undefined;
+}
+
+const POLL_ERROR_CLASSES: ReadonlySet<string> = new Set<PollErrorClass>(['connect', 'auth', 'hostkey', 'timeout', 'parse', 'command', 'internal']);
 
 /** Where points go: the writer's `write`, which must not throw for a full or slow database. */
 export type PointSink = (points: LinePoint[]) => void;
@@ -83,8 +96,9 @@ export class RouterPoller {
         }
       }
     } catch (err) {
-      errorClass = err instanceof SshError ? err.errorClass : 'internal';
-      const code = err instanceof SshError ? err.code : undefined;
+      const known = transportFailure(err);
+      errorClass = known?.errorClass ?? 'internal';
+      const code = known?.code;
       const msg = err instanceof Error ? err.message : String(err);
       logger.warn({ router: router.name, errorClass, code, err: msg }, 'poll failed');
     }

@@ -1,0 +1,176 @@
+/**
+ * The telnet transport against Debian's telnetd on loopback, whose login program is the suite's
+ * fake router: login prompts, pager, CR/LF from a real pty, one kept session, error classes.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { validatePollConfig, type RouterConfig } from '../../src/ingest/config/index.js';
+import { RouterPoller, systemClock } from '../../src/ingest/poller/index.js';
+import { TelnetSession, TelnetError } from '../../src/ingest/telnet/index.js';
+import type { LinePoint } from '../../src/line-protocol/index.js';
+import { captureLogger } from '../helpers/fake-router-logs.js';
+import { fixtureParser } from '../helpers/fake-router-parser.js';
+import type { FakeCliConfig } from '../helpers/fake-router-cli.js';
+import { startTelnetd, type TelnetdHandle } from '../helpers/telnetd.js';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const fixtures = join(repo, 'test', 'fixtures', 'adsl');
+const FIXTURE = readFileSync(join(fixtures, 'broadcom-xdslctl-info-stats-1.txt'), 'utf8');
+const PASSWORD = 'Tel-Net-Pw-5d31c9';
+const parse = fixtureParser(fixtures);
+
+async function withTelnetd(cli: Partial<Omit<FakeCliConfig, 'log'>>, body: (t: TelnetdHandle) => Promise<void>): Promise<void> {
+  const t = await startTelnetd({ loginPrompt: 'Account:', password: PASSWORD, prompt: 'DSL-G225> ', answers: { 'xdslctl info --stats': FIXTURE, hang: 'hang' }, ...cli });
+  try {
+    await body(t);
+  } finally {
+    await t.stop();
+  }
+}
+
+function routerFor(port: number, over: Record<string, unknown> = {}, password = PASSWORD): RouterConfig {
+  const c = validatePollConfig(
+    {
+      routers: [
+        {
+          name: 'dsl-telnet', address: '127.0.0.1', port, user: 'admin', command: 'xdslctl info --stats', transport: 'telnet',
+          auth: { passwordEnv: 'ROUTER_PW' }, timeout: 10, connectTimeout: 10, shell: { prompt: '^DSL-G225> ?$' }, ...over,
+        },
+      ],
+    },
+    { env: { ROUTER_PW: password }, readFile: () => '', baseDir: repo, homeDir: repo },
+  );
+  const r = c.routers[0];
+  assert.ok(r !== undefined);
+  return r;
+}
+
+function pollerFor(router: RouterConfig, log = captureLogger('trace')) {
+  const session = new TelnetSession({ router, logger: log.logger });
+  const written: LinePoint[][] = [];
+  const poller = new RouterPoller({ router, runner: session, parse, sink: (p) => written.push(p), clock: systemClock, logger: log.logger });
+  return { poller, session, written, log };
+}
+
+describe('telnet transport against Debian telnetd', () => {
+  it('logs in at Account:/Password:, pages through --More-- and keeps one session for every poll', async () => {
+    await withTelnetd({ banner: 'D-Link DSL-G225\nLogin with your account\n', pageLines: 8 }, async (t) => {
+      const { poller, session, written } = pollerFor(routerFor(t.port));
+      try {
+        for (let i = 0; i < 3; i += 1) {
+          const res = await poller.poll();
+          assert.equal(res.success, true, res.errorClass);
+        }
+        const line = written[2]?.find((p) => p.measurement === 'adsl_line');
+        assert.equal(line?.fields.sync_rate_down_kbps, 31829n, 'a value from the first page');
+        assert.equal(line?.fields.uptime_s, 175147n, 'a value from the last page');
+        assert.equal(t.logins(), 1);
+        assert.equal(t.connections, 1);
+        assert.equal(session.connectionsOpened, 1);
+        assert.deepEqual(t.commands(), ['xdslctl info --stats', 'xdslctl info --stats', 'xdslctl info --stats']);
+        assert.ok(t.events().filter((e) => e.event === 'pager').length >= 3, 'the pager was answered on each poll');
+      } finally {
+        session.close();
+      }
+    });
+  });
+
+  it('answers Username: and login: prompts, and runs setup commands once per session', async () => {
+    for (const loginPrompt of ['Username:', 'login:']) {
+      await withTelnetd({ loginPrompt, pageLines: 5 }, async (t) => {
+        const { poller, session } = pollerFor(routerFor(t.port, { shell: { prompt: '^DSL-G225> ?$', setup: ['terminal length 0'] } }));
+        try {
+          assert.equal((await poller.poll()).success, true);
+          assert.equal((await poller.poll()).success, true);
+          assert.deepEqual(t.commands(), ['terminal length 0', 'xdslctl info --stats', 'xdslctl info --stats'], loginPrompt);
+          assert.equal(t.events().filter((e) => e.event === 'pager').length, 0, 'terminal length 0 turned the pager off');
+        } finally {
+          session.close();
+        }
+      });
+    }
+  });
+
+  it('wakes a modem that prints nothing until it gets input', async () => {
+    await withTelnetd({ holdUntilInput: true }, async (t) => {
+      const { poller, session } = pollerFor(routerFor(t.port, { telnet: { wakeAfter: '300ms' } }));
+      try {
+        const res = await poller.poll();
+        assert.equal(res.success, true, res.errorClass);
+        assert.equal(t.events().filter((e) => e.event === 'woken').length, 1);
+      } finally {
+        session.close();
+      }
+    });
+  });
+
+  it('reports a wrong password as auth and never logs or throws the password', async () => {
+    await withTelnetd({}, async (t) => {
+      const wrong = 'Wrong-Pw-77aa01';
+      const { poller, session, log } = pollerFor(routerFor(t.port, {}, wrong));
+      try {
+        const res = await poller.poll();
+        assert.equal(res.success, false);
+        assert.equal(res.errorClass, 'auth');
+        const poll = res.points.find((p) => p.measurement === 'adsl_poll');
+        assert.equal(poll?.fields.error_class, 'auth');
+        await assert.rejects(session.run('xdslctl info --stats', 5000), (err: TelnetError) => {
+          assert.equal(err.code, 'KUDF_TELNET_AUTH');
+          assert.ok(!err.message.includes(wrong));
+          return true;
+        });
+        assert.ok(t.events().some((e) => e.event === 'badpassword'));
+        assert.ok(!log.text().includes(wrong), 'the password is not in the log');
+        assert.ok(!log.text().includes(PASSWORD));
+      } finally {
+        session.close();
+      }
+    });
+  });
+
+  it('logs in again after the device dropped the session, and says nothing of the password at trace level', async () => {
+    await withTelnetd({}, async (t) => {
+      const { poller, session, log } = pollerFor(routerFor(t.port));
+      try {
+        assert.equal((await poller.poll()).success, true);
+        t.dropAll();
+        await new Promise((r) => setTimeout(r, 200));
+        const res = await poller.poll();
+        assert.equal(res.success, true, res.errorClass);
+        assert.equal(t.logins(), 2);
+        assert.ok(log.text().length > 0, 'something was logged at trace level');
+        assert.ok(!log.text().includes(PASSWORD), 'the password is not in the log');
+      } finally {
+        session.close();
+      }
+    });
+  });
+
+  it('classifies a command that never ends as timeout, and a closed port as connect', async () => {
+    await withTelnetd({}, async (t) => {
+      const { poller, session } = pollerFor(routerFor(t.port, { command: 'hang', timeout: '1s' }));
+      try {
+        const res = await poller.poll();
+        assert.equal(res.errorClass, 'timeout');
+      } finally {
+        session.close();
+      }
+    });
+    // A port that was free a moment ago: nothing listens there.
+    const srv = createServer();
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as AddressInfo).port;
+    await new Promise<void>((r) => srv.close(() => r()));
+    const { poller, session } = pollerFor(routerFor(port));
+    try {
+      const res = await poller.poll();
+      assert.equal(res.errorClass, 'connect');
+    } finally {
+      session.close();
+    }
+  });
+});
