@@ -73,7 +73,8 @@ function askLogin(tries: number): void {
   if (config.loginPrompt === null) askPassword('');
   else {
     out(`${config.loginPrompt} `);
-    readLine(true, askPassword);
+    // An empty name asks again, as routers do when Enter is pressed at the login prompt.
+    readLine(true, (user) => (user === '' ? askLogin(tries) : askPassword(user)));
   }
 }
 

@@ -180,6 +180,8 @@ export class TelnetSession {
         finish(new TelnetError('KUDF_TELNET_CONNECT_TIMEOUT', r.name, `no ${waitingFor} within ${r.connectTimeoutMs} ms (${r.address}:${r.port})`));
       }, r.connectTimeoutMs);
       // Some modems print nothing until they get a key press; an Enter after a silence wakes them.
+      // At most one Enter is left unanswered: a second one typed ahead would be read as the user
+      // name or password by a device that was only slow. Output re-arms it.
       const armWake = (): void => {
         this.timers.clearTimeout(wakeTimer);
         if (wakes >= MAX_WAKES) return;
@@ -188,14 +190,14 @@ export class TelnetSession {
           wakes += 1;
           this.log.debug({ router: r.name, stage }, 'no output from the device; sending Enter');
           conn.telnet.write('\r\n');
-          armWake();
         }, t.wakeMs);
       };
       const send = (text: string): void => {
         conn.telnet.write(`${text}\r\n`);
         buf = '';
         wakes = 0;
-        armWake();
+        // The device has input to answer now; an Enter typed ahead would be read as the next field.
+        this.timers.clearTimeout(wakeTimer);
       };
       conn.socket.once('connect', () => {
         if (stage === 'tcp') stage = 'user';
@@ -280,7 +282,6 @@ export class TelnetSession {
           if (done || conn.closed) return;
           wakes += 1;
           conn.telnet.write('\r\n');
-          armWake();
         }, r.telnet.wakeMs);
       };
       if (conn.closed) {
@@ -295,8 +296,9 @@ export class TelnetSession {
         if (finish()) reject(new TelnetError('KUDF_TELNET_CLOSED', r.name, 'the router closed the telnet connection during the command', { beforeCommand: !received }));
       };
       conn.sink = (chunk) => {
+        // Output has started: no more Enters, a stray prompt would end the next command early.
         received = true;
-        armWake();
+        this.timers.clearTimeout(wakeTimer);
         const ev = collector.push(chunk);
         if (ev === 'pager') conn.telnet.write(' ');
         else if (ev === 'prompt') {
@@ -305,7 +307,8 @@ export class TelnetSession {
           if (finish()) reject(new TelnetError('KUDF_TELNET_OUTPUT_TOO_LARGE', r.name, `command output exceeds ${this.maxOutput} bytes`));
         }
       };
-      // Enter is CR LF on a telnet connection (RFC 854).
+      // Enter is CR LF on a telnet connection (RFC 854). A device that holds all of its output
+      // until it gets more input is sent one Enter after a silence.
       conn.telnet.write(`${command}\r\n`);
       armWake();
     });
