@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
-import { LOG_LEVELS, type LogLevel } from '../log/logger.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../log/logger.js';
 import { parseDuration } from '../tickscript/duration.js';
 
 /** commander value parsers: each throws InvalidArgumentError with a message naming what was expected. */
@@ -44,6 +44,14 @@ export function groupArg(value: string): number {
   }
   throw new InvalidArgumentError(`no group named '${value}' in /etc/group; give a numeric gid`);
 }
+
+export function logFormatArg(value: string): LogFormat {
+  if (!(LOG_FORMATS as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${LOG_FORMATS.join(', ')}`);
+  return value as LogFormat;
+}
+
+/** Help of the --log-format flag every command that logs shares: JSON lines unless a person is watching. */
+export const LOG_FORMAT_HELP = 'json or pretty (default: pretty when the log goes to a terminal, else json)';
 
 export function logLevelArg(value: string): LogLevel {
   if (!(LOG_LEVELS as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${LOG_LEVELS.join(', ')}`);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { createLogger, LOG_LEVELS, type LogLevel, type Logger } from '../log/logger.js';
+import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel, type Logger } from '../log/logger.js';
+import { LOG_FORMAT_HELP, logFormatArg } from './arg-parsers.js';
 import { ConfigError, influxFlagsFromConfig, loadPollConfig, PollService, statusParser, type PollConfig } from '../ingest/index.js';
 import { addInfluxOptions, resolveInfluxSettings, type InfluxFlags } from '../ingest/influx-settings.js';
 import { createWriter, type PointWriter } from '../ingest/writer/index.js';
@@ -8,11 +9,12 @@ interface PollOptions {
   config: string;
   once?: boolean;
   logLevel?: string;
+  logFormat?: LogFormat;
   envFile?: string;
   [flag: string]: unknown;
 }
 
-const OWN_OPTIONS = new Set(['config', 'once', 'logLevel', 'envFile']);
+const OWN_OPTIONS = new Set(['config', 'once', 'logLevel', 'logFormat', 'envFile']);
 
 /** `kudf poll`: polls DSL routers over SSH and writes their line state to InfluxDB (or stdout). */
 export function registerPoll(program: Command): void {
@@ -21,7 +23,8 @@ export function registerPoll(program: Command): void {
     .description('poll DSL routers over SSH and write adsl_connection/adsl_line/adsl_poll points (line protocol on stdout without a database)')
     .requiredOption('--config <file>', 'poll config (YAML or JSON): routers, defaults, concurrency, influx, queueDir')
     .option('--once', 'poll every router once, then exit (status 1 when any poll failed)')
-    .option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')} (logs go to stderr)`, 'info');
+    .option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')} (logs go to stderr)`, 'info')
+    .option('--log-format <format>', LOG_FORMAT_HELP, logFormatArg);
   addInfluxOptions(cmd);
   cmd.action(async (opts: PollOptions) => {
     process.exitCode = await runPoll(opts);
@@ -31,7 +34,7 @@ export function registerPoll(program: Command): void {
 async function runPoll(opts: PollOptions): Promise<number> {
   const level = (LOG_LEVELS as readonly string[]).includes(opts.logLevel ?? 'info') ? (opts.logLevel as LogLevel) : 'info';
   // stdout may carry line protocol, so logs always go to stderr.
-  const logger = createLogger({ fd: 2, level, name: 'kudf-poll' });
+  const logger = createLogger({ fd: 2, level, name: 'kudf-poll', ...(opts.logFormat !== undefined ? { format: opts.logFormat } : {}) });
   let config: PollConfig;
   let writer: PointWriter;
   try {

@@ -14,7 +14,8 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { parseLine, type LinePoint } from '../line-protocol/index.js';
-import { createLogger, LOG_LEVELS, type LogLevel, type Logger } from '../log/logger.js';
+import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel, type Logger } from '../log/logger.js';
+import { LOG_FORMAT_HELP, logFormatArg } from './arg-parsers.js';
 import { addInfluxOptions, InfluxSettingsError, resolveInfluxSettings, type InfluxFlags } from '../ingest/influx-settings.js';
 import { createWriter, WriterError, type PointWriter } from '../ingest/writer/index.js';
 import { pointFromJson } from '../ingest/writer/json-points.js';
@@ -25,6 +26,7 @@ interface PublishOptions extends InfluxFlags {
   format?: string;
   envFile?: string;
   logLevel?: string;
+  logFormat?: LogFormat;
 }
 
 export function registerPublish(program: Command): void {
@@ -32,7 +34,8 @@ export function registerPublish(program: Command): void {
     .command('publish')
     .description('write points from stdin (line protocol or JSON) to InfluxDB, or to stdout when none is configured')
     .option('--format <format>', 'auto, lp or json', 'auto')
-    .option('--log-level <level>', `one of ${LOG_LEVELS.join(', ')}`, 'info');
+    .option('--log-level <level>', `one of ${LOG_LEVELS.join(', ')}`, 'info')
+    .option('--log-format <format>', LOG_FORMAT_HELP, logFormatArg);
   addInfluxOptions(cmd).action(async (opts: PublishOptions) => {
     process.exitCode = await publish(opts, process.stdin, process.env);
   });
@@ -41,7 +44,7 @@ export function registerPublish(program: Command): void {
 /** Runs a publish; returns the exit code. Exported for tests. */
 export async function publish(opts: PublishOptions, input: Readable, env: Readonly<Record<string, string | undefined>>): Promise<number> {
   const level = (LOG_LEVELS as readonly string[]).includes(opts.logLevel ?? 'info') ? (opts.logLevel as LogLevel) : 'info';
-  const logger = createLogger({ level, fd: 2, name: 'kudf-publish' });
+  const logger = createLogger({ level, fd: 2, name: 'kudf-publish', ...(opts.logFormat !== undefined ? { format: opts.logFormat } : {}) });
   const format = opts.format ?? 'auto';
   if (!['auto', 'lp', 'json'].includes(format)) {
     logger.error({ format }, '--format must be auto, lp or json');

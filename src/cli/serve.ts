@@ -2,10 +2,10 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { DEFAULT_COALESCE_READS_BELOW, DEFAULT_LOAD_TIMEOUT_MS, UdfHost, loadRegistry, runStdioSession, udfModuleUrls } from '../host/index.js';
-import { createLogger, type LogLevel } from '../log/logger.js';
+import { createLogger, defaultLogFormat, type LogFormat, type LogLevel } from '../log/logger.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/index.js';
 import type { UdfDefinition } from '../sdk/define-udf.js';
-import { defaultSocketDir, durationMsArg, groupArg, intArg, logLevelArg, modeArg } from './arg-parsers.js';
+import { defaultSocketDir, durationMsArg, groupArg, intArg, LOG_FORMAT_HELP, logFormatArg, logLevelArg, modeArg } from './arg-parsers.js';
 
 interface ServeFlags {
   socketDir: string;
@@ -29,6 +29,7 @@ interface ServeFlags {
   frameTimeout: number;
   workerHeapMb: number;
   logLevel: LogLevel;
+  logFormat?: LogFormat;
   stdio?: string;
 }
 
@@ -57,7 +58,9 @@ function startFailed(logger: Logger, level: LogLevel, err: unknown, msg: string)
 
 async function serve(flags: ServeFlags): Promise<void> {
   // Process mode: stdout carries the protocol, so every log line goes to stderr.
-  const logger = createLogger({ level: flags.logLevel, ...(flags.stdio !== undefined ? { fd: 2 as const } : {}) });
+  const fd = flags.stdio !== undefined ? 2 : 1;
+  const logFormat = flags.logFormat ?? defaultLogFormat(fd);
+  const logger = createLogger({ level: flags.logLevel, fd, format: logFormat });
   let urls: string[];
   let served: Map<string, UdfDefinition>;
   try {
@@ -103,6 +106,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     frameTimeoutMs: flags.frameTimeout,
     workerHeapMb: flags.workerHeapMb,
     loadTimeoutMs: flags.loadTimeout,
+    logFormat,
   });
   let signalled = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -149,6 +153,7 @@ export function registerServe(program: Command): void {
     .option('--load-timeout <duration>', 'how long one function module may take to load', durationMsArg, DEFAULT_LOAD_TIMEOUT_MS)
     .option('--stall-timeout <duration>', 'replace a worker that answers no heartbeat for this long', durationMsArg, 30_000)
     .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent', logLevelArg, 'info' as LogLevel)
+    .option('--log-format <format>', LOG_FORMAT_HELP, logFormatArg)
     .option('--stdio <function>', "process mode: serve one function over stdin/stdout (Kapacitor's prog/args)")
     .action(async (flags: ServeFlags & { socketGroup?: string | number }) => {
       if (typeof flags.socketGroup === 'string') flags.socketGroup = groupArg(flags.socketGroup);

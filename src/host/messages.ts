@@ -44,6 +44,8 @@ export interface WorkerSetup {
   /** SHA-256 of each file module as the host started with it; a worker refuses to load a changed one. */
   moduleDigests?: Record<string, string>;
   logLevel: string;
+  /** `json` or `pretty`, as the main thread's logger; absent: pretty only on a terminal. */
+  logFormat?: 'json' | 'pretty';
   /** File descriptor the worker's pino writes to. */
   logFd: 1 | 2;
 }

@@ -79,6 +79,8 @@ export interface UdfHostOptions {
   /** Old-generation heap limit of each worker, in MiB (V8's default when 0). */
   workerHeapMb: number;
   loadTimeoutMs: number;
+  /** The workers log in this format (the main thread's); absent: pretty only on a terminal. */
+  logFormat?: 'json' | 'pretty';
 }
 
 /** Frames up to this size never count against the partial-frame budget (see PartialFrameBudget). */
@@ -177,6 +179,7 @@ export class UdfHost {
         moduleDigests: await moduleDigests(options.udfModules),
         logLevel: options.logLevel,
         logFd: 1,
+        ...(options.logFormat !== undefined ? { logFormat: options.logFormat } : {}),
       },
       workerHeapMb: options.workerHeapMb,
       registry: options.registry,

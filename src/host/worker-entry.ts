@@ -10,7 +10,7 @@ import { SessionRunner } from './session-runner.js';
 const port = parentPort;
 if (port === null) throw new Error('worker-entry must run as a worker thread');
 const setup = workerData as WorkerSetup;
-const logger = createLogger({ level: setup.logLevel as LogLevel, fd: setup.logFd }).child({ thread: threadId });
+const logger = createLogger({ level: setup.logLevel as LogLevel, fd: setup.logFd, ...(setup.logFormat !== undefined ? { format: setup.logFormat } : {}) }).child({ thread: threadId });
 
 
 const post = (message: FromWorker): void => {
