@@ -1,6 +1,6 @@
 /**
  * Fuzz targets shared by the CI fuzz test (test/reliability/fuzz.test.ts) and the long
- * campaign (scripts/fuzz.mjs, which imports the compiled copy from dist/).
+ * campaign (scripts/fuzz.ts, run from its compiled copy in dist/).
  *
  * Three targets, each a pure synchronous function that throws an Error with a `violation`
  * property when an invariant breaks:

@@ -1,9 +1,10 @@
 // The long ingest outage drill (not in CI): `kudf poll` polling a real sshd router into a real
 // influxd; influxd is stopped for DRILL_MINUTES (default 10) and started again on the same port
 // and data; the poller is killed with SIGKILL (by default at the queue's peak, just before
-// influxd comes back) and restarted on the same config and queue. Every poll the poller logged must be in InfluxDB exactly once.
+// influxd comes back) and restarted on the same config and queue. Every poll the poller logged
+// must be in InfluxDB exactly once.
 //
-//   npx tsc -p tsconfig.json && DRILL_MINUTES=2 node scripts/outage-drill.mjs
+//   npm run build && DRILL_MINUTES=2 node dist/scripts/outage-drill.js
 //
 // Env: DRILL_MINUTES (10), DRILL_INTERVAL_S (1, seconds between polls), DRILL_KILL_AT (`peak`:
 // SIGKILL at the end of the outage, influxd still down, the whole outage in the queue; or a
@@ -14,22 +15,24 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Influxd } from '../dist/test/helpers/influxd.js';
-import { REPO_ROOT } from '../dist/test/helpers/host-process.js';
-import { startSshd } from '../dist/test/helpers/sshd.js';
-import { matchPolls, pollStartsMs, PollProcess, writePollConfig } from '../dist/test/helpers/poll-process.js';
+import { REPO_ROOT } from '../test/helpers/host-process.js';
+import { Influxd } from '../test/helpers/influxd.js';
+import { matchPolls, pollStartsMs, PollProcess, writePollConfig, type PollLog } from '../test/helpers/poll-process.js';
+import { startSshd, type SshdHandle } from '../test/helpers/sshd.js';
 
-const minutes = Number(process.env.DRILL_MINUTES ?? 10);
-const intervalS = Number(process.env.DRILL_INTERVAL_S ?? 1);
-const killAt = process.env.DRILL_KILL_AT ?? 'peak';
-const drainS = Number(process.env.DRILL_DRAIN_S ?? 180);
+const minutes = Number(process.env['DRILL_MINUTES'] ?? 10);
+const intervalS = Number(process.env['DRILL_INTERVAL_S'] ?? 1);
+const killAt = process.env['DRILL_KILL_AT'] ?? 'peak';
+const drainS = Number(process.env['DRILL_DRAIN_S'] ?? 180);
 const DB = 'drill';
 const HOST = 'dsl-drill';
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const log = (msg) => process.stdout.write(`[${new Date().toISOString()}] ${msg}\n`);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const log = (msg: string): void => {
+  process.stdout.write(`[${new Date().toISOString()}] ${msg}\n`);
+};
 
-function queueBytes(dir) {
+function queueBytes(dir: string): number {
   try {
     return readdirSync(dir)
       .filter((f) => f.endsWith('.lp'))
@@ -40,12 +43,12 @@ function queueBytes(dir) {
 }
 
 /** Bytes not yet acknowledged: segment bytes past the position file's offset. */
-function pendingBytes(dir) {
+function pendingBytes(dir: string): number {
   try {
-    const pos = JSON.parse(readFileSyncSafe(join(dir, 'position.json')) ?? '{"segment":0,"offset":0}');
+    const pos = JSON.parse(readFileSyncSafe(join(dir, 'position.json')) ?? '{"segment":0,"offset":0}') as { segment: number; offset: number };
     return readdirSync(dir)
       .map((f) => /^seg-(\d{16})\.lp$/.exec(f))
-      .filter((m) => m !== null)
+      .filter((m): m is RegExpExecArray => m !== null)
       .reduce((n, m) => {
         const id = Number(m[1]);
         const size = statSync(join(dir, m[0])).size;
@@ -57,7 +60,7 @@ function pendingBytes(dir) {
   }
 }
 
-function readFileSyncSafe(p) {
+function readFileSyncSafe(p: string): string | undefined {
   try {
     return readFileSync(p, 'utf8');
   } catch {
@@ -65,19 +68,23 @@ function readFileSyncSafe(p) {
   }
 }
 
-async function storedTimes(influxd, measurement) {
+/** The times (ns) of a measurement's points for the drill's router. */
+async function storedTimes(influxd: Influxd, measurement: string): Promise<number[]> {
   const series = await influxd.query(DB, `SELECT * FROM "${measurement}" WHERE "host" = '${HOST}'`);
-  return (series[0]?.values ?? []).map((v) => v[0]);
+  return (series[0]?.values ?? []).map((v) => Number(v[0]));
 }
 
-async function main() {
+/** A number a log line carries under `key`, if any. */
+const numberIn = (line: PollLog | undefined, key: string): number | undefined => (typeof line?.[key] === 'number' ? line[key] : undefined);
+
+async function main(): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'kudf-drill-'));
   const queueDir = join(scratch, 'queue');
-  const children = [];
-  let sshd;
-  let influxd;
+  const children: PollProcess[] = [];
+  let sshd: SshdHandle | undefined;
+  let influxd: Influxd | undefined;
   const peak = { queueBytes: 0, pendingBytes: 0 };
-  let sampler;
+  let sampler: NodeJS.Timeout | undefined;
   try {
     sshd = await startSshd({ root: REPO_ROOT });
     influxd = await Influxd.start();
@@ -121,8 +128,8 @@ async function main() {
       log(`  outage: ${first.polls().length} polls so far, queue ${queueBytes(queueDir)} bytes on disk (${pendingBytes(queueDir)} unacknowledged)`);
     }
     const pollsAtRestart = first.polls().length;
-    let restartedAt;
-    let pendingAtKill;
+    let restartedAt: number;
+    let pendingAtKill: number;
     if (killAt === 'peak') {
       // The hardest moment for the queue: the whole outage sits in it, unacknowledged.
       const lastCount = first.polls().length;
@@ -149,9 +156,10 @@ async function main() {
     children.push(second);
     await second.waitUntil('the writer to start', () => second.logs.some((l) => String(l.msg).startsWith('writer started')), 60_000);
     const replay = second.logs.find((l) => String(l.msg).startsWith('writer started'));
-    log(`poller 2 started: "${replay?.msg}" pending=${replay?.pending ?? 0} lines`);
+    const replayed = numberIn(replay, 'pending') ?? 0;
+    log(`poller 2 started: "${replay?.msg ?? ''}" pending=${replayed} lines`);
     const drainDeadline = Date.now() + drainS * 1000;
-    let drainedAt;
+    let drainedAt: number | undefined;
     for (;;) {
       const expected = first.polls().length + second.polls().length;
       const n = await influxd.count(DB, 'adsl_poll', 'duration_ms').catch(() => 0);
@@ -174,7 +182,7 @@ async function main() {
     const m = matchPolls(pollStartsMs(polls), pollTimes);
     const conn = await storedTimes(influxd, 'adsl_connection');
     const line = await storedTimes(influxd, 'adsl_line');
-    const stopped = second.logs.find((l) => l.msg === 'poller stopped');
+    const stopped = second.logs.find((l) => l.msg === 'poller stopped') as (PollLog & { writer?: { queued?: number; dropped?: number } }) | undefined;
     const allLogs = [...first.logs, ...second.logs];
     const retryLines = allLogs.filter((l) => /^InfluxDB write failed/.test(l.msg));
     const writeWarnings = retryLines.filter((l) => l.level >= 40);
@@ -196,11 +204,11 @@ async function main() {
       queuePeakBytesOnDisk: peak.queueBytes,
       queuePeakUnacknowledgedBytes: peak.pendingBytes,
       unacknowledgedBytesAtKill: pendingAtKill,
-      replayedLinesAtRestart: replay?.pending ?? 0,
+      replayedLinesAtRestart: replayed,
       drainSecondsAfterInfluxRestart: drainedAt !== undefined ? Number(((drainedAt - restartedAt) / 1000).toFixed(1)) : null,
       killAt,
       writerRetries: retryLines.length,
-      writerRetryDelaysMs: retryLines.map((l) => l.retryInMs),
+      writerRetryDelaysMs: retryLines.map((l) => numberIn(l, 'retryInMs')),
       writerWarnings: writeWarnings.length,
       otherWarnings: otherWarnings.map((l) => l.msg),
       finalQueued: stopped?.writer?.queued,

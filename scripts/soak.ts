@@ -1,7 +1,6 @@
-#!/usr/bin/env node
-// Soak test for `kudf serve` (not run in CI). Needs a build: `npx tsc -p tsconfig.json`.
+// Soak test for `kudf serve` (not run in CI). Compiled with the rest: `npm run build`.
 //
-//   SOAK_MINUTES=10 node scripts/soak.mjs      (default 10 minutes, 8 tasks)
+//   SOAK_MINUTES=10 node dist/scripts/soak.js      (default 10 minutes, 8 tasks)
 //   SOAK_TASKS=8 SOAK_SEED=1 ...
 //
 // Eight concurrent "Kapacitor tasks" on mixed functions (mirror, edgeDetect, movingAverage,
@@ -14,15 +13,14 @@
 // the figures are printed as JSON and the exit code is 1 on any lost or reordered point, any
 // host crash or fatal log line, or growth in fds or threads.
 import { readdirSync, readFileSync } from 'node:fs';
+import { KapacitorClient } from '../src/probe/index.js';
+import type { InitOption, Request, Response } from '../src/protocol/index.js';
+import { HostProcess } from '../test/helpers/host-process.js';
 
-const dist = new URL('../dist/', import.meta.url);
-const { HostProcess } = await import(new URL('test/helpers/host-process.js', dist).href);
-const { KapacitorClient } = await import(new URL('src/probe/index.js', dist).href);
-
-const minutes = Number(process.env.SOAK_MINUTES ?? 10);
-const tasks = Number(process.env.SOAK_TASKS ?? 8);
-let seed = Number(process.env.SOAK_SEED ?? Date.now() % 100000) >>> 0 || 1;
-const random = () => {
+const minutes = Number(process.env['SOAK_MINUTES'] ?? 10);
+const tasks = Number(process.env['SOAK_TASKS'] ?? 8);
+let seed = Number(process.env['SOAK_SEED'] ?? Date.now() % 100000) >>> 0 || 1;
+const random = (): number => {
   // xorshift32: a reproducible run from SOAK_SEED.
   seed ^= seed << 13;
   seed >>>= 0;
@@ -32,7 +30,28 @@ const random = () => {
   return seed / 2 ** 32;
 };
 
-const FUNCTIONS = [
+interface SoakFunction {
+  udf: string;
+  options: InitOption[];
+  /** Every input point comes back unchanged, so the sequence field must arrive complete and in order. */
+  exact: boolean;
+}
+
+interface TaskState {
+  seq: number;
+  snapshotSeq: number;
+  sessions: number;
+  snapshot: Uint8Array | undefined;
+}
+
+interface Sample {
+  t: number;
+  rssMiB: number;
+  threads: number;
+  fds: number;
+}
+
+const FUNCTIONS: SoakFunction[] = [
   { udf: 'mirror', options: [], exact: true },
   { udf: 'edgeDetect', options: [{ name: 'field', values: [{ type: 'string', value: 'state' }] }], exact: true },
   {
@@ -49,26 +68,27 @@ const FUNCTIONS = [
 
 const host = await HostProcess.start(['--threads', '2', '--functions', FUNCTIONS.map((f) => f.udf).join(','), '--log-level', 'info']);
 const pid = host.child.pid;
+if (pid === undefined) throw new Error('kudf serve has no pid');
 
-function sample() {
+function sample(): Sample {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  const kb = (key: string): number => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
   return { t: Date.now(), rssMiB: kb('VmRSS') / 1024, threads: kb('Threads'), fds: readdirSync(`/proc/${pid}/fd`).length };
 }
 
 const totals = { sessions: 0, orderly: 0, disconnected: 0, pointsSent: 0, pointsBack: 0, snapshots: 0, restores: 0, restoresFailed: 0, lost: 0, reordered: 0, errors: 0 };
-const problems = [];
+const problems: string[] = [];
 const deadline = Date.now() + minutes * 60_000;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function session(task, fn, state) {
+async function session(task: number, fn: SoakFunction, state: TaskState): Promise<void> {
   totals.sessions++;
   const hosts = ['a', 'b', 'c'];
   const first = state.seq;
   let expected = first;
   let back = 0;
   let lastTime = -1n;
-  const onData = (r) => {
+  const onData = (r: Response): void => {
     if (r.kind !== 'point') return;
     back++;
     totals.pointsBack++;
@@ -102,7 +122,7 @@ async function session(task, fn, state) {
   const disconnect = random() < 0.25;
   const until = Math.min(Date.now() + lifetimeMs, deadline);
   while (Date.now() < until) {
-    const batch = [];
+    const batch: Request[] = [];
     for (let i = 0; i < 200; i++, state.seq++) {
       const seq = state.seq;
       batch.push({
@@ -114,7 +134,7 @@ async function session(task, fn, state) {
           retentionPolicy: 'autogen',
           group: `host=${hosts[seq % 3]}`,
           dimensions: ['host'],
-          tags: { host: hosts[seq % 3] },
+          tags: { host: hosts[seq % 3] ?? 'a' },
           // Every point changes `state` for its group, so edgeDetect emits every one of them.
           fields: { seq: BigInt(seq), v: (seq % 17) * 0.5, state: Math.floor(seq / 3) % 2 === 0 ? 'up' : 'down' },
           byName: false,
@@ -152,26 +172,27 @@ async function session(task, fn, state) {
   }
 }
 
-async function task(i) {
-  const fn = FUNCTIONS[i % FUNCTIONS.length];
-  const state = { seq: 0, snapshotSeq: 0, sessions: 0, snapshot: undefined };
+async function task(i: number): Promise<void> {
+  const fn = FUNCTIONS[i % FUNCTIONS.length] as SoakFunction;
+  const state: TaskState = { seq: 0, snapshotSeq: 0, sessions: 0, snapshot: undefined };
   while (Date.now() < deadline) {
     try {
       await session(i, fn, state);
     } catch (err) {
       totals.errors++;
-      if (problems.length < 20) problems.push(`task ${i} (${fn.udf}): ${err.message}`);
+      if (problems.length < 20) problems.push(`task ${i} (${fn.udf}): ${err instanceof Error ? err.message : String(err)}`);
       await sleep(200);
     }
   }
 }
 
-const samples = [sample()];
-console.log(`soak: ${tasks} tasks for ${minutes} min on pid ${pid}: ${JSON.stringify(samples[0])}`);
+const start = sample();
+const samples: Sample[] = [start];
+console.log(`soak: ${tasks} tasks for ${minutes} min on pid ${pid}: ${JSON.stringify(start)}`);
 const sampler = setInterval(() => {
   const s = sample();
   samples.push(s);
-  const elapsed = ((s.t - samples[0].t) / 1000).toFixed(0);
+  const elapsed = ((s.t - start.t) / 1000).toFixed(0);
   console.log(`  ${elapsed}s rss=${s.rssMiB.toFixed(1)}MiB fds=${s.fds} threads=${s.threads} sent=${totals.pointsSent} back=${totals.pointsBack} sessions=${totals.sessions}`);
 }, 15_000);
 
@@ -186,7 +207,6 @@ const fatal = host.logs.filter((l) => l.level >= 60).length;
 const alive = host.child.exitCode === null;
 await host.stop();
 
-const start = samples[0];
 const seconds = (Date.now() - started) / 1000;
 const report = {
   minutes: Number((seconds / 60).toFixed(2)),
