@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../log/logger.js';
+import { parseHttpAddress, type HttpAddress } from '../metrics/index.js';
 import { parseDuration } from '../tickscript/duration.js';
 
 /** commander value parsers: each throws InvalidArgumentError with a message naming what was expected. */
@@ -61,4 +62,13 @@ export function logLevelArg(value: string): LogLevel {
 /** Default socket directory: $KUDF_SOCKET_DIR, else /tmp/kudf (writable by anyone starting the host by hand). */
 export function defaultSocketDir(): string {
   return process.env['KUDF_SOCKET_DIR'] ?? '/tmp/kudf';
+}
+
+/** `--http PORT` (loopback) or `--http HOST:PORT`. */
+export function httpAddressArg(value: string): HttpAddress {
+  try {
+    return parseHttpAddress(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }

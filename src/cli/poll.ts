@@ -4,6 +4,9 @@ import { LOG_FORMAT_HELP, logFormatArg } from './arg-parsers.js';
 import { ConfigError, influxFlagsFromConfig, loadPollConfig, PollService, statusParser, type PollConfig } from '../ingest/index.js';
 import { addInfluxOptions, resolveInfluxSettings, type InfluxFlags } from '../ingest/influx-settings.js';
 import { createWriter, type PointWriter } from '../ingest/writer/index.js';
+import type { LinePoint } from '../line-protocol/index.js';
+import { OpsServer, PollerMetrics, type HttpAddress } from '../metrics/index.js';
+import { httpAddressArg } from './arg-parsers.js';
 
 interface PollOptions {
   config: string;
@@ -11,10 +14,11 @@ interface PollOptions {
   logLevel?: string;
   logFormat?: LogFormat;
   envFile?: string;
+  http?: HttpAddress;
   [flag: string]: unknown;
 }
 
-const OWN_OPTIONS = new Set(['config', 'once', 'logLevel', 'logFormat', 'envFile']);
+const OWN_OPTIONS = new Set(['config', 'once', 'logLevel', 'logFormat', 'envFile', 'http']);
 
 /** `kudf poll`: polls DSL routers over SSH and writes their line state to InfluxDB (or stdout). */
 export function registerPoll(program: Command): void {
@@ -24,7 +28,8 @@ export function registerPoll(program: Command): void {
     .requiredOption('--config <file>', 'poll config (YAML or JSON): routers, defaults, concurrency, influx, queueDir')
     .option('--once', 'poll every router once, then exit (status 1 when any poll failed)')
     .option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')} (logs go to stderr)`, 'info')
-    .option('--log-format <format>', LOG_FORMAT_HELP, logFormatArg);
+    .option('--log-format <format>', LOG_FORMAT_HELP, logFormatArg)
+    .option('--http <addr>', 'serve /metrics, /healthz, /readyz and /status on PORT (loopback) or HOST:PORT; off without it', httpAddressArg);
   addInfluxOptions(cmd);
   cmd.action(async (opts: PollOptions) => {
     process.exitCode = await runPoll(opts);
@@ -49,7 +54,13 @@ async function runPoll(opts: PollOptions): Promise<number> {
     return err instanceof ConfigError || (typeof code === 'string' && code.startsWith('INFLUX_')) ? 2 : 1;
   }
 
-  const service = new PollService({ config, parse: statusParser, sink: (points) => writer.write(points), logger });
+  const ops: { metrics: PollerMetrics; server: OpsServer } | undefined =
+    opts.http === undefined ? undefined : await startOps(opts.http, config, () => writer, (): PollService => service, logger);
+  const sink = ops === undefined ? (points: LinePoint[]): void => writer.write(points) : (points: LinePoint[]): void => {
+    ops.metrics.poll(pollOutcome(points));
+    writer.write(points);
+  };
+  const service: PollService = new PollService({ config, parse: statusParser, sink, logger });
   if (opts.once === true) {
     await service.runOnce();
     await shutdown(service, writer, logger);
@@ -83,4 +94,63 @@ async function shutdown(service: PollService, writer: PointWriter, logger: Logge
   const polls = service.pollers.reduce((n, p) => n + p.stats.polls, 0);
   const failures = service.pollers.reduce((n, p) => n + p.stats.failures, 0);
   logger.info({ polls, failures, writer: writer.stats }, 'poller stopped');
+}
+
+/** What a poll's `adsl_poll` point (always its last point) says about it. */
+function pollOutcome(points: readonly LinePoint[]): { router: string; errorClass: string; durationMs: number; points: number } {
+  const poll = points.at(-1);
+  const f = poll?.fields ?? {};
+  return {
+    router: poll?.tags['host'] ?? '',
+    errorClass: typeof f['error_class'] === 'string' ? f['error_class'] : 'none',
+    durationMs: typeof f['duration_ms'] === 'number' ? f['duration_ms'] : 0,
+    points: Math.max(0, points.length - 1),
+  };
+}
+
+/**
+ * The queue's oldest line, as the index of the accepted line it is (lines drained = accepted -
+ * queued) looked up in the times of the recent writes. Lines queued by an earlier run are older
+ * than this process: their age counts from the process start.
+ */
+class AcceptTimes {
+  private readonly marks: Array<{ upTo: number; at: number }> = [];
+  private readonly since = Date.now();
+
+  note(accepted: number): void {
+    this.marks.push({ upTo: accepted, at: Date.now() });
+  }
+
+  oldestAgeSeconds(accepted: number, queued: number): number {
+    if (queued <= 0) return 0;
+    const first = accepted - queued;
+    if (first < 0) return (Date.now() - this.since) / 1000;
+    while (this.marks.length > 0 && (this.marks[0] as { upTo: number }).upTo <= first) this.marks.shift();
+    const mark = this.marks[0];
+    return mark === undefined ? 0 : (Date.now() - mark.at) / 1000;
+  }
+}
+
+async function startOps(at: HttpAddress, config: PollConfig, writer: () => PointWriter, service: () => PollService, logger: Logger): Promise<{ metrics: PollerMetrics; server: OpsServer }> {
+  const times = new AcceptTimes();
+  const figures = (): ReturnType<ConstructorParameters<typeof PollerMetrics>[1]> => {
+    const s = writer().stats;
+    return { accepted: s.accepted, written: s.written, queued: s.queued, queuedBytes: s.queuedBytes ?? 0, oldestQueuedSeconds: times.oldestAgeSeconds(s.accepted, s.queued), dropped: s.dropped, deadLettered: s.deadLettered, invalid: s.invalid, requests: s.requests, retries: s.retries };
+  };
+  const metrics = new PollerMetrics(config.routers.map((r) => r.name), figures);
+  const original = metrics.poll.bind(metrics);
+  metrics.poll = (outcome) => {
+    original(outcome);
+    times.note(writer().stats.accepted + outcome.points + 1);
+  };
+  const status = (): unknown => {
+    const w = figures();
+    return {
+      routers: service().pollers.map((p) => ({ name: p.name, polls: p.stats.polls, failures: p.stats.failures, parseFailures: p.stats.parseFailures, droppedKeys: p.stats.droppedKeys, lastErrorClass: p.stats.lastErrorClass })),
+      writer: w,
+    };
+  };
+  const server = await OpsServer.start(at, { registry: metrics.registry, status, ready: () => true });
+  logger.info({ url: server.url, endpoints: ['/metrics', '/healthz', '/readyz', '/status'] }, 'operations endpoints listening');
+  return { metrics, server };
 }

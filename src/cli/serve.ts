@@ -1,11 +1,13 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
-import { DEFAULT_COALESCE_READS_BELOW, DEFAULT_LOAD_TIMEOUT_MS, UdfHost, loadRegistry, runStdioSession, udfModuleUrls } from '../host/index.js';
+import { DEFAULT_COALESCE_READS_BELOW, DEFAULT_LOAD_TIMEOUT_MS, UdfHost, combineObservers, loadRegistry, runStdioSession, udfModuleUrls } from '../host/index.js';
 import { createLogger, defaultLogFormat, type LogFormat, type LogLevel } from '../log/logger.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/index.js';
 import type { UdfDefinition } from '../sdk/define-udf.js';
-import { defaultSocketDir, durationMsArg, groupArg, intArg, LOG_FORMAT_HELP, logFormatArg, logLevelArg, modeArg } from './arg-parsers.js';
+import { HostMetrics, OpsServer, type HttpAddress } from '../metrics/index.js';
+import { KapacitorClient, TaskRecovery, TaskStateFile, kapacitorCredentials, parseKapacitorUrl } from '../recovery/index.js';
+import { defaultSocketDir, durationMsArg, groupArg, httpAddressArg, intArg, LOG_FORMAT_HELP, logFormatArg, logLevelArg, modeArg } from './arg-parsers.js';
 
 interface ServeFlags {
   socketDir: string;
@@ -31,6 +33,29 @@ interface ServeFlags {
   logLevel: LogLevel;
   logFormat?: LogFormat;
   stdio?: string;
+  http?: HttpAddress;
+  kapacitorUrl?: string;
+  stateDir?: string;
+}
+
+/** Task recovery from --kapacitor-url and --state-dir, or undefined without them; throws on a bad setting. */
+function taskRecovery(flags: ServeFlags, logger: ReturnType<typeof createLogger>, host: () => UdfHost, metrics: HostMetrics | undefined): TaskRecovery | undefined {
+  if (flags.kapacitorUrl === undefined) {
+    if (flags.stateDir !== undefined) logger.warn({}, '--state-dir without --kapacitor-url: tasks are not brought back after a restart');
+    return undefined;
+  }
+  if (flags.stateDir === undefined) throw Object.assign(new Error('--kapacitor-url needs --state-dir DIR, where the host keeps the IDs of the tasks it serves'), { code: 'KUDF_RECOVERY_STATE' });
+  const client = new KapacitorClient(parseKapacitorUrl(flags.kapacitorUrl), kapacitorCredentials(process.env));
+  const state = new TaskStateFile(flags.stateDir);
+  logger.info({ kapacitor: client.description, stateFile: state.path, knownTasks: state.taskIDs.length }, 'task recovery on');
+  return new TaskRecovery({
+    api: client,
+    state,
+    logger: logger.child({ part: 'recovery' }),
+    liveTasks: () => host().liveTasks(),
+    onRecovered: () => metrics?.tasksRecovered.inc(),
+    onFailure: () => metrics?.taskRecoveryFailures.inc(),
+  });
 }
 
 function pick(registry: Map<string, UdfDefinition>, names: string | undefined): Map<string, UdfDefinition> {
@@ -85,9 +110,20 @@ async function serve(flags: ServeFlags): Promise<void> {
     return;
   }
 
-  const host = new UdfHost({
+  // eslint-disable-next-line prefer-const -- the observers are made before the host they read from
+  let host: UdfHost;
+  const metrics = flags.http !== undefined ? new HostMetrics([...served.keys()], () => host.status()) : undefined;
+  let recovery: TaskRecovery | undefined;
+  try {
+    recovery = taskRecovery(flags, logger, () => host, metrics);
+  } catch (err) {
+    logger.fatal({ err: (err as Error).message, code: (err as { code?: string }).code }, 'cannot start the host');
+    process.exit(2);
+  }
+  host = new UdfHost({
     socketDir: flags.socketDir,
     registry: served,
+    observer: combineObservers([metrics, recovery]),
     udfModules: urls,
     threads: flags.threads,
     access: { mode: flags.socketMode, dirMode: flags.dirMode, ...(flags.socketGroup !== undefined ? { gid: flags.socketGroup } : {}) },
@@ -115,15 +151,22 @@ async function serve(flags: ServeFlags): Promise<void> {
       process.exit(1);
     }
     logger.info({ signal }, 'signal received');
+    recovery?.stop();
     void host.stop(flags.grace).then(() => process.exit(0));
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
+    if (metrics !== undefined && flags.http !== undefined) {
+      const ops = await OpsServer.start(flags.http, { registry: metrics.registry, status: () => host.status(), ready: () => host.status().ready });
+      logger.info({ url: ops.url, endpoints: ['/metrics', '/healthz', '/readyz', '/status'] }, 'operations endpoints listening');
+    }
     await host.start();
   } catch (err) {
     startFailed(logger, flags.logLevel, err, 'cannot start the host');
   }
+  // Kapacitor connects a task as soon as it is enabled: only now can re-enabled tasks reach us.
+  void recovery?.recoverAll();
 }
 
 /** `kudf serve`: the UDF host. */
@@ -155,6 +198,9 @@ export function registerServe(program: Command): void {
     .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent', logLevelArg, 'info' as LogLevel)
     .option('--log-format <format>', LOG_FORMAT_HELP, logFormatArg)
     .option('--stdio <function>', "process mode: serve one function over stdin/stdout (Kapacitor's prog/args)")
+    .option('--http <addr>', 'serve /metrics, /healthz, /readyz and /status on PORT (loopback) or HOST:PORT; off without it', httpAddressArg)
+    .option('--kapacitor-url <url>', "Kapacitor's HTTP API, to re-enable this host's tasks after a restart (credentials: KAPACITOR_USERNAME/KAPACITOR_PASSWORD or their _FILE)")
+    .option('--state-dir <dir>', 'where the host keeps the IDs of the tasks it serves (with --kapacitor-url)')
     .action(async (flags: ServeFlags & { socketGroup?: string | number }) => {
       if (typeof flags.socketGroup === 'string') flags.socketGroup = groupArg(flags.socketGroup);
       await serve(flags);

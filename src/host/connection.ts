@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { encodeFrame, encodeResponse } from '../protocol/index.js';
 import { KeepaliveScanner } from './keepalive-scanner.js';
@@ -72,6 +73,10 @@ export class Connection {
   private coalescing = false;
   // Set while shutdown waits for the session to finish what was read.
   private onIdle: (() => void) | undefined;
+  /** When the last keepalive was read (ms since the epoch), for /status. */
+  lastKeepaliveAt: number | undefined;
+  /** Told how long each keepalive answered here took, read to written. */
+  onKeepalive: ((seconds: number) => void) | undefined;
 
   constructor(
     readonly id: number,
@@ -104,6 +109,11 @@ export class Connection {
       this.resolveDone();
     });
     place.send({ type: 'open', id, udf, keepalivesAnswered: this.answerKeepalives });
+  }
+
+  /** Bytes read but not yet processed, plus replies not yet taken by the peer. */
+  get bytesInFlight(): number {
+    return this.inflight + this.socket.writableLength;
   }
 
   /** Resolves once the socket is closed. */
@@ -204,7 +214,7 @@ export class Connection {
       chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength ? new Uint8Array(chunk.buffer, 0, chunk.byteLength) : new Uint8Array(chunk);
     const keepalives = this.scanner.push(bytes);
     if (this.answerKeepalives) {
-      for (const time of keepalives) this.socket.write(encodeFrame(encodeResponse({ kind: 'keepalive', time })), this.afterWrite);
+      for (const time of keepalives) this.answerKeepalive(time);
     }
     if (!this.accountPartial()) return;
     // Set before the hand-off: a session on this thread answers within send().
@@ -298,6 +308,20 @@ export class Connection {
     this.place.send({ type: 'abort', id: this.id, reason: message });
     this.socket.write(encodeFrame(encodeResponse({ kind: 'error', error: `${this.udf}: ${message}` })));
     this.endAfterError();
+  }
+
+  private answerKeepalive(time: bigint): void {
+    this.lastKeepaliveAt = Date.now();
+    const observe = this.onKeepalive;
+    if (observe === undefined) {
+      this.socket.write(encodeFrame(encodeResponse({ kind: 'keepalive', time })), this.afterWrite);
+      return;
+    }
+    const t0 = performance.now();
+    this.socket.write(encodeFrame(encodeResponse({ kind: 'keepalive', time })), () => {
+      observe((performance.now() - t0) / 1000);
+      this.updateFlow();
+    });
   }
 
   private stopReading(): void {

@@ -1,3 +1,4 @@
+import type { RunnerReport } from './observer.js';
 import type { SessionCounts } from './session.js';
 import type { SessionRunnerLimits } from './session-runner.js';
 
@@ -32,8 +33,17 @@ export type FromWorker =
    * It travels in the same message so that nothing (e.g. a keepalive answered by the main
    * thread) can be written after a final ErrorResponse.
    */
-  | { type: 'out'; id: number; bytes: Uint8Array | null; consumed: number; closed?: { counts: SessionCounts; reason: 'eof' | 'error' } }
-  | { type: 'pong'; seq: number };
+  | {
+      type: 'out';
+      id: number;
+      bytes: Uint8Array | null;
+      consumed: number;
+      closed?: { counts: SessionCounts; reason: 'eof' | 'error' };
+      /** The session was initialised by a request of this chunk. */
+      started?: { taskID: string; nodeID: string };
+    }
+  /** A heartbeat answer, with the sessions' counts and the events since the last one. */
+  | { type: 'pong'; seq: number; report?: RunnerReport };
 
 export interface WorkerSetup {
   /** Module URLs whose default export (or `builtinUdfs` list) are function definitions. */

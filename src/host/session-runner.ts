@@ -1,21 +1,26 @@
 import type { AsyncLocalStorage } from 'node:async_hooks';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { FrameDecoder, FrameWriter, decodeRequestIn, freezeRequest, type FrameBody, type PointHeader } from '../protocol/index.js';
 import type { Response } from '../protocol/types.js';
 import type { UdfDefinition } from '../sdk/define-udf.js';
 import type { FromWorker, ToWorker } from './messages.js';
+import type { LagStats, RunnerReport } from './observer.js';
 import { isBuiltIn } from './registry.js';
 import { Session, describeError } from './session.js';
 
 const EMPTY = new Uint8Array(0);
 
 interface Connection {
+  readonly udf: string;
   readonly decoder: FrameDecoder;
   readonly session: Session;
   readonly writer: FrameWriter;
   readonly log: Logger;
   /** Input points are frozen before the function sees them (every function but the built-ins). */
   readonly frozenInput: boolean;
+  /** Set when the session was initialised in the chunk being handled; told to the main thread with its replies. */
+  started: boolean;
   /** Ends a connection that neither asked for Info nor sent Init in time. */
   readonly initTimer: NodeJS.Timeout | undefined;
 }
@@ -39,6 +44,10 @@ export class SessionRunner {
   private readonly pointHeader: PointHeader = { start: -1, end: -1 };
   // Where the current frame's body lies, filled by the decoder: a view per frame would cost an allocation per point.
   private readonly frame: FrameBody = { buf: EMPTY, start: 0, end: 0 };
+  // Events since the last report: rare (one per Init, snapshot or ErrorResponse), never per point.
+  private events: Omit<RunnerReport, 'sessions' | 'lag'> = { initFailures: [], errors: [], snapshots: [] };
+  /** Event-loop delay of this thread since the last call; set by the worker entry. */
+  lagSampler: (() => LagStats) | undefined;
 
   constructor(
     private readonly registry: ReadonlyMap<string, UdfDefinition>,
@@ -77,7 +86,7 @@ export class SessionRunner {
         this.abort(message.id, message.reason);
         return;
       case 'ping':
-        this.post({ type: 'pong', seq: message.seq });
+        this.post({ type: 'pong', seq: message.seq, report: this.report() });
         return;
       case 'recycle':
         // Dropping them is the point: this thread's frequent scavenges free them.
@@ -91,7 +100,7 @@ export class SessionRunner {
     if (def === undefined) {
       // The main thread only opens connections for functions it loaded from the same modules.
       log.error({ udf }, 'connection for an unknown function');
-      this.post({ type: 'out', id, bytes: null, consumed: 0, closed: { counts: { requests: 0, pointsIn: 0, pointsOut: 0, batchesIn: 0 }, reason: 'error' } });
+      this.post({ type: 'out', id, bytes: null, consumed: 0, closed: { counts: { requests: 0, pointsIn: 0, pointsOut: 0, batchesIn: 0, batchesOut: 0 }, reason: 'error' } });
       return;
     }
     const writer = new FrameWriter();
@@ -104,7 +113,7 @@ export class SessionRunner {
     });
     const initTimer = this.limits.initTimeoutMs > 0 ? setTimeout(() => this.initTimedOut(id), this.limits.initTimeoutMs) : undefined;
     initTimer?.unref();
-    this.connections.set(id, { decoder: new FrameDecoder({ maxFrameBytes: this.limits.maxFrameBytes }), session, writer, log, frozenInput: !isBuiltIn(def), initTimer });
+    this.connections.set(id, { udf, started: false, decoder: new FrameDecoder({ maxFrameBytes: this.limits.maxFrameBytes }), session, writer, log, frozenInput: !isBuiltIn(def), initTimer });
   }
 
   /**
@@ -133,8 +142,9 @@ export class SessionRunner {
       }
     } catch (err) {
       // A bad frame header (oversized length, over-long varint): the stream cannot be resynchronised.
-      verdict = conn.session.fail(`invalid frame: ${describeError(err)}`);
+      verdict = conn.session.fail(`invalid frame: ${describeError(err)}`, 'frame');
     }
+    if (verdict === 'close') this.events.errors.push({ udf: conn.udf, kind: conn.session.failure ?? 'protocol' });
     this.frame.buf = EMPTY; // not holding on to the chunk until the next one
     this.flush(id, conn, bytes.byteLength, verdict === 'close' ? 'error' : undefined);
   }
@@ -145,9 +155,29 @@ export class SessionRunner {
       request = decodeRequestIn(body.buf, body.start, body.end, this.pointHeader);
       if (conn.frozenInput) freezeRequest(request);
     } catch (err) {
-      return conn.session.fail(`invalid request: ${describeError(err)}`);
+      return conn.session.fail(`invalid request: ${describeError(err)}`, 'request');
     }
-    return conn.session.handle(request, body, this.pointHeader);
+    if (request.kind === 'point') return conn.session.handle(request, body, this.pointHeader);
+    const before = conn.writer.length;
+    const t0 = performance.now();
+    const verdict = conn.session.handle(request, body, this.pointHeader);
+    if (request.kind === 'init') {
+      if (conn.session.initialised) conn.started = true;
+      else this.events.initFailures.push({ udf: conn.udf });
+    } else if (request.kind === 'snapshot' && verdict === 'continue') {
+      this.events.snapshots.push({ udf: conn.udf, bytes: conn.writer.length - before, seconds: (performance.now() - t0) / 1000 });
+    }
+    return verdict;
+  }
+
+  /** Every live session's counts and the events since the last report, which this call empties. */
+  report(): RunnerReport {
+    const sessions: RunnerReport['sessions'] = [];
+    for (const [id, conn] of this.connections) sessions.push({ id, counts: { ...conn.session.counts } });
+    const report: RunnerReport = { sessions, ...this.events };
+    if (this.lagSampler !== undefined) report.lag = this.lagSampler();
+    this.events = { initFailures: [], errors: [], snapshots: [] };
+    return report;
   }
 
   private end(id: number): void {
@@ -176,8 +206,10 @@ export class SessionRunner {
       // Transfer detaches the whole ArrayBuffer: only hand over one that holds just these bytes.
       bytes = taken.byteOffset === 0 && taken.byteLength === taken.buffer.byteLength ? taken : new Uint8Array(taken);
     }
+    const started = conn.started ? conn.session.ids : undefined;
+    conn.started = false;
     if (end === undefined) {
-      this.post({ type: 'out', id, bytes, consumed });
+      this.post(started === undefined ? { type: 'out', id, bytes, consumed } : { type: 'out', id, bytes, consumed, started });
       return;
     }
     this.connections.delete(id);
@@ -185,6 +217,6 @@ export class SessionRunner {
     const counts = conn.session.counts;
     if (conn.session.initialised) conn.log.info({ ...conn.session.ids, ...counts, reason: end }, 'session ended');
     else conn.log.debug({ requests: counts.requests, reason: end }, 'connection closed before Init (info-only connection)');
-    this.post({ type: 'out', id, bytes, consumed, closed: { counts, reason: end } });
+    this.post({ type: 'out', id, bytes, consumed, closed: { counts, reason: end }, ...(started !== undefined ? { started } : {}) });
   }
 }

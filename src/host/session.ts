@@ -5,6 +5,7 @@ import type { Emitter, UdfDefinition, UdfInstance } from '../sdk/define-udf.js';
 import { describeUdf } from '../sdk/describe.js';
 import { OptionError, parseOptions } from '../sdk/options.js';
 import { decodeSnapshot, encodeSnapshot, fingerprintOptions, type SnapshotIdentity } from '../sdk/snapshot.js';
+import type { ErrorKind } from './observer.js';
 
 export interface SessionOptions {
   /** Writes an already encoded Response body (used to pass unchanged input points through). */
@@ -30,6 +31,7 @@ export interface SessionCounts {
   pointsIn: number;
   pointsOut: number;
   batchesIn: number;
+  batchesOut: number;
 }
 
 /**
@@ -51,7 +53,7 @@ export class Session {
   private ended = false;
   private infoAsked = false;
   private parsedOptions: Record<string, unknown> = {};
-  readonly counts: SessionCounts = { requests: 0, pointsIn: 0, pointsOut: 0, batchesIn: 0 };
+  readonly counts: SessionCounts = { requests: 0, pointsIn: 0, pointsOut: 0, batchesIn: 0, batchesOut: 0 };
 
   // The input point being processed and its Request body: Point is member 17 of both Request and
   // Response, so a function that emits the very object it received gets the original bytes back
@@ -149,10 +151,14 @@ export class Session {
     }
   }
 
+  /** What the ErrorResponse that ended the session was about, once there was one. */
+  failure: ErrorKind | undefined;
+
   /** Ends the session with an ErrorResponse, e.g. for a malformed frame found by the transport. */
-  fail(message: string): SessionVerdict {
+  fail(message: string, kind: ErrorKind = 'protocol'): SessionVerdict {
     if (!this.ended) {
       this.ended = true;
+      this.failure = kind;
       this.log.error({ taskID: this.taskID, nodeID: this.nodeID }, message);
       this.send({ kind: 'error', error: message });
     }
@@ -280,7 +286,10 @@ export class Session {
     if (verdict === 'close') return verdict;
     if (this.frameBatches) this.send({ kind: 'begin', begin: { ...batch.begin, size: BigInt(batch.points.length) } });
     for (const point of batch.points) this.send({ kind: 'point', point });
-    if (this.frameBatches) this.send({ kind: 'end', end });
+    if (this.frameBatches) {
+      this.send({ kind: 'end', end });
+      this.counts.batchesOut++;
+    }
     return 'continue';
   }
 
@@ -307,7 +316,7 @@ export class Session {
   /** What a throw from function code becomes: an ErrorResponse naming the function. */
   private thrown(err: unknown): SessionVerdict {
     const hint = err instanceof TypeError && WRITE_TO_FROZEN.test(err.message) ? READ_ONLY_HINT : '';
-    return this.fail(`${this.def.name}: ${describeError(err)}${hint}`);
+    return this.fail(`${this.def.name}: ${describeError(err)}${hint}`, 'function');
   }
 }
 

@@ -10,7 +10,9 @@ import type { FromWorker } from './messages.js';
 import { checkSocketPath, claimSocketPath, listenUnix, prepareSocketDir, type SocketAccess } from './socket-listener.js';
 import { moduleDigests } from './registry.js';
 import { removeHostStatus, writeHostStatus } from './host-status.js';
-import { WorkerPool } from './worker-pool.js';
+import { WorkerPool, type PlaceStatus } from './worker-pool.js';
+import type { EndReason, HostObserver, LagStats, RunnerReport } from './observer.js';
+import type { SessionCounts } from './session.js';
 
 /**
  * After the grace period, how long a session still open may take to answer what was already read
@@ -67,6 +69,8 @@ export interface UdfHostOptions {
   stallTimeoutMs: number;
   logger: Logger;
   logLevel: string;
+  /** Told about connections, sessions, counts and workers (metrics, task recovery). */
+  observer?: HostObserver;
   /** Connections served at once; one more is answered with an ErrorResponse and closed. */
   maxConnections: number;
   /** A connection sending neither Info nor Init for this long is closed. */
@@ -120,6 +124,37 @@ class LimitLog {
   }
 }
 
+/** What the host is doing now, as /status shows it. No option value or secret is in it. */
+export interface HostOpsStatus {
+  /** Every socket listens and the host is not shutting down. */
+  ready: boolean;
+  functions: Array<{ name: string; socket: string }>;
+  sessions: Array<{
+    connection: number;
+    function: string;
+    /** Set once Init arrived; Kapacitor's start-up Info connections have none. */
+    taskID?: string;
+    nodeID?: string;
+    worker: string;
+    openedAt: string;
+    /** The last keepalive read (answered on the main thread; absent with --threads 0). */
+    lastKeepaliveAt?: string;
+    bytesInFlight: number;
+  } & SessionCounts>;
+  workers: Array<PlaceStatus & { eventLoopLag?: LagStats }>;
+}
+
+/** The main thread's view of one connection's session, brought up to date by the workers' reports. */
+interface SessionMeta {
+  udf: string;
+  openedAt: number;
+  task: { taskID: string; nodeID: string } | undefined;
+  counts: SessionCounts;
+  ended: EndReason | undefined;
+}
+
+const NO_COUNTS: SessionCounts = { requests: 0, pointsIn: 0, pointsOut: 0, batchesIn: 0, batchesOut: 0 };
+
 export interface ServedSocket {
   udf: string;
   path: string;
@@ -135,6 +170,9 @@ export class UdfHost {
   private socketWatch: NodeJS.Timeout | undefined;
   private statusWrites: Promise<void> = Promise.resolve();
   private readonly connections = new Map<number, Connection>();
+  private readonly meta = new Map<number, SessionMeta>();
+  private readonly lag = new Map<number, LagStats>();
+  private ready = false;
   private pool: WorkerPool | undefined;
   private nextId = 1;
   private stopping: Promise<void> | undefined;
@@ -188,9 +226,18 @@ export class UdfHost {
       stallTimeoutMs: options.stallTimeoutMs,
       onMessage: (message) => this.fromPlace(message),
       onLost: (ids, reason) => {
-        for (const id of ids) this.connections.get(id)?.onSessionLost(reason);
+        for (const id of ids) {
+          const m = this.meta.get(id);
+          if (m !== undefined && m.ended === undefined) {
+            m.ended = 'lost';
+            options.observer?.errorResponse?.(m.udf, 'lost');
+          }
+          this.connections.get(id)?.onSessionLost(reason);
+        }
       },
       onHealth: () => void this.writeStatus(),
+      onReport: (slot, report) => this.onReport(slot, report),
+      onReplaced: (slot, reason) => options.observer?.workerReplaced?.(slot, reason),
     });
     const claims: ServedSocket[] = [];
     try {
@@ -213,6 +260,7 @@ export class UdfHost {
     for (const claim of claims) {
       options.logger.info({ udf: claim.udf, socket: claim.path, replacedStale: claim.replacedStale }, 'serving function');
     }
+    this.ready = true;
     // At the open-file limit libuv accepts and drops connections with nothing said (its EMFILE
     // trick), so the host keeps its connections under that limit and refuses the rest itself.
     const fds = openFileLimit();
@@ -242,6 +290,72 @@ export class UdfHost {
   stop(graceMs: number): Promise<void> {
     this.stopping ??= this.shutdown(graceMs);
     return this.stopping;
+  }
+
+  /** Task IDs with a live session now. */
+  liveTasks(): Set<string> {
+    const ids = new Set<string>();
+    for (const m of this.meta.values()) if (m.task !== undefined && m.ended === undefined) ids.add(m.task.taskID);
+    return ids;
+  }
+
+  /** Brings counts up to date (sessions on the main thread report only when asked) and describes the host. */
+  status(): HostOpsStatus {
+    this.pool?.collectInline();
+    const sessions: HostOpsStatus['sessions'] = [];
+    for (const [id, conn] of this.connections) {
+      const m = this.meta.get(id);
+      if (m === undefined) continue;
+      sessions.push({
+        connection: id,
+        function: m.udf,
+        ...(m.task !== undefined ? { taskID: m.task.taskID, nodeID: m.task.nodeID } : {}),
+        worker: conn.place.label,
+        openedAt: new Date(m.openedAt).toISOString(),
+        ...(conn.lastKeepaliveAt !== undefined ? { lastKeepaliveAt: new Date(conn.lastKeepaliveAt).toISOString() } : {}),
+        bytesInFlight: conn.bytesInFlight,
+        ...m.counts,
+      });
+    }
+    const workers = (this.pool?.describe() ?? []).map((w) => {
+      const lag = this.lag.get(w.slot);
+      return lag === undefined ? w : { ...w, eventLoopLag: lag };
+    });
+    return {
+      ready: this.ready && this.stopping === undefined,
+      functions: [...this.options.registry.keys()].map((name) => ({ name, socket: join(this.options.socketDir, `${name}.sock`) })),
+      sessions,
+      workers,
+    };
+  }
+
+  private onReport(slot: number, report: RunnerReport): void {
+    const observer = this.options.observer;
+    for (const s of report.sessions) this.count(s.id, s.counts);
+    if (report.lag !== undefined) {
+      this.lag.set(slot, report.lag);
+      observer?.workerLag?.(slot, report.lag);
+    }
+    if (observer === undefined) return;
+    for (const e of report.initFailures) observer.initFailed?.(e.udf);
+    for (const e of report.errors) observer.errorResponse?.(e.udf, e.kind);
+    for (const e of report.snapshots) observer.snapshot?.(e.udf, e.bytes, e.seconds);
+  }
+
+  /** Takes a session's latest running counts and tells the observer what they added. */
+  private count(id: number, counts: SessionCounts): void {
+    const m = this.meta.get(id);
+    if (m === undefined) return;
+    const before = m.counts;
+    m.counts = { ...counts };
+    const delta: SessionCounts = {
+      requests: Math.max(0, counts.requests - before.requests),
+      pointsIn: Math.max(0, counts.pointsIn - before.pointsIn),
+      pointsOut: Math.max(0, counts.pointsOut - before.pointsOut),
+      batchesIn: Math.max(0, counts.batchesIn - before.batchesIn),
+      batchesOut: Math.max(0, counts.batchesOut - before.batchesOut),
+    };
+    if (delta.requests + delta.pointsIn + delta.pointsOut + delta.batchesIn + delta.batchesOut > 0) this.options.observer?.counted?.(m.udf, delta);
   }
 
   private async shutdown(graceMs: number): Promise<void> {
@@ -359,15 +473,33 @@ export class UdfHost {
       coalesceReadsBelow: this.options.coalesceReadsBelow ?? DEFAULT_COALESCE_READS_BELOW,
     });
     this.connections.set(id, conn);
+    const observer = this.options.observer;
+    const meta: SessionMeta = { udf, openedAt: Date.now(), task: undefined, counts: NO_COUNTS, ended: undefined };
+    this.meta.set(id, meta);
+    observer?.connectionOpened?.(udf);
+    if (observer?.keepalive !== undefined) conn.onKeepalive = (seconds) => observer.keepalive?.(udf, seconds);
     void conn.closed.then(() => {
       this.connections.delete(id);
+      this.meta.delete(id);
       pool.release(place, id);
+      observer?.connectionEnded?.(udf, meta.ended ?? (this.stopping !== undefined ? 'shutdown' : 'peer'), meta.task);
     });
   }
 
   private fromPlace(message: Exclude<FromWorker, { type: 'ready' | 'pong' }>): void {
     const conn = this.connections.get(message.id);
     if (conn === undefined) return;
+    const meta = this.meta.get(message.id);
+    if (meta !== undefined) {
+      if (message.started !== undefined) {
+        meta.task = message.started;
+        this.options.observer?.sessionStarted?.(meta.udf, message.started.taskID, message.started.nodeID);
+      }
+      if (message.closed !== undefined) {
+        this.count(message.id, message.closed.counts);
+        meta.ended ??= message.closed.reason;
+      }
+    }
     conn.onOut(message.bytes, message.consumed);
     if (message.closed !== undefined) conn.onSessionClosed(message.closed.reason);
   }

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { createLogger, type LogLevel } from '../log/logger.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './messages.js';
@@ -25,6 +26,7 @@ if (setup.moduleDigests !== undefined) await verifyDigests(setup.moduleDigests);
 const registry = await loadRegistry(setup.udfModules, setup.loadTimeoutMs);
 const sessions = new AsyncLocalStorage<number>();
 const runner = new SessionRunner(registry, setup.limits, logger, post, sessions);
+runner.lagSampler = eventLoopLagSampler();
 
 // Faults of function code outside a call into it end only the session whose code it was: the
 // async context its timers and promises were created in names the connection. One that cannot
@@ -50,3 +52,14 @@ process.exit = ((code?: unknown) => {
 });
 port.on('message', (message: ToWorker) => runner.handle(message));
 post({ type: 'ready' });
+
+/** This thread's event-loop delay since the previous call (a 10 ms sampling timer, as prom-client uses for the main thread). */
+function eventLoopLagSampler(): () => { meanMs: number; p99Ms: number; maxMs: number } {
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  return () => {
+    const out = h.count === 0 ? { meanMs: 0, p99Ms: 0, maxMs: 0 } : { meanMs: h.mean / 1e6, p99Ms: h.percentile(99) / 1e6, maxMs: h.max / 1e6 };
+    h.reset();
+    return out;
+  };
+}

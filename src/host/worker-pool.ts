@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { UdfDefinition } from '../sdk/define-udf.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './messages.js';
+import type { RunnerReport } from './observer.js';
 import { SessionRunner } from './session-runner.js';
 
 /** Where a connection's session runs: a worker thread, or the main thread with `--threads 0`. */
@@ -33,6 +34,19 @@ export interface WorkerPoolOptions {
   onLost(connections: number[], reason: string): void;
   /** The pool's health changed (a slot went down or came up again). */
   onHealth?(): void;
+  /** A worker's report, with its heartbeat answer (the main thread's, on {@link WorkerPool.collectInline}). */
+  onReport?(slot: number, report: RunnerReport): void;
+  /** The worker in this slot was replaced. */
+  onReplaced?(slot: number, reason: string): void;
+}
+
+/** One place as /status shows it. */
+export interface PlaceStatus {
+  slot: number;
+  label: string;
+  connections: number;
+  /** Milliseconds since the worker last answered a heartbeat; undefined on the main thread. */
+  lastHeartbeatAgoMs?: number;
 }
 
 const WORKER_URL = new URL('./worker-entry.js', import.meta.url);
@@ -48,7 +62,11 @@ const RECYCLE_BATCH = 64;
 /** A worker thread running a SessionRunner, watched by heartbeats. */
 class ThreadPlace implements SessionPlace {
   readonly connections = new Set<number>();
-  private lastPong = Date.now();
+  lastPong = Date.now();
+  /** Killed by the pool for missing heartbeats. */
+  stalled = false;
+  /** Where this place's reports go; set by the pool. */
+  onReport: ((report: RunnerReport) => void) | undefined;
   private seq = 0;
   private stopping = false;
   private recycled: ArrayBuffer[] = [];
@@ -79,6 +97,7 @@ class ThreadPlace implements SessionPlace {
           resolve();
         } else if (message.type === 'pong') {
           this.lastPong = Date.now();
+          if (message.report !== undefined) this.onReport?.(message.report);
         } else {
           options.onMessage(message);
         }
@@ -133,6 +152,7 @@ class ThreadPlace implements SessionPlace {
 
   /** Kills a stuck worker; its 'exit' reports the loss. */
   kill(): void {
+    this.stalled = true;
     void this.worker.terminate();
   }
 }
@@ -141,7 +161,7 @@ class ThreadPlace implements SessionPlace {
 class InlinePlace implements SessionPlace {
   readonly label = 'main';
   readonly connections = new Set<number>();
-  private readonly runner: SessionRunner;
+  readonly runner: SessionRunner;
 
   constructor(options: WorkerPoolOptions) {
     this.runner = new SessionRunner(options.registry, options.setup.limits, options.logger, (message) => {
@@ -224,6 +244,23 @@ export class WorkerPool {
     return { threads: this.options.threads, up: this.slots.length - down.length, down, onMainThread };
   }
 
+  describe(): PlaceStatus[] {
+    const now = Date.now();
+    const out: PlaceStatus[] = this.slots.map((s, slot) => ({
+      slot,
+      label: s.place?.label ?? `slot-${slot + 1} (down)`,
+      connections: s.place?.connections.size ?? 0,
+      ...(s.place !== undefined ? { lastHeartbeatAgoMs: now - s.place.lastPong } : {}),
+    }));
+    if (this.inline !== undefined) out.push({ slot: this.slots.length, label: this.inline.label, connections: this.inline.connections.size });
+    return out;
+  }
+
+  /** Reports the sessions on the main thread now (workers report with each heartbeat answer). */
+  collectInline(): void {
+    if (this.inline !== undefined) this.options.onReport?.(this.slots.length, this.inline.runner.report());
+  }
+
   /** Picks the place with the fewest connections for a new connection. */
   assign(connection: number): SessionPlace {
     let best: SessionPlace | undefined;
@@ -259,6 +296,10 @@ export class WorkerPool {
     const label = `worker-${++this.spawned}`;
     const place = new ThreadPlace(label, this.options, (dead, reason) => this.lost(slot, dead, reason));
     slot.place = place;
+    place.onReport = (report) => {
+      const index = this.slots.indexOf(slot);
+      if (index >= 0) this.options.onReport?.(index, report);
+    };
     place.ready.then(
       () => {
         this.options.logger.debug({ worker: label }, 'worker ready');
@@ -298,10 +339,12 @@ export class WorkerPool {
       return;
     }
     const lost = [...dead.connections];
+    if (dead.stalled) reason = `stalled: no heartbeat answer for ${this.options.stallTimeoutMs} ms (${reason})`;
     this.options.logger.error({ worker: dead.label, reason, sessions: lost.length }, 'worker lost; its sessions end');
     if (!this.stopped) {
       const fresh = this.spawnInto(slot);
       this.options.logger.info({ worker: fresh.label, replaces: dead.label }, 'worker replaced');
+      this.options.onReplaced?.(this.slots.indexOf(slot), reason);
     }
     this.options.onHealth?.();
     this.options.onLost(lost, reason);

@@ -58,3 +58,23 @@ describe('Telegraf in the sandbox', () => {
     for (const input of ['cpu', 'mem', 'system']) assert.ok(conf.inputs?.[input] !== undefined, input);
   });
 });
+
+describe('Telegraf scrapes the host and the poller', () => {
+  test('inputs.prometheus reads /metrics of every service running kudf serve or kudf poll, at the --http port its command gives', () => {
+    const prom = conf.inputs?.['prometheus'] ?? [];
+    assert.equal(prom.length, 1);
+    const urls = (prom[0]!.urls ?? []).map((u) => new URL(u));
+    const ours = [...compose.services.values()].filter((s) => s.build !== undefined && ['serve', 'poll'].includes((s.command ?? ['serve'])[0]!));
+    assert.ok(ours.length >= 2);
+    for (const svc of ours) {
+      const args = svc.command ?? [];
+      const at = args[args.indexOf('--http') + 1];
+      assert.ok(args.includes('--http') && at !== undefined, `${svc.name}: no --http`);
+      // Inside the container: every address, or Telegraf (another container) cannot reach it.
+      assert.match(at, /^0\.0\.0\.0:\d+$/, `${svc.name}: --http ${at}`);
+      const port = at.split(':')[1];
+      assert.ok(urls.some((u) => u.hostname === svc.name && u.port === port && u.pathname === '/metrics'), `${svc.name}:${port}/metrics is not scraped`);
+      assert.equal(svc.raw['ports'], undefined, `${svc.name}: the metrics port must not be published`);
+    }
+  });
+});

@@ -113,6 +113,7 @@ export class QueuedWriter implements PointWriter {
     return {
       ...this.counters,
       queued: this.queue.pendingLines,
+      queuedBytes: this.queue.pendingBytes,
       dropped: this.queue.droppedLines,
       lastError: this.lastError,
     };

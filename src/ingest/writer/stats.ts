@@ -6,6 +6,8 @@ export interface WriterStats {
   written: number;
   /** Lines waiting in the durable queue. */
   queued: number;
+  /** Bytes of those lines (0 without a queue). */
+  queuedBytes?: number;
   /** Lines dropped because the queue reached its bound (oldest first). */
   dropped: number;
   /** Lines set aside in the dead-letter file. */
