@@ -25,6 +25,8 @@ export interface ServerOptions {
   testUdfs?: boolean;
   /** Load the functions of this directory too (`--udf-dir`). */
   udfDir?: string;
+  /** More `kudf serve` arguments (e.g. `--http 127.0.0.1:0`). */
+  extraArgs?: string[];
 }
 
 /** Reads one `/proc/<pid>/status` field in bytes (VmRSS, VmHWM); 0 when the process is gone. */
@@ -101,12 +103,18 @@ export class ServerProcess {
     const args = [...(options.nodeArgs ?? []), KUDF, 'serve', '--socket-dir', dir, '--threads', String(options.threads ?? 2), '--grace', '2s', '--log-level', 'info', ...(process.env['BENCH_HOST_ARGS'] ?? '').split(' ').filter((a) => a !== '')];
     if (options.testUdfs === true) args.push('--udf-dir', TEST_UDF_DIR);
     else if (options.udfDir !== undefined) args.push('--udf-dir', options.udfDir);
+    if (options.extraArgs !== undefined) args.push(...options.extraArgs);
     return ServerProcess.launch(args, dir, '"host ready"');
   }
 
   static async echo(options: Pick<ServerOptions, 'nodeArgs'> = {}): Promise<ServerProcess> {
     const dir = await mkdtemp(join(tmpdir(), 'kudf-bench-echo-'));
     return ServerProcess.launch([...(options.nodeArgs ?? []), ECHO, join(dir, 'echo.sock')], dir, 'echo ready');
+  }
+
+  /** The URL of the operations endpoints, from the host's log (with `--http`). */
+  get opsUrl(): string | undefined {
+    return /"url":"(http:\/\/[^"]+)"/.exec(this.output)?.[1];
   }
 
   private static async launch(args: string[], dir: string, readyMark: string): Promise<ServerProcess> {

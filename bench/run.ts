@@ -471,6 +471,54 @@ async function externalCase(file: string, fn: string, name = `ingest-${file}`): 
 
 const blankRow = (name: string, note: string): Row => ({ case: name, conns: '-', cpu: '-', sent: '-', processed: '-', returned: '-', kaP50: '-', kaP99: '-', kaP99Pooled: '-', rss: '-', note });
 
+/**
+ * The cost of the operations endpoints: two hosts, one with `--http` scraped once a second (as
+ * Prometheus or Telegraf would, at a tenth of their usual interval), the same load run on each
+ * in turn, RUNS times. The figure is the change of the median processed/s.
+ */
+async function metricsOverheadCase(name: string, makeWorkload: () => Workload): Promise<void> {
+  const workload = makeWorkload();
+  const plain = await ServerProcess.host({ threads: THREADS });
+  const metered = await ServerProcess.host({ threads: THREADS, extraArgs: ['--http', '127.0.0.1:0'] });
+  const scrapes = { count: 0, bytes: 0 };
+  const url = metered.opsUrl;
+  const scraper = setInterval(() => {
+    if (url === undefined) return;
+    void fetch(`${url}/metrics`).then(async (r) => {
+      scrapes.count++;
+      scrapes.bytes += (await r.text()).length;
+    }, () => undefined);
+  }, 1000);
+  const off: number[] = [];
+  const on: number[] = [];
+  try {
+    if (url === undefined) throw new Error('the metered host logged no endpoint URL');
+    const load = (proc: ServerProcess): Parameters<typeof runLoad>[1] => ({ socketPath: proc.socket(workload.udf), workload, maxPoints: POINTS, maxSeconds: SECONDS, keepaliveMs: KEEPALIVE_MS, writeBytes: WRITE_BYTES });
+    await warmUp(1, load(plain));
+    await warmUp(1, load(metered));
+    for (let i = 0; i < RUNS; i++) {
+      // Alternate which goes first, so a drift of the machine weighs on both alike.
+      const order = i % 2 === 0 ? [plain, metered] : [metered, plain];
+      for (const proc of order) {
+        const r = await runLoad(1, load(proc));
+        if (r.errors.length > 0) throw new Error(`${name}: ${r.errors.join('; ')}`);
+        (proc === plain ? off : on).push(r.processedPerSec);
+      }
+    }
+  } finally {
+    clearInterval(scraper);
+    await plain.stop();
+    await metered.stop();
+  }
+  const a = spread(off);
+  const b = spread(on);
+  const costPct = ((a.median - b.median) / a.median) * 100;
+  emit(
+    { case: name, function: workload.udf, connections: 1, runs: RUNS, processedPerSecMetricsOff: roundSpread(a), processedPerSecMetricsOn: roundSpread(b), throughputCostPct: round2(costPct), scrapes: scrapes.count, scrapeBytes: scrapes.bytes },
+    { case: name, conns: 1, sent: '', processed: `${fmtSpread(a)} -> ${fmtSpread(b)}`, returned: '', kaP50: '', kaP99: '', kaP99Pooled: '', rss: '', cpu: '', note: `metrics on: ${round2(costPct)} % throughput cost (${scrapes.count} scrapes)` },
+  );
+}
+
 interface Case {
   name: string;
   run: () => Promise<void>;
@@ -505,6 +553,8 @@ const cases: Case[] = [
   { name: 'no-read-peer', run: noReadPeerCase },
   { name: 'kapacitor', run: kapacitorCase },
   { name: 'edgeDetect-memory', run: edgeMemoryCase },
+  { name: 'metrics-overhead-mirror', run: () => metricsOverheadCase('metrics-overhead-mirror', mirrorWorkload) },
+  { name: 'metrics-overhead-movingAverage', run: () => metricsOverheadCase('metrics-overhead-movingAverage', movingAverageWorkload) },
   { name: 'ingest-codec', run: () => externalCase('codec', 'benchCodec') },
   { name: 'ingest-queue', run: () => externalCase('queue', 'benchQueue') },
   { name: 'ingest-poller', run: () => externalCase('poller', 'benchPoller') },

@@ -140,6 +140,22 @@ describe('compose file', () => {
     assert.deepEqual(exposed, ports.map((p) => p.svc).sort());
   });
 
+  test("the host brings its tasks back through Kapacitor's API, keeping their IDs in a volume", () => {
+    const host = hostService(compose);
+    const args = host.command ?? [];
+    const url = new URL(optionValue(args, '--kapacitor-url') ?? 'x:');
+    assert.ok(compose.services.has(url.hostname), `--kapacitor-url ${url.href}: no such service`);
+    const bind = String((conf['http'] as { 'bind-address'?: string })['bind-address']);
+    assert.equal(url.port, bind.split(':').at(-1));
+    assert.equal(url.username + url.password, '', 'no credentials in the URL');
+    const stateDir = optionValue(args, '--state-dir');
+    assert.ok(stateDir !== undefined, '--state-dir');
+    const m = mountFor(host, stateDir);
+    assert.ok(m !== undefined && m.mount.kind === 'volume' && !m.mount.readOnly, `${stateDir} is not in a writable volume`);
+    const runs = finalStage.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args).join(' && ');
+    assert.match(runs, new RegExp(`chown [^&]*${stateDir}`), `${stateDir} is owned by the image's user, so a fresh volume is writable`);
+  });
+
   test('every long-running service comes back after a crash or a Docker restart, unless stopped by hand', () => {
     for (const svc of compose.services.values()) assert.equal(svc.raw['restart'], 'unless-stopped', `${svc.name}: restart`);
   });
