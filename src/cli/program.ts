@@ -8,6 +8,7 @@ import { registerCheck } from './check.js';
 import { registerPoll } from './poll.js';
 import { registerParse } from './parse.js';
 import { registerPublish } from './publish.js';
+import { registerReload } from './reload.js';
 import { VERSION } from './version.js';
 
 /** Builds the `kudf` program; one file per subcommand registers itself. */
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerProbe(program);
   registerFunctions(program);
   registerHealth(program);
+  registerReload(program);
   registerCheck(program);
   registerPoll(program);
   registerParse(program);

@@ -96,6 +96,9 @@ async function serve(flags: ServeFlags): Promise<void> {
   }
 
   if (flags.stdio !== undefined) {
+    // Kapacitor starts one process per task: a new task runs the code as it is then. A SIGHUP
+    // sent to every kudf process must not end this one's task.
+    process.on('SIGHUP', () => logger.info({}, 'SIGHUP ignored in process mode: each task runs the code it started with'));
     const def = served.get(flags.stdio) as UdfDefinition;
     const reason = await runStdioSession({
       def,
@@ -156,6 +159,12 @@ async function serve(flags: ServeFlags): Promise<void> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // SIGHUP (what `kudf reload` sends): re-read --udf-dir and move sessions to changed code.
+  const selected = flags.functions?.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  process.on('SIGHUP', () => {
+    logger.info({ signal: 'SIGHUP' }, 'reloading the functions');
+    void host.reload(() => udfModuleUrls(flags.udfDir), selected);
+  });
   try {
     if (metrics !== undefined && flags.http !== undefined) {
       const ops = await OpsServer.start(flags.http, { registry: metrics.registry, status: () => host.status(), ready: () => host.status().ready });

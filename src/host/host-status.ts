@@ -13,6 +13,33 @@ export interface HostStatus extends PoolHealth {
   pid: number;
   /** 'degraded' while a worker slot is down (its replacements fail to start). */
   state: 'ok' | 'degraded';
+  /** The last reload (SIGHUP or `kudf reload`), once there was one. */
+  lastReload?: ReloadOutcome;
+}
+
+/** What a reload did, as its log line, /status and `kudf reload` say it. */
+export interface ReloadOutcome {
+  /** Counts the reloads since the host started, from 1. */
+  generation: number;
+  at: string;
+  /**
+   * ok: code changed and was taken; unchanged: nothing to take; partial: some worker could not
+   * reload (its sessions stay on their code); failed: nothing changed (see error).
+   */
+  outcome: 'ok' | 'unchanged' | 'partial' | 'failed';
+  error?: string;
+  /** Functions whose code changed. */
+  changed: string[];
+  /** New functions, served from now on (Kapacitor needs a restart to know them). */
+  added: string[];
+  /** Functions no longer defined, still served with their old code. */
+  removed: string[];
+  /** Sessions moved to the new code, kept on the old, and to move when their open batch ends. */
+  moved: number;
+  kept: number;
+  deferred: number;
+  /** Functions whose Info (options, edge types) Kapacitor knows only after its restart. */
+  restartKapacitorFor: string[];
 }
 
 /** Replaces the status file in one step (write aside, then rename), so a reader never sees half. */

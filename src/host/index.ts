@@ -4,5 +4,5 @@ export { runStdioSession, type StdioSessionOptions } from './stdio-session.js';
 export { Session, type SessionCounts, type SessionVerdict } from './session.js';
 export { loadRegistry, udfModuleUrls, listUdfDir, BUILTIN_UDFS_MODULE, UdfLoadError, DEFAULT_LOAD_TIMEOUT_MS } from './registry.js';
 export { SocketSetupError, type SocketAccess } from './socket-listener.js';
-export { readHostStatus, HOST_STATUS_FILE, type HostStatus } from './host-status.js';
+export { readHostStatus, HOST_STATUS_FILE, type HostStatus, type ReloadOutcome } from './host-status.js';
 export type { PoolHealth } from './worker-pool.js';

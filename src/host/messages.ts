@@ -1,6 +1,6 @@
 import type { RunnerReport } from './observer.js';
 import type { SessionCounts } from './session.js';
-import type { SessionRunnerLimits } from './session-runner.js';
+import type { RunnerReloadResult, SessionRunnerLimits } from './session-runner.js';
 
 /**
  * Messages between the main thread (which owns the sockets) and a session worker (which owns
@@ -16,6 +16,11 @@ export type ToWorker =
   /** The connection is gone (reset or closed by us): drop the session without replying. */
   | { type: 'abort'; id: number; reason: string }
   | { type: 'ping'; seq: number }
+  /**
+   * Load these modules (the changed ones under new URLs, so they are imported afresh) and move
+   * the sessions of changed functions to them; refused when a file no longer has its digest.
+   */
+  | { type: 'reload'; generation: number; udfModules: string[]; moduleDigests: Record<string, string> }
   /**
    * Reply buffers the main thread has finished writing, handed back only to take them off the
    * main thread's heap: a transferred-in ArrayBuffer counts as external memory there until a
@@ -43,7 +48,9 @@ export type FromWorker =
       started?: { taskID: string; nodeID: string };
     }
   /** A heartbeat answer, with the sessions' counts and the events since the last one. */
-  | { type: 'pong'; seq: number; report?: RunnerReport };
+  | { type: 'pong'; seq: number; report?: RunnerReport }
+  /** The outcome of a reload in this worker. */
+  | ({ type: 'reloaded'; generation: number } & ({ ok: true } & RunnerReloadResult | { ok: false; error: string }));
 
 export interface WorkerSetup {
   /** Module URLs whose default export (or `builtinUdfs` list) are function definitions. */
@@ -59,3 +66,9 @@ export interface WorkerSetup {
   /** File descriptor the worker's pino writes to. */
   logFd: 1 | 2;
 }
+
+/** A worker's message about one connection: its replies, and whether its session is over. */
+export type OutMessage = Extract<FromWorker, { type: 'out' }>;
+
+/** What one place (worker or main thread) made of a reload. */
+export type PlaceReloadResult = { place: string } & ({ ok: true } & RunnerReloadResult | { ok: false; error: string });

@@ -1,3 +1,4 @@
+import type { ReloadOutcome } from './host-status.js';
 import type { SessionCounts } from './session.js';
 
 /** How a connection ended, as the host's metrics count it. */
@@ -42,6 +43,8 @@ export interface HostObserver {
   snapshot?(udf: string, bytes: number, seconds: number): void;
   workerReplaced?(slot: number, reason: string): void;
   workerLag?(slot: number, lag: LagStats): void;
+  /** A reload ended (SIGHUP or `kudf reload`), however it went. */
+  reloaded?(outcome: ReloadOutcome): void;
 }
 
 /** What a worker reports with each heartbeat answer (and the main thread's runner on demand). */
@@ -67,5 +70,6 @@ export function combineObservers(observers: ReadonlyArray<HostObserver | undefin
     snapshot: (udf, bytes, seconds) => list.forEach((o) => o.snapshot?.(udf, bytes, seconds)),
     workerReplaced: (slot, reason) => list.forEach((o) => o.workerReplaced?.(slot, reason)),
     workerLag: (slot, lag) => list.forEach((o) => o.workerLag?.(slot, lag)),
+    reloaded: (outcome) => list.forEach((o) => o.reloaded?.(outcome)),
   };
 }

@@ -150,9 +150,9 @@ export async function verifyDigests(digests: Readonly<Record<string, string>>): 
     try {
       now = createHash('sha256').update(await readFile(file)).digest('hex');
     } catch (err) {
-      throw new UdfLoadError('KUDF_UDF_CHANGED', file, `cannot be read any more (${(err as Error).message}); restart the host to load the functions as they are now`, { cause: err });
+      throw new UdfLoadError('KUDF_UDF_CHANGED', file, `cannot be read any more (${(err as Error).message}); \`kudf reload\` (SIGHUP) loads the functions as they are now`, { cause: err });
     }
-    if (now !== expected) throw new UdfLoadError('KUDF_UDF_CHANGED', file, 'changed since the host started; restart the host to load the new version');
+    if (now !== expected) throw new UdfLoadError('KUDF_UDF_CHANGED', file, 'changed since it was loaded; `kudf reload` (SIGHUP) loads the new version');
   }
 }
 

@@ -7,7 +7,7 @@ import type { UdfDefinition } from '../sdk/define-udf.js';
 import type { FromWorker, ToWorker } from './messages.js';
 import type { LagStats, RunnerReport } from './observer.js';
 import { isBuiltIn } from './registry.js';
-import { Session, describeError } from './session.js';
+import { Session, describeError, type AdoptOutcome } from './session.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -23,6 +23,13 @@ interface Connection {
   started: boolean;
   /** Ends a connection that neither asked for Info nor sent Init in time. */
   readonly initTimer: NodeJS.Timeout | undefined;
+}
+
+/** How many sessions a reload moved, left on their old code, or will move after their batch. */
+export interface RunnerReloadResult {
+  moved: number;
+  kept: number;
+  deferred: number;
 }
 
 export interface SessionRunnerLimits {
@@ -50,7 +57,7 @@ export class SessionRunner {
   lagSampler: (() => LagStats) | undefined;
 
   constructor(
-    private readonly registry: ReadonlyMap<string, UdfDefinition>,
+    private registry: ReadonlyMap<string, UdfDefinition>,
     private readonly limits: SessionRunnerLimits,
     private readonly logger: Logger,
     private readonly post: (message: FromWorker) => void,
@@ -168,6 +175,34 @@ export class SessionRunner {
       this.events.snapshots.push({ udf: conn.udf, bytes: conn.writer.length - before, seconds: (performance.now() - t0) / 1000 });
     }
     return verdict;
+  }
+
+  /**
+   * Takes reloaded definitions: every session of a function whose definition changed moves to the
+   * new one (or stays, see Session.adopt), here, between two chunks of its input, so at a frame
+   * boundary; new sessions get the new code. A function missing from `next` keeps its old
+   * definition. Each session that stays on its old code is logged with why.
+   */
+  reload(next: ReadonlyMap<string, UdfDefinition>, generation: number): RunnerReloadResult {
+    const result: RunnerReloadResult = { moved: 0, kept: 0, deferred: 0 };
+    for (const conn of this.connections.values()) {
+      const def = next.get(conn.udf);
+      if (def === undefined || def === conn.session.definition) continue;
+      const outcome = conn.session.adopt(def, (later) => this.logAdopt(conn, later, generation));
+      this.logAdopt(conn, outcome, generation);
+      result[outcome.kind]++;
+    }
+    const merged = new Map(this.registry);
+    for (const [name, def] of next) merged.set(name, def);
+    this.registry = merged;
+    return result;
+  }
+
+  private logAdopt(conn: Connection, outcome: AdoptOutcome, generation: number): void {
+    const ids = conn.session.initialised ? conn.session.ids : {};
+    if (outcome.kind === 'moved') conn.log.info({ ...ids, udf: conn.udf, generation }, 'session moved to the reloaded code');
+    else if (outcome.kind === 'kept') conn.log.warn({ ...ids, udf: conn.udf, generation, reason: outcome.reason, code: 'KUDF_RELOAD_KEPT' }, 'session stays on the code it runs; new sessions get the reloaded code');
+    else conn.log.info({ ...ids, udf: conn.udf, generation }, 'session moves to the reloaded code when its open batch ends');
   }
 
   /** Every live session's counts and the events since the last report, which this call empties. */

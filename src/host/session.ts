@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
 import type { FrameBody, PointHeader } from '../protocol/index.js';
-import type { BeginBatch, Point, Request, Response } from '../protocol/types.js';
+import type { BeginBatch, InitOption, Point, Request, Response } from '../protocol/types.js';
 import type { Emitter, UdfDefinition, UdfInstance } from '../sdk/define-udf.js';
 import { describeUdf } from '../sdk/describe.js';
 import { OptionError, parseOptions } from '../sdk/options.js';
 import { decodeSnapshot, encodeSnapshot, fingerprintOptions, type SnapshotIdentity } from '../sdk/snapshot.js';
 import type { ErrorKind } from './observer.js';
+import { reloadMismatch } from './reload-fit.js';
 
 export interface SessionOptions {
   /** Writes an already encoded Response body (used to pass unchanged input points through). */
@@ -22,6 +23,12 @@ export interface SessionOptions {
   /** The most bytes of encoded points one batch may carry; past it the session ends. Default: no limit. */
   maxBatchBytes?: number;
 }
+
+/**
+ * What became of a session when its function's code was reloaded: moved to the new code, kept on
+ * the old (with why), or waiting for the end of the batch it is in.
+ */
+export type AdoptOutcome = { kind: 'moved' } | { kind: 'kept'; reason: string } | { kind: 'deferred' };
 
 /** What the session wants its transport to do after a request. */
 export type SessionVerdict = 'continue' | 'close';
@@ -49,10 +56,13 @@ export class Session {
   private nodeID = '';
   private log: Logger;
   private batch: { begin: BeginBatch; points: Point[]; pointsIn: number; bytesIn: number } | undefined;
-  private readonly frameBatches: boolean;
+  private frameBatches: boolean;
   private ended = false;
   private infoAsked = false;
   private parsedOptions: Record<string, unknown> = {};
+  private initOptions: readonly InitOption[] = [];
+  // A reloaded definition to move to once the open batch ends (see adopt).
+  private pendingDef: { def: UdfDefinition; done: (outcome: AdoptOutcome) => void } | undefined;
   readonly counts: SessionCounts = { requests: 0, pointsIn: 0, pointsOut: 0, batchesIn: 0, batchesOut: 0 };
 
   // The input point being processed and its Request body: Point is member 17 of both Request and
@@ -89,7 +99,7 @@ export class Session {
   };
 
   constructor(
-    private readonly def: UdfDefinition,
+    private def: UdfDefinition,
     logger: Logger,
     private readonly send: (response: Response) => void,
     private readonly options: SessionOptions = {},
@@ -99,6 +109,11 @@ export class Session {
     // answers a batch with a batch, which is also what a lenient peer sending batches to a
     // stream function expects back.
     this.frameBatches = !(def.wants === 'batch' && def.provides === 'stream');
+  }
+
+  /** The definition this session runs now (a reload may have moved it to a newer one). */
+  get definition(): UdfDefinition {
+    return this.def;
   }
 
   /** The function's name. */
@@ -169,6 +184,7 @@ export class Session {
     if (this.instance !== undefined) return this.fail(`${this.def.name}: Init received twice`);
     this.taskID = taskID;
     this.nodeID = nodeID;
+    this.initOptions = options;
     this.log = this.log.child({ taskID, nodeID });
     let parsed: Record<string, unknown>;
     try {
@@ -290,7 +306,68 @@ export class Session {
       this.send({ kind: 'end', end });
       this.counts.batchesOut++;
     }
+    const pending = this.pendingDef;
+    if (pending !== undefined) {
+      this.pendingDef = undefined;
+      pending.done(this.adopt(pending.def, pending.done));
+    }
     return 'continue';
+  }
+
+  /**
+   * Moves this session to a reloaded definition of its function, between two requests: the old
+   * instance's state goes through its own snapshot() and the new one's restore(), encoded and
+   * decoded exactly as a snapshot Kapacitor stores would be, and nothing is sent to the peer.
+   * A session inside a batch moves once that batch has ended (`whenDeferred` is then told the
+   * outcome). A new version that no longer fits the session (see reloadMismatch), that throws
+   * while taking over, or a function without snapshot/restore to carry its state, leaves the
+   * session on the code it runs: nothing of it is lost either way.
+   */
+  adopt(next: UdfDefinition, whenDeferred: (outcome: AdoptOutcome) => void = () => undefined): AdoptOutcome {
+    if (this.ended) return { kind: 'kept', reason: 'the session has ended' };
+    const instance = this.instance;
+    const identity = this.identity;
+    if (instance === undefined || identity === undefined) {
+      // Not initialised yet: nothing to carry over, the new code takes the Init.
+      this.useDefinition(next);
+      return { kind: 'moved' };
+    }
+    const mismatch = reloadMismatch(this.def, next);
+    if (mismatch !== undefined) return { kind: 'kept', reason: mismatch };
+    if (instance.snapshot === undefined) return { kind: 'kept', reason: 'the running version has no snapshot() to hand its state over' };
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = parseOptions(next.options, this.initOptions);
+    } catch (err) {
+      return { kind: 'kept', reason: `the task's options do not fit the new option declarations: ${describeError(err)}` };
+    }
+    if (fingerprintOptions(parsed) !== identity.options) return { kind: 'kept', reason: "the new option declarations give the task's options other values" };
+    if (this.batch !== undefined) {
+      this.pendingDef = { def: next, done: whenDeferred };
+      return { kind: 'deferred' };
+    }
+    let fresh: UdfInstance;
+    try {
+      const bytes = encodeSnapshot(identity, instance.snapshot());
+      const decoded = decodeSnapshot(bytes, identity);
+      if (decoded.kind !== 'state') return { kind: 'kept', reason: `the running version's snapshot does not decode: ${decoded.reason}` };
+      fresh = next.create({ options: parsed, taskID: this.taskID, nodeID: this.nodeID, log: this.log });
+      if (decoded.state !== null || fresh.restore !== undefined) {
+        if (fresh.restore === undefined) return { kind: 'kept', reason: 'the new version has no restore() to take the state over' };
+        fresh.restore(decoded.state);
+      }
+    } catch (err) {
+      return { kind: 'kept', reason: `moving the state failed: ${describeError(err)}` };
+    }
+    this.useDefinition(next);
+    this.instance = fresh;
+    this.parsedOptions = parsed;
+    return { kind: 'moved' };
+  }
+
+  private useDefinition(next: UdfDefinition): void {
+    this.def = next;
+    this.frameBatches = !(next.wants === 'batch' && next.provides === 'stream');
   }
 
   /** Runs function code; a throw becomes an ErrorResponse naming the function. */

@@ -6,10 +6,12 @@ import type { Logger } from 'pino';
 import { encodeFrame, encodeResponse } from '../protocol/index.js';
 import type { UdfDefinition } from '../sdk/define-udf.js';
 import { Connection } from './connection.js';
-import type { FromWorker } from './messages.js';
+import type { OutMessage } from './messages.js';
 import { checkSocketPath, claimSocketPath, listenUnix, prepareSocketDir, type SocketAccess } from './socket-listener.js';
-import { moduleDigests } from './registry.js';
-import { removeHostStatus, writeHostStatus } from './host-status.js';
+import { loadRegistry, verifyDigests } from './registry.js';
+import { ModuleSet } from './module-set.js';
+import { infoChanged } from './reload-fit.js';
+import { removeHostStatus, writeHostStatus, type ReloadOutcome } from './host-status.js';
 import { WorkerPool, type PlaceStatus } from './worker-pool.js';
 import type { EndReason, HostObserver, LagStats, RunnerReport } from './observer.js';
 import type { SessionCounts } from './session.js';
@@ -42,6 +44,9 @@ function openFileLimit(): { soft: number; hard: number } | undefined {
     return undefined;
   }
 }
+
+/** Beyond the load timeout, how long a worker may take to answer a reload. */
+const RELOAD_ANSWER_MS = 5000;
 
 /** How often the host checks that its socket files are still the ones it created. */
 const SOCKET_WATCH_MS = 2000;
@@ -142,6 +147,8 @@ export interface HostOpsStatus {
     bytesInFlight: number;
   } & SessionCounts>;
   workers: Array<PlaceStatus & { eventLoopLag?: LagStats }>;
+  /** The last reload of the function code, once there was one. */
+  lastReload?: ReloadOutcome;
 }
 
 /** The main thread's view of one connection's session, brought up to date by the workers' reports. */
@@ -182,10 +189,16 @@ export class UdfHost {
   private limitReason: string;
   private readonly overLimit: LimitLog;
   private readonly acceptFailed: LimitLog;
+  private registry: ReadonlyMap<string, UdfDefinition>;
+  private modules: ModuleSet = ModuleSet.empty;
+  private generation = 0;
+  private reloads: Promise<void> = Promise.resolve();
+  private lastReload: ReloadOutcome | undefined;
 
   constructor(private readonly options: UdfHostOptions) {
     this.partialFrames = { used: 0, maxBytes: options.maxPartialBytes, floorBytes: PARTIAL_FRAME_FLOOR };
     this.maxConnections = options.maxConnections;
+    this.registry = options.registry;
     this.limitReason = `--max-connections ${options.maxConnections}`;
     this.overLimit = new LimitLog(
       options.logger,
@@ -206,6 +219,7 @@ export class UdfHost {
     const paths = [...options.registry.keys()].map((udf) => ({ udf, path: join(options.socketDir, `${udf}.sock`) }));
     // Nothing is created before every path is known to fit.
     for (const { path } of paths) checkSocketPath(path);
+    this.modules = await ModuleSet.of(options.udfModules);
     const createdDir = await prepareSocketDir(options.socketDir, options.access);
     if (createdDir) options.logger.debug({ socketDir: options.socketDir }, 'socket directory created');
     this.pool = new WorkerPool({
@@ -214,7 +228,7 @@ export class UdfHost {
         udfModules: options.udfModules,
         limits: { maxFrameBytes: options.maxFrameBytes, initTimeoutMs: options.initTimeoutMs, maxBatchPoints: options.maxBatchPoints, maxBatchBytes: options.maxBatchBytes },
         loadTimeoutMs: options.loadTimeoutMs,
-        moduleDigests: await moduleDigests(options.udfModules),
+        moduleDigests: { ...this.modules.digests },
         logLevel: options.logLevel,
         logFd: 1,
         ...(options.logFormat !== undefined ? { logFormat: options.logFormat } : {}),
@@ -244,15 +258,7 @@ export class UdfHost {
       await this.pool.start();
       // Each path is claimed right before it is listened on, so that another host starting at the
       // same time finds either a live socket or none, never one this host is about to replace.
-      for (const { udf, path } of paths) {
-        const replacedStale = (await claimSocketPath(path)) === 'replaced-stale';
-        if (replacedStale) options.logger.warn({ udf, socket: path }, 'replaced a stale socket file (nothing answered on it)');
-        const server = await listenUnix(path, options.access, (socket) => this.accept(udf, socket));
-        // accept() failing (EMFILE, ENFILE) is reported here; without a listener it would be thrown.
-        server.on('error', (err: NodeJS.ErrnoException) => this.acceptFailed.hit({ socket: path, err: err.code ?? err.message }));
-        this.servers.push({ server, path, ino: (await lstat(path)).ino });
-        claims.push({ udf, path, replacedStale });
-      }
+      for (const { udf, path } of paths) claims.push(await this.listenFor(udf, path));
     } catch (err) {
       await this.stop(0);
       throw err;
@@ -281,6 +287,109 @@ export class UdfHost {
     this.socketWatch = setInterval(() => void this.checkSocketFiles(), SOCKET_WATCH_MS);
     this.socketWatch.unref();
     return claims;
+  }
+
+  private async listenFor(udf: string, path: string): Promise<ServedSocket> {
+    const replacedStale = (await claimSocketPath(path)) === 'replaced-stale';
+    if (replacedStale) this.options.logger.warn({ udf, socket: path }, 'replaced a stale socket file (nothing answered on it)');
+    const server = await listenUnix(path, this.options.access, (socket) => this.accept(udf, socket));
+    // accept() failing (EMFILE, ENFILE) is reported here; without a listener it would be thrown.
+    server.on('error', (err: NodeJS.ErrnoException) => this.acceptFailed.hit({ socket: path, err: err.code ?? err.message }));
+    this.servers.push({ server, path, ino: (await lstat(path)).ino });
+    return { udf, path, replacedStale };
+  }
+
+  /**
+   * Re-reads the function modules (`listModules`: the built-ins and the files of --udf-dir as
+   * they are now) and moves running sessions of changed functions to their new code (see
+   * SessionRunner.reload), without ending a task. Only changed files are imported again. A file
+   * that fails to load leaves everything as it was. A new function gets its socket now, but
+   * Kapacitor learns of it, and of changed options or edge types, only at its own start-up.
+   * `select` narrows the functions as --functions does. Reloads run one at a time.
+   */
+  reload(listModules: () => Promise<readonly string[]>, select?: readonly string[]): Promise<ReloadOutcome> {
+    const run = this.reloads.then(() => this.reloadNow(listModules, select));
+    this.reloads = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async reloadNow(listModules: () => Promise<readonly string[]>, select: readonly string[] | undefined): Promise<ReloadOutcome> {
+    const pool = this.pool;
+    const log = this.options.logger;
+    const generation = ++this.generation;
+    const failed = (err: unknown): ReloadOutcome => {
+      const e = err as Error & { code?: string; file?: string };
+      const outcome: ReloadOutcome = { generation, at: new Date().toISOString(), outcome: 'failed', error: e.message ?? String(err), changed: [], added: [], removed: [], moved: 0, kept: 0, deferred: 0, restartKapacitorFor: [] };
+      log.error({ generation, err: outcome.error, code: 'KUDF_RELOAD_FAILED', ...(e.file !== undefined ? { file: e.file } : {}) }, 'reload failed: every function and session stays as it was');
+      return this.reloaded(outcome);
+    };
+    if (pool === undefined || this.stopping !== undefined) return failed(new Error('the host is not serving'));
+    let next: Awaited<ReturnType<ModuleSet['next']>>;
+    let loaded: Map<string, UdfDefinition>;
+    try {
+      next = await this.modules.next(await listModules(), generation);
+      loaded = await loadRegistry(next.set.urls, this.options.loadTimeoutMs);
+      // A file written again while it was imported: what runs must be what the digest says.
+      await verifyDigests(next.set.digests);
+    } catch (err) {
+      return failed(err);
+    }
+    const current = this.registry;
+    const wanted = select === undefined ? loaded : new Map([...loaded].filter(([name]) => select.includes(name)));
+    const changed = [...wanted].filter(([name, def]) => current.has(name) && current.get(name) !== def).map(([name]) => name);
+    const added = [...wanted.keys()].filter((name) => !current.has(name));
+    const removed = [...current.keys()].filter((name) => !wanted.has(name));
+    const restartKapacitorFor = [...added, ...changed.filter((name) => infoChanged(current.get(name) as UdfDefinition, wanted.get(name) as UdfDefinition))];
+    const merged = new Map(current);
+    for (const [name, def] of wanted) merged.set(name, def);
+    const served: ServedSocket[] = [];
+    for (const udf of added) {
+      try {
+        served.push(await this.listenFor(udf, join(this.options.socketDir, `${udf}.sock`)));
+      } catch (err) {
+        merged.delete(udf);
+        log.error({ udf, err: (err as Error).message, code: 'KUDF_RELOAD_SOCKET' }, 'cannot serve a new function found by the reload');
+      }
+    }
+    const places = await pool.reload(generation, next.set.urls, { ...next.set.digests }, merged, this.options.loadTimeoutMs + RELOAD_ANSWER_MS);
+    this.modules = next.set;
+    this.registry = merged;
+    const sum = (key: 'moved' | 'kept' | 'deferred'): number => places.reduce((n, p) => n + (p.ok ? p[key] : 0), 0);
+    const refused = places.filter((p): p is Extract<typeof p, { ok: false }> => !p.ok);
+    const outcome: ReloadOutcome = {
+      generation,
+      at: new Date().toISOString(),
+      outcome: refused.length > 0 ? 'partial' : changed.length + added.length === 0 ? 'unchanged' : 'ok',
+      ...(refused.length > 0 ? { error: refused.map((p) => `${p.place}: ${p.error}`).join('; ') } : {}),
+      changed,
+      added: served.map((s) => s.udf),
+      removed,
+      moved: sum('moved'),
+      kept: sum('kept'),
+      deferred: sum('deferred'),
+      restartKapacitorFor,
+    };
+    for (const p of refused) log.error({ generation, worker: p.place, err: p.error, code: 'KUDF_RELOAD_WORKER' }, 'a worker could not reload: its sessions stay on the code they run');
+    for (const s of served) log.info({ udf: s.udf, socket: s.path }, 'serving function');
+    if (removed.length > 0) log.warn({ generation, functions: removed }, 'functions no longer found are still served with the code loaded before, until the host restarts');
+    const { error: _error, ...fields } = outcome;
+    log.info(
+      { ...fields, files: next.changedFiles.length },
+      restartKapacitorFor.length > 0
+        ? `functions reloaded; Kapacitor reads function options only at its start-up: restart Kapacitor to use ${restartKapacitorFor.join(', ')} as now defined`
+        : 'functions reloaded',
+    );
+    return this.reloaded(outcome);
+  }
+
+  private reloaded(outcome: ReloadOutcome): ReloadOutcome {
+    this.lastReload = outcome;
+    this.options.observer?.reloaded?.(outcome);
+    void this.writeStatus();
+    return outcome;
   }
 
   /**
@@ -323,9 +432,10 @@ export class UdfHost {
     });
     return {
       ready: this.ready && this.stopping === undefined,
-      functions: [...this.options.registry.keys()].map((name) => ({ name, socket: join(this.options.socketDir, `${name}.sock`) })),
+      functions: [...this.registry.keys()].map((name) => ({ name, socket: join(this.options.socketDir, `${name}.sock`) })),
       sessions,
       workers,
+      ...(this.lastReload !== undefined ? { lastReload: this.lastReload } : {}),
     };
   }
 
@@ -397,7 +507,7 @@ export class UdfHost {
     if (pool === undefined || this.stopping !== undefined) return this.statusWrites;
     const health = pool.health;
     this.statusWrites = this.statusWrites
-      .then(() => writeHostStatus(this.options.socketDir, { pid: process.pid, state: health.down.length > 0 ? 'degraded' : 'ok', ...health }))
+      .then(() => writeHostStatus(this.options.socketDir, { pid: process.pid, state: health.down.length > 0 ? 'degraded' : 'ok', ...health, ...(this.lastReload !== undefined ? { lastReload: this.lastReload } : {}) }))
       .catch((err: unknown) => this.options.logger.warn({ err: (err as Error).message }, 'cannot write the host status file'));
     if (health.down.length > 0) this.options.logger.warn({ ...health, code: 'KUDF_HOST_DEGRADED' }, 'host degraded: not every worker is up');
     return this.statusWrites;
@@ -486,7 +596,7 @@ export class UdfHost {
     });
   }
 
-  private fromPlace(message: Exclude<FromWorker, { type: 'ready' | 'pong' }>): void {
+  private fromPlace(message: OutMessage): void {
     const conn = this.connections.get(message.id);
     if (conn === undefined) return;
     const meta = this.meta.get(message.id);

@@ -50,8 +50,25 @@ process.on('unhandledRejection', outsideCall);
 process.exit = ((code?: unknown) => {
   throw new Error(`process.exit(${typeof code === 'number' || typeof code === 'string' ? code : ''}) called by function code`);
 });
-port.on('message', (message: ToWorker) => runner.handle(message));
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'reload') void reload(message);
+  else runner.handle(message);
+});
 post({ type: 'ready' });
+
+/**
+ * Loads the reloaded modules while the sessions go on with the code they run, then moves them in
+ * one synchronous step, between two messages: at a frame boundary of every connection.
+ */
+async function reload(message: Extract<ToWorker, { type: 'reload' }>): Promise<void> {
+  try {
+    await verifyDigests(message.moduleDigests);
+    const next = await loadRegistry(message.udfModules, setup.loadTimeoutMs);
+    post({ type: 'reloaded', generation: message.generation, ok: true, ...runner.reload(next, message.generation) });
+  } catch (err) {
+    post({ type: 'reloaded', generation: message.generation, ok: false, error: err instanceof Error ? err.message : String(err) });
+  }
+}
 
 /** This thread's event-loop delay since the previous call (a 10 ms sampling timer, as prom-client uses for the main thread). */
 function eventLoopLagSampler(): () => { meanMs: number; p99Ms: number; maxMs: number } {

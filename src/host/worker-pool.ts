@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { UdfDefinition } from '../sdk/define-udf.js';
-import type { FromWorker, ToWorker, WorkerSetup } from './messages.js';
+import type { FromWorker, OutMessage, PlaceReloadResult, ToWorker, WorkerSetup } from './messages.js';
 import type { RunnerReport } from './observer.js';
 import { SessionRunner } from './session-runner.js';
 
@@ -29,7 +29,7 @@ export interface WorkerPoolOptions {
   /** A worker that has not answered a ping for this long is stuck and gets replaced. */
   stallTimeoutMs: number;
   /** Every message a place sends back about a connection. */
-  onMessage(message: Exclude<FromWorker, { type: 'ready' | 'pong' }>): void;
+  onMessage(message: OutMessage): void;
   /** A worker died or got stuck: these connections have lost their sessions. */
   onLost(connections: number[], reason: string): void;
   /** The pool's health changed (a slot went down or came up again). */
@@ -75,6 +75,7 @@ class ThreadPlace implements SessionPlace {
   readonly ready: Promise<void>;
   /** Set once the worker has loaded its functions and said so; only then does it take sessions. */
   isReady = false;
+  private reloading: ((message: Extract<FromWorker, { type: 'reloaded' }>) => void) | undefined;
 
   constructor(
     readonly label: string,
@@ -98,6 +99,8 @@ class ThreadPlace implements SessionPlace {
         } else if (message.type === 'pong') {
           this.lastPong = Date.now();
           if (message.report !== undefined) this.onReport?.(message.report);
+        } else if (message.type === 'reloaded') {
+          this.reloading?.(message);
         } else {
           options.onMessage(message);
         }
@@ -138,6 +141,30 @@ class ThreadPlace implements SessionPlace {
     this.send({ type: 'recycle', buffers });
   }
 
+  /**
+   * Asks the worker to reload and waits for its answer; a worker that ends, or does not answer
+   * within `timeoutMs`, has not reloaded (one that ends takes its sessions with it anyway).
+   */
+  reload(message: Extract<ToWorker, { type: 'reload' }>, timeoutMs: number): Promise<PlaceReloadResult> {
+    return new Promise((resolve) => {
+      const done = (result: PlaceReloadResult): void => {
+        clearTimeout(timer);
+        this.worker.off('exit', onExit);
+        this.reloading = undefined;
+        resolve(result);
+      };
+      const onExit = (): void => done({ place: this.label, ok: false, error: 'the worker ended during the reload' });
+      const timer = setTimeout(() => done({ place: this.label, ok: false, error: `no answer within ${timeoutMs} ms` }), timeoutMs);
+      this.worker.once('exit', onExit);
+      this.reloading = (answer) => {
+        if (answer.generation !== message.generation) return;
+        const { type: _type, generation: _generation, ...result } = answer;
+        done({ place: this.label, ...result });
+      };
+      this.send(message);
+    });
+  }
+
   /** Pings the worker; returns false when it has missed pings for longer than the stall timeout. */
   heartbeat(now: number): boolean {
     if (now - this.lastPong > this.options.stallTimeoutMs) return false;
@@ -163,9 +190,9 @@ class InlinePlace implements SessionPlace {
   readonly connections = new Set<number>();
   readonly runner: SessionRunner;
 
-  constructor(options: WorkerPoolOptions) {
-    this.runner = new SessionRunner(options.registry, options.setup.limits, options.logger, (message) => {
-      if (message.type !== 'ready' && message.type !== 'pong') options.onMessage(message);
+  constructor(options: WorkerPoolOptions, registry: ReadonlyMap<string, UdfDefinition>) {
+    this.runner = new SessionRunner(registry, options.setup.limits, options.logger, (message) => {
+      if (message.type === 'out') options.onMessage(message);
     });
   }
 
@@ -218,12 +245,37 @@ export class WorkerPool {
   private heartbeat: NodeJS.Timeout | undefined;
   private spawned = 0;
   private stopped = false;
+  // The functions as last loaded (a reload replaces them), for sessions on the main thread.
+  private registry: ReadonlyMap<string, UdfDefinition>;
+  // Reloads so far; a worker started before the last one catches up once it is ready.
+  private generation = 0;
 
-  constructor(private readonly options: WorkerPoolOptions) {}
+  constructor(private readonly options: WorkerPoolOptions) {
+    this.registry = options.registry;
+  }
+
+  /**
+   * Reloads every place: workers import `udfModules` themselves, the main thread takes
+   * `registry` (loaded from the same modules). Workers started from now on load the new modules,
+   * checked against `moduleDigests`.
+   */
+  async reload(generation: number, udfModules: string[], moduleDigests: Record<string, string>, registry: ReadonlyMap<string, UdfDefinition>, timeoutMs: number): Promise<PlaceReloadResult[]> {
+    this.options.setup.udfModules = udfModules;
+    this.options.setup.moduleDigests = moduleDigests;
+    this.registry = registry;
+    this.generation = generation;
+    const results: Array<Promise<PlaceReloadResult>> = [];
+    if (this.inline !== undefined) results.push(Promise.resolve({ place: this.inline.label, ok: true, ...this.inline.runner.reload(registry, generation) }));
+    for (const slot of this.slots) {
+      const place = slot.place;
+      if (place?.isReady === true) results.push(place.reload({ type: 'reload', generation, udfModules, moduleDigests }, timeoutMs));
+    }
+    return Promise.all(results);
+  }
 
   async start(): Promise<void> {
     if (this.options.threads === 0) {
-      this.inline = new InlinePlace(this.options);
+      this.inline = new InlinePlace(this.options, this.registry);
       return;
     }
     for (let i = 0; i < this.options.threads; i++) this.slots.push({ place: undefined, failures: 0, retry: undefined, lastError: '' });
@@ -273,7 +325,7 @@ export class WorkerPool {
       if (this.inline === undefined) {
         if (this.slots.length === 0) throw new Error('worker pool is not started');
         this.options.logger.warn({ code: 'KUDF_HOST_NO_WORKER' }, 'no worker is up: new sessions run on the main thread');
-        this.inline = new InlinePlace(this.options);
+        this.inline = new InlinePlace(this.options, this.registry);
       }
       best = this.inline;
     }
@@ -294,6 +346,7 @@ export class WorkerPool {
 
   private spawnInto(slot: Slot): ThreadPlace {
     const label = `worker-${++this.spawned}`;
+    const generation = this.generation;
     const place = new ThreadPlace(label, this.options, (dead, reason) => this.lost(slot, dead, reason));
     slot.place = place;
     place.onReport = (report) => {
@@ -307,6 +360,7 @@ export class WorkerPool {
         slot.failures = 0;
         slot.lastError = '';
         this.options.onHealth?.();
+        if (generation !== this.generation) this.catchUp(place);
       },
       (err: unknown) => {
         slot.lastError = (err as Error).message;
@@ -314,6 +368,14 @@ export class WorkerPool {
       },
     );
     return place;
+  }
+
+  /** A worker that started loading before a reload ended: it takes the modules of the last one. */
+  private catchUp(place: ThreadPlace): void {
+    const { udfModules, moduleDigests = {} } = this.options.setup;
+    void place.reload({ type: 'reload', generation: this.generation, udfModules, moduleDigests }, this.options.setup.loadTimeoutMs + 5000).then((r) => {
+      if (!r.ok) this.options.logger.error({ worker: place.label, err: r.error, code: 'KUDF_RELOAD_WORKER' }, 'a worker started before the last reload could not take it');
+    });
   }
 
   private lost(slot: Slot, dead: ThreadPlace, reason: string): void {

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { EndReason, ErrorKind, HostObserver, HostOpsStatus, LagStats, SessionCounts } from '../host/index.js';
+import type { EndReason, ErrorKind, HostObserver, HostOpsStatus, LagStats, ReloadOutcome, SessionCounts } from '../host/index.js';
 
 /** Keepalive replies: well under a millisecond when idle, tens of milliseconds behind a backlog. */
 const KEEPALIVE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -31,6 +31,8 @@ export class HostMetrics implements HostObserver {
   private readonly workerRestarts: Counter<'reason'>;
   private readonly workerLagP99: Gauge<'worker'>;
   private readonly workerLagMax: Gauge<'worker'>;
+  private readonly reloads: Counter<'outcome'>;
+  private readonly reloadSessions: Counter<'result'>;
   readonly tasksRecovered: Counter;
   readonly taskRecoveryFailures: Counter;
 
@@ -55,6 +57,8 @@ export class HostMetrics implements HostObserver {
     this.workerRestarts = new Counter({ name: 'kudf_host_worker_restarts_total', help: 'Workers replaced, by reason (crash, exit, stall)', labelNames: ['reason'], registers });
     this.workerLagP99 = new Gauge({ name: 'kudf_host_worker_event_loop_lag_p99_seconds', help: "99th percentile of each worker's event-loop delay over the last heartbeat (about 1 s)", labelNames: ['worker'], registers });
     this.workerLagMax = new Gauge({ name: 'kudf_host_worker_event_loop_lag_max_seconds', help: "Largest event-loop delay of each worker over the last heartbeat (about 1 s)", labelNames: ['worker'], registers });
+    this.reloads = new Counter({ name: 'kudf_host_reloads_total', help: 'Reloads of the function code (SIGHUP, kudf reload), by outcome (ok, unchanged, partial, failed)', labelNames: ['outcome'], registers });
+    this.reloadSessions = new Counter({ name: 'kudf_host_reload_sessions_total', help: 'Running sessions a reload moved to the new code or kept on theirs, by result (moved, kept, deferred)', labelNames: ['result'], registers });
     this.tasksRecovered = new Counter({ name: 'kudf_host_tasks_recovered_total', help: 'Tasks re-enabled through the Kapacitor API after they lost their session', registers });
     this.taskRecoveryFailures = new Counter({ name: 'kudf_host_task_recovery_failures_total', help: 'Failed Kapacitor API calls while bringing tasks back (each is retried with backoff)', registers });
     new Gauge({
@@ -131,6 +135,11 @@ export class HostMetrics implements HostObserver {
 
   workerReplaced(_slot: number, reason: string): void {
     this.workerRestarts.inc({ reason: /stall|heartbeat/.test(reason) ? 'stall' : /crash/.test(reason) ? 'crash' : 'exit' });
+  }
+
+  reloaded(outcome: ReloadOutcome): void {
+    this.reloads.inc({ outcome: outcome.outcome });
+    for (const result of ['moved', 'kept', 'deferred'] as const) if (outcome[result] > 0) this.reloadSessions.inc({ result }, outcome[result]);
   }
 
   workerLag(slot: number, lag: LagStats): void {

@@ -39,8 +39,8 @@ export function kapacitorBin(name: 'kapacitord' | 'kapacitor', version = KAPACIT
 }
 
 /** What `kudf functions --conf` prints for the sandbox's socket directory and functions. */
-export function udfConfBlocks(opts: { timeout?: string } = {}): string {
-  const args = [KUDF, 'functions', '--conf', '--socket-dir', SANDBOX_PATHS.sockets, '--udf-dir', SANDBOX_UDF_DIR];
+export function udfConfBlocks(opts: { timeout?: string; udfDir?: string } = {}): string {
+  const args = [KUDF, 'functions', '--conf', '--socket-dir', SANDBOX_PATHS.sockets, '--udf-dir', opts.udfDir ?? SANDBOX_UDF_DIR];
   if (opts.timeout !== undefined) args.push('--timeout', opts.timeout);
   const res = spawnSync(process.execPath, args, { encoding: 'utf8' });
   if (res.status !== 0) throw new Error(`kudf functions --conf failed: ${res.stderr}`);
@@ -93,6 +93,8 @@ export interface KapacitordOptions {
   tasksDir?: string | null;
   snapshotInterval?: string;
   udfTimeout?: string;
+  /** The host's --udf-dir, when not the sandbox's: Kapacitor's [udf] names its functions. */
+  udfDir?: string;
   version?: string;
 }
 
@@ -147,7 +149,7 @@ export class Kapacitord {
         httpPort: port,
         influxUrl: opts.influxUrl,
         snapshotInterval: opts.snapshotInterval ?? '60s',
-        udfBlocks: udfConfBlocks(opts.udfTimeout === undefined ? {} : { timeout: opts.udfTimeout }),
+        udfBlocks: udfConfBlocks({ ...(opts.udfTimeout !== undefined ? { timeout: opts.udfTimeout } : {}), ...(opts.udfDir !== undefined ? { udfDir: opts.udfDir } : {}) }),
       }),
     );
     const k = new Kapacitord(dir, port, confPath, { data, sockets: opts.socketDir, load }, version);
