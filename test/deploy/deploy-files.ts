@@ -267,14 +267,38 @@ export function pollerMeasurements(routerTags: Readonly<Record<string, string>>)
   return model;
 }
 
-/** Fields a `SELECT ... FROM ...` names and the measurement it reads (last segment of FROM). */
+/** The items of a list separated by commas outside parentheses (`f(a, 1s), "b"` is two). */
+export function splitTopLevel(list: string): string[] {
+  const items: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === ',' && depth === 0) {
+      items.push(list.slice(start, i));
+      start = i + 1;
+    }
+  }
+  items.push(list.slice(start));
+  return items.map((s) => s.trim()).filter((s) => s !== '');
+}
+
+/**
+ * Fields a `SELECT ... FROM ...` names and the measurement it reads (last segment of FROM):
+ * every double-quoted name of each selected expression (`last("sum") / last("count") AS "mean"`
+ * names sum and count), or its bare identifier.
+ */
 export function parseSelect(query: string): { fields: string[]; measurement: string } {
   const m = /^\s*SELECT\s+(.+?)\s+FROM\s+((?:"[^"]+"|[\w.]+)(?:\.(?:"[^"]+"|\w+))*)/is.exec(query);
   if (m === null) throw new Error(`cannot read the query ${query}`);
-  const fields = (m[1] as string)
-    .split(',')
-    .map((f) => f.replace(/\s+AS\s+("[^"]*"|\w+)\s*$/i, '').trim())
-    .map((f) => /"([^"]+)"/.exec(f)?.[1] ?? /^(?:\w+\()?\s*(\w+)\s*\)?$/.exec(f)?.[1] ?? f);
+  const fields = splitTopLevel(m[1] as string).flatMap((item) => {
+    const expr = item.replace(/\s+AS\s+("[^"]*"|\w+)\s*$/i, '').trim();
+    const quoted = [...expr.matchAll(/"([^"]+)"/g)].map((q) => q[1] as string);
+    if (quoted.length > 0) return quoted;
+    return [/^(?:\w+\()?\s*(\w+)\s*\)?$/.exec(expr)?.[1] ?? expr];
+  });
   const segments = (m[2] as string).match(/"[^"]+"|[^."]+/g) ?? [];
   return { fields, measurement: (segments.at(-1) as string).replace(/"/g, '') };
 }

@@ -1,13 +1,18 @@
 /**
- * Grafana's provisioning and dashboard: the data source points at the sandbox's InfluxDB, and
- * every query names measurements, fields and tags that the poller or a TICKscript writes.
+ * Grafana's provisioning and dashboards: the data sources point at the sandbox's InfluxDB, and
+ * every query names measurements, fields and tags that are written to the database it reads:
+ * by the poller or a TICKscript (`adsl`), or by Telegraf from the host's and the poller's
+ * /metrics (`telegraf`). The host and poller dashboard's queries also run on a real InfluxDB
+ * over what Telegraf writes from scrapes of the metrics code.
  */
 import { strict as assert } from 'node:assert';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { parse as parseYaml } from 'yaml';
 import { loadPollConfig } from '../../src/ingest/config/index.js';
+import { Influxd, type QuerySeries } from '../helpers/influxd.js';
 import {
   REPO,
   hostPathOf,
@@ -16,12 +21,20 @@ import {
   pollerMeasurements,
   service,
   servedFunctions,
+  splitTopLevel,
   tickscriptMeasurements,
+  type Measurement,
   type WrittenModel,
 } from './deploy-files.js';
+import { SandboxMetrics, goFloat, lineOf, loadTelegrafConf, modelOf, scrapeTargets, telegrafV1 } from './telegraf-model.js';
 
 const compose = loadCompose();
 const grafana = service(compose, 'grafana');
+const telegrafConf = loadTelegrafConf(compose);
+const pollConfig = loadPollConfig(hostPathOf(compose, service(compose, 'poller'), '/etc/kudf/poll.yaml')!, { env: { DSL_HOME_PASSWORD: 'x' } });
+/** The database the poller and the TICKscripts write, and the one Telegraf writes. */
+const ADSL_DB = String(pollConfig.influx?.['db']);
+const TELEGRAF_DB = String(telegrafConf.outputs?.influxdb?.[0]?.database);
 
 function provisioningFiles(kind: 'datasources' | 'dashboards'): Array<Record<string, unknown>> {
   const dir = hostPathOf(compose, grafana, `/etc/grafana/provisioning/${kind}`);
@@ -35,7 +48,7 @@ interface DataSource {
   uid: string;
   type: string;
   url: string;
-  jsonData?: { dbName?: string; version?: string };
+  jsonData?: { dbName?: string; version?: string; timeInterval?: string };
 }
 
 const datasources = provisioningFiles('datasources').flatMap((f) => (f['datasources'] ?? []) as DataSource[]);
@@ -49,6 +62,12 @@ function dashboards(): Array<{ file: string; json: Record<string, unknown> }> {
       .filter((n) => n.endsWith('.json'))
       .map((n) => ({ file: n, json: JSON.parse(readFileSync(join(dir, n), 'utf8')) as Record<string, unknown> }));
   });
+}
+
+function datasourceOfDb(db: string): DataSource {
+  const ds = datasources.find((d) => d.jsonData?.dbName === db);
+  assert.ok(ds !== undefined, `no data source reads the ${db} database`);
+  return ds;
 }
 
 /** Every InfluxQL query of a dashboard with the data source it names: panels, annotations, variables. */
@@ -84,8 +103,77 @@ async function writtenModel(): Promise<WrittenModel> {
   return model;
 }
 
+/** The sandbox's host and poller metrics: the functions of its --udf-dir and the routers of its poll.yaml. */
+async function sandboxMetrics(): Promise<SandboxMetrics> {
+  const kudf = [...compose.services.values()].find((s) => s.command?.[0] === 'serve')!;
+  const args = kudf.command ?? [];
+  const udfDir = hostPathOf(compose, kudf, args[args.indexOf('--udf-dir') + 1] ?? '');
+  const functions = (await servedFunctions(udfDir)).map((d) => d.name);
+  return new SandboxMetrics(functions, pollConfig.routers.map((r) => r.name));
+}
+
+const targets = scrapeTargets(compose, telegrafConf);
+const agentHost = String(telegrafConf.agent?.hostname);
+
+/** What Telegraf writes into its database from scrapes of `kudf serve --http` and `kudf poll --http`. */
+async function telegrafModel(): Promise<WrittenModel> {
+  const metrics = await sandboxMetrics();
+  const model: WrittenModel = new Map();
+  for (let i = 0; i < 12; i++) {
+    metrics.step();
+    modelOf(await metrics.scrape(targets, agentHost), 'Telegraf inputs.prometheus', model);
+  }
+  return model;
+}
+
+/** What is written to each database that a data source reads. */
+async function modelsByDatasource(): Promise<Map<string, WrittenModel>> {
+  const byDb = new Map<string, WrittenModel>([
+    [ADSL_DB, await writtenModel()],
+    [TELEGRAF_DB, await telegrafModel()],
+  ]);
+  return new Map(datasources.flatMap((d) => (byDb.has(d.jsonData?.dbName ?? '') ? [[d.uid, byDb.get(d.jsonData!.dbName!)!] as const] : [])));
+}
+
+/** The name a subquery stands under in the model of the query around it. */
+const SUBQUERY = '(subquery)';
+
+/** `SELECT ... FROM (SELECT ...) ...` as its inner query and the outer one reading `"(subquery)"`. */
+function splitSubquery(query: string): { inner: string; outer: string } | undefined {
+  const from = /\bFROM\s*\(/i.exec(query);
+  if (from === null) return undefined;
+  const open = from.index + from[0].length - 1;
+  let depth = 0;
+  for (let i = open; i < query.length; i++) {
+    if (query[i] === '(') depth++;
+    else if (query[i] === ')' && --depth === 0) {
+      return { inner: query.slice(open + 1, i), outer: `${query.slice(0, open)}"${SUBQUERY}"${query.slice(i + 1)}` };
+    }
+  }
+  throw new Error(`unbalanced subquery in ${query}`);
+}
+
+/** The quoted names of a query's GROUP BY (tags; `time(...)` is not quoted). */
+function groupByNames(query: string): string[] {
+  const groupBy = /\bGROUP BY\b(.*?)(?:\bfill\(|\bORDER BY\b|\bLIMIT\b|$)/is.exec(query)?.[1] ?? '';
+  return [...groupBy.matchAll(/"([^"]+)"/g)].map((m) => m[1]!);
+}
+
+/** The SELECTs of a query, innermost first: each with the measurement it reads and the fields it names. */
+function selects(query: string): Array<{ measurement: string; fields: string[] }> {
+  const sub = splitSubquery(query);
+  if (sub === undefined) return [parseSelect(query)];
+  return [...selects(sub.inner), parseSelect(sub.outer)];
+}
+
 /** Problems with one query against what is written; empty when every name exists. */
 function queryProblems(query: string, model: WrittenModel): string[] {
+  const sub = splitSubquery(query);
+  if (sub !== undefined) {
+    // The outer query reads the inner one's columns as fields and its GROUP BY tags as tags.
+    const derived: Measurement = { fields: new Set(selectColumns(sub.inner)), tags: new Set(groupByNames(sub.inner)), writers: new Set([SUBQUERY]) };
+    return [...queryProblems(sub.inner, model), ...queryProblems(sub.outer, new Map([...model, [SUBQUERY, derived]]))];
+  }
   const show = /^SHOW TAG VALUES FROM "([^"]+)" WITH KEY = "([^"]+)"/i.exec(query);
   if (show !== null) {
     const m = model.get(show[1]!);
@@ -102,24 +190,30 @@ function queryProblems(query: string, model: WrittenModel): string[] {
   for (const [, name] of where.matchAll(/"([^"]+)"/g)) {
     if (!m.fields.has(name!) && !m.tags.has(name!)) problems.push(`${measurement} has no field or tag ${name}`);
   }
-  const groupBy = /\bGROUP BY\b(.*?)(?:\bfill\(|\bORDER BY\b|\bLIMIT\b|$)/is.exec(query)?.[1] ?? '';
-  for (const [, name] of groupBy.matchAll(/"([^"]+)"/g)) if (!m.tags.has(name!)) problems.push(`${measurement} has no tag ${name} to group by`);
+  for (const name of groupByNames(query)) if (!m.tags.has(name)) problems.push(`${measurement} has no tag ${name} to group by`);
   return problems;
 }
 
 describe('Grafana provisioning', () => {
-  test('the data source is InfluxDB over InfluxQL at the sandbox influxdb service and the database the poller writes', () => {
-    assert.equal(datasources.length, 1);
-    const ds = datasources[0]!;
-    assert.equal(ds.type, 'influxdb');
-    assert.equal(ds.jsonData?.version, 'InfluxQL');
-    const url = new URL(ds.url);
-    assert.ok(compose.services.has(url.hostname), `${ds.url}: no such service`);
-    assert.equal(url.port, '8086');
-    const poller = [...compose.services.values()].find((s) => s.command?.[0] === 'poll')!;
-    const configHost = hostPathOf(compose, poller, '/etc/kudf/poll.yaml')!;
-    const config = loadPollConfig(configHost, { env: { DSL_HOME_PASSWORD: 'x' } });
-    assert.equal(ds.jsonData?.dbName, config.influx?.['db']);
+  test('the data sources are InfluxDB over InfluxQL at the sandbox influxdb service, one per database written', () => {
+    assert.equal(new Set(datasources.map((d) => d.uid)).size, datasources.length, 'uids are unique');
+    for (const ds of datasources) {
+      assert.equal(ds.type, 'influxdb', ds.uid);
+      assert.equal(ds.jsonData?.version, 'InfluxQL', ds.uid);
+      const url = new URL(ds.url);
+      assert.ok(compose.services.has(url.hostname), `${ds.url}: no such service`);
+      assert.equal(url.hostname, 'influxdb');
+      assert.equal(url.port, '8086');
+    }
+    assert.deepEqual(datasources.map((d) => d.jsonData?.dbName).sort(), [ADSL_DB, TELEGRAF_DB].sort());
+  });
+
+  test("the telegraf data source reads the database Telegraf writes, grouping by no less than Telegraf's interval", () => {
+    assert.equal(TELEGRAF_DB, 'telegraf');
+    const ds = datasourceOfDb(TELEGRAF_DB);
+    // Below the scrape interval, GROUP BY time() buckets hold no point and rates have holes.
+    assert.equal(ds.jsonData?.timeInterval, telegrafConf.agent?.interval);
+    assert.ok(telegrafConf.agent?.interval !== undefined);
   });
 
   test('Grafana runs only under the grafana profile with a pinned image', () => {
@@ -127,13 +221,14 @@ describe('Grafana provisioning', () => {
     assert.match(grafana.image ?? '', /^grafana\/grafana:\d+\.\d+\.\d+$/);
   });
 
-  test('the dashboard provider reads the directory the dashboard JSON is mounted in, and finds a dashboard there', () => {
+  test('the dashboard provider reads the directory the dashboard JSON is mounted in, and finds both dashboards there', () => {
     const found = dashboards();
-    assert.ok(found.length >= 1);
+    assert.deepEqual(found.map((d) => d.file).sort(), ['adsl-lines.json', 'kudf-operations.json']);
     for (const d of found) {
       assert.equal(typeof d.json['uid'], 'string', `${d.file}: uid`);
       assert.equal(typeof d.json['title'], 'string', `${d.file}: title`);
     }
+    assert.equal(new Set(found.map((d) => d.json['uid'])).size, found.length, 'uids are unique');
   });
 
   test('every dashboard query uses the provisioned data source', () => {
@@ -145,12 +240,19 @@ describe('Grafana provisioning', () => {
     }
   });
 
-  test('every measurement, field and tag a dashboard query names is written by the poller or a TICKscript', async () => {
-    const model = await writtenModel();
+  test('every measurement, field and tag a dashboard query names is written to the database its data source reads', async () => {
+    const models = await modelsByDatasource();
+    let checked = 0;
     for (const d of dashboards()) {
-      const problems = queries(d.json).flatMap((q) => queryProblems(q.query, model).map((p) => `${d.file} ${q.where}: ${p}`));
+      const problems = queries(d.json).flatMap((q) => {
+        const model = models.get(q.datasource?.uid ?? '');
+        if (model === undefined) return [`${d.file} ${q.where}: nothing is known to write the database of ${JSON.stringify(q.datasource)}`];
+        checked++;
+        return queryProblems(q.query, model).map((p) => `${d.file} ${q.where}: ${p}`);
+      });
       assert.deepEqual(problems, []);
     }
+    assert.ok(checked > 40, `${checked} queries checked`);
   });
 
   test('the query check itself rejects an unknown measurement, field, tag and group-by key', async () => {
@@ -163,6 +265,14 @@ describe('Grafana provisioning', () => {
     assert.equal(queryProblems('SHOW TAG VALUES FROM "adsl_connection" WITH KEY = "state"', model).length, 1);
     assert.deepEqual(queryProblems('SELECT "value", "host" FROM "adsl_connection"', model), []);
     assert.equal(queryProblems('SELECT "host" FROM "adsl_connection"', model).length, 1);
+    // Expressions name every field they use; a subquery's outer query reads its columns and tags.
+    assert.equal(queryProblems('SELECT last("line_up") / last("nope") AS "r" FROM "adsl_connection"', model).length, 1);
+    const sub = 'SELECT "r" FROM (SELECT non_negative_difference(last("value")) AS "r" FROM "adsl_connection" WHERE $timeFilter GROUP BY time(10s), "host") WHERE "r" > 0 GROUP BY "host"';
+    assert.deepEqual(queryProblems(sub, model), []);
+    assert.equal(queryProblems(sub.replace('SELECT "r" FROM', 'SELECT "value" FROM'), model).length, 1);
+    assert.equal(queryProblems(sub.replace('WHERE "r" > 0', 'WHERE "n" > 0'), model).length, 1);
+    assert.equal(queryProblems(sub.replace('GROUP BY "host"', 'GROUP BY "state"'), model).length, 1);
+    assert.equal(queryProblems(sub.replace('last("value")', 'last("nope")'), model).length, 1);
   });
 
   test('the written model follows the code: poller fields from statusToPoints, TICKscript outputs from their UDF options', async () => {
@@ -180,7 +290,7 @@ describe('Grafana provisioning', () => {
   test('the dashboard shows line state, state changes, SNR margin, attenuation and sync rates', async () => {
     const all = dashboards().flatMap((d) => queries(d.json).map((q) => q.query));
     const reads = (measurement: string, field: string): boolean =>
-      all.some((q) => !/^SHOW/i.test(q) && parseSelect(q).measurement === measurement && parseSelect(q).fields.includes(field));
+      all.some((q) => !/^SHOW/i.test(q) && selects(q).some((s) => s.measurement === measurement && s.fields.includes(field)));
     assert.ok(reads('adsl_connection', 'value'), 'line state');
     assert.ok(reads('adsl_connection', 'line_up'), 'line up');
     assert.ok(reads('adsl_state_changes', 'value'), 'state changes');
@@ -234,7 +344,7 @@ function mappedColor(mappings: ReadonlyArray<Record<string, unknown>>, value: st
 function selectColumns(query: string): string[] {
   const list = /^\s*SELECT\s+(.+?)\s+FROM\s/is.exec(query)?.[1];
   if (list === undefined) return [];
-  return list.split(',').map((item) => {
+  return splitTopLevel(list).map((item) => {
     const alias = /\s+AS\s+"?([^"\s]+)"?\s*$/i.exec(item)?.[1];
     if (alias !== undefined) return alias;
     const fn = /^\s*(\w+)\s*\(/.exec(item)?.[1];
@@ -322,5 +432,174 @@ describe('Grafana dashboards as Grafana reads them', () => {
     // The check itself: the query as it was (no "host" selected) fails it.
     assert.equal(annotationColumnProblems({ query: 'SELECT "value", "prev_value" FROM "adsl_state_changes" WHERE $timeFilter', textColumn: 'value', tagsColumn: 'host' }).length, 1);
     assert.deepEqual(selectColumns('SELECT mean("x") AS "down", last("y"), "z" FROM "m"'), ['down', 'last', 'z']);
+  });
+});
+
+describe('the host and poller dashboard', () => {
+  const FILE = 'kudf-operations.json';
+  const dash = (): Record<string, unknown> => {
+    const d = dashboards().find((x) => x.file === FILE);
+    assert.ok(d !== undefined, `${FILE} is not provisioned`);
+    return d.json;
+  };
+  const allPanels = (panels: unknown[]): Array<Record<string, unknown>> =>
+    (panels as Array<Record<string, unknown>>).flatMap((p) => [p, ...allPanels((p['panels'] ?? []) as unknown[])]);
+
+  test("the Telegraf naming modelled here is the one Telegraf documents for metric_version 1, on prom-client's text format", async () => {
+    // Go's fmt.Sprint of the bounds, as in Telegraf's own histogram example (125000, 1e+06, +Inf).
+    const cases: Array<[number, string]> = [
+      [0.005, '0.005'], [125000, '125000'], [1e6, '1e+06'], [2e6, '2e+06'], [0.0001, '0.0001'], [0.00001, '1e-05'],
+      [1048576, '1.048576e+06'], [2.5, '2.5'], [1, '1'], [-3.5e-7, '-3.5e-07'], [123456.7, '123456.7'], [Infinity, '+Inf'],
+    ];
+    assert.deepEqual(cases.map(([x]) => goFloat(x)), cases.map(([, s]) => s));
+    const r = new Registry();
+    const h = new Histogram({ name: 'apiserver_request_latencies', help: 'h', labelNames: ['resource', 'verb'], buckets: [125000, 250000, 500000, 1e6, 2e6, 4e6, 8e6], registers: [r] });
+    h.observe({ resource: 'bindings', verb: 'POST' }, 300000);
+    new Counter({ name: 'x_requests_total', help: 'c', registers: [r] }).inc(3);
+    new Gauge({ name: 'go_goroutines', help: 'g', registers: [r] }).set(21);
+    const points = telegrafV1(await r.getMetricsAsJSON(), { url: 'http://example.org:9273/metrics', host: 'h' });
+    const byName = new Map(points.map((p) => [p.measurement, p]));
+    assert.deepEqual(Object.keys(byName.get('apiserver_request_latencies')!.fields).sort(), ['+Inf', '125000', '1e+06', '250000', '2e+06', '4e+06', '500000', '8e+06', 'count', 'sum']);
+    assert.deepEqual(byName.get('apiserver_request_latencies')!.tags, { resource: 'bindings', verb: 'POST', url: 'http://example.org:9273/metrics', host: 'h' });
+    assert.deepEqual(byName.get('go_goroutines')!.fields, { gauge: 21 });
+    // The text format keeps a counter's family name whole; OpenMetrics would drop `_total`.
+    assert.deepEqual(byName.get('x_requests_total')!.fields, { counter: 3 });
+    const metrics = await sandboxMetrics();
+    for (const reg of [metrics.host.registry, metrics.poller.registry]) assert.match(reg.contentType, /^text\/plain; version=0\.0\.4/);
+  });
+
+  test('every query reads the telegraf data source', () => {
+    const uid = datasourceOfDb(TELEGRAF_DB).uid;
+    const qs = queries(dash());
+    assert.ok(qs.length > 30);
+    assert.deepEqual(qs.filter((q) => q.datasource?.uid !== uid).map((q) => q.where), []);
+  });
+
+  test('every metric of kudf serve and kudf poll (beyond prom-client defaults) is on a panel', async () => {
+    const model = await telegrafModel();
+    const read = new Set(queries(dash()).flatMap((q) => (/^SHOW/i.test(q.query) ? [] : selects(q.query).map((s) => s.measurement))));
+    const ours = [...model.keys()].filter((m) => /^kudf_(host|poll|writer)_/.test(m) || m === 'kudf_poll_total');
+    assert.ok(ours.length >= 30, ours.join(', '));
+    assert.deepEqual(ours.filter((m) => !read.has(m)), []);
+  });
+
+  test('the panels are in rows for the host, the poller and their processes', () => {
+    const rows = ((dash()['panels'] ?? []) as Array<Record<string, unknown>>).filter((p) => p['type'] === 'row').map((p) => String(p['title']));
+    assert.deepEqual(rows.map((r) => /^(Host|Poller|Processes)\b/.exec(r)?.[1]), ['Host', 'Poller', 'Processes']);
+    const ids = allPanels((dash()['panels'] ?? []) as unknown[]).map((p) => p['id']);
+    assert.equal(new Set(ids).size, ids.length, 'panel ids are unique');
+  });
+
+  test('the keepalive heatmap has one row per bucket of the histogram, ascending, each the count of its bucket alone', async () => {
+    const model = await telegrafModel();
+    const panel = allPanels((dash()['panels'] ?? []) as unknown[]).find((p) => p['type'] === 'heatmap');
+    assert.ok(panel !== undefined);
+    const options = panel['options'] as { calculate?: boolean; rowsFrame?: { layout?: string } };
+    // The rows are the data's: Grafana neither buckets nor de-accumulates InfluxDB series.
+    assert.equal(options.calculate, false);
+    assert.equal(options.rowsFrame?.layout, 'le');
+    const target = (panel['targets'] as Array<Record<string, unknown>>)[0]!;
+    assert.equal(target['alias'], '$col');
+    const bound = (b: string): number => (b === '+Inf' ? Infinity : Number(b));
+    const buckets = [...model.get('kudf_host_keepalive_response_seconds')!.fields].filter((f) => f !== 'sum' && f !== 'count').sort((a, b) => bound(a) - bound(b));
+    const query = String(target['query']);
+    const outer = splitSubquery(query)!.outer;
+    assert.deepEqual(selectColumns(outer), buckets);
+    const items = splitTopLevel(/^\s*SELECT\s+(.+?)\s+FROM\s/is.exec(outer)![1]!);
+    assert.deepEqual(items, buckets.map((b, i) => (i === 0 ? `sum("${b}") AS "${b}"` : `sum("${b}") - sum("${buckets[i - 1]}") AS "${b}"`)));
+  });
+
+  describe('on a real InfluxDB, over what Telegraf writes from scrapes of the host and the poller', () => {
+    let influx: Influxd;
+    let metrics: SandboxMetrics;
+    const STEPS = 30;
+    const INTERVAL_NS = 10_000_000_000n;
+    // Scrapes 1 s into aligned 10 s intervals, so that each GROUP BY time(10s) bucket holds one.
+    const base = (BigInt(Math.floor(Date.now() / 10_000)) - BigInt(STEPS)) * INTERVAL_NS + 1_000_000_000n;
+    let keepalivesAtFirstScrape = 0;
+
+    before(async () => {
+      influx = await Influxd.start();
+      await influx.exec(`CREATE DATABASE "${TELEGRAF_DB}"`);
+      metrics = await sandboxMetrics();
+      const lines: string[] = [];
+      for (let i = 0; i < STEPS; i++) {
+        metrics.step();
+        if (i === 0) keepalivesAtFirstScrape = metrics.keepalives;
+        lines.push(...(await metrics.scrape(targets, agentHost)).map((p) => lineOf(p, base + BigInt(i) * INTERVAL_NS)));
+      }
+      const res = await fetch(`${influx.url}/write?db=${TELEGRAF_DB}`, { method: 'POST', body: lines.join('\n') });
+      assert.equal(res.status, 204, await res.text());
+    });
+
+    after(async () => {
+      await influx?.stop();
+    });
+
+    /** A query as Grafana sends it: the time range, a 10 s interval and the variables' values. */
+    const expand = (query: string, vars: Record<string, string> = {}): string => {
+      const from = Number(base / 1_000_000n) - 60_000;
+      const to = Date.now() + 60_000;
+      let q = query.replaceAll('$timeFilter', `time >= ${from}ms and time <= ${to}ms`).replaceAll('$__interval', '10s');
+      for (const name of ['function', 'router']) q = q.replaceAll(`$${name}`, vars[name] ?? '.*');
+      return q;
+    };
+    const values = (series: QuerySeries[]): unknown[] => series.flatMap((s) => s.values.flatMap((row) => row.slice(1))).filter((v) => v !== null);
+
+    test('every query runs and returns data', async () => {
+      const problems: string[] = [];
+      for (const q of queries(dash())) {
+        try {
+          const series = await influx.query(TELEGRAF_DB, expand(q.query));
+          if (values(series).length === 0) problems.push(`${q.where}: no data`);
+        } catch (err) {
+          problems.push(`${q.where}: ${(err as Error).message}`);
+        }
+      }
+      assert.deepEqual(problems, []);
+    });
+
+    test('the keepalive heatmap cells add up to the keepalives answered after the first scrape, none negative', async () => {
+      const panel = allPanels((dash()['panels'] ?? []) as unknown[]).find((p) => p['type'] === 'heatmap')!;
+      const series = await influx.query(TELEGRAF_DB, expand(String((panel['targets'] as Array<{ query: string }>)[0]!.query)));
+      const cells = values(series) as number[];
+      assert.ok(cells.every((c) => c >= 0), 'per-bucket counts are never negative');
+      assert.equal(cells.reduce((a, b) => a + b, 0), metrics.keepalives - keepalivesAtFirstScrape);
+    });
+
+    test("every override's regex picks out series of its panel, named as Grafana names them from the alias", async () => {
+      const problems: string[] = [];
+      let overrides = 0;
+      for (const panel of allPanels((dash()['panels'] ?? []) as unknown[])) {
+        const regexes = (((panel['fieldConfig'] as { overrides?: Array<{ matcher: { id: string; options: unknown } }> } | undefined)?.overrides) ?? [])
+          .filter((o) => o.matcher.id === 'byRegexp')
+          .map((o) => String(o.matcher.options));
+        if (regexes.length === 0) continue;
+        const names: string[] = [];
+        for (const t of (panel['targets'] ?? []) as Array<{ query: string; alias?: string }>) {
+          for (const series of await influx.query(TELEGRAF_DB, expand(t.query))) {
+            // Grafana's InfluxQL aliases: $tag_<key> is the series' tag value, $col the column.
+            for (const col of series.columns.slice(1)) names.push((t.alias ?? `${series.name}.${col}`).replace(/\$tag_(\w+)/g, (_, k: string) => series.tags?.[k] ?? '').replace(/\$col/g, col));
+          }
+        }
+        for (const r of regexes) {
+          overrides++;
+          if (!names.some((n) => grafanaRegex(r).test(n))) problems.push(`panel "${String(panel['title'])}": ${r} matches none of ${names.join(', ')}`);
+        }
+      }
+      assert.ok(overrides >= 5, `${overrides} overrides`);
+      assert.deepEqual(problems, []);
+    });
+
+    test('the function variable lists the functions the host serves and narrows the panels to the ones chosen', async () => {
+      const variable = ((dash()['templating'] as { list: Array<Record<string, unknown>> }).list).find((v) => v['name'] === 'function')!;
+      const listed = values(await influx.query(TELEGRAF_DB, String(variable['query']))).filter((v) => v !== 'function');
+      assert.deepEqual([...listed].sort(), [...metrics.functions].sort());
+      const chosen = metrics.functions[0]!;
+      const sessions = queries(dash()).find((q) => q.where.startsWith('panel "Sessions active by function"'))!;
+      // Grafana puts a chosen value into a regex escaped, several as (a|b).
+      const series = await influx.query(TELEGRAF_DB, expand(sessions.query, { function: `(${chosen.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')})` }));
+      assert.deepEqual(series.map((s) => s.tags?.['function']), [chosen]);
+    });
   });
 });

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { parse as parseToml } from 'smol-toml';
 import { hostPathOf, loadCompose, loadKapacitorConf, service } from './deploy-files.js';
+import { scrapeTargets } from './telegraf-model.js';
 
 const compose = loadCompose();
 const telegraf = service(compose, 'telegraf');
@@ -14,7 +15,7 @@ const confFile = hostPathOf(compose, telegraf, '/etc/telegraf/telegraf.conf');
 const conf = parseToml(readFileSync(confFile ?? '/nonexistent', 'utf8')) as {
   agent?: { hostname?: string; omit_hostname?: boolean };
   outputs?: { influxdb?: Array<{ urls?: string[]; database?: string }> };
-  inputs?: Record<string, Array<{ urls?: string[] }>>;
+  inputs?: Record<string, Array<{ urls?: string[]; metric_version?: number }>>;
 };
 
 /** The compose service and port a URL names, checked to exist. */
@@ -76,5 +77,18 @@ describe('Telegraf scrapes the host and the poller', () => {
       assert.ok(urls.some((u) => u.hostname === svc.name && u.port === port && u.pathname === '/metrics'), `${svc.name}:${port}/metrics is not scraped`);
       assert.equal(svc.raw['ports'], undefined, `${svc.name}: the metrics port must not be published`);
     }
+  });
+
+  test('every URL it scrapes is the /metrics of a kudf serve or kudf poll service, each once', () => {
+    const targets = scrapeTargets(compose, conf);
+    assert.deepEqual(targets.map((t) => t.command).sort(), ['poll', 'serve']);
+    assert.equal(new Set(targets.map((t) => t.url)).size, targets.length);
+    for (const t of targets) assert.equal(new URL(t.url).pathname, '/metrics', t.url);
+  });
+
+  test('it maps metrics with metric_version 1, the measurement and field names the host and poller dashboard reads', () => {
+    // Unset means 1 in inputs.prometheus: measurement = metric family, fields counter/gauge and
+    // one per histogram bucket. Version 2 writes everything into a `prometheus` measurement.
+    for (const input of conf.inputs?.['prometheus'] ?? []) assert.ok(input.metric_version === undefined || input.metric_version === 1, `metric_version = ${input.metric_version}`);
   });
 });
