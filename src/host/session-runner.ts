@@ -11,6 +11,9 @@ import { Session, describeError, type AdoptOutcome } from './session.js';
 
 const EMPTY = new Uint8Array(0);
 
+// A RestoreRequest frame is its snapshot plus a few bytes of protobuf tags and lengths.
+const RESTORE_FRAME_OVERHEAD = 32;
+
 interface Connection {
   readonly udf: string;
   readonly decoder: FrameDecoder;
@@ -117,6 +120,7 @@ export class SessionRunner {
       answerKeepalives: !keepalivesAnswered,
       maxBatchPoints: this.limits.maxBatchPoints,
       maxBatchBytes: this.limits.maxBatchBytes,
+      maxSnapshotBytes: this.limits.maxFrameBytes - RESTORE_FRAME_OVERHEAD,
     });
     const initTimer = this.limits.initTimeoutMs > 0 ? setTimeout(() => this.initTimedOut(id), this.limits.initTimeoutMs) : undefined;
     initTimer?.unref();

@@ -22,6 +22,8 @@ export interface SessionOptions {
   maxBatchPoints?: number;
   /** The most bytes of encoded points one batch may carry; past it the session ends. Default: no limit. */
   maxBatchBytes?: number;
+  /** The largest snapshot this transport accepts back in a RestoreRequest; a larger one is not sent. */
+  maxSnapshotBytes?: number;
 }
 
 /**
@@ -206,10 +208,29 @@ export class Session {
   private snapshot(): SessionVerdict {
     if (this.instance === undefined || this.identity === undefined) return this.fail(`${this.def.name}: SnapshotRequest before Init`);
     const instance = this.instance;
+    const identity = this.identity;
     return this.guard(() => {
       const state = instance.snapshot?.() ?? null;
-      this.send({ kind: 'snapshot', snapshot: encodeSnapshot(this.identity as SnapshotIdentity, state) });
+      let bytes: Uint8Array;
+      try {
+        bytes = encodeSnapshot(identity, state);
+      } catch (err) {
+        if (!(err instanceof RangeError)) throw err;
+        bytes = this.snapshotTooLarge(`its JSON would be longer than a string can be (${err.message})`);
+      }
+      const limit = this.options.maxSnapshotBytes;
+      if (limit !== undefined && bytes.byteLength > limit) bytes = this.snapshotTooLarge(`${bytes.byteLength} bytes, over the ${limit} a RestoreRequest may carry (--max-frame-bytes)`);
+      this.send({ kind: 'snapshot', snapshot: bytes });
     });
+  }
+
+  /**
+   * A snapshot the host could not take back is not sent: an empty one is, which Kapacitor stores
+   * and a restore takes as "start fresh". The task goes on; only its restart loses the state.
+   */
+  private snapshotTooLarge(why: string): Uint8Array {
+    this.log.error({ code: 'KUDF_SNAPSHOT_TOO_LARGE' }, `snapshot not kept: ${why}; an empty snapshot is sent, so a restart of this task starts fresh`);
+    return new Uint8Array(0);
   }
 
   private restore(bytes: Uint8Array): SessionVerdict {

@@ -1,0 +1,96 @@
+/**
+ * Snapshots at the sizes the host produces: the state of 1,200,000 edgeDetect groups (72 MB as
+ * plain JSON, over the 64 MiB frame limit) goes out compressed under the frame limit the host
+ * accepts back, and comes back in a RestoreRequest. Kapacitor sets no limit of its own below
+ * BoltDB's 2 GiB value (docs/kapacitor.md). SNAPSHOT_GROUPS and SNAPSHOT_HEAP_MB run it larger
+ * (2,000,000 groups need a worker heap over the default 512 MiB: docs/host.md).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { KapacitorClient } from '../../src/probe/index.js';
+import type { InitOption, Point } from '../../src/protocol/types.js';
+import { HostProcess } from '../helpers/host-process.js';
+
+const GROUPS = Number(process.env["SNAPSHOT_GROUPS"] ?? 1_200_000);
+const MAX_FRAME = 64 * 1024 * 1024;
+const OPTIONS: InitOption[] = [
+  { name: 'field', values: [{ type: 'string', value: 'state' }] },
+  { name: 'previous', values: [{ type: 'string', value: 'prev' }] },
+];
+
+function point(group: number, state: string, time: bigint): Point {
+  return { time, name: 'adsl', database: 'db', retentionPolicy: 'autogen', group: `host=r${group}`, dimensions: ['host'], byName: false, tags: { host: `r${group}` }, fields: { state } };
+}
+
+/** The envelope of a snapshot, plain or gzip-compressed (docs/sdk.md). */
+function envelope(bytes: Uint8Array): { options: string; state: { groups: unknown[][] } } {
+  const buf = Buffer.from(bytes);
+  const json = buf[0] === 0x1f && buf[1] === 0x8b ? gunzipSync(buf, { maxOutputLength: 1 << 30 }) : buf;
+  return JSON.parse(json.toString('utf8')) as { options: string; state: { groups: unknown[][] } };
+}
+
+async function session(host: HostProcess): Promise<KapacitorClient> {
+  const c = await KapacitorClient.connectSocket(host.socket('edgeDetect'), { timeoutMs: 0 });
+  assert.equal((await c.init(OPTIONS)).success, true);
+  return c;
+}
+
+describe(`snapshots of ${GROUPS} groups`, () => {
+  let host: HostProcess;
+  before(async () => {
+    host = await HostProcess.start(['--threads', '1', ...(process.env['SNAPSHOT_HEAP_MB'] !== undefined ? ['--worker-heap-mb', process.env['SNAPSHOT_HEAP_MB']] : [])]);
+  });
+  after(async () => {
+    await host?.stop();
+  });
+
+  it('are written under the frame limit and restored from what the host wrote', async () => {
+    // A snapshot of three groups taken by the host gives the shape of a group's entry.
+    const small = await session(host);
+    small.sendMany([0, 1, 2].map((g) => ({ kind: 'point' as const, point: point(g, 'SHOWTIME', 1_700_000_000_000_000_000n + BigInt(g)) })));
+    const shape = envelope(await small.snapshot());
+    await small.close();
+    assert.equal(shape.state.groups.length, 3);
+    const entry = JSON.stringify(shape.state.groups[0]);
+    assert.ok(entry.includes('"host=r0"'), entry);
+    // The groups as the host would have them after one first point each, built as text (sending
+    // that many points only to fill the state would take most of a minute).
+    const parts: string[] = [];
+    for (let g = 0; g < GROUPS; g++) parts.push(entry.replace('"host=r0"', `"host=r${g}"`));
+    const head = JSON.stringify({ ...shape, state: { groups: [] } }).replace('"groups":[]', '"groups":[#]');
+    const big = gzipSync(Buffer.from(head.replace('#', parts.join(','))), { level: 1 });
+    parts.length = 0;
+
+    const first = await session(host);
+    const restored = await first.restore(big);
+    assert.deepEqual(restored, { kind: 'restore', success: true, error: '' });
+    const taken = await first.snapshot();
+    await first.close();
+    assert.ok(taken.byteLength > 0, 'the host wrote a snapshot, not an empty one');
+    assert.ok(taken.byteLength <= MAX_FRAME, `the snapshot (${taken.byteLength} bytes) fits the frames the host accepts`);
+    const written = envelope(taken);
+    assert.equal(written.state.groups.length, GROUPS, 'every group is in it');
+
+    // What the host wrote comes back: a change in the last group reports the restored state.
+    const second = await session(host);
+    assert.deepEqual(await second.restore(taken), { kind: 'restore', success: true, error: '' });
+    second.sendMany([
+      { kind: 'point', point: point(GROUPS - 1, 'TRAINING', 1_800_000_000_000_000_000n) },
+      { kind: 'point', point: point(7, 'SHOWTIME', 1_800_000_000_000_000_001n) },
+    ]);
+    await second.close();
+    assert.equal(second.failed, undefined);
+    const out = second.data.flatMap((r) => (r.kind === 'point' ? [r.point] : []));
+    assert.deepEqual(
+      out.map((p) => [p.group, p.fields['state'], p.fields['prevstate']]),
+      [[`host=r${GROUPS - 1}`, 'TRAINING', 'SHOWTIME']],
+      'only the group that changed is reported, with its restored previous state',
+    );
+    assert.deepEqual(
+      host.logs.filter((l) => l.level >= 50),
+      [],
+      'no error logged',
+    );
+  });
+});
