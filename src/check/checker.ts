@@ -52,6 +52,15 @@ export function checkSource(source: string, file: string, definitions: readonly 
   return { problems, calls: calls.length };
 }
 
+/**
+ * The UDF calls of a script with their options, as Kapacitor builds them into the task: calls of
+ * functions in `definitions` only, each value typed as Kapacitor would send it. Throws
+ * TickSyntaxError for a script Kapacitor would refuse to parse.
+ */
+export function findUdfCalls(source: string, definitions: readonly UdfDefinition[]): UdfCall[] {
+  return evaluatePipeline(source, parse(source), definitions).calls;
+}
+
 function checkCall(call: UdfCall, def: UdfDefinition, report: (line: number, message: string, stage: Stage) => void): void {
   const fn = `@${def.name}()`;
   let clean = true;

@@ -22,9 +22,18 @@ export {
   type ScheduledJob,
   type StatusParser,
 } from './poller/index.js';
-export { SshSession, SshError, sha256Fingerprint, type PollErrorClass, type SshErrorCode } from './ssh/index.js';
-export { TelnetSession, TelnetError, type TelnetErrorCode } from './telnet/index.js';
-export { Tr064Session, Tr064Error, type Tr064ErrorCode } from './tr064/index.js';
+export { SshSession, sha256Fingerprint } from './ssh/index.js';
+export { TelnetSession } from './telnet/index.js';
+export { Tr064Session } from './tr064/index.js';
+export {
+  TransportError,
+  type PollErrorClass,
+  type TransportErrorCode,
+  type SshErrorCode,
+  type TelnetErrorCode,
+  type Tr064ErrorCode,
+  type SessionTimers,
+} from './transport/index.js';
 export { statusToPoints, pollPoint, isIntegerMetric, type PointContext } from './status-points.js';
 
 /** The parsers as the poller calls them; config validation has already checked the family name. */

@@ -7,7 +7,7 @@ import { isAbsolute, join, posix, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { parse as parseToml } from 'smol-toml';
-import { findUdfCalls, scan, type UdfCall } from '../../src/check/index.js';
+import { findUdfCalls, lex, type UdfCall } from '../../src/check/index.js';
 import { loadRegistry, udfModuleUrls } from '../../src/host/index.js';
 import { LINE_METRIC_KEYS, LINE_TEXT_KEYS } from '../../src/ingest/parsers/index.js';
 import { pollPoint, statusToPoints } from '../../src/ingest/status-points.js';
@@ -341,7 +341,8 @@ export function tickscriptMeasurements(dir: string, upstream: WrittenModel, defs
   const model: WrittenModel = new Map();
   for (const name of readdirSync(dir).filter((n) => n.endsWith('.tick')).sort()) {
     const file = join(dir, name);
-    const tokens = scan(readFileSync(file, 'utf8'));
+    const script = readFileSync(file, 'utf8');
+    const tokens = lex(script);
     let node = '';
     const sources: Array<{ measurement: string; fields: string[] | undefined }> = [];
     const outputs: Array<{ measurement: string | undefined; tags: string[] }> = [];
@@ -371,7 +372,11 @@ export function tickscriptMeasurements(dir: string, upstream: WrittenModel, defs
     const up = upstream.get(source.measurement) ?? model.get(source.measurement);
     if (up === undefined) throw new Error(`${file}: reads ${source.measurement}, which nothing writes`);
     let fields = new Set(source.fields ?? up.fields);
-    for (const call of findUdfCalls(tokens)) fields = udfOutput(call, fields, defs.find((d) => d.name === call.name), file);
+    const calls = findUdfCalls(script, defs);
+    // Calls of functions the host does not serve are left out of `calls`: none may be missing from the model.
+    const udfNodes = tokens.filter((t) => t.kind === '@').length;
+    if (calls.length !== udfNodes) throw new Error(`${file}: ${udfNodes} UDF calls, of which ${udfNodes - calls.length} name no function the host serves`);
+    for (const call of calls) fields = udfOutput(call, fields, defs.find((d) => d.name === call.name), file);
     for (const out of outputs) {
       if (out.measurement === undefined) throw new Error(`${file}: influxDBOut() without .measurement()`);
       add(model, out.measurement, fields, [...up.tags, ...out.tags], relative(REPO, file));

@@ -115,7 +115,7 @@ export interface PollRouterSpec {
   user: string;
   command: string;
   parser?: string;
-  auth: { privateKeyFile: string } | { password: string };
+  auth: { privateKeyFile: string } | { privateKeyEnv: string } | { password: string };
   fingerprint: string;
   /** Login deadline, e.g. `1s` for a router that never answers. */
   connectTimeout?: string;
@@ -123,9 +123,10 @@ export interface PollRouterSpec {
 
 export interface PollConfigSpec {
   routers: readonly PollRouterSpec[];
-  influxUrl: string;
-  db: string;
-  queueDir: string;
+  /** The InfluxDB the points go to; without it they are printed on stdout as line protocol. */
+  influxUrl?: string;
+  db?: string;
+  queueDir?: string;
   /** Seconds between polls (default 1). */
   intervalS?: number;
   /** Extra writer settings (`retryMaxDelay`, `queueMaxBytes`, ...). */
@@ -138,8 +139,12 @@ export function writePollConfig(path: string, spec: PollConfigSpec): void {
     jitter: 0,
     maxBackoff: '2s',
     shutdownTimeout: '5s',
-    queueDir: spec.queueDir,
-    influx: { url: spec.influxUrl, db: spec.db, flushInterval: 100, retryMinDelay: 200, retryMaxDelay: 1000, timeout: 2000, ...spec.influx },
+    ...(spec.influxUrl !== undefined
+      ? {
+          queueDir: spec.queueDir,
+          influx: { url: spec.influxUrl, db: spec.db, flushInterval: 100, retryMinDelay: 200, retryMaxDelay: 1000, timeout: 2000, ...spec.influx },
+        }
+      : {}),
     defaults: { interval: spec.intervalS ?? 1, timeout: '5s', connectTimeout: '5s' },
     routers: spec.routers.map((r) => ({
       name: r.name,

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writePollConfig } from '../helpers/poll-process.js';
 import { startSshd, type SshdHandle } from '../helpers/sshd.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -36,25 +37,10 @@ describe('kudf poll end to end', () => {
   });
 
   it('prints adsl_connection, adsl_line and adsl_poll line protocol for a real sshd with --once', async () => {
-    const cfg = join(s.dir, 'poll.yaml');
-    writeFileSync(
-      cfg,
-      [
-        'defaults:',
-        `  user: ${s.user}`,
-        '  auth:',
-        '    privateKeyEnv: ROUTER_KEY',
-        `  hostKey: { fingerprint: "${s.hostFingerprint}" }`,
-        'routers:',
-        '  - name: dsl-1',
-        '    address: 127.0.0.1',
-        `    port: ${s.port}`,
-        '    command: cat test/fixtures/adsl/broadcom-xdslctl-info-stats-1.txt',
-        '    parser: broadcom',
-        '    tags: { site: lab }',
-        '',
-      ].join('\n'),
-    );
+    const cfg = join(s.dir, 'poll.json');
+    writePollConfig(cfg, {
+      routers: [{ name: 'dsl-1', port: s.port, user: s.user, command: 'cat test/fixtures/adsl/broadcom-xdslctl-info-stats-1.txt', auth: { privateKeyEnv: 'ROUTER_KEY' }, fingerprint: s.hostFingerprint }],
+    });
     const r = await runCli(['poll', '--config', cfg, '--once'], { ROUTER_KEY: s.clientKey });
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');

@@ -2,10 +2,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, waitFor } from '../helpers/free-port.js';
 import { KUDF, REPO_ROOT } from '../helpers/host-process.js';
+import { writePollConfig } from '../helpers/poll-process.js';
 import { startSshd, type SshdHandle } from '../helpers/sshd.js';
 
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -28,32 +28,14 @@ describe('kudf poll --http', () => {
   before(async () => {
     s = await startSshd({ root: REPO_ROOT });
     const closed = await freePort();
-    const cfg = join(s.dir, 'poll-metrics.yaml');
-    writeFileSync(
-      cfg,
-      [
-        'jitter: 0',
-        'defaults:',
-        `  user: ${s.user}`,
-        '  interval: 1',
-        '  connectTimeout: 2s',
-        '  auth:',
-        '    privateKeyEnv: ROUTER_KEY',
-        `  hostKey: { fingerprint: "${s.hostFingerprint}" }`,
-        'routers:',
-        '  - name: dsl-1',
-        '    address: 127.0.0.1',
-        `    port: ${s.port}`,
-        '    command: cat test/fixtures/adsl/broadcom-xdslctl-info-stats-1.txt',
-        '    parser: broadcom',
-        '  - name: dsl-gone',
-        '    address: 127.0.0.1',
-        `    port: ${closed}`,
-        '    command: "true"',
-        '    parser: broadcom',
-        '',
-      ].join('\n'),
-    );
+    const cfg = join(s.dir, 'poll-metrics.json');
+    const router = { user: s.user, auth: { privateKeyEnv: 'ROUTER_KEY' }, fingerprint: s.hostFingerprint };
+    writePollConfig(cfg, {
+      routers: [
+        { ...router, name: 'dsl-1', port: s.port, command: 'cat test/fixtures/adsl/broadcom-xdslctl-info-stats-1.txt' },
+        { ...router, name: 'dsl-gone', port: closed, command: 'true' },
+      ],
+    });
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^INFLUX/.test(k)));
     child = spawn(process.execPath, [KUDF, 'poll', '--config', cfg, '--http', '127.0.0.1:0'], { cwd: REPO_ROOT, env: { ...env, ROUTER_KEY: s.clientKey }, stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr?.setEncoding('utf8').on('data', (t: string) => (stderr += t));

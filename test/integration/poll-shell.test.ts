@@ -6,10 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { startFakeRouter, makeHostKey, type FakeRouter, type FakeRouterOptions } from '../helpers/fake-router.js';
 import { fixtureParser } from '../helpers/fake-router-parser.js';
 import { captureLogger } from '../helpers/fake-router-logs.js';
-import { validatePollConfig, type RouterConfig } from '../../src/ingest/config/index.js';
-import { RouterPoller, systemClock } from '../../src/ingest/poller/index.js';
+import type { RouterConfig } from '../../src/ingest/config/index.js';
 import { SshSession } from '../../src/ingest/ssh/index.js';
-import type { LinePoint } from '../../src/line-protocol/index.js';
+import { pollerOn, routerConfig } from '../helpers/poll-harness.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const fixtures = join(repo, 'test', 'fixtures', 'adsl');
@@ -27,29 +26,17 @@ async function withRouter(opts: Partial<FakeRouterOptions>, body: (r: FakeRouter
 }
 
 function routerFor(fr: FakeRouter, over: Record<string, unknown> = {}): RouterConfig {
-  const c = validatePollConfig(
+  return routerConfig(
     {
-      routers: [
-        {
-          name: 'dsl-shell', address: '127.0.0.1', port: fr.port, user: 'admin', command: 'xdslctl info --stats',
-          auth: { passwordEnv: 'ROUTER_PW' }, hostKey: { fingerprint: fr.hostFingerprint }, mode: 'shell', timeout: 10, connectTimeout: 10,
-          shell: { prompt: '^router> ?$' }, ...over,
-        },
-      ],
+      name: 'dsl-shell', address: '127.0.0.1', port: fr.port, user: 'admin', command: 'xdslctl info --stats',
+      auth: { passwordEnv: 'ROUTER_PW' }, hostKey: { fingerprint: fr.hostFingerprint }, mode: 'shell', timeout: 10, connectTimeout: 10,
+      shell: { prompt: '^router> ?$' }, ...over,
     },
-    { env: { ROUTER_PW: PASSWORD }, readFile: () => '', baseDir: repo, homeDir: repo },
+    { ROUTER_PW: PASSWORD },
   );
-  const r = c.routers[0];
-  assert.ok(r !== undefined);
-  return r;
 }
 
-function pollerFor(router: RouterConfig, log = captureLogger('debug')) {
-  const session = new SshSession({ router, logger: log.logger });
-  const written: LinePoint[][] = [];
-  const poller = new RouterPoller({ router, runner: session, parse, sink: (p) => written.push(p), clock: systemClock, logger: log.logger });
-  return { poller, session, written, log };
-}
+const pollerFor = (router: RouterConfig, log = captureLogger('debug')) => pollerOn(router, (r, logger) => new SshSession({ router: r, logger }), parse, log);
 
 describe('shell mode against a scripted router CLI', () => {
   it('answers every --More-- with a space and parses the whole paged output', async () => {

@@ -8,10 +8,10 @@ import { startSshd, type SshdHandle } from '../helpers/sshd.js';
 import { makeHostKey } from '../helpers/fake-router.js';
 import { fixtureParser } from '../helpers/fake-router-parser.js';
 import { captureLogger } from '../helpers/fake-router-logs.js';
-import { validatePollConfig, type RouterConfig } from '../../src/ingest/config/index.js';
-import { RouterPoller, systemClock } from '../../src/ingest/poller/index.js';
-import { SshError, SshSession } from '../../src/ingest/ssh/index.js';
-import type { LinePoint } from '../../src/line-protocol/index.js';
+import type { RouterConfig } from '../../src/ingest/config/index.js';
+import { SshSession } from '../../src/ingest/ssh/index.js';
+import { TransportError } from '../../src/ingest/transport/index.js';
+import { pollerOn, routerConfig } from '../helpers/poll-harness.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const fixtures = join(repo, 'test', 'fixtures', 'adsl');
@@ -19,29 +19,14 @@ const FIXTURE_CMD = 'cat test/fixtures/adsl/broadcom-xdslctl-info-stats-1.txt';
 const parse = fixtureParser(fixtures);
 
 function routerFor(s: SshdHandle, over: Record<string, unknown> = {}): RouterConfig {
-  const c = validatePollConfig(
-    {
-      routers: [
-        {
-          name: 'dsl-a', address: '127.0.0.1', port: s.port, user: s.user, command: FIXTURE_CMD,
-          auth: { privateKey: s.clientKey }, hostKey: { fingerprint: s.hostFingerprint }, tags: { site: 'lab' }, timeout: 10, connectTimeout: 10,
-          ...over,
-        },
-      ],
-    },
-    { env: {}, readFile: () => '', baseDir: repo, homeDir: repo },
-  );
-  const r = c.routers[0];
-  assert.ok(r !== undefined);
-  return r;
+  return routerConfig({
+    name: 'dsl-a', address: '127.0.0.1', port: s.port, user: s.user, command: FIXTURE_CMD,
+    auth: { privateKey: s.clientKey }, hostKey: { fingerprint: s.hostFingerprint }, tags: { site: 'lab' }, timeout: 10, connectTimeout: 10,
+    ...over,
+  });
 }
 
-function pollerFor(router: RouterConfig, log = captureLogger('debug')): { poller: RouterPoller; session: SshSession; written: LinePoint[][]; log: typeof log } {
-  const session = new SshSession({ router, logger: log.logger });
-  const written: LinePoint[][] = [];
-  const poller = new RouterPoller({ router, runner: session, parse, sink: (p) => written.push(p), clock: systemClock, logger: log.logger });
-  return { poller, session, written, log };
-}
+const pollerFor = (router: RouterConfig, log = captureLogger('debug')) => pollerOn(router, (r, logger) => new SshSession({ router: r, logger }), parse, log);
 
 describe('polling a real sshd', () => {
   let s: SshdHandle;
@@ -92,7 +77,7 @@ describe('polling a real sshd', () => {
     const session = new SshSession({ router, logger: captureLogger('info').logger });
     try {
       assert.match(await session.run(FIXTURE_CMD, 10_000), /Status: Showtime/);
-      await assert.rejects(session.run('drop', 10_000), (e: unknown) => e instanceof SshError && e.errorClass === 'connect');
+      await assert.rejects(session.run('drop', 10_000), (e: unknown) => e instanceof TransportError && e.errorClass === 'connect');
       assert.match(await session.run(FIXTURE_CMD, 10_000), /Status: Showtime/);
       assert.equal(s.connections() - before, 2);
     } finally {

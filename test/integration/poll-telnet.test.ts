@@ -4,21 +4,20 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { validatePollConfig, type RouterConfig } from '../../src/ingest/config/index.js';
-import { RouterPoller, systemClock } from '../../src/ingest/poller/index.js';
-import { TelnetSession, TelnetError } from '../../src/ingest/telnet/index.js';
-import type { LinePoint } from '../../src/line-protocol/index.js';
+import type { RouterConfig } from '../../src/ingest/config/index.js';
+import { TelnetSession } from '../../src/ingest/telnet/index.js';
+import type { TransportError } from '../../src/ingest/transport/index.js';
 import { captureLogger } from '../helpers/fake-router-logs.js';
 import { fixtureParser } from '../helpers/fake-router-parser.js';
 import type { FakeCliConfig } from '../helpers/fake-router-cli.js';
+import { freePort } from '../helpers/free-port.js';
+import { REPO_ROOT } from '../helpers/host-process.js';
+import { pollerOn, routerConfig } from '../helpers/poll-harness.js';
 import { startTelnetd, type TelnetdHandle } from '../helpers/telnetd.js';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const fixtures = join(repo, 'test', 'fixtures', 'adsl');
+const fixtures = join(REPO_ROOT, 'test', 'fixtures', 'adsl');
 const FIXTURE = readFileSync(join(fixtures, 'broadcom-xdslctl-info-stats-1.txt'), 'utf8');
 const PASSWORD = 'Tel-Net-Pw-5d31c9';
 const parse = fixtureParser(fixtures);
@@ -33,28 +32,16 @@ async function withTelnetd(cli: Partial<Omit<FakeCliConfig, 'log'>>, body: (t: T
 }
 
 function routerFor(port: number, over: Record<string, unknown> = {}, password = PASSWORD): RouterConfig {
-  const c = validatePollConfig(
+  return routerConfig(
     {
-      routers: [
-        {
-          name: 'dsl-telnet', address: '127.0.0.1', port, user: 'admin', command: 'xdslctl info --stats', transport: 'telnet',
-          auth: { passwordEnv: 'ROUTER_PW' }, timeout: 10, connectTimeout: 10, shell: { prompt: '^DSL-G225> ?$' }, ...over,
-        },
-      ],
+      name: 'dsl-telnet', address: '127.0.0.1', port, user: 'admin', command: 'xdslctl info --stats', transport: 'telnet',
+      auth: { passwordEnv: 'ROUTER_PW' }, timeout: 10, connectTimeout: 10, shell: { prompt: '^DSL-G225> ?$' }, ...over,
     },
-    { env: { ROUTER_PW: password }, readFile: () => '', baseDir: repo, homeDir: repo },
+    { ROUTER_PW: password },
   );
-  const r = c.routers[0];
-  assert.ok(r !== undefined);
-  return r;
 }
 
-function pollerFor(router: RouterConfig, log = captureLogger('trace')) {
-  const session = new TelnetSession({ router, logger: log.logger });
-  const written: LinePoint[][] = [];
-  const poller = new RouterPoller({ router, runner: session, parse, sink: (p) => written.push(p), clock: systemClock, logger: log.logger });
-  return { poller, session, written, log };
-}
+const pollerFor = (router: RouterConfig, log = captureLogger('trace')) => pollerOn(router, (r, logger) => new TelnetSession({ router: r, logger }), parse, log);
 
 describe('telnet transport against Debian telnetd', () => {
   it('logs in at Account:/Password:, pages through --More-- and keeps one session for every poll', async () => {
@@ -118,7 +105,7 @@ describe('telnet transport against Debian telnetd', () => {
         assert.equal(res.errorClass, 'auth');
         const poll = res.points.find((p) => p.measurement === 'adsl_poll');
         assert.equal(poll?.fields.error_class, 'auth');
-        await assert.rejects(session.run('xdslctl info --stats', 5000), (err: TelnetError) => {
+        await assert.rejects(session.run('xdslctl info --stats', 5000), (err: TransportError) => {
           assert.equal(err.code, 'KUDF_TELNET_AUTH');
           assert.ok(!err.message.includes(wrong));
           return true;
@@ -161,11 +148,7 @@ describe('telnet transport against Debian telnetd', () => {
       }
     });
     // A port that was free a moment ago: nothing listens there.
-    const srv = createServer();
-    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-    const port = (srv.address() as AddressInfo).port;
-    await new Promise<void>((r) => srv.close(() => r()));
-    const { poller, session } = pollerFor(routerFor(port));
+    const { poller, session } = pollerFor(routerFor(await freePort()));
     try {
       const res = await poller.poll();
       assert.equal(res.errorClass, 'connect');

@@ -4,22 +4,23 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { statusParser } from '../../src/ingest/index.js';
-import { validatePollConfig, type RouterConfig } from '../../src/ingest/config/index.js';
-import { PollService, RouterPoller, sessionFor, systemClock } from '../../src/ingest/poller/index.js';
+import type { RouterConfig } from '../../src/ingest/config/index.js';
+import { PollService, sessionFor } from '../../src/ingest/poller/index.js';
 import { SshSession } from '../../src/ingest/ssh/index.js';
 import { TelnetSession } from '../../src/ingest/telnet/index.js';
-import { Tr064Session, type Tr064Error } from '../../src/ingest/tr064/index.js';
+import type { TransportError } from '../../src/ingest/transport/index.js';
+import { Tr064Session } from '../../src/ingest/tr064/index.js';
 import type { LinePoint } from '../../src/line-protocol/index.js';
 import { captureLogger } from '../helpers/fake-router-logs.js';
+import { freePort } from '../helpers/free-port.js';
+import { REPO_ROOT } from '../helpers/host-process.js';
+import { pollerOn, routerConfig } from '../helpers/poll-harness.js';
 import { startTr064Box, type Tr064Box, type Tr064BoxOptions } from '../helpers/tr064-box.js';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const fixture = (name: string): string => readFileSync(join(repo, 'test', 'fixtures', 'adsl', name), 'utf8');
+const fixture = (name: string): string => readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'adsl', name), 'utf8');
 const GET_INFO = fixture('avm-tr064-wandslinterfaceconfig-getinfo-1.txt');
 const GET_STATS = fixture('avm-tr064-wandslinterfaceconfig-getstatisticstotal-1.txt');
 const PASSWORD = 'Fritz-Box-Pw-0c7e42';
@@ -34,21 +35,10 @@ async function withBox(over: Partial<Tr064BoxOptions>, body: (b: Tr064Box) => Pr
 }
 
 function routerFor(port: number, over: Record<string, unknown> = {}, password = PASSWORD): RouterConfig {
-  const c = validatePollConfig(
-    { routers: [{ name: 'fritz', address: '127.0.0.1', port, user: 'dslf-config', transport: 'tr064', auth: { passwordEnv: 'PW' }, timeout: 5, ...over }] },
-    { env: { PW: password }, readFile: (p) => readFileSync(p, 'utf8'), baseDir: repo, homeDir: repo },
-  );
-  const r = c.routers[0];
-  assert.ok(r !== undefined);
-  return r;
+  return routerConfig({ name: 'fritz', address: '127.0.0.1', port, user: 'dslf-config', transport: 'tr064', auth: { passwordEnv: 'PW' }, timeout: 5, ...over }, { PW: password });
 }
 
-function pollerFor(router: RouterConfig, log = captureLogger('trace')) {
-  const session = new Tr064Session({ router, logger: log.logger });
-  const written: LinePoint[][] = [];
-  const poller = new RouterPoller({ router, runner: session, parse: statusParser, sink: (p) => written.push(p), clock: systemClock, logger: log.logger });
-  return { poller, session, written, log };
-}
+const pollerFor = (router: RouterConfig, log = captureLogger('trace')) => pollerOn(router, (r, logger) => new Tr064Session({ router: r, logger }), statusParser, log);
 
 describe('TR-064 transport', () => {
   it('calls GetInfo, GetStatisticsTotal and AVM DSL info with digest auth, skipping an action the box lacks, on one kept connection', async () => {
@@ -100,7 +90,7 @@ describe('TR-064 transport', () => {
       try {
         const res = await poller.poll();
         assert.equal(res.errorClass, 'auth');
-        await assert.rejects(session.run('GetInfo', 2000), (err: Tr064Error) => err.code === 'KUDF_TR064_AUTH' && !err.message.includes(wrong));
+        await assert.rejects(session.run('GetInfo', 2000), (err: TransportError) => err.code === 'KUDF_TR064_AUTH' && !err.message.includes(wrong));
         assert.ok(!log.text().includes(wrong));
       } finally {
         session.close();
@@ -116,7 +106,7 @@ describe('TR-064 transport', () => {
       try {
         const r1 = await strict.poller.poll();
         assert.equal(r1.errorClass, 'hostkey', 'an unknown certificate is an unproven identity');
-        await assert.rejects(strict.session.run('GetInfo', 2000), (err: Tr064Error) => err.code === 'KUDF_TR064_TLS');
+        await assert.rejects(strict.session.run('GetInfo', 2000), (err: TransportError) => err.code === 'KUDF_TR064_TLS');
         assert.equal((await trusted.poller.poll()).success, true);
         assert.equal((await skipped.poller.poll()).success, true);
       } finally {
@@ -144,11 +134,7 @@ describe('TR-064 transport', () => {
         session.close();
       }
     });
-    const srv = createServer();
-    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-    const port = (srv.address() as AddressInfo).port;
-    await new Promise<void>((r) => srv.close(() => r()));
-    const { poller, session } = pollerFor(routerFor(port));
+    const { poller, session } = pollerFor(routerFor(await freePort()));
     try {
       assert.equal((await poller.poll()).errorClass, 'connect');
     } finally {

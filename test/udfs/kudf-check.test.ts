@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { builtinUdfs } from '../../udfs/index.js';
-import { checkSource, durationNs, findUdfCalls, scan } from '../../src/check/index.js';
+import { checkSource, durationNs, findUdfCalls } from '../../src/check/index.js';
 import { defineUdf, opt } from '../../src/sdk/index.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -12,9 +12,13 @@ const check = (source: string): string[] => checkSource(source, 'x.tick', builti
 /** A stream task around `body`, whose first line is line 4. */
 const task = (body: string): string => `dbrp "db"."rp"\nstream\n  |from()\n${body}`;
 
-describe('TICKscript scanner', () => {
+describe('UDF calls as kudf check reads them', () => {
+  // A function without declared options: every option given to it is still read, with its values.
+  const f = defineUdf({ name: 'f', description: 'test', wants: 'stream', provides: 'stream', options: {}, create: () => ({ point() {} }) });
+  const callsOf = (source: string) => findUdfCalls(source, [...builtinUdfs, f]);
+
   test('literals get their TICKscript types: 10 int, 10.0 double, quoted string, durations, booleans', () => {
-    const calls = findUdfCalls(scan("@f().a(10, 10.0, 'x', 10s, 1m, 500ms, 1u, 1µs, 1d, 1w, TRUE, FALSE, -3, \"ref\", lambda: \"v\" > 1, *)"));
+    const calls = callsOf(task("  @f().a(10, 10.0, 'x', 10s, 1m, 500ms, 1u, 1µ, 1d, 1w, TRUE, FALSE, -3, \"ref\", lambda: \"v\" > 1, *)"));
     assert.deepEqual(
       calls[0]?.options[0]?.args.map((a) => a.type),
       ['int', 'double', 'string', 'duration', 'duration', 'duration', 'duration', 'duration', 'duration', 'duration', 'bool', 'bool', 'int', 'reference', 'lambda', 'star'],
@@ -30,17 +34,17 @@ describe('TICKscript scanner', () => {
 
   test('comments and strings with escaped quotes hide what looks like calls', () => {
     const src = "// @nope().x(1)\nvar s = 'it\\'s @nope() here'\nvar t = '''raw ' @nope()'''\nstream @mirror()";
-    assert.deepEqual(findUdfCalls(scan(src)).map((c) => c.name), ['mirror']);
+    assert.deepEqual(callsOf(src).map((c) => c.name), ['mirror']);
   });
 
   test('an escaped quote stays part of the string value', () => {
-    const calls = findUdfCalls(scan("@f().a('it\\'s')"));
+    const calls = callsOf(task("  @f().a('it\\'s')"));
     assert.equal(calls[0]?.options[0]?.args[0]?.value, "it's");
   });
 
   test('a multi-line chain ends at the next | or @ node and records each option line', () => {
     const src = "stream\n  @edgeDetect()\n    .field('a')\n\n    .previous('p_')\n  |alert()\n    .crit(lambda: \"a\" == 'x')\n  @mirror()";
-    const calls = findUdfCalls(scan(src));
+    const calls = callsOf(src);
     assert.deepEqual(calls.map((c) => [c.name, c.line, c.options.map((o) => `${o.name}@${o.line}`)]), [
       ['edgeDetect', 2, ['field@3', 'previous@5']],
       ['mirror', 8, []],
@@ -48,8 +52,12 @@ describe('TICKscript scanner', () => {
   });
 
   test('a lambda with parentheses and commas is one argument', () => {
-    const calls = findUdfCalls(scan("@f().a(lambda: sigma(\"v\") > 3.0 AND (\"w\" == 'a,b'), 1)"));
+    const calls = callsOf(task("  @f().a(lambda: sigma(\"v\") > 3.0 AND (\"w\" == 'a,b'), 1)"));
     assert.deepEqual(calls[0]?.options[0]?.args.map((a) => a.type), ['lambda', 'int']);
+  });
+
+  test('a call of a function that is not declared is not among the calls', () => {
+    assert.deepEqual(callsOf(task('  @nope()\n  @mirror()')).map((c) => c.name), ['mirror']);
   });
 });
 

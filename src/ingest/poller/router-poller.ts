@@ -1,7 +1,7 @@
 import type { Logger } from '../../log/logger.js';
 import type { LinePoint } from '../../line-protocol/index.js';
 import type { RouterConfig } from '../config/types.js';
-import type { PollErrorClass } from '../ssh/errors.js';
+import type { PollErrorClass } from '../transport/index.js';
 import { pollPoint, statusToPoints, type PointContext } from '../status-points.js';
 import type { Clock } from './clock.js';
 
@@ -19,7 +19,7 @@ export interface CommandRunner {
 }
 
 /**
- * A transport's own failure (SshError, TelnetError, ...): it carries a stable `KUDF_` code and the
+ * A transport's own failure (TransportError, or any runner's error of that shape): it carries a stable `KUDF_` code and the
  * `error_class` it counts as. Anything else thrown by a runner is an internal error.
  */
 function transportFailure(err: unknown): { errorClass: PollErrorClass; code: string } | undefined {

@@ -2,14 +2,9 @@ import { readFileSync } from 'node:fs';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import type { Logger } from '../../log/logger.js';
 import type { RouterConfig } from '../config/types.js';
-import { SshError } from './errors.js';
+import { KeptSession, systemTimers, TransportError, type SessionTimers } from '../transport/index.js';
 import { verifyHostKey, type HostKeyDecision } from './host-key-verifier.js';
 import { ShellOutputCollector } from './shell-output.js';
-
-export interface SessionTimers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
 
 export type SessionRouter = Pick<
   RouterConfig,
@@ -29,7 +24,7 @@ interface Connection {
   client: Client;
   closed: boolean;
   /** Set by whatever is waiting on the connection, so a drop fails it at once. */
-  onClose: ((err: SshError) => void) | undefined;
+  onClose: ((err: TransportError) => void) | undefined;
 }
 
 interface ShellState {
@@ -40,34 +35,24 @@ interface ShellState {
   onClose: (() => void) | undefined;
 }
 
-const systemTimers: SessionTimers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
-
 /**
  * One router's SSH connection, kept open across polls: exec mode opens a new channel per poll
  * on it, shell mode keeps one interactive channel and types each command into it. A dropped
  * connection is reopened at the next poll (or at once, when it broke before the command went
  * out).
  */
-export class SshSession {
+export class SshSession extends KeptSession {
   private conn: Connection | undefined;
   private shell: ShellState | undefined;
-  private busy = false;
-  private closedForGood = false;
-  /** Connections opened so far; tests and the bench read it to prove reuse. */
-  connectionsOpened = 0;
 
   private readonly router: SessionRouter;
-  private readonly log: Logger;
   private readonly timers: SessionTimers;
   private readonly readFile: (path: string) => string;
   private readonly maxOutput: number;
 
   constructor(opts: SshSessionOptions) {
+    super({ routerName: opts.router.name, logger: opts.logger, transport: 'SSH', closedCode: 'KUDF_SSH_CLOSED' });
     this.router = opts.router;
-    this.log = opts.logger;
     this.timers = opts.timers ?? systemTimers;
     this.readFile = opts.readFile ?? ((p) => readFileSync(p, 'utf8'));
     this.maxOutput = opts.maxOutputBytes ?? 1 << 20;
@@ -77,42 +62,13 @@ export class SshSession {
     return this.conn !== undefined && !this.conn.closed;
   }
 
-  /** Runs the command and returns its output; throws SshError. One call at a time per session. */
-  async run(command: string, timeoutMs: number): Promise<string> {
-    if (this.closedForGood) throw new SshError('KUDF_SSH_CLOSED', this.router.name, 'session closed');
-    if (this.busy) throw new Error(`SshSession ${this.router.name}: run() called while a command is running`);
-    this.busy = true;
-    try {
-      const reused = this.connected;
-      try {
-        return await this.runOnce(command, timeoutMs);
-      } catch (err) {
-        // A device that closed an idle connection is noticed only now; one fresh try is not a login storm.
-        if (reused && err instanceof SshError && err.beforeCommand && !this.closedForGood) {
-          this.log.debug({ router: this.router.name, err: err.message }, 'reused SSH connection unusable; reconnecting');
-          this.dropConnection();
-          return await this.runOnce(command, timeoutMs);
-        }
-        throw err;
-      }
-    } finally {
-      this.busy = false;
-    }
-  }
-
-  /** Closes the connection for good; a command in flight fails with KUDF_SSH_CLOSED. */
-  close(): void {
-    this.closedForGood = true;
-    this.dropConnection();
-  }
-
-  private async runOnce(command: string, timeoutMs: number): Promise<string> {
+  protected async runOnce(command: string, timeoutMs: number): Promise<string> {
     const conn = await this.connection();
     if (this.router.mode === 'exec') return this.exec(conn, command, timeoutMs);
     return this.shellCommand(conn, command, timeoutMs);
   }
 
-  private dropConnection(): void {
+  protected dropConnection(): void {
     const c = this.conn;
     this.conn = undefined;
     this.shell = undefined;
@@ -130,7 +86,7 @@ export class SshSession {
     const conn = await this.connect();
     if (this.closedForGood) {
       conn.client.destroy();
-      throw new SshError('KUDF_SSH_CLOSED', this.router.name, 'session closed while connecting');
+      throw new TransportError('KUDF_SSH_CLOSED', this.router.name, 'session closed while connecting');
     }
     this.conn = conn;
     return conn;
@@ -144,7 +100,7 @@ export class SshSession {
       let settled = false;
       let hostKey: HostKeyDecision | undefined;
       const conn: Connection = { client, closed: false, onClose: undefined };
-      const fail = (err: SshError): void => {
+      const fail = (err: TransportError): void => {
         if (settled) return;
         settled = true;
         this.timers.clearTimeout(timer);
@@ -153,7 +109,7 @@ export class SshSession {
         reject(err);
       };
       const timer = this.timers.setTimeout(() => {
-        fail(new SshError('KUDF_SSH_CONNECT_TIMEOUT', r.name, `no SSH session within ${r.connectTimeoutMs} ms (${r.address}:${r.port})`));
+        fail(new TransportError('KUDF_SSH_CONNECT_TIMEOUT', r.name, `no SSH session within ${r.connectTimeoutMs} ms (${r.address}:${r.port})`));
       }, r.connectTimeoutMs);
 
       client.on('ready', () => {
@@ -165,18 +121,18 @@ export class SshSession {
       });
       client.on('error', (err: Error & { level?: string }) => {
         if (!settled) {
-          if (hostKey !== undefined && !hostKey.ok) fail(new SshError('KUDF_SSH_HOSTKEY', r.name, hostKey.message, { cause: err }));
+          if (hostKey !== undefined && !hostKey.ok) fail(new TransportError('KUDF_SSH_HOSTKEY', r.name, hostKey.message, { cause: err }));
           else if (err.level === 'client-authentication') {
-            fail(new SshError('KUDF_SSH_AUTH', r.name, `authentication as ${r.user} failed`, { cause: err }));
-          } else fail(new SshError('KUDF_SSH_CONNECT', r.name, `cannot connect to ${r.address}:${r.port}: ${err.message}`, { cause: err, beforeCommand: true }));
+            fail(new TransportError('KUDF_SSH_AUTH', r.name, `authentication as ${r.user} failed`, { cause: err }));
+          } else fail(new TransportError('KUDF_SSH_CONNECT', r.name, `cannot connect to ${r.address}:${r.port}: ${err.message}`, { cause: err, beforeCommand: true }));
           return;
         }
         this.log.debug({ router: r.name, err: err.message }, 'SSH connection error');
       });
       client.on('close', () => {
         if (!settled) {
-          if (hostKey !== undefined && !hostKey.ok) fail(new SshError('KUDF_SSH_HOSTKEY', r.name, hostKey.message));
-          else fail(new SshError('KUDF_SSH_CONNECT', r.name, `connection to ${r.address}:${r.port} closed during login`, { beforeCommand: true }));
+          if (hostKey !== undefined && !hostKey.ok) fail(new TransportError('KUDF_SSH_HOSTKEY', r.name, hostKey.message));
+          else fail(new TransportError('KUDF_SSH_CONNECT', r.name, `connection to ${r.address}:${r.port} closed during login`, { beforeCommand: true }));
           return;
         }
         conn.closed = true;
@@ -184,7 +140,7 @@ export class SshSession {
           this.conn = undefined;
           this.shell = undefined;
         }
-        conn.onClose?.(new SshError('KUDF_SSH_CLOSED', r.name, 'the router closed the SSH connection'));
+        conn.onClose?.(new TransportError('KUDF_SSH_CLOSED', r.name, 'the router closed the SSH connection'));
       });
 
       const cfg: ConnectConfig = {
@@ -230,7 +186,7 @@ export class SshSession {
         // against a simulated device here, 44 ms without it (bench/README, poller).
         client.setNoDelay(true);
       } catch (err) {
-        fail(new SshError('KUDF_SSH_CONNECT', r.name, `invalid SSH settings: ${(err as Error).message}`, { cause: err }));
+        fail(new TransportError('KUDF_SSH_CONNECT', r.name, `invalid SSH settings: ${(err as Error).message}`, { cause: err }));
       }
     });
   }
@@ -239,8 +195,8 @@ export class SshSession {
   private guarded<T>(
     conn: Connection,
     timeoutMs: number,
-    onTimeout: () => SshError,
-    work: (settle: { resolve: (v: T) => void; reject: (e: SshError) => void; sent: () => void }) => void,
+    onTimeout: () => TransportError,
+    work: (settle: { resolve: (v: T) => void; reject: (e: TransportError) => void; sent: () => void }) => void,
   ): Promise<T> {
     let sent = false;
     return new Promise<T>((resolve, reject) => {
@@ -261,10 +217,10 @@ export class SshSession {
       conn.onClose = (err) => {
         if (!finish()) return;
         // Until the device has the command, a new connection may safely try again.
-        reject(sent ? err : new SshError(err.code, err.router, err.message.replace(/^router [^:]*: /, ''), { beforeCommand: true }));
+        reject(sent ? err : new TransportError(err.code, err.router, err.message.replace(/^router [^:]*: /, ''), { beforeCommand: true }));
       };
       if (conn.closed) {
-        conn.onClose(new SshError('KUDF_SSH_CLOSED', this.router.name, 'the router closed the SSH connection', { beforeCommand: true }));
+        conn.onClose(new TransportError('KUDF_SSH_CLOSED', this.router.name, 'the router closed the SSH connection', { beforeCommand: true }));
         return;
       }
       work({
@@ -286,12 +242,12 @@ export class SshSession {
     return this.guarded<string>(
       conn,
       timeoutMs,
-      () => new SshError('KUDF_SSH_COMMAND_TIMEOUT', name, `command did not finish within ${timeoutMs} ms`),
+      () => new TransportError('KUDF_SSH_COMMAND_TIMEOUT', name, `command did not finish within ${timeoutMs} ms`),
       ({ resolve, reject, sent }) => {
         conn.client.exec(command, (err, stream) => {
           if (err !== undefined && err !== null) {
             // The device refused a new channel (it allows one per connection, or dropped us): retryable.
-            reject(new SshError('KUDF_SSH_CLOSED', name, `cannot open an exec channel: ${err.message}`, { cause: err, beforeCommand: true }));
+            reject(new TransportError('KUDF_SSH_CLOSED', name, `cannot open an exec channel: ${err.message}`, { cause: err, beforeCommand: true }));
             return;
           }
           sent();
@@ -304,7 +260,7 @@ export class SshSession {
             size += d.length;
             if (size > this.maxOutput) {
               stream.close();
-              reject(new SshError('KUDF_SSH_OUTPUT_TOO_LARGE', name, `command output exceeds ${this.maxOutput} bytes`));
+              reject(new TransportError('KUDF_SSH_OUTPUT_TOO_LARGE', name, `command output exceeds ${this.maxOutput} bytes`));
               return;
             }
             out.push(d);
@@ -320,13 +276,13 @@ export class SshSession {
             const text = Buffer.concat(out).toString('utf8');
             // A command killed mid-output printed only part of its answer: never store half a reading.
             if (exitSignal !== undefined) {
-              reject(new SshError('KUDF_SSH_COMMAND', name, `command was killed by signal ${exitSignal}; its ${size} bytes of output are incomplete and discarded`));
+              reject(new TransportError('KUDF_SSH_COMMAND', name, `command was killed by signal ${exitSignal}; its ${size} bytes of output are incomplete and discarded`));
               return;
             }
             // Exit codes from router CLIs are unreliable; output is what counts, failure is an empty answer.
             if (exitCode !== undefined && exitCode !== 0 && text.trim() === '') {
               const stderr = Buffer.concat(errOut).toString('utf8').trim().slice(0, 200);
-              reject(new SshError('KUDF_SSH_COMMAND', name, `command exited with status ${exitCode}${stderr !== '' ? `: ${stderr}` : ''}`));
+              reject(new TransportError('KUDF_SSH_COMMAND', name, `command exited with status ${exitCode}${stderr !== '' ? `: ${stderr}` : ''}`));
               return;
             }
             resolve(text);
@@ -340,7 +296,7 @@ export class SshSession {
     const name = this.router.name;
     // Opening the shell (banner, setup commands) and the command each get the full timeout.
     const shell = this.shell !== undefined && !this.shell.closed ? this.shell : await this.openShell(conn, timeoutMs);
-    return this.converse(conn, shell, command, timeoutMs, () => new SshError('KUDF_SSH_COMMAND_TIMEOUT', name, `no prompt after the command within ${timeoutMs} ms`));
+    return this.converse(conn, shell, command, timeoutMs, () => new TransportError('KUDF_SSH_COMMAND_TIMEOUT', name, `no prompt after the command within ${timeoutMs} ms`));
   }
 
   private openShell(conn: Connection, timeoutMs: number): Promise<ShellState> {
@@ -349,12 +305,12 @@ export class SshSession {
     return this.guarded<ShellState>(
       conn,
       timeoutMs,
-      () => new SshError('KUDF_SSH_COMMAND_TIMEOUT', name, `no prompt matching ${String(settings.prompt)} within ${timeoutMs} ms after opening the shell`),
+      () => new TransportError('KUDF_SSH_COMMAND_TIMEOUT', name, `no prompt matching ${String(settings.prompt)} within ${timeoutMs} ms after opening the shell`),
       ({ resolve, reject }) => {
         // A wide, tall terminal keeps lines unwrapped and pagers quieter where the device honours it.
         conn.client.shell({ term: 'vt100', cols: 400, rows: 200 }, (err, stream) => {
           if (err !== undefined && err !== null) {
-            reject(new SshError('KUDF_SSH_CLOSED', name, `cannot open a shell channel: ${err.message}`, { cause: err, beforeCommand: true }));
+            reject(new TransportError('KUDF_SSH_CLOSED', name, `cannot open a shell channel: ${err.message}`, { cause: err, beforeCommand: true }));
             return;
           }
           const state: ShellState = { stream, prompt: settings.prompt, closed: false, sink: undefined, onClose: undefined };
@@ -366,7 +322,7 @@ export class SshSession {
             state.onClose?.();
           });
           const collector = new ShellOutputCollector(settings.prompt, settings.pager, this.maxOutput);
-          state.onClose = () => reject(new SshError('KUDF_SSH_CLOSED', name, 'the shell closed before its first prompt', { beforeCommand: true }));
+          state.onClose = () => reject(new TransportError('KUDF_SSH_CLOSED', name, 'the shell closed before its first prompt', { beforeCommand: true }));
           state.sink = (chunk) => {
             const ev = collector.push(chunk);
             if (ev === 'pager') stream.write(' ');
@@ -380,7 +336,7 @@ export class SshSession {
                 this.shell = state;
                 resolve(state);
               }, reject);
-            } else if (collector.tooLarge) reject(new SshError('KUDF_SSH_OUTPUT_TOO_LARGE', name, 'banner too large'));
+            } else if (collector.tooLarge) reject(new TransportError('KUDF_SSH_OUTPUT_TOO_LARGE', name, 'banner too large'));
           };
         });
       },
@@ -389,19 +345,19 @@ export class SshSession {
 
   private async runSetup(conn: Connection, state: ShellState, setup: readonly string[], timeoutMs: number): Promise<void> {
     for (const cmd of setup) {
-      await this.converse(conn, state, cmd, timeoutMs, () => new SshError('KUDF_SSH_COMMAND_TIMEOUT', this.router.name, `no prompt after setup command "${cmd}"`));
+      await this.converse(conn, state, cmd, timeoutMs, () => new TransportError('KUDF_SSH_COMMAND_TIMEOUT', this.router.name, `no prompt after setup command "${cmd}"`));
     }
   }
 
-  private converse(conn: Connection, state: ShellState, command: string, timeoutMs: number, onTimeout: () => SshError): Promise<string> {
+  private converse(conn: Connection, state: ShellState, command: string, timeoutMs: number, onTimeout: () => TransportError): Promise<string> {
     const name = this.router.name;
     return this.guarded<string>(conn, timeoutMs, onTimeout, ({ resolve, reject, sent }) => {
       if (state.closed) {
-        reject(new SshError('KUDF_SSH_CLOSED', name, 'the shell channel is closed', { beforeCommand: true }));
+        reject(new TransportError('KUDF_SSH_CLOSED', name, 'the shell channel is closed', { beforeCommand: true }));
         return;
       }
       const collector = new ShellOutputCollector(state.prompt, this.router.shell.pager, this.maxOutput);
-      state.onClose = () => reject(new SshError('KUDF_SSH_CLOSED', name, 'the shell closed during the command'));
+      state.onClose = () => reject(new TransportError('KUDF_SSH_CLOSED', name, 'the shell closed during the command'));
       state.sink = (chunk) => {
         const ev = collector.push(chunk);
         if (ev === 'pager') state.stream.write(' ');
@@ -411,7 +367,7 @@ export class SshSession {
           resolve(collector.output(command));
         } else if (collector.tooLarge) {
           state.sink = undefined;
-          reject(new SshError('KUDF_SSH_OUTPUT_TOO_LARGE', name, `command output exceeds ${this.maxOutput} bytes`));
+          reject(new TransportError('KUDF_SSH_OUTPUT_TOO_LARGE', name, `command output exceeds ${this.maxOutput} bytes`));
         }
       };
       // Enter on a terminal sends CR; the device's line discipline turns it into a newline.

@@ -1,2 +1,2 @@
-export { TelnetSession, type TelnetSessionOptions, type TelnetRouter, type TelnetTimers } from './telnet-session.js';
-export { TelnetError, type TelnetErrorCode } from './errors.js';
+export { TelnetSession, type TelnetSessionOptions, type TelnetRouter } from './telnet-session.js';
+export { TelnetDecoder, TelnetNegotiator, escapeIac, negotiationBytes, type TelnetEvent, type Negotiation } from './telnet-codec.js';

@@ -1,34 +1,25 @@
 import { connect, type Socket } from 'node:net';
-import { TelnetSocket } from 'telnet-stream';
 import type { Logger } from '../../log/logger.js';
 import type { RouterConfig } from '../config/types.js';
 import { cleanTerminalText, ShellOutputCollector } from '../ssh/shell-output.js';
-import { TelnetError } from './errors.js';
-
-export interface TelnetTimers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+import { KeptSession, systemTimers, TransportError, type SessionTimers } from '../transport/index.js';
+import { escapeIac, TelnetDecoder, TelnetNegotiator } from './telnet-codec.js';
 
 export type TelnetRouter = Pick<RouterConfig, 'name' | 'address' | 'port' | 'user' | 'auth' | 'connectTimeoutMs' | 'shell' | 'telnet'>;
 
 export interface TelnetSessionOptions {
   router: TelnetRouter;
   logger: Logger;
-  timers?: TelnetTimers;
+  timers?: SessionTimers;
   /** Largest command output kept; a device that streams forever is cut off there. */
   maxOutputBytes?: number;
 }
 
-// Telnet option codes (RFC 857, 858) this client lets the device use; every other option is refused.
-const ECHO = 1;
-const SUPPRESS_GO_AHEAD = 3;
 // A device that holds its output is nudged this many times per wait before the timeout decides.
 const MAX_WAKES = 3;
 
 interface Connection {
   socket: Socket;
-  telnet: TelnetSocket;
   closed: boolean;
   /** The CLI prompt as printed after login; later commands wait for exactly this text. */
   prompt: string | RegExp;
@@ -38,10 +29,15 @@ interface Connection {
   onClose: (() => void) | undefined;
 }
 
-const systemTimers: TelnetTimers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+/** Enters typed after a silence, for devices that print nothing until they get a key press. */
+interface Waker {
+  /** (Re)starts the silence timer, unless the wait has used up its Enters. */
+  arm(): void;
+  /** Stops it: the device has input to answer, or output has started. */
+  stop(): void;
+  /** Allows a fresh set of Enters (after input was typed). */
+  reset(): void;
+}
 
 /**
  * One router's telnet session, kept open across polls as SshSession keeps its shell: log in at
@@ -50,21 +46,16 @@ const systemTimers: TelnetTimers = {
  * connection is reopened at the next poll (or at once, when it broke before the command went
  * out). The password is written to the socket only: never to a log or an error message.
  */
-export class TelnetSession {
+export class TelnetSession extends KeptSession {
   private conn: Connection | undefined;
-  private busy = false;
-  private closedForGood = false;
-  /** Connections opened so far; tests and the bench read it to prove reuse. */
-  connectionsOpened = 0;
 
   private readonly router: TelnetRouter;
-  private readonly log: Logger;
-  private readonly timers: TelnetTimers;
+  private readonly timers: SessionTimers;
   private readonly maxOutput: number;
 
   constructor(opts: TelnetSessionOptions) {
+    super({ routerName: opts.router.name, logger: opts.logger, transport: 'telnet', closedCode: 'KUDF_TELNET_CLOSED' });
     this.router = opts.router;
-    this.log = opts.logger;
     this.timers = opts.timers ?? systemTimers;
     this.maxOutput = opts.maxOutputBytes ?? 1 << 20;
   }
@@ -73,41 +64,12 @@ export class TelnetSession {
     return this.conn !== undefined && !this.conn.closed;
   }
 
-  /** Runs the command and returns its output; throws TelnetError. One call at a time per session. */
-  async run(command: string, timeoutMs: number): Promise<string> {
-    if (this.closedForGood) throw new TelnetError('KUDF_TELNET_CLOSED', this.router.name, 'session closed');
-    if (this.busy) throw new Error(`TelnetSession ${this.router.name}: run() called while a command is running`);
-    this.busy = true;
-    try {
-      const reused = this.connected;
-      try {
-        return await this.runOnce(command, timeoutMs);
-      } catch (err) {
-        // A device that closed an idle connection is noticed only now; one fresh login is not a login storm.
-        if (reused && err instanceof TelnetError && err.beforeCommand && !this.closedForGood) {
-          this.log.debug({ router: this.router.name, err: err.message }, 'reused telnet connection unusable; reconnecting');
-          this.dropConnection();
-          return await this.runOnce(command, timeoutMs);
-        }
-        throw err;
-      }
-    } finally {
-      this.busy = false;
-    }
-  }
-
-  /** Closes the connection for good; a command in flight fails with KUDF_TELNET_CLOSED. */
-  close(): void {
-    this.closedForGood = true;
-    this.dropConnection();
-  }
-
-  private async runOnce(command: string, timeoutMs: number): Promise<string> {
+  protected async runOnce(command: string, timeoutMs: number): Promise<string> {
     const conn = this.conn !== undefined && !this.conn.closed ? this.conn : await this.login();
     return this.converse(conn, command, timeoutMs);
   }
 
-  private dropConnection(): void {
+  protected dropConnection(): void {
     const c = this.conn;
     this.conn = undefined;
     if (c !== undefined && !c.closed) {
@@ -123,15 +85,20 @@ export class TelnetSession {
     const socket = connect({ host: r.address, port: r.port });
     // Each keystroke line is its own small write; Nagle would hold it for the device's delayed ACK.
     socket.setNoDelay(true);
-    const telnet = new TelnetSocket(socket);
-    const conn: Connection = { socket, telnet, closed: false, prompt: r.shell.prompt, sink: undefined, onClose: undefined };
-    telnet.on('do', (option) => telnet.writeWont(option));
-    telnet.on('will', (option) => {
-      if (option === ECHO || option === SUPPRESS_GO_AHEAD) telnet.writeDo(option);
-      else telnet.writeDont(option);
+    const conn: Connection = { socket, closed: false, prompt: r.shell.prompt, sink: undefined, onClose: undefined };
+    const decoder = new TelnetDecoder();
+    const negotiator = new TelnetNegotiator();
+    socket.on('data', (chunk: Buffer) => {
+      for (const ev of decoder.push(chunk)) {
+        // Router CLIs print ASCII; latin1 keeps every other byte as one character, whatever it is.
+        if (ev.type === 'data') conn.sink?.(ev.bytes.toString('latin1'));
+        else {
+          const reply = negotiator.answer(ev.type, ev.option);
+          if (reply !== undefined && !conn.closed) socket.write(reply);
+        }
+      }
     });
-    telnet.on('data', (d: Buffer | string) => conn.sink?.(typeof d === 'string' ? d : d.toString('latin1')));
-    telnet.on('close', () => {
+    socket.on('close', () => {
       conn.closed = true;
       if (this.conn === conn) this.conn = undefined;
       conn.onClose?.();
@@ -140,7 +107,7 @@ export class TelnetSession {
 
     try {
       await this.loginDialogue(conn);
-      if (this.closedForGood) throw new TelnetError('KUDF_TELNET_CLOSED', r.name, 'session closed while logging in');
+      if (this.closedForGood) throw new TransportError('KUDF_TELNET_CLOSED', r.name, 'session closed while logging in');
       for (const cmd of r.shell.setup) {
         await this.converse(conn, cmd, r.connectTimeoutMs, `no prompt after setup command "${cmd}"`);
       }
@@ -162,14 +129,16 @@ export class TelnetSession {
       let stage: Stage = 'tcp';
       let passwordSent = false;
       let buf = '';
-      let wakes = 0;
       let done = false;
-      let wakeTimer: unknown;
-      const finish = (err?: TelnetError): void => {
+      // Some modems print nothing until they get a key press; an Enter after a silence wakes them.
+      // At most one Enter is left unanswered: a second one typed ahead would be read as the user
+      // name or password by a device that was only slow. Output re-arms it.
+      const waker = this.waker(conn, () => done, () => this.log.debug({ router: r.name, stage }, 'no output from the device; sending Enter'));
+      const finish = (err?: TransportError): void => {
         if (done) return;
         done = true;
         this.timers.clearTimeout(deadline);
-        this.timers.clearTimeout(wakeTimer);
+        waker.stop();
         conn.sink = undefined;
         conn.onClose = undefined;
         if (err) reject(err);
@@ -177,52 +146,38 @@ export class TelnetSession {
       };
       const deadline = this.timers.setTimeout(() => {
         const waitingFor = stage === 'tcp' ? 'a TCP connection' : stage === 'user' ? 'a login prompt' : stage === 'password' ? 'a password prompt' : 'the CLI prompt';
-        finish(new TelnetError('KUDF_TELNET_CONNECT_TIMEOUT', r.name, `no ${waitingFor} within ${r.connectTimeoutMs} ms (${r.address}:${r.port})`));
+        finish(new TransportError('KUDF_TELNET_CONNECT_TIMEOUT', r.name, `no ${waitingFor} within ${r.connectTimeoutMs} ms (${r.address}:${r.port})`));
       }, r.connectTimeoutMs);
-      // Some modems print nothing until they get a key press; an Enter after a silence wakes them.
-      // At most one Enter is left unanswered: a second one typed ahead would be read as the user
-      // name or password by a device that was only slow. Output re-arms it.
-      const armWake = (): void => {
-        this.timers.clearTimeout(wakeTimer);
-        if (wakes >= MAX_WAKES) return;
-        wakeTimer = this.timers.setTimeout(() => {
-          if (done || conn.closed) return;
-          wakes += 1;
-          this.log.debug({ router: r.name, stage }, 'no output from the device; sending Enter');
-          conn.telnet.write('\r\n');
-        }, t.wakeMs);
-      };
       const send = (text: string): void => {
-        conn.telnet.write(`${text}\r\n`);
+        this.type(conn, `${text}\r\n`);
         buf = '';
-        wakes = 0;
         // The device has input to answer now; an Enter typed ahead would be read as the next field.
-        this.timers.clearTimeout(wakeTimer);
+        waker.reset();
       };
       conn.socket.once('connect', () => {
         if (stage === 'tcp') stage = 'user';
-        armWake();
+        waker.arm();
       });
       conn.socket.once('error', (err) => {
-        if (stage === 'tcp') finish(new TelnetError('KUDF_TELNET_CONNECT', r.name, `cannot connect to ${r.address}:${r.port}: ${err.message}`, { cause: err, beforeCommand: true }));
+        if (stage === 'tcp') finish(new TransportError('KUDF_TELNET_CONNECT', r.name, `cannot connect to ${r.address}:${r.port}: ${err.message}`, { cause: err, beforeCommand: true }));
       });
       conn.onClose = () => {
         // A device that hangs up right after the password has refused it.
-        if (passwordSent) finish(new TelnetError('KUDF_TELNET_AUTH', r.name, `login as ${r.user} refused: the device closed the connection after the password`));
-        else finish(new TelnetError('KUDF_TELNET_CONNECT', r.name, `connection to ${r.address}:${r.port} closed during login`, { beforeCommand: true }));
+        if (passwordSent) finish(new TransportError('KUDF_TELNET_AUTH', r.name, `login as ${r.user} refused: the device closed the connection after the password`));
+        else finish(new TransportError('KUDF_TELNET_CONNECT', r.name, `connection to ${r.address}:${r.port} closed during login`, { beforeCommand: true }));
       };
       conn.sink = (chunk) => {
         buf += chunk;
-        armWake();
+        waker.arm();
         const text = cleanTerminalText(buf);
         const tail = text.slice(text.lastIndexOf('\n') + 1);
         if (passwordSent && t.loginFailed.test(text)) {
-          finish(new TelnetError('KUDF_TELNET_AUTH', r.name, `login as ${r.user} failed`));
+          finish(new TransportError('KUDF_TELNET_AUTH', r.name, `login as ${r.user} failed`));
           return;
         }
         if (t.passwordPrompt.test(tail)) {
           if (passwordSent) {
-            finish(new TelnetError('KUDF_TELNET_AUTH', r.name, `login as ${r.user} failed: asked for the password again`));
+            finish(new TransportError('KUDF_TELNET_AUTH', r.name, `login as ${r.user} failed: asked for the password again`));
             return;
           }
           stage = 'prompt';
@@ -232,7 +187,7 @@ export class TelnetSession {
         }
         if (t.loginPrompt.test(tail)) {
           if (passwordSent) {
-            finish(new TelnetError('KUDF_TELNET_AUTH', r.name, `login as ${r.user} failed: asked for the user name again`));
+            finish(new TransportError('KUDF_TELNET_AUTH', r.name, `login as ${r.user} failed: asked for the user name again`));
             return;
           }
           if (stage !== 'password') {
@@ -247,7 +202,7 @@ export class TelnetSession {
           if (tail.trim() !== '') conn.prompt = tail;
           finish();
         } else if (buf.length > this.maxOutput) {
-          finish(new TelnetError('KUDF_TELNET_OUTPUT_TOO_LARGE', r.name, 'login banner too large'));
+          finish(new TransportError('KUDF_TELNET_OUTPUT_TOO_LARGE', r.name, 'login banner too large'));
         }
       };
     });
@@ -258,13 +213,12 @@ export class TelnetSession {
     const r = this.router;
     return new Promise<string>((resolve, reject) => {
       let done = false;
-      let wakes = 0;
-      let wakeTimer: unknown;
+      const waker = this.waker(conn, () => done);
       const finish = (): boolean => {
         if (done) return false;
         done = true;
         this.timers.clearTimeout(deadline);
-        this.timers.clearTimeout(wakeTimer);
+        waker.stop();
         conn.sink = undefined;
         conn.onClose = undefined;
         return true;
@@ -273,44 +227,64 @@ export class TelnetSession {
         if (!finish()) return;
         // The device is in an unknown state (half-sent output, a stuck CLI): start over next time.
         if (this.conn === conn) this.dropConnection();
-        reject(new TelnetError('KUDF_TELNET_COMMAND_TIMEOUT', r.name, timeoutMessage ?? `no prompt after the command within ${timeoutMs} ms`));
+        reject(new TransportError('KUDF_TELNET_COMMAND_TIMEOUT', r.name, timeoutMessage ?? `no prompt after the command within ${timeoutMs} ms`));
       }, timeoutMs);
-      const armWake = (): void => {
-        this.timers.clearTimeout(wakeTimer);
-        if (wakes >= MAX_WAKES) return;
-        wakeTimer = this.timers.setTimeout(() => {
-          if (done || conn.closed) return;
-          wakes += 1;
-          conn.telnet.write('\r\n');
-        }, r.telnet.wakeMs);
-      };
       if (conn.closed) {
         finish();
-        reject(new TelnetError('KUDF_TELNET_CLOSED', r.name, 'the router closed the telnet connection', { beforeCommand: true }));
+        reject(new TransportError('KUDF_TELNET_CLOSED', r.name, 'the router closed the telnet connection', { beforeCommand: true }));
         return;
       }
       const collector = new ShellOutputCollector(conn.prompt, r.shell.pager, this.maxOutput);
       let received = false;
       conn.onClose = () => {
         // A device that had closed an idle session answers nothing at all: the command never ran there.
-        if (finish()) reject(new TelnetError('KUDF_TELNET_CLOSED', r.name, 'the router closed the telnet connection during the command', { beforeCommand: !received }));
+        if (finish()) reject(new TransportError('KUDF_TELNET_CLOSED', r.name, 'the router closed the telnet connection during the command', { beforeCommand: !received }));
       };
       conn.sink = (chunk) => {
         // Output has started: no more Enters, a stray prompt would end the next command early.
         received = true;
-        this.timers.clearTimeout(wakeTimer);
+        waker.stop();
         const ev = collector.push(chunk);
-        if (ev === 'pager') conn.telnet.write(' ');
+        if (ev === 'pager') this.type(conn, ' ');
         else if (ev === 'prompt') {
           if (finish()) resolve(collector.output(command));
         } else if (collector.tooLarge) {
-          if (finish()) reject(new TelnetError('KUDF_TELNET_OUTPUT_TOO_LARGE', r.name, `command output exceeds ${this.maxOutput} bytes`));
+          if (finish()) reject(new TransportError('KUDF_TELNET_OUTPUT_TOO_LARGE', r.name, `command output exceeds ${this.maxOutput} bytes`));
         }
       };
       // Enter is CR LF on a telnet connection (RFC 854). A device that holds all of its output
       // until it gets more input is sent one Enter after a silence.
-      conn.telnet.write(`${command}\r\n`);
-      armWake();
+      this.type(conn, `${command}\r\n`);
+      waker.arm();
     });
+  }
+
+  /** Sends text as typed keys: UTF-8, with any byte 255 escaped as telnet data. */
+  private type(conn: Connection, text: string): void {
+    if (!conn.closed) conn.socket.write(escapeIac(Buffer.from(text, 'utf8')));
+  }
+
+  /** The silence timer of one wait; `isDone` tells it the wait is over, `onWake` is told of each Enter. */
+  private waker(conn: Connection, isDone: () => boolean, onWake?: () => void): Waker {
+    let wakes = 0;
+    let timer: unknown;
+    const stop = (): void => this.timers.clearTimeout(timer);
+    return {
+      arm: () => {
+        stop();
+        if (wakes >= MAX_WAKES) return;
+        timer = this.timers.setTimeout(() => {
+          if (isDone() || conn.closed) return;
+          wakes += 1;
+          onWake?.();
+          this.type(conn, '\r\n');
+        }, this.router.telnet.wakeMs);
+      },
+      stop,
+      reset: () => {
+        stop();
+        wakes = 0;
+      },
+    };
   }
 }

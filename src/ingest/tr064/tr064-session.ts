@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from '../../log/logger.js';
 import type { RouterConfig } from '../config/types.js';
 import { DigestAuth } from './digest.js';
-import { Tr064Error } from './errors.js';
+import { TransportError } from '../transport/index.js';
 
 export type Tr064Router = Pick<RouterConfig, 'name' | 'address' | 'port' | 'user' | 'auth' | 'connectTimeoutMs' | 'tr064'>;
 
@@ -63,19 +63,19 @@ export class Tr064Session {
     return Object.values(this.agent.sockets).reduce((n, list) => n + (list?.length ?? 0), 0) + Object.values(this.agent.freeSockets).reduce((n, list) => n + (list?.length ?? 0), 0);
   }
 
-  /** `command` is a comma-separated action list, or empty for the defaults. Throws Tr064Error. */
+  /** `command` is a comma-separated action list, or empty for the defaults. Throws TransportError. */
   async run(command: string, timeoutMs: number): Promise<string> {
-    if (this.closed) throw new Tr064Error('KUDF_TR064_CLOSED', this.router.name, 'session closed');
+    if (this.closed) throw new TransportError('KUDF_TR064_CLOSED', this.router.name, 'session closed');
     const actions = command.split(',').map((a) => a.trim()).filter((a) => a !== '');
     const replies: string[] = [];
     const deadline = Date.now() + timeoutMs;
     for (const action of actions) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Tr064Error('KUDF_TR064_TIMEOUT', this.router.name, `actions did not finish within ${timeoutMs} ms`);
+      if (left <= 0) throw new TransportError('KUDF_TR064_TIMEOUT', this.router.name, `actions did not finish within ${timeoutMs} ms`);
       const body = await this.call(action, left);
       if (body !== undefined) replies.push(body);
     }
-    if (replies.length === 0) throw new Tr064Error('KUDF_TR064_FAULT', this.router.name, `the device has none of the actions ${actions.join(', ')}`);
+    if (replies.length === 0) throw new TransportError('KUDF_TR064_FAULT', this.router.name, `the device has none of the actions ${actions.join(', ')}`);
     return replies.join('\n');
   }
 
@@ -95,11 +95,11 @@ export class Tr064Session {
     if (reply.status === 401) {
       // A first request, an expired nonce, or a wrong password: answer the new challenge once.
       this.challenges += 1;
-      if (!this.digest.accept(reply.challenge)) throw new Tr064Error('KUDF_TR064_AUTH', this.router.name, 'the device refused the request without a usable digest challenge');
+      if (!this.digest.accept(reply.challenge)) throw new TransportError('KUDF_TR064_AUTH', this.router.name, 'the device refused the request without a usable digest challenge');
       reply = await this.post(action, envelope, timeoutMs);
       if (reply.status === 401) {
         this.digest.forget();
-        throw new Tr064Error('KUDF_TR064_AUTH', this.router.name, `authentication as ${this.router.user} failed`);
+        throw new TransportError('KUDF_TR064_AUTH', this.router.name, `authentication as ${this.router.user} failed`);
       }
     }
     if (reply.status === 200) return reply.body;
@@ -109,7 +109,7 @@ export class Tr064Session {
       return undefined;
     }
     const desc = /<errorDescription>\s*([^<]*?)\s*</.exec(reply.body)?.[1];
-    throw new Tr064Error('KUDF_TR064_FAULT', this.router.name, `${action}: HTTP ${reply.status}${code !== undefined ? `, UPnP error ${code}` : ''}${desc !== undefined ? ` (${desc})` : ''}`);
+    throw new TransportError('KUDF_TR064_FAULT', this.router.name, `${action}: HTTP ${reply.status}${code !== undefined ? `, UPnP error ${code}` : ''}${desc !== undefined ? ` (${desc})` : ''}`);
   }
 
   private post(action: string, envelope: string, timeoutMs: number): Promise<Reply> {
@@ -152,15 +152,15 @@ export class Tr064Session {
     });
   }
 
-  private failure(err: Error & { code?: string }): Tr064Error {
+  private failure(err: Error & { code?: string }): TransportError {
     const r = this.router;
     const code = err.code ?? '';
-    if (code === 'ETIMEDOUT') return new Tr064Error('KUDF_TR064_TIMEOUT', r.name, err.message, { cause: err });
+    if (code === 'ETIMEDOUT') return new TransportError('KUDF_TR064_TIMEOUT', r.name, err.message, { cause: err });
     // A certificate the router's trust settings do not accept: the device's identity is not proven.
     if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT_ALTNAME/.test(code)) {
-      return new Tr064Error('KUDF_TR064_TLS', r.name, `TLS certificate of ${r.address}:${r.port} not accepted (${code}); set tr064.caFile or tr064.insecureSkipVerify`, { cause: err });
+      return new TransportError('KUDF_TR064_TLS', r.name, `TLS certificate of ${r.address}:${r.port} not accepted (${code}); set tr064.caFile or tr064.insecureSkipVerify`, { cause: err });
     }
-    if (err.message === 'response too large') return new Tr064Error('KUDF_TR064_FAULT', r.name, `a reply exceeds ${this.maxBody} bytes`, { cause: err });
-    return new Tr064Error('KUDF_TR064_CONNECT', r.name, `cannot reach ${r.address}:${r.port}: ${err.message}`, { cause: err });
+    if (err.message === 'response too large') return new TransportError('KUDF_TR064_FAULT', r.name, `a reply exceeds ${this.maxBody} bytes`, { cause: err });
+    return new TransportError('KUDF_TR064_CONNECT', r.name, `cannot reach ${r.address}:${r.port}: ${err.message}`, { cause: err });
   }
 }

@@ -1,0 +1,10 @@
+/** What the router transports (SSH, telnet, TR-064) share: their error type and the kept-session run loop. */
+export {
+  TransportError,
+  type TransportErrorCode,
+  type SshErrorCode,
+  type TelnetErrorCode,
+  type Tr064ErrorCode,
+  type PollErrorClass,
+} from './errors.js';
+export { KeptSession, systemTimers, type KeptSessionSettings, type SessionTimers } from './kept-session.js';
