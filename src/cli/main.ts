@@ -1,4 +1,17 @@
 #!/usr/bin/env node
+import { describeFailure } from './cli-errors.js';
 import { buildProgram } from './program.js';
 
-await buildProgram().parseAsync(process.argv);
+// One handler for every command's failure: `kudf <command>: <message> (KUDF_...)` on stderr and
+// the documented exit code; the stack only at --log-level debug or trace.
+const program = buildProgram();
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  const command = program.commands.find((c) => process.argv.slice(2).includes(c.name()))?.name() ?? 'kudf';
+  const debug = process.argv.some((a, i) => (a === 'debug' || a === 'trace') && process.argv[i - 1] === '--log-level') || process.argv.some((a) => /^--log-level=(debug|trace)$/.test(a));
+  const { text, exitCode } = describeFailure(command, err, debug);
+  process.stderr.write(text);
+  // Timers, sockets or workers a failed start left behind must not keep the process up.
+  process.exit(exitCode);
+}

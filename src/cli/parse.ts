@@ -1,5 +1,6 @@
+import { CliError } from './cli-errors.js';
 import { readFile } from 'node:fs/promises';
-import type { Command, CommanderError } from 'commander';
+import type { Command } from 'commander';
 import { isParserFamily, parseStatus, PARSER_FAMILIES } from '../ingest/parsers/index.js';
 
 const EXIT_PARSED = 0;
@@ -22,22 +23,14 @@ export function registerParse(program: Command): void {
     .description('parse a saved DSL router status output and print it as JSON')
     .argument('<file>', 'file with the command output, or - for stdin')
     .option('-f, --family <family>', `router family: auto, ${PARSER_FAMILIES.join(', ')}`, 'auto')
-    // Usage errors exit 2 so scripts can tell them from "output not understood" (1).
-    .exitOverride((err: CommanderError) => process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE))
     .action(async (file: string, opts: { family: string }) => {
       const family = opts.family;
-      if (family !== 'auto' && !isParserFamily(family)) {
-        process.stderr.write(`kudf parse: unknown family "${family}" (expected auto, ${PARSER_FAMILIES.join(', ')})\n`);
-        process.exitCode = EXIT_USAGE;
-        return;
-      }
+      if (family !== 'auto' && !isParserFamily(family)) throw new CliError('KUDF_USAGE', `unknown family "${family}" (expected auto, ${PARSER_FAMILIES.join(', ')})`);
       let text: string;
       try {
         text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
       } catch (err) {
-        process.stderr.write(`kudf parse: cannot read ${file}: ${err instanceof Error ? err.message : String(err)}\n`);
-        process.exitCode = EXIT_USAGE;
-        return;
+        throw new CliError('KUDF_USAGE', `cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`, EXIT_USAGE, { cause: err });
       }
       const outcome = parseStatus(family, text);
       process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel, type Logger } from '../log/logger.js';
-import { LOG_FORMAT_HELP, logFormatArg } from './arg-parsers.js';
-import { ConfigError, influxFlagsFromConfig, loadPollConfig, PollService, statusParser, type PollConfig } from '../ingest/index.js';
+import { LOG_FORMAT_HELP, logFormatArg, logLevelArg } from './arg-parsers.js';
+import { influxFlagsFromConfig, loadPollConfig, PollService, statusParser, type PollConfig } from '../ingest/index.js';
 import { addInfluxOptions, resolveInfluxSettings, type InfluxFlags } from '../ingest/influx-settings.js';
 import { createWriter, type PointWriter } from '../ingest/writer/index.js';
 import type { LinePoint } from '../line-protocol/index.js';
@@ -11,7 +11,7 @@ import { httpAddressArg } from './arg-parsers.js';
 interface PollOptions {
   config: string;
   once?: boolean;
-  logLevel?: string;
+  logLevel?: LogLevel;
   logFormat?: LogFormat;
   envFile?: string;
   http?: HttpAddress;
@@ -27,7 +27,7 @@ export function registerPoll(program: Command): void {
     .description('poll DSL routers over SSH and write adsl_connection/adsl_line/adsl_poll points (line protocol on stdout without a database)')
     .requiredOption('--config <file>', 'poll config (YAML or JSON): routers, defaults, concurrency, influx, queueDir')
     .option('--once', 'poll every router once, then exit (status 1 when any poll failed)')
-    .option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')} (logs go to stderr)`, 'info')
+    .option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')} (logs go to stderr)`, logLevelArg, 'info' as LogLevel)
     .option('--log-format <format>', LOG_FORMAT_HELP, logFormatArg)
     .option('--http <addr>', 'serve /metrics, /healthz, /readyz and /status on PORT (loopback) or HOST:PORT; off without it', httpAddressArg);
   addInfluxOptions(cmd);
@@ -37,7 +37,7 @@ export function registerPoll(program: Command): void {
 }
 
 async function runPoll(opts: PollOptions): Promise<number> {
-  const level = (LOG_LEVELS as readonly string[]).includes(opts.logLevel ?? 'info') ? (opts.logLevel as LogLevel) : 'info';
+  const level: LogLevel = opts.logLevel ?? 'info';
   // stdout may carry line protocol, so logs always go to stderr.
   const logger = createLogger({ fd: 2, level, name: 'kudf-poll', ...(opts.logFormat !== undefined ? { format: opts.logFormat } : {}) });
   let config: PollConfig;
@@ -49,9 +49,8 @@ async function runPoll(opts: PollOptions): Promise<number> {
     const settings = resolveInfluxSettings(flags, process.env, opts.envFile);
     writer = createWriter(settings, { logger });
   } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    process.stderr.write(`kudf poll: ${err instanceof Error ? err.message : String(err)}\n`);
-    return err instanceof ConfigError || (typeof code === 'string' && code.startsWith('INFLUX_')) ? 2 : 1;
+    // The CLI's handler prints it with its code: 2 for the config and settings, 1 for the rest.
+    throw err;
   }
 
   const ops: { metrics: PollerMetrics; server: OpsServer } | undefined =

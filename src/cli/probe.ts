@@ -1,3 +1,4 @@
+import { CliError } from './cli-errors.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { formatLine, parseLineProtocol } from '../line-protocol/index.js';
@@ -20,16 +21,16 @@ function splitCommand(line: string): string[] {
 }
 
 function target(flags: TargetFlags): ProbeTarget {
-  if ((flags.socket === undefined) === (flags.prog === undefined)) throw new Error('give exactly one of --socket PATH or --prog "CMD ARGS"');
+  if ((flags.socket === undefined) === (flags.prog === undefined)) throw new CliError('KUDF_USAGE', 'give exactly one of --socket PATH or --prog "CMD ARGS"');
   if (flags.socket !== undefined) return { socket: flags.socket };
   const [prog, ...args] = splitCommand(flags.prog ?? '');
-  if (prog === undefined) throw new Error('--prog needs a command');
+  if (prog === undefined) throw new CliError('KUDF_USAGE', '--prog needs a command');
   return { prog, args };
 }
 
-function fail(err: unknown): void {
-  process.stderr.write(`kudf probe: ${(err as Error).message}\n`);
-  process.exitCode = 1;
+/** A failed probe ends as Kapacitor would see it: the CLI's handler prints it with its code. */
+function fail(err: unknown): never {
+  throw err;
 }
 
 interface RunFlags extends TargetFlags {

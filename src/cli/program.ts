@@ -15,8 +15,7 @@ import { VERSION } from './version.js';
 export function buildProgram(): Command {
   const program = new Command('kudf')
     .description('Kapacitor UDF host, its Kapacitor-side probe, and a DSL router poller')
-    .version(VERSION)
-    .showHelpAfterError();
+    .version(VERSION);
   registerServe(program);
   registerProbe(program);
   registerFunctions(program);
@@ -26,7 +25,17 @@ export function buildProgram(): Command {
   registerPoll(program);
   registerParse(program);
   registerPublish(program);
+  reportThroughMain(program);
   return program;
+}
+
+/**
+ * Every command throws its usage errors instead of printing them and exiting, so that main's one
+ * handler reports them like any other error (help and --version still print as usual).
+ */
+function reportThroughMain(command: Command): void {
+  command.exitOverride().configureOutput({ outputError: () => undefined });
+  for (const sub of command.commands) reportThroughMain(sub);
 }
 
 

@@ -9,15 +9,16 @@
  * (the rest was written); 2 bad usage or settings; 3 points stay in the queue for the next
  * run with the same `--queue-dir` (nothing is lost).
  */
+import { CliError } from './cli-errors.js';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { parseLine, type LinePoint } from '../line-protocol/index.js';
 import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel, type Logger } from '../log/logger.js';
-import { LOG_FORMAT_HELP, logFormatArg } from './arg-parsers.js';
-import { addInfluxOptions, InfluxSettingsError, resolveInfluxSettings, type InfluxFlags } from '../ingest/influx-settings.js';
-import { createWriter, WriterError, type PointWriter } from '../ingest/writer/index.js';
+import { LOG_FORMAT_HELP, logFormatArg, logLevelArg } from './arg-parsers.js';
+import { addInfluxOptions, resolveInfluxSettings, type InfluxFlags } from '../ingest/influx-settings.js';
+import { createWriter, type PointWriter } from '../ingest/writer/index.js';
 import { pointFromJson } from '../ingest/writer/json-points.js';
 
 const CHUNK = 1000;
@@ -25,7 +26,7 @@ const CHUNK = 1000;
 interface PublishOptions extends InfluxFlags {
   format?: string;
   envFile?: string;
-  logLevel?: string;
+  logLevel?: LogLevel;
   logFormat?: LogFormat;
 }
 
@@ -34,7 +35,7 @@ export function registerPublish(program: Command): void {
     .command('publish')
     .description('write points from stdin (line protocol or JSON) to InfluxDB, or to stdout when none is configured')
     .option('--format <format>', 'auto, lp or json', 'auto')
-    .option('--log-level <level>', `one of ${LOG_LEVELS.join(', ')}`, 'info')
+    .option('--log-level <level>', `one of ${LOG_LEVELS.join(', ')}`, logLevelArg, 'info' as LogLevel)
     .option('--log-format <format>', LOG_FORMAT_HELP, logFormatArg);
   addInfluxOptions(cmd).action(async (opts: PublishOptions) => {
     process.exitCode = await publish(opts, process.stdin, process.env);
@@ -43,22 +44,16 @@ export function registerPublish(program: Command): void {
 
 /** Runs a publish; returns the exit code. Exported for tests. */
 export async function publish(opts: PublishOptions, input: Readable, env: Readonly<Record<string, string | undefined>>): Promise<number> {
-  const level = (LOG_LEVELS as readonly string[]).includes(opts.logLevel ?? 'info') ? (opts.logLevel as LogLevel) : 'info';
+  const level: LogLevel = opts.logLevel ?? 'info';
   const logger = createLogger({ level, fd: 2, name: 'kudf-publish', ...(opts.logFormat !== undefined ? { format: opts.logFormat } : {}) });
   const format = opts.format ?? 'auto';
-  if (!['auto', 'lp', 'json'].includes(format)) {
-    logger.error({ format }, '--format must be auto, lp or json');
-    return 2;
-  }
+  if (!['auto', 'lp', 'json'].includes(format)) throw new CliError('KUDF_USAGE', `--format must be auto, lp or json, got "${format}"`);
   let writer: PointWriter;
   try {
     const dotenv = opts.envFile ?? (existsSync('.env') ? '.env' : undefined);
     writer = createWriter(resolveInfluxSettings(opts, env, dotenv), { logger });
   } catch (err) {
-    if (err instanceof InfluxSettingsError || err instanceof WriterError) {
-      logger.error({ code: err.code }, err.message);
-      return 2;
-    }
+    // The CLI's handler prints it with its code: 2 for the settings, 1 for the queue.
     throw err;
   }
   const bad = await readPoints(input, format as 'auto' | 'lp' | 'json', writer, logger);

@@ -7,6 +7,7 @@ import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/index.js';
 import type { UdfDefinition } from '../sdk/define-udf.js';
 import { HostMetrics, OpsServer, type HttpAddress } from '../metrics/index.js';
 import { KapacitorClient, TaskRecovery, TaskStateFile, kapacitorCredentials, parseKapacitorUrl } from '../recovery/index.js';
+import { CliError, exitCodeOf } from './cli-errors.js';
 import { defaultSocketDir, durationMsArg, groupArg, httpAddressArg, intArg, LOG_FORMAT_HELP, logFormatArg, logLevelArg, modeArg } from './arg-parsers.js';
 
 interface ServeFlags {
@@ -73,12 +74,13 @@ function pick(registry: Map<string, UdfDefinition>, names: string | undefined): 
  * A start-up failure as one fatal line with the error's code, and its stack only at debug: what
  * is wrong (a bad function file, a socket in use) must be readable at a glance.
  */
-function startFailed(logger: Logger, level: LogLevel, err: unknown, msg: string): never {
+function startFailed(logger: Logger | undefined, level: LogLevel, err: unknown, msg: string): never {
   const e = err as Error & { code?: string; file?: string };
   const debug = level === 'debug' || level === 'trace';
-  logger.fatal({ err: e.message ?? String(err), code: e.code ?? 'KUDF_HOST_START_FAILED', ...(e.file !== undefined ? { file: e.file } : {}), ...(debug ? { stack: e.stack } : {}) }, msg);
-  // pino writes synchronously to its fd; exiting right after loses nothing.
-  process.exit(1);
+  const code = e.code ?? 'KUDF_HOST_START_FAILED';
+  logger?.fatal({ err: e.message ?? String(err), code, ...(e.file !== undefined ? { file: e.file } : {}), ...(debug ? { stack: e.stack } : {}) }, msg);
+  // The CLI's handler adds its stderr line and exits (2 for what the user gave, 1 otherwise).
+  throw new CliError(code, `${msg}: ${e.message ?? String(err)}`, exitCodeOf(code), { cause: err });
 }
 
 async function serve(flags: ServeFlags): Promise<void> {
@@ -92,7 +94,8 @@ async function serve(flags: ServeFlags): Promise<void> {
     urls = await udfModuleUrls(flags.udfDir);
     served = pick(await loadRegistry(urls, flags.loadTimeout), flags.stdio ?? flags.functions);
   } catch (err) {
-    startFailed(logger, flags.logLevel, err, 'cannot load the functions');
+    // In process mode the log is stderr, where the CLI's handler writes its line: once is enough.
+    startFailed(flags.stdio !== undefined ? undefined : logger, flags.logLevel, err, 'cannot load the functions');
   }
 
   if (flags.stdio !== undefined) {
@@ -120,8 +123,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   try {
     recovery = taskRecovery(flags, logger, () => host, metrics);
   } catch (err) {
-    logger.fatal({ err: (err as Error).message, code: (err as { code?: string }).code }, 'cannot start the host');
-    process.exit(2);
+    startFailed(logger, flags.logLevel, err, 'cannot start the host');
   }
   host = new UdfHost({
     socketDir: flags.socketDir,

@@ -25,14 +25,14 @@ export function isBuiltIn(def: UdfDefinition): boolean {
  */
 export async function listUdfDir(dir: string): Promise<string[]> {
   const root = await realpath(dir).catch((err: unknown) => {
-    throw new UdfDefinitionError('<udf-dir>', `cannot read --udf-dir ${dir}: ${(err as Error).message}`);
+    throw new UdfLoadError('KUDF_UDF_DIR', dir, `cannot read --udf-dir: ${(err as Error).message}`);
   });
   const out: string[] = [];
   for (const name of (await readdir(root)).sort()) {
     if (!LOADABLE.has(extname(name))) continue;
     const real = await realpath(join(root, name));
     if (!real.startsWith(root + sep)) {
-      throw new UdfDefinitionError(name, `${join(dir, name)} resolves outside --udf-dir (${real}); refusing to load it`);
+      throw new UdfLoadError('KUDF_UDF_DIR', join(dir, name), `resolves outside --udf-dir (${real}); refusing to load it`);
     }
     if (!(await stat(real)).isFile()) continue;
     out.push(pathToFileURL(real).href);
@@ -44,7 +44,7 @@ export async function listUdfDir(dir: string): Promise<string[]> {
 export class UdfLoadError extends Error {
   override readonly name = 'UdfLoadError';
   constructor(
-    readonly code: 'KUDF_UDF_LOAD_FAILED' | 'KUDF_UDF_LOAD_TIMEOUT' | 'KUDF_UDF_EXIT_AT_LOAD' | 'KUDF_UDF_BAD_EXPORT' | 'KUDF_UDF_CHANGED',
+    readonly code: 'KUDF_UDF_DIR' | 'KUDF_UDF_LOAD_FAILED' | 'KUDF_UDF_LOAD_TIMEOUT' | 'KUDF_UDF_EXIT_AT_LOAD' | 'KUDF_UDF_BAD_EXPORT' | 'KUDF_UDF_CHANGED',
     readonly file: string,
     message: string,
     options?: { cause?: unknown },

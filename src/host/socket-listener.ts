@@ -8,10 +8,10 @@ export class SocketSetupError extends Error {
   override readonly name = 'SocketSetupError';
   constructor(
     readonly code:
-      | 'SOCKET_IN_USE'
-      | 'SOCKET_NOT_A_SOCKET'
-      | 'SOCKET_LISTEN_FAILED'
-      | 'SOCKET_DIR_FAILED'
+      | 'KUDF_SOCKET_IN_USE'
+      | 'KUDF_SOCKET_NOT_A_SOCKET'
+      | 'KUDF_SOCKET_LISTEN_FAILED'
+      | 'KUDF_SOCKET_DIR_FAILED'
       | 'KUDF_SOCKET_PATH_TOO_LONG'
       | 'KUDF_SOCKET_START_RACE'
       | 'KUDF_SOCKET_UNKNOWN_STATE',
@@ -49,7 +49,7 @@ export function checkSocketPath(path: string): void {
 }
 
 function dirFailed(dir: string, err: unknown): SocketSetupError {
-  return new SocketSetupError('SOCKET_DIR_FAILED', `cannot prepare socket directory ${dir}: ${(err as Error).message}`, { cause: err });
+  return new SocketSetupError('KUDF_SOCKET_DIR_FAILED', `cannot prepare socket directory ${dir}: ${(err as Error).message}`, { cause: err });
 }
 
 /**
@@ -155,11 +155,11 @@ export async function claimSocketPath(path: string): Promise<'free' | 'replaced-
       return 'free';
     }
     if (!before.isSocket()) {
-      throw new SocketSetupError('SOCKET_NOT_A_SOCKET', `${path} exists and is not a socket; refusing to replace it`);
+      throw new SocketSetupError('KUDF_SOCKET_NOT_A_SOCKET', `${path} exists and is not a socket; refusing to replace it`);
     }
     const state = await probe(path);
     if (state === 'alive') {
-      throw new SocketSetupError('SOCKET_IN_USE', `${path} is in use: another process answers on it (is another kudf serve running?)`);
+      throw new SocketSetupError('KUDF_SOCKET_IN_USE', `${path} is in use: another process answers on it (is another kudf serve running?)`);
     }
     if (state !== 'stale') {
       throw new SocketSetupError('KUDF_SOCKET_UNKNOWN_STATE', `${path}: cannot tell whether anyone serves it (connect: ${state.unknown}); refusing to replace it`);
@@ -171,7 +171,7 @@ export async function claimSocketPath(path: string): Promise<'free' | 'replaced-
       await unlink(path);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'free';
-      throw new SocketSetupError('SOCKET_DIR_FAILED', `cannot remove stale socket ${path}: ${(err as Error).message}`, { cause: err });
+      throw new SocketSetupError('KUDF_SOCKET_DIR_FAILED', `cannot remove stale socket ${path}: ${(err as Error).message}`, { cause: err });
     }
     return 'replaced-stale';
   }
@@ -189,7 +189,7 @@ export async function listenUnix(path: string, access: SocketAccess, onConnectio
       if (err.code === 'EADDRINUSE') {
         reject(new SocketSetupError('KUDF_SOCKET_START_RACE', `${path} was created by another process during start-up (is another kudf serve starting?)`, { cause: err }));
       } else {
-        reject(new SocketSetupError('SOCKET_LISTEN_FAILED', `cannot listen on ${path}: ${err.message}`, { cause: err }));
+        reject(new SocketSetupError('KUDF_SOCKET_LISTEN_FAILED', `cannot listen on ${path}: ${err.message}`, { cause: err }));
       }
     });
     server.listen({ path, backlog: 1024 }, () => resolve());

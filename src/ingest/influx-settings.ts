@@ -128,13 +128,13 @@ export const DEFAULT_TUNING: Readonly<WriterTuning> = {
 
 export type InfluxSettingsErrorCode =
   /** A required setting is absent. */
-  | 'INFLUX_SETTING_MISSING'
+  | 'KUDF_INFLUX_SETTING_MISSING'
   /** A setting has a value that cannot be used. */
-  | 'INFLUX_SETTING_INVALID'
+  | 'KUDF_INFLUX_SETTING_INVALID'
   /** A `*_FILE` variable or the `.env` file cannot be read. */
-  | 'INFLUX_SETTING_UNREADABLE'
+  | 'KUDF_INFLUX_SETTING_UNREADABLE'
   /** Settings that contradict each other (bucket and database without `--influx-api`). */
-  | 'INFLUX_SETTING_CONFLICT';
+  | 'KUDF_INFLUX_SETTING_CONFLICT';
 
 export class InfluxSettingsError extends Error {
   override readonly name = 'InfluxSettingsError';
@@ -173,7 +173,7 @@ class Sources {
     const v = this.flags[name];
     if (v === undefined || v === null) return undefined;
     if (typeof v === 'boolean' || typeof v === 'number') return { value: String(v), key: flagName };
-    if (typeof v !== 'string') throw new InfluxSettingsError('INFLUX_SETTING_INVALID', flagName, 'must be a string');
+    if (typeof v !== 'string') throw new InfluxSettingsError('KUDF_INFLUX_SETTING_INVALID', flagName, 'must be a string');
     return { value: v, key: flagName };
   }
 
@@ -199,10 +199,10 @@ function fromEnv(env: Env, name: string, prefix: string): Found | undefined {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new InfluxSettingsError('INFLUX_SETTING_UNREADABLE', `${prefix}${fileVar}`, `cannot read ${path} (${code})`, { cause: err });
+    throw new InfluxSettingsError('KUDF_INFLUX_SETTING_UNREADABLE', `${prefix}${fileVar}`, `cannot read ${path} (${code})`, { cause: err });
   }
   const value = text.trim();
-  if (value === '') throw new InfluxSettingsError('INFLUX_SETTING_INVALID', `${prefix}${fileVar}`, `${path} is empty`);
+  if (value === '') throw new InfluxSettingsError('KUDF_INFLUX_SETTING_INVALID', `${prefix}${fileVar}`, `${path} is empty`);
   return { value, key: `${prefix}${fileVar}` };
 }
 
@@ -212,7 +212,7 @@ function readDotenv(path: string): Env {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new InfluxSettingsError('INFLUX_SETTING_UNREADABLE', path, `cannot read the .env file (${code})`, { cause: err });
+    throw new InfluxSettingsError('KUDF_INFLUX_SETTING_UNREADABLE', path, `cannot read the .env file (${code})`, { cause: err });
   }
   return parseEnv(text);
 }
@@ -228,7 +228,7 @@ function positiveInt(found: Found | undefined, fallback: number, opts: { min?: n
   const max = opts.max ?? Number.MAX_SAFE_INTEGER;
   const n = /^\d+$/.test(found.value.trim()) ? Number(found.value.trim()) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new InfluxSettingsError('INFLUX_SETTING_INVALID', found.key, `must be an integer from ${min} to ${max}, got ${show(found)}`);
+    throw new InfluxSettingsError('KUDF_INFLUX_SETTING_INVALID', found.key, `must be an integer from ${min} to ${max}, got ${show(found)}`);
   }
   return n;
 }
@@ -238,7 +238,7 @@ function bool(found: Found | undefined, fallback: boolean): boolean {
   const v = found.value.trim().toLowerCase();
   if (['1', 'true', 'yes', 'on'].includes(v)) return true;
   if (['0', 'false', 'no', 'off'].includes(v)) return false;
-  throw new InfluxSettingsError('INFLUX_SETTING_INVALID', found.key, `must be true or false, got ${show(found)}`);
+  throw new InfluxSettingsError('KUDF_INFLUX_SETTING_INVALID', found.key, `must be true or false, got ${show(found)}`);
 }
 
 function httpUrl(found: Found): URL {
@@ -246,10 +246,10 @@ function httpUrl(found: Found): URL {
   try {
     u = new URL(found.value);
   } catch (err) {
-    throw new InfluxSettingsError('INFLUX_SETTING_INVALID', found.key, 'is not a URL', { cause: err });
+    throw new InfluxSettingsError('KUDF_INFLUX_SETTING_INVALID', found.key, 'is not a URL', { cause: err });
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new InfluxSettingsError('INFLUX_SETTING_INVALID', found.key, `must be an http:// or https:// URL, got ${u.protocol}`);
+    throw new InfluxSettingsError('KUDF_INFLUX_SETTING_INVALID', found.key, `must be an http:// or https:// URL, got ${u.protocol}`);
   }
   return u;
 }
@@ -281,12 +281,12 @@ export function resolveInfluxSettings(flags: InfluxFlags, env: Env, dotenvPath?:
   let api: 'v1' | 'v2' | 'stdout';
   if (apiFound !== undefined) {
     if (apiFound.value !== 'v1' && apiFound.value !== 'v2' && apiFound.value !== 'stdout') {
-      throw new InfluxSettingsError('INFLUX_SETTING_INVALID', apiFound.key, `must be v1, v2 or stdout, got ${show(apiFound)}`);
+      throw new InfluxSettingsError('KUDF_INFLUX_SETTING_INVALID', apiFound.key, `must be v1, v2 or stdout, got ${show(apiFound)}`);
     }
     api = apiFound.value;
   } else if (bucket !== undefined && database !== undefined) {
     throw new InfluxSettingsError(
-      'INFLUX_SETTING_CONFLICT',
+      'KUDF_INFLUX_SETTING_CONFLICT',
       '--influx-api',
       `both a bucket (${bucket.key}) and a database (${database.key}) are set; choose v1 or v2`,
     );
@@ -296,7 +296,7 @@ export function resolveInfluxSettings(flags: InfluxFlags, env: Env, dotenvPath?:
     const url = src.get('influxUrl', '--influx-url', 'INFLUX_URL') ?? urlFromHostPort(src);
     if (url !== undefined) {
       throw new InfluxSettingsError(
-        'INFLUX_SETTING_MISSING',
+        'KUDF_INFLUX_SETTING_MISSING',
         'INFLUX_BUCKET',
         `${url.key} is set but neither a bucket (INFLUX_BUCKET, --influx-bucket) nor a database (INFLUXDB_DATABASE, --influx-db) is`,
       );
@@ -310,12 +310,12 @@ export function resolveInfluxSettings(flags: InfluxFlags, env: Env, dotenvPath?:
 }
 
 function resolveV2(src: Sources, bucket: Found | undefined): V2Target {
-  if (bucket === undefined) throw new InfluxSettingsError('INFLUX_SETTING_MISSING', 'INFLUX_BUCKET', 'a bucket is required for the v2 API (or --influx-bucket)');
+  if (bucket === undefined) throw new InfluxSettingsError('KUDF_INFLUX_SETTING_MISSING', 'INFLUX_BUCKET', 'a bucket is required for the v2 API (or --influx-bucket)');
   const url = src.get('influxUrl', '--influx-url', 'INFLUX_URL') ?? urlFromHostPort(src);
-  if (url === undefined) throw new InfluxSettingsError('INFLUX_SETTING_MISSING', 'INFLUX_URL', 'the server URL is required (or --influx-url)');
+  if (url === undefined) throw new InfluxSettingsError('KUDF_INFLUX_SETTING_MISSING', 'INFLUX_URL', 'the server URL is required (or --influx-url)');
   const u = httpUrl(url);
   if (u.username !== '' || u.password !== '') {
-    throw new InfluxSettingsError('INFLUX_SETTING_INVALID', url.key, 'must not contain credentials; give a token (INFLUX_TOKEN, user:password for InfluxDB 1.8)');
+    throw new InfluxSettingsError('KUDF_INFLUX_SETTING_INVALID', url.key, 'must not contain credentials; give a token (INFLUX_TOKEN, user:password for InfluxDB 1.8)');
   }
   return {
     kind: 'v2',
@@ -327,10 +327,10 @@ function resolveV2(src: Sources, bucket: Found | undefined): V2Target {
 }
 
 function resolveV1(src: Sources, database: Found | undefined): V1Target {
-  if (database === undefined) throw new InfluxSettingsError('INFLUX_SETTING_MISSING', 'INFLUXDB_DATABASE', 'a database is required for the v1 API (or --influx-db)');
+  if (database === undefined) throw new InfluxSettingsError('KUDF_INFLUX_SETTING_MISSING', 'INFLUXDB_DATABASE', 'a database is required for the v1 API (or --influx-db)');
   const url = src.flag('influxUrl', '--influx-url') ?? urlFromHostPort(src) ?? src.variable('INFLUX_URL');
   if (url === undefined) {
-    throw new InfluxSettingsError('INFLUX_SETTING_MISSING', 'INFLUXDB_HOST', 'the server is required (INFLUXDB_HOST and INFLUXDB_PORT, INFLUX_URL or --influx-url)');
+    throw new InfluxSettingsError('KUDF_INFLUX_SETTING_MISSING', 'INFLUXDB_HOST', 'the server is required (INFLUXDB_HOST and INFLUXDB_PORT, INFLUX_URL or --influx-url)');
   }
   const u = httpUrl(url);
   // Credentials inside the URL are lifted out so that the URL can be logged as it is.
@@ -354,7 +354,7 @@ function resolveTuning(src: Sources): WriterTuning {
   let precision = DEFAULT_TUNING.precision;
   if (precisionFound !== undefined) {
     const p = PRECISIONS.find((x) => x === precisionFound.value);
-    if (p === undefined) throw new InfluxSettingsError('INFLUX_SETTING_INVALID', precisionFound.key, `must be one of ${PRECISIONS.join(', ')}, got ${show(precisionFound)}`);
+    if (p === undefined) throw new InfluxSettingsError('KUDF_INFLUX_SETTING_INVALID', precisionFound.key, `must be one of ${PRECISIONS.join(', ')}, got ${show(precisionFound)}`);
     precision = p;
   }
   const insecure = bool(src.flag('influxInsecureSkipVerify', '--influx-insecure-skip-verify'), false);

@@ -1,9 +1,9 @@
 /** Stable codes of {@link LineProtocolError}. */
 export type LineProtocolErrorCode =
   /** The text is not valid line protocol. */
-  | 'LP_INVALID'
+  | 'KUDF_LP_INVALID'
   /** A point cannot be written as line protocol (no fields, a newline in a key, a NaN, ...). */
-  | 'LP_UNFORMATTABLE';
+  | 'KUDF_LP_UNFORMATTABLE';
 
 export class LineProtocolError extends Error {
   override readonly name = 'LineProtocolError';

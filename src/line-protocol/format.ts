@@ -19,7 +19,7 @@ const MEASUREMENT_SPECIALS = /[, \\]/;
 const KEY_SPECIALS = /[,= \\]/;
 
 function unformattable(message: string): never {
-  throw new LineProtocolError('LP_UNFORMATTABLE', message);
+  throw new LineProtocolError('KUDF_LP_UNFORMATTABLE', message);
 }
 
 /**
@@ -65,7 +65,7 @@ function formatFieldValue(key: string, v: number | bigint | string | boolean): s
 
 /**
  * One point as one line, without a trailing newline. Throws `LineProtocolError`
- * `LP_UNFORMATTABLE` for: no fields, an empty measurement or key, a newline outside a
+ * `KUDF_LP_UNFORMATTABLE` for: no fields, an empty measurement or key, a newline outside a
  * string value, a measurement starting with `#`, a tab or a CR, a non-finite number, an out-of-range
  * integer or time.
  */

@@ -69,7 +69,7 @@ class LineParser {
   }
 
   fail(message: string): never {
-    throw new LineProtocolError('LP_INVALID', message, this.line);
+    throw new LineProtocolError('KUDF_LP_INVALID', message, this.line);
   }
 
   private atLineEnd(): boolean {
@@ -240,7 +240,7 @@ function isBlank(c: number): boolean {
 /**
  * Parses a whole document: one point per line; blank lines and lines starting with `#`
  * (after optional whitespace) are skipped. A quoted string value may contain newlines.
- * Throws `LineProtocolError` (`LP_INVALID`, with `line`, 1-based) on the first bad line.
+ * Throws `LineProtocolError` (`KUDF_LP_INVALID`, with `line`, 1-based) on the first bad line.
  */
 export function parseLineProtocol(text: string): LinePoint[] {
   const points: LinePoint[] = [];
@@ -272,19 +272,19 @@ export function parseLineProtocol(text: string): LinePoint[] {
 
 /**
  * Parses exactly one point (leading and trailing whitespace allowed). Throws
- * `LineProtocolError` `LP_INVALID` for bad input, a blank line, a comment, or more than one line.
+ * `LineProtocolError` `KUDF_LP_INVALID` for bad input, a blank line, a comment, or more than one line.
  */
 export function parseLine(line: string): LinePoint {
   let pos = 0;
   while (pos < line.length && isBlank(line.charCodeAt(pos))) pos++;
   if (pos >= line.length || line.charCodeAt(pos) === NEWLINE) {
-    throw new LineProtocolError('LP_INVALID', 'empty line', 1);
+    throw new LineProtocolError('KUDF_LP_INVALID', 'empty line', 1);
   }
-  if (line.charCodeAt(pos) === HASH) throw new LineProtocolError('LP_INVALID', 'a comment is not a point', 1);
+  if (line.charCodeAt(pos) === HASH) throw new LineProtocolError('KUDF_LP_INVALID', 'a comment is not a point', 1);
   const parser = new LineParser(line, pos, 1);
   const point = parser.point();
   if (parser.pos < line.length && line.slice(parser.pos).trim() !== '') {
-    throw new LineProtocolError('LP_INVALID', 'more than one line', parser.line + 1);
+    throw new LineProtocolError('KUDF_LP_INVALID', 'more than one line', parser.line + 1);
   }
   return point;
 }

@@ -6,7 +6,7 @@ export { parseDuration };
 /** A command-line option argument the probe cannot turn into an Init option. */
 export class OptionArgError extends Error {
   override readonly name = 'OptionArgError';
-  readonly code = 'PROBE_BAD_OPTION_ARG';
+  readonly code = 'KUDF_PROBE_BAD_OPTION_ARG';
 }
 
 function typed(raw: string, type: ValueType): OptionValue {

@@ -61,14 +61,14 @@ class OutputCollector {
 
   take(response: Extract<Response, { kind: 'point' | 'begin' | 'end' }>): void {
     if (response.kind === 'begin') {
-      if (this.open !== undefined) this.error ??= new ProbeError('PROBE_UNEXPECTED', 'BeginBatch inside an open batch');
+      if (this.open !== undefined) this.error ??= new ProbeError('KUDF_PROBE_UNEXPECTED', 'BeginBatch inside an open batch');
       this.open = { begin: response.begin, points: [] };
     } else if (response.kind === 'point') {
       if (this.open !== undefined) this.open.points.push(response.point);
       else this.output.push({ kind: 'point', point: response.point });
     } else {
       if (this.open === undefined) {
-        this.error ??= new ProbeError('PROBE_UNEXPECTED', 'EndBatch without BeginBatch (Kapacitor would panic)');
+        this.error ??= new ProbeError('KUDF_PROBE_UNEXPECTED', 'EndBatch without BeginBatch (Kapacitor would panic)');
         return;
       }
       this.output.push({ kind: 'batch', batch: { begin: this.open.begin, points: this.open.points, end: response.end } });

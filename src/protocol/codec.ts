@@ -72,7 +72,7 @@ function decodeEnvelope<T>(
     }
   } catch (cause) {
     if (cause instanceof WireFormatError) {
-      throw new ProtocolError('PROTO_INVALID', `invalid protobuf in ${envelope}: ${cause.message}`, { cause });
+      throw new ProtocolError('KUDF_PROTO_INVALID', `invalid protobuf in ${envelope}: ${cause.message}`, { cause });
     }
     throw cause;
   } finally {
@@ -81,11 +81,11 @@ function decodeEnvelope<T>(
   if (result !== undefined) return result;
   if (unknownMember !== 0) {
     throw new ProtocolError(
-      'PROTO_UNKNOWN_MEMBER',
+      'KUDF_PROTO_UNKNOWN_MEMBER',
       `${envelope} has only an unknown member (field ${unknownMember}); is the peer newer than this host?`,
     );
   }
-  throw new ProtocolError('PROTO_EMPTY', `${envelope} has no member set (${stop - start}-byte body)`);
+  throw new ProtocolError('KUDF_PROTO_EMPTY', `${envelope} has no member set (${stop - start}-byte body)`);
 }
 
 function decodeData(member: number, r: WireReader): Request & Response {
@@ -96,8 +96,8 @@ function decodeData(member: number, r: WireReader): Request & Response {
 
 /**
  * Decodes a Request body (no length prefix). The result shares no memory with `body`.
- * Throws `ProtocolError`: `PROTO_INVALID` (not valid protobuf, or an unknown enum value),
- * `PROTO_EMPTY` (no member set, including a zero-length body), `PROTO_UNKNOWN_MEMBER`
+ * Throws `ProtocolError`: `KUDF_PROTO_INVALID` (not valid protobuf, or an unknown enum value),
+ * `KUDF_PROTO_EMPTY` (no member set, including a zero-length body), `KUDF_PROTO_UNKNOWN_MEMBER`
  * (only a member this schema does not know). Unknown fields inside known messages are skipped.
  * For a point, `pointHeader` receives where in `body` its bytes before the fields lie (see
  * readPoint; start -1 when the request is not a point or they cannot be reused).
@@ -128,7 +128,7 @@ export function decodeResponse(body: Uint8Array): Response {
 
 /**
  * Appends a Request body to `w` (no frame prefix). Throws `ProtocolError`
- * `PROTO_UNENCODABLE` for an int64 outside the int64 range or an unknown enum string.
+ * `KUDF_PROTO_UNENCODABLE` for an int64 outside the int64 range or an unknown enum string.
  */
 export function writeRequestBody(w: WireWriter, r: Request): void {
   if (r.kind === 'point' || r.kind === 'begin' || r.kind === 'end') writeDataMember(w, r, false);

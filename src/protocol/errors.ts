@@ -6,15 +6,15 @@
 /** Stable codes of {@link ProtocolError}. */
 export type ProtocolErrorCode =
   /** The body is not valid protobuf for the expected message (truncated, bad wire type, bad enum). */
-  | 'PROTO_INVALID'
+  | 'KUDF_PROTO_INVALID'
   /** A Request/Response with no member set, including a zero-length body. */
-  | 'PROTO_EMPTY'
+  | 'KUDF_PROTO_EMPTY'
   /** A Request/Response whose only member is a field number this schema does not know. */
-  | 'PROTO_UNKNOWN_MEMBER'
+  | 'KUDF_PROTO_UNKNOWN_MEMBER'
   /** A value that cannot be put on the wire (e.g. an int64 outside the int64 range). */
-  | 'PROTO_UNENCODABLE'
+  | 'KUDF_PROTO_UNENCODABLE'
   /** `proto/udf.proto` could not be found or parsed. */
-  | 'PROTO_SCHEMA';
+  | 'KUDF_PROTO_SCHEMA';
 
 export class ProtocolError extends Error {
   override readonly name = 'ProtocolError';
@@ -29,9 +29,9 @@ export class ProtocolError extends Error {
 /** Stable codes of {@link FrameError}. */
 export type FrameErrorCode =
   /** The declared frame length exceeds the decoder's `maxFrameBytes`. */
-  | 'FRAME_TOO_LARGE'
+  | 'KUDF_FRAME_TOO_LARGE'
   /** The length prefix is not a valid uvarint (more than 10 bytes, or beyond 64 bits). */
-  | 'FRAME_BAD_LENGTH';
+  | 'KUDF_FRAME_BAD_LENGTH';
 
 export class FrameError extends Error {
   override readonly name = 'FrameError';

@@ -35,8 +35,8 @@ export interface FrameDecoderOptions {
  * - Consume the iterator returned by `push` before pushing again; unconsumed frames are
  *   not lost (they come out of the next iterator), but bytes pile up unchecked meanwhile.
  *
- * Limits: a declared length above `maxFrameBytes` throws `FrameError` `FRAME_TOO_LARGE`,
- * and a length prefix longer than 10 bytes or beyond 64 bits throws `FRAME_BAD_LENGTH`,
+ * Limits: a declared length above `maxFrameBytes` throws `FrameError` `KUDF_FRAME_TOO_LARGE`,
+ * and a length prefix longer than 10 bytes or beyond 64 bits throws `KUDF_FRAME_BAD_LENGTH`,
  * both as soon as the prefix is read, before any of the body is buffered. After such an
  * error the decoder is dead: every later call rethrows the same error.
  */
@@ -163,7 +163,7 @@ export class FrameDecoder {
       if (this.slot.value > this.maxFrameBytes) {
         this.fail(
           new FrameError(
-            'FRAME_TOO_LARGE',
+            'KUDF_FRAME_TOO_LARGE',
             `frame length ${this.slot.value} exceeds the limit of ${this.maxFrameBytes} bytes`,
           ),
         );
@@ -171,7 +171,7 @@ export class FrameDecoder {
       return true;
     }
     if (status === VARINT_INCOMPLETE) return false;
-    this.fail(new FrameError('FRAME_BAD_LENGTH', 'frame length prefix is not a valid uvarint (over 10 bytes or beyond 64 bits)'));
+    this.fail(new FrameError('KUDF_FRAME_BAD_LENGTH', 'frame length prefix is not a valid uvarint (over 10 bytes or beyond 64 bits)'));
   }
 
   private fail(error: FrameError): never {

@@ -27,7 +27,7 @@ export class FrameWriter {
   }
 
   /**
-   * Appends one framed Response. On a throw (`ProtocolError` `PROTO_UNENCODABLE`,
+   * Appends one framed Response. On a throw (`ProtocolError` `KUDF_PROTO_UNENCODABLE`,
    * `TypeError` for a field value of an unsupported type) nothing is appended.
    */
   writeResponse(r: Response): void {

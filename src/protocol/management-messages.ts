@@ -39,7 +39,7 @@ function bigintFrom(v: unknown): bigint {
 
 function longFrom(v: bigint): LongLike & { unsigned: false } {
   if (v > INT64_MAX || v < INT64_MIN) {
-    throw new ProtocolError('PROTO_UNENCODABLE', `int64 value ${v} is outside the int64 range`);
+    throw new ProtocolError('KUDF_PROTO_UNENCODABLE', `int64 value ${v} is outside the int64 range`);
   }
   splitInt64(v);
   return { low: lowBits() | 0, high: highBits() | 0, unsigned: false };
@@ -210,7 +210,7 @@ export function encodeManagementResponse(r: ManagementResponse): [number, Uint8A
         const info = r.options[name] as OptionInfo;
         const valueTypes = info.valueTypes.map((t) => {
           const n = VALUE_TYPES.indexOf(t);
-          if (n < 0) throw new ProtocolError('PROTO_UNENCODABLE', `option ${JSON.stringify(name)} has unknown value type ${String(t)}`);
+          if (n < 0) throw new ProtocolError('KUDF_PROTO_UNENCODABLE', `option ${JSON.stringify(name)} has unknown value type ${String(t)}`);
           return n;
         });
         // defineProperty: a plain assignment of `__proto__` would set the prototype instead.
@@ -236,6 +236,6 @@ export function encodeManagementResponse(r: ManagementResponse): [number, Uint8A
 
 function edgeTypeIndex(e: EdgeType): number {
   const n = EDGE_TYPES.indexOf(e);
-  if (n < 0) throw new ProtocolError('PROTO_UNENCODABLE', `unknown edge type ${String(e)}`);
+  if (n < 0) throw new ProtocolError('KUDF_PROTO_UNENCODABLE', `unknown edge type ${String(e)}`);
   return n;
 }

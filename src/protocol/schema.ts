@@ -29,16 +29,16 @@ export interface UdfSchema {
 
 let cached: UdfSchema | undefined;
 
-/** Absolute path of `proto/udf.proto`; throws `ProtocolError` `PROTO_SCHEMA` when missing. */
+/** Absolute path of `proto/udf.proto`; throws `ProtocolError` `KUDF_PROTO_SCHEMA` when missing. */
 export function udfProtoPath(): string {
   for (const rel of CANDIDATES) {
     const path = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(path)) return path;
   }
-  throw new ProtocolError('PROTO_SCHEMA', `proto/udf.proto not found relative to ${fileURLToPath(import.meta.url)}`);
+  throw new ProtocolError('KUDF_PROTO_SCHEMA', `proto/udf.proto not found relative to ${fileURLToPath(import.meta.url)}`);
 }
 
-/** The parsed schema (memoised). Throws `ProtocolError` `PROTO_SCHEMA` if it cannot be loaded. */
+/** The parsed schema (memoised). Throws `ProtocolError` `KUDF_PROTO_SCHEMA` if it cannot be loaded. */
 export function udfSchema(): UdfSchema {
   if (cached) return cached;
   const path = udfProtoPath();
@@ -48,7 +48,7 @@ export function udfSchema(): UdfSchema {
     root = protobuf.parse(readFileSync(path, 'utf8'), { keepCase: true }).root;
     root.resolveAll();
   } catch (cause) {
-    throw new ProtocolError('PROTO_SCHEMA', `cannot load ${path}: ${String(cause)}`, { cause });
+    throw new ProtocolError('KUDF_PROTO_SCHEMA', `cannot load ${path}: ${String(cause)}`, { cause });
   }
   const t = (name: string): protobuf.Type => root.lookupType(`agent.${name}`);
   cached = {

@@ -64,7 +64,7 @@ export class WireWriter {
   int64(value: bigint): void {
     // The typed-array store would silently wrap an out-of-range value.
     if (value > INT64_MAX || value < INT64_MIN) {
-      throw new ProtocolError('PROTO_UNENCODABLE', `int64 value ${value} is outside the int64 range`);
+      throw new ProtocolError('KUDF_PROTO_UNENCODABLE', `int64 value ${value} is outside the int64 range`);
     }
     splitInt64(value);
     let lo = lowBits();

@@ -62,7 +62,7 @@ export interface UdfDefinition<O extends OptionSpecs = OptionSpecs> {
 /** Thrown by {@link defineUdf} and the registry for a definition that cannot be served. */
 export class UdfDefinitionError extends Error {
   override readonly name = 'UdfDefinitionError';
-  readonly code = 'UDF_BAD_DEFINITION';
+  readonly code = 'KUDF_UDF_BAD_DEFINITION';
   constructor(
     readonly udf: string,
     message: string,

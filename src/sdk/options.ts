@@ -3,7 +3,7 @@ import type { InitOption, OptionValue, ValueType } from '../protocol/types.js';
 /** Thrown while converting one option; the message names the option and what is wrong. */
 export class OptionError extends Error {
   override readonly name = 'OptionError';
-  readonly code = 'UDF_BAD_OPTION';
+  readonly code = 'KUDF_UDF_BAD_OPTION';
   constructor(
     readonly option: string,
     message: string,

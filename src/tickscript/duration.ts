@@ -32,7 +32,7 @@ const PRINT_UNITS: ReadonlyArray<[string, bigint]> = [
 /** Thrown for text that is not a duration literal. */
 export class DurationError extends RangeError {
   override readonly name = 'DurationError';
-  readonly code = 'TICK_BAD_DURATION';
+  readonly code = 'KUDF_TICK_BAD_DURATION';
 }
 
 /** True when `unit` is a TICKscript duration unit. */

@@ -194,7 +194,7 @@ describe('kudf serve over Unix sockets with worker threads', () => {
     const client = await KapacitorClient.connectSocket(host.socket('crash'), { timeoutMs: 5000 });
     await client.init([], 'task-throw', 'node-7');
     client.send({ kind: 'point', point: point(1, 'a', { fields: { mode: 'throw' } }) });
-    await assert.rejects(client.close(), (err: ProbeError) => err.code === 'PROBE_UDF_ERROR' && /crash: asked to throw/.test(err.message));
+    await assert.rejects(client.close(), (err: ProbeError) => err.code === 'KUDF_PROBE_UDF_ERROR' && /crash: asked to throw/.test(err.message));
     const line = await host.waitForLog((l) => l.level >= 50 && /asked to throw/.test(l.msg));
     assert.equal(line['taskID'], 'task-throw');
     assert.equal(line['nodeID'], 'node-7');
@@ -213,7 +213,7 @@ describe('kudf serve over Unix sockets with worker threads', () => {
       15_000,
     );
     assert.ok(outcome instanceof ProbeError, `probe run ended with ${String(outcome)}`);
-    assert.equal(outcome.code, 'PROBE_UDF_ERROR');
+    assert.equal(outcome.code, 'KUDF_PROBE_UDF_ERROR');
     assert.match(outcome.message, /crash: asked to throw/);
   });
 
@@ -250,7 +250,7 @@ describe('kudf serve over Unix sockets with worker threads', () => {
     const stuck = await KapacitorClient.connectSocket(host.socket('crash'), { timeoutMs: 0 });
     await stuck.init([]);
     stuck.send({ kind: 'point', point: point(1, 'a', { fields: { mode: 'hang' } }) });
-    await assert.rejects(stuck.close(), (err: ProbeError) => err.code === 'PROBE_UDF_ERROR' && /session lost/.test(err.message));
+    await assert.rejects(stuck.close(), (err: ProbeError) => err.code === 'KUDF_PROBE_UDF_ERROR' && /session lost/.test(err.message));
     assert.ok(host.logs.some((l) => /stopped answering heartbeats/.test(l.msg)));
     const run = await probeTask(host.socket('mirror'), {});
     assert.equal(run.output.length, 1);
@@ -335,7 +335,7 @@ describe('kudf serve when a worker dies', () => {
     const crasher = await KapacitorClient.connectSocket(crashHost.socket('crash'), { timeoutMs: 0 });
     await crasher.init([]);
     crasher.send({ kind: 'point', point: point(1, 'a', { fields: { mode: 'exit' } }) });
-    await assert.rejects(crasher.close(), (err: ProbeError) => err.code === 'PROBE_UDF_ERROR' && /session lost: worker/.test(err.message));
+    await assert.rejects(crasher.close(), (err: ProbeError) => err.code === 'KUDF_PROBE_UDF_ERROR' && /session lost: worker/.test(err.message));
     await crashHost.waitForLog((l) => l.msg === 'worker replaced');
     // One of the healthy sessions shared the dead worker and ended; the other still mirrors.
     const outcomes = await Promise.allSettled(

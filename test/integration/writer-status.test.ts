@@ -251,7 +251,7 @@ test('close() resolves only after the request in flight has been answered, and w
   await closing;
   assert.equal(w.stats.written, 3);
   assert.equal(w.stats.queued, 0);
-  assert.throws(() => w.write(pts(1)), { code: 'WRITER_CLOSED' });
+  assert.throws(() => w.write(pts(1)), { code: 'KUDF_WRITER_CLOSED' });
   slowPeer.closeAllConnections();
   await new Promise<void>((r) => slowPeer.close(() => r()));
 });

@@ -60,7 +60,7 @@ describe('crash isolation with several sessions per worker', () => {
     assert.ok(doomed.size < tasks.length, 'some sessions run on the other worker');
 
     crasher.client.send({ kind: 'point', point: seqPoint(0, { mode: 'exit' }) });
-    await assert.rejects(crasher.client.close(), (err: ProbeError) => err.code === 'PROBE_UDF_ERROR' && /session lost: worker/.test(err.message));
+    await assert.rejects(crasher.client.close(), (err: ProbeError) => err.code === 'KUDF_PROBE_UDF_ERROR' && /session lost: worker/.test(err.message));
     const replaced = await host.waitForLog((l) => l.msg === 'worker replaced' && l['replaces'] === crasher.worker);
     // A replacement takes sessions once it has loaded its functions.
     await host.waitForLog((l) => l.msg === 'worker ready' && l['worker'] === replaced['worker']);
@@ -68,7 +68,7 @@ describe('crash isolation with several sessions per worker', () => {
     const outcomes = await Promise.all(tasks.map((t, i) => finish(t, i)));
     tasks.forEach((t, i) => {
       const outcome = outcomes[i];
-      if (doomed.has(t.id)) assert.match(String(outcome), /^PROBE_UDF_ERROR: .*mirror: session lost: worker/, `${t.id} on ${t.worker}`);
+      if (doomed.has(t.id)) assert.match(String(outcome), /^KUDF_PROBE_UDF_ERROR: .*mirror: session lost: worker/, `${t.id} on ${t.worker}`);
       else assert.equal(outcome, 1, `${t.id} on ${t.worker} still mirrors`);
     });
     const lost = host.logs.find((l) => l.msg === 'worker lost; its sessions end' && l['worker'] === crasher.worker);
@@ -89,7 +89,7 @@ describe('crash isolation with several sessions per worker', () => {
     const thrower = await openTask(host, 'crash', 'thrower');
     assert.ok(tasks.some((t) => t.worker === thrower.worker), 'a neighbour shares the thrower’s worker');
     thrower.client.send({ kind: 'point', point: seqPoint(0, { mode: 'throw' }) });
-    await assert.rejects(thrower.client.close(), (err: ProbeError) => err.code === 'PROBE_UDF_ERROR' && /crash: asked to throw/.test(err.message));
+    await assert.rejects(thrower.client.close(), (err: ProbeError) => err.code === 'KUDF_PROBE_UDF_ERROR' && /crash: asked to throw/.test(err.message));
     assert.deepEqual(await Promise.all(tasks.map((t, i) => finish(t, i))), [1, 1, 1, 1]);
     assert.ok(!host.logs.some((l) => l.msg === 'worker lost; its sessions end' && /thrower/.test(JSON.stringify(l))));
     await assertServing((udf) => host.socket(udf));
@@ -99,7 +99,7 @@ describe('crash isolation with several sessions per worker', () => {
     for (const round of [0, 1]) {
       const a = await openTask(host, 'crash', `serial-exit-${round}-a`);
       a.client.send({ kind: 'point', point: seqPoint(0, { mode: 'exit' }) });
-      await assert.rejects(a.client.close(), (err: ProbeError) => err.code === 'PROBE_UDF_ERROR');
+      await assert.rejects(a.client.close(), (err: ProbeError) => err.code === 'KUDF_PROBE_UDF_ERROR');
       await host.waitForLog((l) => l.msg === 'worker replaced' && l['replaces'] === a.worker);
     }
     await assertServing((udf) => host.socket(udf));

@@ -76,7 +76,7 @@ describe('a function file changed while the host runs', () => {
       writeFileSync(crashFile, `${original.toString()}\n// edited\n`);
       const first = await crashWorkerOf(host, 'crasher-1');
       const failure = await host.waitForLog((l) => l['code'] === 'KUDF_HOST_WORKER_START_FAILED');
-      assert.match(String(failure['err']), /crash\.mjs: changed since the host started/);
+      assert.match(String(failure['err']), /crash\.mjs: changed since it was loaded; `kudf reload`/);
       const degraded = await health(host.socketDir);
       assert.equal(degraded.code, 1);
       assert.match(degraded.out, /DEGRADED: 1 of 2 workers up/);

@@ -52,7 +52,7 @@ export function functionNamed(name: string): UdfDefinition {
 /** What an independent reading of the framing rules says a whole byte stream holds. */
 interface ReferenceFrames {
   frames: Uint8Array[];
-  end: { kind: 'clean' } | { kind: 'partial'; bytes: number } | { kind: 'error'; code: 'FRAME_TOO_LARGE' | 'FRAME_BAD_LENGTH' };
+  end: { kind: 'clean' } | { kind: 'partial'; bytes: number } | { kind: 'error'; code: 'KUDF_FRAME_TOO_LARGE' | 'KUDF_FRAME_BAD_LENGTH' };
 }
 
 /** A deliberately naive decoder (bigint arithmetic, whole stream at once) to compare against. */
@@ -72,8 +72,8 @@ export function referenceFrames(bytes: Uint8Array, maxFrameBytes: number): Refer
         break;
       }
     }
-    if (!complete || value >= 1n << 64n) return { frames, end: { kind: 'error', code: 'FRAME_BAD_LENGTH' } };
-    if (value > BigInt(maxFrameBytes)) return { frames, end: { kind: 'error', code: 'FRAME_TOO_LARGE' } };
+    if (!complete || value >= 1n << 64n) return { frames, end: { kind: 'error', code: 'KUDF_FRAME_BAD_LENGTH' } };
+    if (value > BigInt(maxFrameBytes)) return { frames, end: { kind: 'error', code: 'KUDF_FRAME_TOO_LARGE' } };
     const start = pos + i + 1;
     const stop = start + Number(value);
     if (stop > bytes.length) return { frames, end: { kind: 'partial', bytes: bytes.length - pos } };

@@ -122,7 +122,7 @@ describe('--udf-dir loads code only from the directory given', () => {
     try {
       const r = await runServe(['--socket-dir', join(root, 'sock-bad'), '--udf-dir', udfDir, '--threads', '0']);
       assert.notEqual(r.code, 0);
-      assert.match(r.out, /sneaky\.mjs resolves outside --udf-dir/);
+      assert.match(r.out, /sneaky\.mjs: resolves outside --udf-dir/);
       assert.doesNotMatch(r.out, /host ready/);
     } finally {
       rmSync(link);
@@ -136,7 +136,7 @@ describe('--udf-dir loads code only from the directory given', () => {
     try {
       const r = await runServe(['--socket-dir', join(root, 'sock-rel'), '--udf-dir', udfDir, '--threads', '0']);
       assert.notEqual(r.code, 0);
-      assert.match(r.out, /relative\.mjs resolves outside --udf-dir/);
+      assert.match(r.out, /relative\.mjs: resolves outside --udf-dir/);
     } finally {
       rmSync(link);
     }

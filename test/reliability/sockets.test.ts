@@ -76,7 +76,7 @@ describe('socket files at start-up', () => {
       assert.equal(code, 'EAGAIN', 'the queue is full');
       const run = await runServe(['--socket-dir', dir, '--functions', 'mirror', '--threads', '0']);
       assert.equal(run.code, 1);
-      assert.equal(fatalLine(run)['code'], 'SOCKET_IN_USE');
+      assert.equal(fatalLine(run)['code'], 'KUDF_SOCKET_IN_USE');
       assert.ok(lstatSync(path).isSocket(), 'the busy socket file is still there');
     } finally {
       for (const s of open) s.destroy();
@@ -158,7 +158,7 @@ describe('socket files at start-up', () => {
     const run = await runServe(['--socket-dir', '/proc/kudf-test/sockets', '--functions', 'mirror', '--threads', '0']);
     assert.equal(run.killed, false, 'it exited on its own');
     assert.equal(run.code, 1);
-    assert.equal(fatalLine(run)['code'], 'SOCKET_DIR_FAILED');
+    assert.equal(fatalLine(run)['code'], 'KUDF_SOCKET_DIR_FAILED');
   });
 
   it('ends every start race over stale sockets with one host serving and any loser exiting with a coded line', async () => {
@@ -171,7 +171,7 @@ describe('socket files at start-up', () => {
       const outcomes = await Promise.allSettled(hosts);
       const winners = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
       for (const o of outcomes) {
-        if (o.status === 'rejected') assert.match(String(o.reason), /"code":"(SOCKET_IN_USE|KUDF_SOCKET_START_RACE)"/, `round ${round}: the loser said why`);
+        if (o.status === 'rejected') assert.match(String(o.reason), /"code":"(KUDF_SOCKET_IN_USE|KUDF_SOCKET_START_RACE)"/, `round ${round}: the loser said why`);
       }
       assert.ok(winners.length >= 1, `round ${round}: a host serves`);
       for (const host of winners) {

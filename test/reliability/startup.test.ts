@@ -28,7 +28,8 @@ function udfDir(name: string, source: string): { dir: string; file: string } {
 async function startWith(dir: string, extra: string[] = []): Promise<Record<string, unknown>> {
   const run = await runServe(['--socket-dir', join(root, `sock-${++n}`), '--udf-dir', dir, '--threads', '0', ...extra]);
   assert.equal(run.killed, false, `kudf serve exited on its own:\n${run.out}`);
-  assert.equal(run.code, 1, run.out);
+  // A function file that does not load is a problem of what was given: exit 2 (docs/errors.md).
+  assert.equal(run.code, 2, run.out);
   return fatalLine(run);
 }
 

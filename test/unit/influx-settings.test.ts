@@ -63,7 +63,7 @@ test('a *_FILE variable is read and trimmed, and the plain variable wins when bo
 test('an unreadable *_FILE is an error naming that variable', () => {
   assert.throws(
     () => resolveInfluxSettings({}, { INFLUX_URL: 'http://x', INFLUX_BUCKET: 'b', INFLUX_TOKEN_FILE: '/nonexistent/token' }),
-    settingsError('INFLUX_SETTING_UNREADABLE', 'INFLUX_TOKEN_FILE'),
+    settingsError('KUDF_INFLUX_SETTING_UNREADABLE', 'INFLUX_TOKEN_FILE'),
   );
 });
 
@@ -99,29 +99,29 @@ test('credentials inside a v1 URL are lifted out of the URL', () => {
 });
 
 test('a bad number is an error naming the flag', () => {
-  assert.throws(() => resolveInfluxSettings({ influxBatchSize: '0' }, {}), settingsError('INFLUX_SETTING_INVALID', '--influx-batch-size'));
-  assert.throws(() => resolveInfluxSettings({}, { INFLUXDB_HOST: 'h', INFLUXDB_PORT: 'x', INFLUXDB_DATABASE: 'd' }), settingsError('INFLUX_SETTING_INVALID', 'INFLUXDB_PORT'));
+  assert.throws(() => resolveInfluxSettings({ influxBatchSize: '0' }, {}), settingsError('KUDF_INFLUX_SETTING_INVALID', '--influx-batch-size'));
+  assert.throws(() => resolveInfluxSettings({}, { INFLUXDB_HOST: 'h', INFLUXDB_PORT: 'x', INFLUXDB_DATABASE: 'd' }), settingsError('KUDF_INFLUX_SETTING_INVALID', 'INFLUXDB_PORT'));
 });
 
 test('a URL without bucket or database is an error naming INFLUX_BUCKET', () => {
-  assert.throws(() => resolveInfluxSettings({}, { INFLUX_URL: 'http://x:8086' }), settingsError('INFLUX_SETTING_MISSING', 'INFLUX_BUCKET'));
+  assert.throws(() => resolveInfluxSettings({}, { INFLUX_URL: 'http://x:8086' }), settingsError('KUDF_INFLUX_SETTING_MISSING', 'INFLUX_BUCKET'));
 });
 
 test('a bucket and a database together need --influx-api', () => {
   const env = { INFLUX_URL: 'http://x:8086', INFLUX_BUCKET: 'b', INFLUXDB_DATABASE: 'd' };
-  assert.throws(() => resolveInfluxSettings({}, env), settingsError('INFLUX_SETTING_CONFLICT', '--influx-api'));
+  assert.throws(() => resolveInfluxSettings({}, env), settingsError('KUDF_INFLUX_SETTING_CONFLICT', '--influx-api'));
   assert.equal(resolveInfluxSettings({ influxApi: 'v1' }, env).target.kind, 'v1');
 });
 
 test('a v2 target without a URL is an error naming INFLUX_URL', () => {
-  assert.throws(() => resolveInfluxSettings({}, { INFLUX_BUCKET: 'b' }), settingsError('INFLUX_SETTING_MISSING', 'INFLUX_URL'));
+  assert.throws(() => resolveInfluxSettings({}, { INFLUX_BUCKET: 'b' }), settingsError('KUDF_INFLUX_SETTING_MISSING', 'INFLUX_URL'));
 });
 
 test('a non-http URL is an error naming where it came from in .env', (t) => {
   const dir = tempDir(t);
   const path = join(dir, '.env');
   writeFileSync(path, 'INFLUX_URL=ftp://x\nINFLUX_BUCKET=b\n');
-  assert.throws(() => resolveInfluxSettings({}, {}, path), settingsError('INFLUX_SETTING_INVALID', '.env:INFLUX_URL'));
+  assert.throws(() => resolveInfluxSettings({}, {}, path), settingsError('KUDF_INFLUX_SETTING_INVALID', '.env:INFLUX_URL'));
 });
 
 test('secret values are not quoted in errors', () => {
@@ -137,7 +137,7 @@ test('secret values are not quoted in errors', () => {
     writeFileSync(join(dir, 'pw'), '\n');
     assert.throws(
       () => resolveInfluxSettings({}, { INFLUXDB_HOST: 'h', INFLUXDB_DATABASE: 'd', INFLUXDB_PASSWORD_FILE: join(dir, 'pw') }),
-      settingsError('INFLUX_SETTING_INVALID', 'INFLUXDB_PASSWORD_FILE'),
+      settingsError('KUDF_INFLUX_SETTING_INVALID', 'INFLUXDB_PASSWORD_FILE'),
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -162,7 +162,7 @@ test('the dead-letter bound comes from --dead-letter-max-bytes or the config key
   assert.equal(resolveInfluxSettings(cmd.opts<InfluxFlags>(), {}).tuning.deadLetterMaxBytes, 4096);
   assert.equal(resolveInfluxSettings({ deadLetterMaxBytes: 2048 }, {}).tuning.deadLetterMaxBytes, 2048);
   assert.equal(resolveInfluxSettings({}, {}).tuning.deadLetterMaxBytes, 64 * 1024 * 1024);
-  assert.throws(() => resolveInfluxSettings({ deadLetterMaxBytes: '100' }, {}), settingsError('INFLUX_SETTING_INVALID', '--dead-letter-max-bytes'));
+  assert.throws(() => resolveInfluxSettings({ deadLetterMaxBytes: '100' }, {}), settingsError('KUDF_INFLUX_SETTING_INVALID', '--dead-letter-max-bytes'));
 });
 
 test('the default queue directory comes from KUDF_QUEUE_DIR, else XDG_STATE_HOME, else the home directory, never the working directory', async () => {

@@ -39,7 +39,7 @@ function lpError(line: number | undefined, message?: RegExp): (e: unknown) => bo
     assert.ok(e instanceof LineProtocolError, `expected LineProtocolError, got ${String(e)}`);
     assert.equal(e.name, 'LineProtocolError');
     assert.equal(e.line, line);
-    assert.equal(e.code, line === undefined ? 'LP_UNFORMATTABLE' : 'LP_INVALID');
+    assert.equal(e.code, line === undefined ? 'KUDF_LP_UNFORMATTABLE' : 'KUDF_LP_INVALID');
     if (message) assert.match(e.message, message);
     return true;
   };

@@ -338,15 +338,15 @@ describe('management message codec', () => {
 
 describe('codec errors', () => {
   it('rejects a zero-length body as an empty Request or Response', () => {
-    assert.throws(() => decodeRequest(new Uint8Array(0)), expectProtocolError('PROTO_EMPTY', /Request has no member/));
-    assert.throws(() => decodeResponse(new Uint8Array(0)), expectProtocolError('PROTO_EMPTY', /Response has no member/));
+    assert.throws(() => decodeRequest(new Uint8Array(0)), expectProtocolError('KUDF_PROTO_EMPTY', /Request has no member/));
+    assert.throws(() => decodeResponse(new Uint8Array(0)), expectProtocolError('KUDF_PROTO_EMPTY', /Response has no member/));
   });
 
   it('rejects a Request whose only member is an unknown field number', () => {
-    assert.throws(() => decodeRequest(envelope(7, [1, 2])), expectProtocolError('PROTO_UNKNOWN_MEMBER', /field 7/));
-    assert.throws(() => decodeRequest(Uint8Array.of(0x98, 0x06, 0x01)), expectProtocolError('PROTO_UNKNOWN_MEMBER'));
+    assert.throws(() => decodeRequest(envelope(7, [1, 2])), expectProtocolError('KUDF_PROTO_UNKNOWN_MEMBER', /field 7/));
+    assert.throws(() => decodeRequest(Uint8Array.of(0x98, 0x06, 0x01)), expectProtocolError('KUDF_PROTO_UNKNOWN_MEMBER'));
     // 6 is ErrorResponse: a member of Response only.
-    assert.throws(() => decodeRequest(envelope(6, [])), expectProtocolError('PROTO_UNKNOWN_MEMBER'));
+    assert.throws(() => decodeRequest(envelope(6, [])), expectProtocolError('KUDF_PROTO_UNKNOWN_MEMBER'));
   });
 
   it('keeps a known member next to an unknown one', () => {
@@ -359,36 +359,36 @@ describe('codec errors', () => {
     for (let cut = 1; cut < full.length; cut++) {
       assert.throws(
         () => decodeRequest(full.subarray(0, cut)),
-        expectProtocolError('PROTO_INVALID', /^invalid protobuf in Request: /),
+        expectProtocolError('KUDF_PROTO_INVALID', /^invalid protobuf in Request: /),
         `cut at ${cut}`,
       );
     }
     const keepalive = encodeResponse({ kind: 'keepalive', time: -5n });
-    assert.throws(() => decodeResponse(keepalive.subarray(0, keepalive.length - 1)), expectProtocolError('PROTO_INVALID'));
+    assert.throws(() => decodeResponse(keepalive.subarray(0, keepalive.length - 1)), expectProtocolError('KUDF_PROTO_INVALID'));
   });
 
   it('rejects a truncated field inside a member whose length is consistent', () => {
     // Point { name: length 5 but only 2 bytes }.
-    assert.throws(() => decodeRequest(envelope(17, [0x12, 0x05, 0x61, 0x62])), expectProtocolError('PROTO_INVALID'));
+    assert.throws(() => decodeRequest(envelope(17, [0x12, 0x05, 0x61, 0x62])), expectProtocolError('KUDF_PROTO_INVALID'));
     // KeepaliveRequest { time: unterminated varint }.
-    assert.throws(() => decodeRequest(envelope(3, [0x08, 0x80])), expectProtocolError('PROTO_INVALID'));
+    assert.throws(() => decodeRequest(envelope(3, [0x08, 0x80])), expectProtocolError('KUDF_PROTO_INVALID'));
   });
 
   it('rejects a member with the wrong wire type and an invalid wire type', () => {
-    assert.throws(() => decodeRequest(Uint8Array.of(0x88, 0x01, 0x05)), expectProtocolError('PROTO_INVALID', /wire type/));
-    assert.throws(() => decodeRequest(Uint8Array.of(0x0f)), expectProtocolError('PROTO_INVALID', /wire type/));
-    assert.throws(() => decodeRequest(envelope(17, [0x0a, 0x00])), expectProtocolError('PROTO_INVALID', /Point.time/));
+    assert.throws(() => decodeRequest(Uint8Array.of(0x88, 0x01, 0x05)), expectProtocolError('KUDF_PROTO_INVALID', /wire type/));
+    assert.throws(() => decodeRequest(Uint8Array.of(0x0f)), expectProtocolError('KUDF_PROTO_INVALID', /wire type/));
+    assert.throws(() => decodeRequest(envelope(17, [0x0a, 0x00])), expectProtocolError('KUDF_PROTO_INVALID', /Point.time/));
   });
 
   it('rejects a length beyond 32 bits instead of truncating it', () => {
     // Point member with length 2^32 + 2 followed by two bytes.
     const body = Uint8Array.of(0x8a, 0x01, 0x82, 0x80, 0x80, 0x80, 0x10, 0x10, 0x01);
-    assert.throws(() => decodeRequest(body), expectProtocolError('PROTO_INVALID', /beyond 32 bits/));
+    assert.throws(() => decodeRequest(body), expectProtocolError('KUDF_PROTO_INVALID', /beyond 32 bits/));
   });
 
   it('rejects an unknown enum value', () => {
     // InfoResponse { wants: 9 }.
-    assert.throws(() => decodeResponse(envelope(1, [0x08, 0x09])), expectProtocolError('PROTO_INVALID', /EdgeType/));
+    assert.throws(() => decodeResponse(envelope(1, [0x08, 0x09])), expectProtocolError('KUDF_PROTO_INVALID', /EdgeType/));
   });
 
   it('refuses to encode an int64 outside the int64 range and leaves no partial frame', () => {
@@ -396,8 +396,8 @@ describe('codec errors', () => {
     writer.writeResponse({ kind: 'point', point: samplePoint(5n) });
     const before = writer.length;
     for (const time of [INT64_MAX + 1n, INT64_MIN - 1n]) {
-      assert.throws(() => writer.writeResponse({ kind: 'point', point: samplePoint(time) }), expectProtocolError('PROTO_UNENCODABLE'));
-      assert.throws(() => encodeRequest({ kind: 'keepalive', time }), expectProtocolError('PROTO_UNENCODABLE'));
+      assert.throws(() => writer.writeResponse({ kind: 'point', point: samplePoint(time) }), expectProtocolError('KUDF_PROTO_UNENCODABLE'));
+      assert.throws(() => encodeRequest({ kind: 'keepalive', time }), expectProtocolError('KUDF_PROTO_UNENCODABLE'));
     }
     assert.equal(writer.length, before);
     const frames = [...new FrameDecoder().push(writer.take())].map((f) => decodeResponse(f));

@@ -93,21 +93,21 @@ describe('FrameDecoder', () => {
     const frames = [...new FrameDecoder().push(Uint8Array.of(0x00))];
     assert.equal(frames.length, 1);
     assert.equal(frames[0]?.length, 0);
-    assert.throws(() => decodeRequest(frames[0] as Uint8Array), { code: 'PROTO_EMPTY' });
+    assert.throws(() => decodeRequest(frames[0] as Uint8Array), { code: 'KUDF_PROTO_EMPTY' });
   });
 
   it('rejects a declared length of 2^31 from the length prefix alone', () => {
     const decoder = new FrameDecoder();
     const prefix = encodeUvarint(2 ** 31);
     assert.equal(prefix.length, 5);
-    assert.throws(() => [...decoder.push(prefix)], isFrameError('FRAME_TOO_LARGE'));
+    assert.throws(() => [...decoder.push(prefix)], isFrameError('KUDF_FRAME_TOO_LARGE'));
   });
 
   it('rejects an oversized length as soon as a split prefix completes', () => {
     const decoder = new FrameDecoder({ maxFrameBytes: 1000 });
     const prefix = encodeUvarint(1001);
     assert.deepEqual([...decoder.push(prefix.subarray(0, 1))], []);
-    assert.throws(() => [...decoder.push(prefix.subarray(1))], isFrameError('FRAME_TOO_LARGE'));
+    assert.throws(() => [...decoder.push(prefix.subarray(1))], isFrameError('KUDF_FRAME_TOO_LARGE'));
   });
 
   it('accepts a frame of exactly maxFrameBytes', () => {
@@ -117,12 +117,12 @@ describe('FrameDecoder', () => {
 
   it('rejects an 11-byte length prefix', () => {
     const eleven = Uint8Array.of(0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00);
-    assert.throws(() => [...new FrameDecoder().push(eleven)], isFrameError('FRAME_BAD_LENGTH'));
+    assert.throws(() => [...new FrameDecoder().push(eleven)], isFrameError('KUDF_FRAME_BAD_LENGTH'));
   });
 
   it('rejects a length prefix with bits beyond 64', () => {
     const tooWide = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f);
-    assert.throws(() => [...new FrameDecoder().push(tooWide)], isFrameError('FRAME_BAD_LENGTH'));
+    assert.throws(() => [...new FrameDecoder().push(tooWide)], isFrameError('KUDF_FRAME_BAD_LENGTH'));
   });
 
   it('hands out the frames before a bad prefix, then throws, then stays failed', () => {
@@ -131,9 +131,9 @@ describe('FrameDecoder', () => {
     const seen: Buffer[] = [];
     assert.throws(() => {
       for (const f of decoder.push(stream)) seen.push(Buffer.from(f));
-    }, isFrameError('FRAME_TOO_LARGE'));
+    }, isFrameError('KUDF_FRAME_TOO_LARGE'));
     assert.deepEqual(seen, bufs(body(2, 1)));
-    assert.throws(() => decoder.push(Uint8Array.of(0)), isFrameError('FRAME_TOO_LARGE'));
+    assert.throws(() => decoder.push(Uint8Array.of(0)), isFrameError('KUDF_FRAME_TOO_LARGE'));
   });
 
   it('reports a partial frame so that EOF in the middle of a frame can be detected', () => {
@@ -190,7 +190,7 @@ describe('FrameWriter', () => {
     const writer = new FrameWriter();
     writer.writeResponse({ kind: 'keepalive', time: 7n });
     const before = writer.length;
-    assert.throws(() => writer.writeResponse({ kind: 'keepalive', time: 2n ** 64n }), { code: 'PROTO_UNENCODABLE' });
+    assert.throws(() => writer.writeResponse({ kind: 'keepalive', time: 2n ** 64n }), { code: 'KUDF_PROTO_UNENCODABLE' });
     assert.equal(writer.length, before);
   });
 });

@@ -21,7 +21,7 @@ describe('TICKscript literals', () => {
 
   it('rejects text that is not a single-unit duration', () => {
     for (const text of ['10', '10ns', 's', '1m30s', '1.5s', '']) {
-      assert.throws(() => parseDuration(text), (err: DurationError) => err.code === 'TICK_BAD_DURATION', text);
+      assert.throws(() => parseDuration(text), (err: DurationError) => err.code === 'KUDF_TICK_BAD_DURATION', text);
     }
   });
 

@@ -124,10 +124,10 @@ test('lines dropped while in flight and then acknowledged are not counted as dro
   q.close();
 });
 
-test('a second open of the same directory in one process is refused with WRITER_QUEUE_BUSY', (t) => {
+test('a second open of the same directory in one process is refused with KUDF_WRITER_QUEUE_BUSY', (t) => {
   const dir = tempDir(t);
   const q = DurableQueue.open(dir, { maxBytes: 4096 });
-  assert.throws(() => DurableQueue.open(dir, { maxBytes: 4096 }), (err: unknown) => err instanceof WriterError && err.code === 'WRITER_QUEUE_BUSY');
+  assert.throws(() => DurableQueue.open(dir, { maxBytes: 4096 }), (err: unknown) => err instanceof WriterError && err.code === 'KUDF_WRITER_QUEUE_BUSY');
   q.close();
   DurableQueue.open(dir, { maxBytes: 4096 }).close();
 });

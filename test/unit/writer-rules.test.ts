@@ -68,7 +68,7 @@ test('JSON points mark integers with {"int"} and take time as ns digits or ISO 8
     time: -5n,
   });
   assert.equal(pointFromJson({ measurement: 'm', fields: { v: 1 }, time: '1970-01-01T00:00:01Z' }).time, 1_000_000_000n);
-  assert.throws(() => pointFromJson({ measurement: 'm', fields: { v: { int: 1.5 } } }), { code: 'JSON_POINT_INVALID' });
-  assert.throws(() => pointFromJson({ measurement: 'm', fields: { v: 1 }, time: 1.7e18 }), { code: 'JSON_POINT_INVALID' });
-  assert.throws(() => pointFromJson({ measurement: 'm', tags: { t: 1 }, fields: { v: 1 } }), { code: 'JSON_POINT_INVALID' });
+  assert.throws(() => pointFromJson({ measurement: 'm', fields: { v: { int: 1.5 } } }), { code: 'KUDF_JSON_POINT_INVALID' });
+  assert.throws(() => pointFromJson({ measurement: 'm', fields: { v: 1 }, time: 1.7e18 }), { code: 'KUDF_JSON_POINT_INVALID' });
+  assert.throws(() => pointFromJson({ measurement: 'm', tags: { t: 1 }, fields: { v: 1 } }), { code: 'KUDF_JSON_POINT_INVALID' });
 });

@@ -109,7 +109,7 @@ export class DurableQueue {
     } catch (err) {
       q.releaseLock();
       if (err instanceof WriterError) throw err;
-      throw new WriterError('WRITER_QUEUE_IO', `cannot open queue ${dir}: ${(err as Error).message}`, { cause: err });
+      throw new WriterError('KUDF_WRITER_QUEUE_IO', `cannot open queue ${dir}: ${(err as Error).message}`, { cause: err });
     }
     return q;
   }
@@ -200,7 +200,7 @@ export class DurableQueue {
         }
         if (lines.length > 0) return { segment: seg.id, start, ends, lines, bytes: from };
         // The first record is longer than maxBytes: read it whole.
-        if (want >= remaining) throw new WriterError('WRITER_QUEUE_CORRUPT', `segment ${seg.id} ends inside a record`);
+        if (want >= remaining) throw new WriterError('KUDF_WRITER_QUEUE_CORRUPT', `segment ${seg.id} ends inside a record`);
         want = Math.min(remaining, want * 2);
       }
     } finally {
@@ -251,7 +251,7 @@ export class DurableQueue {
   // ---- internals ----
 
   private assertOpen(): void {
-    if (this.closed) throw new WriterError('WRITER_CLOSED', `queue ${this.dir} is closed`);
+    if (this.closed) throw new WriterError('KUDF_WRITER_CLOSED', `queue ${this.dir} is closed`);
   }
 
   private segPath(id: number): string {
@@ -444,12 +444,12 @@ export class DurableQueue {
   }
 
   private takeLock(): void {
-    if (activeDirs.has(this.dir)) throw new WriterError('WRITER_QUEUE_BUSY', `queue ${this.dir} is already open in this process`);
+    if (activeDirs.has(this.dir)) throw new WriterError('KUDF_WRITER_QUEUE_BUSY', `queue ${this.dir} is already open in this process`);
     const lock = join(this.dir, 'lock');
     try {
       const pid = Number(readFileSync(lock, 'utf8').trim());
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
-        throw new WriterError('WRITER_QUEUE_BUSY', `queue ${this.dir} is used by process ${pid}`);
+        throw new WriterError('KUDF_WRITER_QUEUE_BUSY', `queue ${this.dir} is used by process ${pid}`);
       }
     } catch (err) {
       if (err instanceof WriterError) throw err;

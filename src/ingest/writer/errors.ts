@@ -6,17 +6,17 @@
 /** Stable codes of {@link WriterError}. */
 export type WriterErrorCode =
   /** The queue directory or one of its files could not be read or written. */
-  | 'WRITER_QUEUE_IO'
+  | 'KUDF_WRITER_QUEUE_IO'
   /** The queue directory holds a position file that cannot be understood. */
-  | 'WRITER_QUEUE_CORRUPT'
+  | 'KUDF_WRITER_QUEUE_CORRUPT'
   /** The queue directory is already used by another live writer in this process. */
-  | 'WRITER_QUEUE_BUSY'
+  | 'KUDF_WRITER_QUEUE_BUSY'
   /** A write request failed; `status` is set when the server answered. */
-  | 'WRITER_SEND_FAILED'
+  | 'KUDF_WRITER_SEND_FAILED'
   /** `write()` after `close()`. */
-  | 'WRITER_CLOSED'
+  | 'KUDF_WRITER_CLOSED'
   /** `CREATE DATABASE` was refused. */
-  | 'WRITER_CREATE_DATABASE_FAILED';
+  | 'KUDF_WRITER_CREATE_DATABASE_FAILED';
 
 export class WriterError extends Error {
   override readonly name = 'WriterError';

@@ -65,8 +65,8 @@ export interface WriterDeps {
 }
 
 /**
- * Makes the writer the settings ask for. Throws `WriterError` (`WRITER_QUEUE_BUSY`,
- * `WRITER_QUEUE_IO`) when the queue directory cannot be used.
+ * Makes the writer the settings ask for. Throws `WriterError` (`KUDF_WRITER_QUEUE_BUSY`,
+ * `KUDF_WRITER_QUEUE_IO`) when the queue directory cannot be used.
  */
 export function createWriter(settings: InfluxSettings, deps: WriterDeps): PointWriter {
   const { target, tuning } = settings;

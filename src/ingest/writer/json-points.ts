@@ -16,7 +16,7 @@ import type { LinePoint } from '../../line-protocol/index.js';
 
 export class JsonPointError extends Error {
   override readonly name = 'JsonPointError';
-  readonly code = 'JSON_POINT_INVALID';
+  readonly code = 'KUDF_JSON_POINT_INVALID';
 }
 
 type FieldValue = LinePoint['fields'][string];

@@ -9,7 +9,7 @@ export interface PointWriter {
   /**
    * Accepts points. For the InfluxDB writers they are on their way to disk when this
    * returns (a killed process does not lose them); points without `time` are stamped with
-   * the current time. Throws `WriterError` `WRITER_CLOSED` after `close()`.
+   * the current time. Throws `WriterError` `KUDF_WRITER_CLOSED` after `close()`.
    */
   write(points: readonly LinePoint[]): void;
   /** Makes accepted points durable and delivers what the server takes now. Never rejects because the server is away. */

@@ -120,7 +120,7 @@ export class QueuedWriter implements PointWriter {
   }
 
   write(points: readonly LinePoint[]): void {
-    if (this.closing) throw new WriterError('WRITER_CLOSED', 'write() after close()');
+    if (this.closing) throw new WriterError('KUDF_WRITER_CLOSED', 'write() after close()');
     if (points.length === 0) return;
     this.counters.accepted += points.length;
     // One stamp per call: a replay must carry the same time, and the server would also give one batch one time.

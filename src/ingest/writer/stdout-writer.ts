@@ -17,7 +17,7 @@ export class StdoutWriter implements PointWriter {
   }
 
   write(points: readonly LinePoint[]): void {
-    if (this.closed) throw new WriterError('WRITER_CLOSED', 'write() after close()');
+    if (this.closed) throw new WriterError('KUDF_WRITER_CLOSED', 'write() after close()');
     let text = '';
     for (const p of points) {
       this.counters.accepted++;
