@@ -11,8 +11,6 @@ export {
   PollScheduler,
   RouterPoller,
   nextDelayMs,
-  systemClock,
-  type Clock,
   type CommandRunner,
   type ParseOutcome,
   type PointSink,
@@ -32,8 +30,8 @@ export {
   type SshErrorCode,
   type TelnetErrorCode,
   type Tr064ErrorCode,
-  type SessionTimers,
 } from './transport/index.js';
+export { systemClock, type Clock } from './timing/index.js';
 export { statusToPoints, pollPoint, isIntegerMetric, type PointContext } from './status-points.js';
 
 /** The parsers as the poller calls them; config validation has already checked the family name. */

@@ -13,7 +13,7 @@ import { gunzipSync } from 'node:zlib';
 import type { LinePoint } from '../../src/line-protocol/index.js';
 import { createLogger } from '../../src/log/logger.js';
 import { DEFAULT_TUNING, type InfluxSettings, type WriterTuning } from '../../src/ingest/influx-settings.js';
-import { createWriter, type WriterClock } from '../../src/ingest/writer/index.js';
+import { createWriter, type Clock } from '../../src/ingest/writer/index.js';
 import { waitFor } from '../helpers/free-port.js';
 
 process.on('unhandledRejection', (err) => {
@@ -65,11 +65,12 @@ class ScriptedPeer {
 }
 
 /** Real timers shortened to a few ms, recording the delays the writer asked for. */
-function recordingClock(): WriterClock & { delays: number[] } {
+function recordingClock(): Clock & { delays: number[] } {
   const delays: number[] = [];
   return {
     delays,
-    nowMs: () => Date.now(),
+    now: () => Date.now(),
+    monotonic: () => performance.now(),
     setTimeout: (fn, ms) => {
       delays.push(ms);
       return setTimeout(fn, Math.min(ms, 5));

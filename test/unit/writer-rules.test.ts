@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Backoff, outcomeForStatus, parseRetryAfter } from '../../src/ingest/writer/outcome.js';
+import { outcomeForStatus, parseRetryAfter } from '../../src/ingest/writer/outcome.js';
 import { redactUrl, secretScrubber } from '../../src/ingest/writer/redact.js';
 import { toPrecision } from '../../src/ingest/writer/transport.js';
 import { pointFromJson } from '../../src/ingest/writer/json-points.js';
@@ -31,16 +31,6 @@ test('Retry-After is read as seconds or as an HTTP date', () => {
   assert.equal(parseRetryAfter('Sun, 31 Dec 2023 00:00:10 GMT', now), 0);
   assert.equal(parseRetryAfter('soon', now), undefined);
   assert.equal(parseRetryAfter(undefined, now), undefined);
-});
-
-test('the backoff doubles up to its cap, stays within [d/2, d], and starts over after reset', () => {
-  const high = new Backoff(100, 1000, () => 1);
-  assert.deepEqual([1, 2, 3, 4, 5, 6].map(() => high.next()), [100, 200, 400, 800, 1000, 1000]);
-  const low = new Backoff(100, 1000, () => 0);
-  assert.deepEqual([1, 2, 3].map(() => low.next()), [50, 100, 200]);
-  low.reset();
-  assert.equal(low.next(), 50);
-  assert.equal(low.failures, 1);
 });
 
 test('timestamps are truncated to the precision, rounding down before 1970', () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../../src/log/logger.js';
 import { DEFAULT_TUNING } from '../../src/ingest/influx-settings.js';
-import { systemClock } from '../../src/ingest/writer/clock.js';
+import { systemClock } from '../../src/ingest/timing/index.js';
 import type { SendOutcome } from '../../src/ingest/writer/outcome.js';
 import { QueuedWriter } from '../../src/ingest/writer/queued-writer.js';
 import { secretScrubber } from '../../src/ingest/writer/redact.js';

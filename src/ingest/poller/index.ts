@@ -1,7 +1,7 @@
 export { PollScheduler, type ScheduledJob, type SchedulerOptions } from './scheduler.js';
 export { nextDelayMs, type BackoffSettings } from './backoff.js';
 export { Semaphore } from './semaphore.js';
-export { systemClock, type Clock } from './clock.js';
+export { systemClock, type Clock } from '../timing/index.js';
 export {
   RouterPoller,
   type CommandRunner,

@@ -1,9 +1,9 @@
 import type { Logger } from '../../log/logger.js';
 import type { PollConfig, RouterConfig } from '../config/types.js';
-import { SshSession } from '../ssh/ssh-session.js';
-import { TelnetSession } from '../telnet/telnet-session.js';
-import { Tr064Session } from '../tr064/tr064-session.js';
-import { systemClock, type Clock } from './clock.js';
+import { SshSession } from '../ssh/index.js';
+import { TelnetSession } from '../telnet/index.js';
+import { systemClock, type Clock } from '../timing/index.js';
+import { Tr064Session } from '../tr064/index.js';
 import { RouterPoller, type CommandRunner, type PointSink, type StatusParser } from './router-poller.js';
 import { PollScheduler } from './scheduler.js';
 
@@ -23,11 +23,11 @@ export interface PollServiceOptions {
 export function sessionFor(router: RouterConfig, logger: Logger, clock: Clock = systemClock): CommandRunner {
   switch (router.transport) {
     case 'telnet':
-      return new TelnetSession({ router, logger, timers: clock });
+      return new TelnetSession({ router, logger, clock });
     case 'tr064':
-      return new Tr064Session({ router, logger });
+      return new Tr064Session({ router, logger, clock });
     default:
-      return new SshSession({ router, logger, timers: clock });
+      return new SshSession({ router, logger, clock });
   }
 }
 

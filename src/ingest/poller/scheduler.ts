@@ -1,6 +1,6 @@
 import type { Logger } from '../../log/logger.js';
+import type { Clock } from '../timing/index.js';
 import { nextDelayMs, type BackoffSettings } from './backoff.js';
-import type { Clock } from './clock.js';
 import { Semaphore } from './semaphore.js';
 
 export interface ScheduledJob {

@@ -1,4 +1,8 @@
-/** Counts free poll slots; waiters are served first come, first served. */
+/**
+ * Counts free poll slots; waiters are served first come, first served. Each release function
+ * works once: a second call does nothing, so a poll that releases twice cannot hand out a slot
+ * it no longer holds and let more polls run than `size`.
+ */
 export class Semaphore {
   private free: number;
   private readonly waiters: Array<(release: (() => void) | undefined) => void> = [];

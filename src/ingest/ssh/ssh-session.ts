@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import type { Logger } from '../../log/logger.js';
 import type { RouterConfig } from '../config/types.js';
-import { KeptSession, systemTimers, TransportError, type SessionTimers } from '../transport/index.js';
+import { KeptSession, TransportError } from '../transport/index.js';
+import { systemClock, type Clock } from '../timing/index.js';
 import { verifyHostKey, type HostKeyDecision } from './host-key-verifier.js';
 import { ShellOutputCollector } from './shell-output.js';
 
@@ -14,7 +15,8 @@ export type SessionRouter = Pick<
 export interface SshSessionOptions {
   router: SessionRouter;
   logger: Logger;
-  timers?: SessionTimers;
+  /** Login and command deadlines; default the real clock. */
+  clock?: Clock;
   readFile?: (path: string) => string;
   /** Largest command output kept; a device that streams forever is cut off there. */
   maxOutputBytes?: number;
@@ -46,14 +48,14 @@ export class SshSession extends KeptSession {
   private shell: ShellState | undefined;
 
   private readonly router: SessionRouter;
-  private readonly timers: SessionTimers;
+  private readonly clock: Clock;
   private readonly readFile: (path: string) => string;
   private readonly maxOutput: number;
 
   constructor(opts: SshSessionOptions) {
     super({ routerName: opts.router.name, logger: opts.logger, transport: 'SSH', closedCode: 'KUDF_SSH_CLOSED' });
     this.router = opts.router;
-    this.timers = opts.timers ?? systemTimers;
+    this.clock = opts.clock ?? systemClock;
     this.readFile = opts.readFile ?? ((p) => readFileSync(p, 'utf8'));
     this.maxOutput = opts.maxOutputBytes ?? 1 << 20;
   }
@@ -103,19 +105,19 @@ export class SshSession extends KeptSession {
       const fail = (err: TransportError): void => {
         if (settled) return;
         settled = true;
-        this.timers.clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         conn.closed = true;
         client.destroy();
         reject(err);
       };
-      const timer = this.timers.setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         fail(new TransportError('KUDF_SSH_CONNECT_TIMEOUT', r.name, `no SSH session within ${r.connectTimeoutMs} ms (${r.address}:${r.port})`));
       }, r.connectTimeoutMs);
 
       client.on('ready', () => {
         if (settled) return;
         settled = true;
-        this.timers.clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         this.log.debug({ router: r.name, fingerprint: hostKey?.fingerprint }, 'SSH connection open');
         resolve(conn);
       });
@@ -204,11 +206,11 @@ export class SshSession extends KeptSession {
       const finish = (): boolean => {
         if (done) return false;
         done = true;
-        this.timers.clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         conn.onClose = undefined;
         return true;
       };
-      const timer = this.timers.setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         if (!finish()) return;
         // The device is in an unknown state (half-sent output, a stuck CLI): start over next time.
         if (this.conn === conn) this.dropConnection();

@@ -2,7 +2,8 @@ import { connect, type Socket } from 'node:net';
 import type { Logger } from '../../log/logger.js';
 import type { RouterConfig } from '../config/types.js';
 import { cleanTerminalText, ShellOutputCollector } from '../ssh/shell-output.js';
-import { KeptSession, systemTimers, TransportError, type SessionTimers } from '../transport/index.js';
+import { KeptSession, TransportError } from '../transport/index.js';
+import { systemClock, type Clock } from '../timing/index.js';
 import { escapeIac, TelnetDecoder, TelnetNegotiator } from './telnet-codec.js';
 
 export type TelnetRouter = Pick<RouterConfig, 'name' | 'address' | 'port' | 'user' | 'auth' | 'connectTimeoutMs' | 'shell' | 'telnet'>;
@@ -10,7 +11,8 @@ export type TelnetRouter = Pick<RouterConfig, 'name' | 'address' | 'port' | 'use
 export interface TelnetSessionOptions {
   router: TelnetRouter;
   logger: Logger;
-  timers?: SessionTimers;
+  /** Login and command deadlines, and the silence before a wake-up Enter; default the real clock. */
+  clock?: Clock;
   /** Largest command output kept; a device that streams forever is cut off there. */
   maxOutputBytes?: number;
 }
@@ -50,13 +52,13 @@ export class TelnetSession extends KeptSession {
   private conn: Connection | undefined;
 
   private readonly router: TelnetRouter;
-  private readonly timers: SessionTimers;
+  private readonly clock: Clock;
   private readonly maxOutput: number;
 
   constructor(opts: TelnetSessionOptions) {
     super({ routerName: opts.router.name, logger: opts.logger, transport: 'telnet', closedCode: 'KUDF_TELNET_CLOSED' });
     this.router = opts.router;
-    this.timers = opts.timers ?? systemTimers;
+    this.clock = opts.clock ?? systemClock;
     this.maxOutput = opts.maxOutputBytes ?? 1 << 20;
   }
 
@@ -137,14 +139,14 @@ export class TelnetSession extends KeptSession {
       const finish = (err?: TransportError): void => {
         if (done) return;
         done = true;
-        this.timers.clearTimeout(deadline);
+        this.clock.clearTimeout(deadline);
         waker.stop();
         conn.sink = undefined;
         conn.onClose = undefined;
         if (err) reject(err);
         else resolve();
       };
-      const deadline = this.timers.setTimeout(() => {
+      const deadline = this.clock.setTimeout(() => {
         const waitingFor = stage === 'tcp' ? 'a TCP connection' : stage === 'user' ? 'a login prompt' : stage === 'password' ? 'a password prompt' : 'the CLI prompt';
         finish(new TransportError('KUDF_TELNET_CONNECT_TIMEOUT', r.name, `no ${waitingFor} within ${r.connectTimeoutMs} ms (${r.address}:${r.port})`));
       }, r.connectTimeoutMs);
@@ -217,13 +219,13 @@ export class TelnetSession extends KeptSession {
       const finish = (): boolean => {
         if (done) return false;
         done = true;
-        this.timers.clearTimeout(deadline);
+        this.clock.clearTimeout(deadline);
         waker.stop();
         conn.sink = undefined;
         conn.onClose = undefined;
         return true;
       };
-      const deadline = this.timers.setTimeout(() => {
+      const deadline = this.clock.setTimeout(() => {
         if (!finish()) return;
         // The device is in an unknown state (half-sent output, a stuck CLI): start over next time.
         if (this.conn === conn) this.dropConnection();
@@ -268,12 +270,12 @@ export class TelnetSession extends KeptSession {
   private waker(conn: Connection, isDone: () => boolean, onWake?: () => void): Waker {
     let wakes = 0;
     let timer: unknown;
-    const stop = (): void => this.timers.clearTimeout(timer);
+    const stop = (): void => this.clock.clearTimeout(timer);
     return {
       arm: () => {
         stop();
         if (wakes >= MAX_WAKES) return;
-        timer = this.timers.setTimeout(() => {
+        timer = this.clock.setTimeout(() => {
           if (isDone() || conn.closed) return;
           wakes += 1;
           onWake?.();

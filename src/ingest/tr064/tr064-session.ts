@@ -5,6 +5,7 @@ import type { Logger } from '../../log/logger.js';
 import type { RouterConfig } from '../config/types.js';
 import { DigestAuth } from './digest.js';
 import { TransportError } from '../transport/index.js';
+import { systemClock, type Clock } from '../timing/index.js';
 
 export type Tr064Router = Pick<RouterConfig, 'name' | 'address' | 'port' | 'user' | 'auth' | 'connectTimeoutMs' | 'tr064'>;
 
@@ -14,6 +15,8 @@ export interface Tr064SessionOptions {
   readFile?: (path: string) => string;
   /** Largest response body kept. */
   maxResponseBytes?: number;
+  /** Where the deadline of a poll's actions is read; default the real clock. */
+  clock?: Clock;
 }
 
 /** UPnP error code for an action the device does not have (UPnP Device Architecture 1.0, 3.2.2). */
@@ -44,9 +47,11 @@ export class Tr064Session {
   private readonly router: Tr064Router;
   private readonly log: Logger;
   private readonly maxBody: number;
+  private readonly clock: Clock;
 
   constructor(opts: Tr064SessionOptions) {
     this.router = opts.router;
+    this.clock = opts.clock ?? systemClock;
     this.log = opts.logger;
     this.maxBody = opts.maxResponseBytes ?? 1 << 20;
     this.digest = new DigestAuth(opts.router.user, opts.router.auth.password ?? '');
@@ -68,9 +73,9 @@ export class Tr064Session {
     if (this.closed) throw new TransportError('KUDF_TR064_CLOSED', this.router.name, 'session closed');
     const actions = command.split(',').map((a) => a.trim()).filter((a) => a !== '');
     const replies: string[] = [];
-    const deadline = Date.now() + timeoutMs;
+    const deadline = this.clock.now() + timeoutMs;
     for (const action of actions) {
-      const left = deadline - Date.now();
+      const left = deadline - this.clock.now();
       if (left <= 0) throw new TransportError('KUDF_TR064_TIMEOUT', this.router.name, `actions did not finish within ${timeoutMs} ms`);
       const body = await this.call(action, left);
       if (body !== undefined) replies.push(body);

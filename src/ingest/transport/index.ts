@@ -7,4 +7,4 @@ export {
   type Tr064ErrorCode,
   type PollErrorClass,
 } from './errors.js';
-export { KeptSession, systemTimers, type KeptSessionSettings, type SessionTimers } from './kept-session.js';
+export { KeptSession, type KeptSessionSettings } from './kept-session.js';

@@ -1,17 +1,6 @@
 import type { Logger } from '../../log/logger.js';
 import { TransportError, type TransportErrorCode } from './errors.js';
 
-/** The timers a session arms (login and command deadlines); tests pass a fake or mock timers. */
-export interface SessionTimers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemTimers: SessionTimers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
-
 export interface KeptSessionSettings {
   routerName: string;
   logger: Logger;

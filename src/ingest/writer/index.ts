@@ -20,7 +20,7 @@ import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { InfluxSettings } from '../influx-settings.js';
-import { systemClock, type WriterClock } from './clock.js';
+import { systemClock, type Clock } from '../timing/index.js';
 import type { PointWriter } from './point-writer.js';
 import { QueuedWriter } from './queued-writer.js';
 import { redactUrl, secretScrubber } from './redact.js';
@@ -30,7 +30,7 @@ import { V2Transport } from './v2-transport.js';
 
 export type { PointWriter } from './point-writer.js';
 export type { WriterStats } from './stats.js';
-export type { WriterClock } from './clock.js';
+export type { Clock } from '../timing/index.js';
 export type { DeadLetterEntry } from './dead-letter.js';
 export { WriterError, type WriterErrorCode } from './errors.js';
 export { StdoutWriter } from './stdout-writer.js';
@@ -55,7 +55,7 @@ export interface WriterDeps {
   /** Default `<queueDir>/dead-letter.jsonl`. */
   deadLetterPath?: string;
   /** Timers and the time used to stamp points; default the real clock (which follows node:test mock.timers). */
-  clock?: WriterClock;
+  clock?: Clock;
   /** Jitter source for the backoff; default Math.random. */
   random?: () => number;
   /** Output of the stdout target; default process.stdout. */
@@ -78,7 +78,7 @@ export function createWriter(settings: InfluxSettings, deps: WriterDeps): PointW
   }
   const secrets = target.kind === 'v1' ? [target.password] : [target.token, ...(target.token?.split(':').slice(1) ?? [])];
   const scrub = secretScrubber(secrets);
-  const now = (): number => clock.nowMs();
+  const now = (): number => clock.now();
   const transport =
     target.kind === 'v1'
       ? new V1Transport({ target, tuning, scrub, now })

@@ -66,31 +66,3 @@ function serverMessage(body: string): string {
 function shorten(text: string): string {
   return text.length > 300 ? `${text.slice(0, 300)}...` : text;
 }
-
-/**
- * Exponential backoff with "equal jitter": the n-th delay is uniformly random in
- * [d/2, d] with d = min(max, min * 2^n), so that many writers coming back from one outage
- * do not retry in lockstep, while a delay never collapses to nothing.
- */
-export class Backoff {
-  private attempt = 0;
-  constructor(
-    private readonly minMs: number,
-    private readonly maxMs: number,
-    private readonly random: () => number = Math.random,
-  ) {}
-
-  next(): number {
-    const d = Math.min(this.maxMs, this.minMs * 2 ** Math.min(this.attempt, 30));
-    this.attempt++;
-    return Math.round(d / 2 + (d / 2) * this.random());
-  }
-
-  reset(): void {
-    this.attempt = 0;
-  }
-
-  get failures(): number {
-    return this.attempt;
-  }
-}

@@ -25,11 +25,11 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { formatLine, type LinePoint } from '../../line-protocol/index.js';
 import type { WriterTuning } from '../influx-settings.js';
-import type { WriterClock } from './clock.js';
+import { EQUAL_JITTER, RetryBackoff, type Clock } from '../timing/index.js';
 import { DeadLetterFile, type DeadLetterEntry } from './dead-letter.js';
 import { DurableQueue, type QueueBatch } from './durable-queue.js';
 import { WriterError } from './errors.js';
-import { Backoff, type SendOutcome } from './outcome.js';
+import type { SendOutcome } from './outcome.js';
 import { describeError } from './redact.js';
 import type { WriterStats } from './stats.js';
 import type { WriteTransport } from './transport.js';
@@ -43,7 +43,7 @@ export interface QueuedWriterOptions {
   tuning: WriterTuning;
   queueDir: string;
   logger: Logger;
-  clock: WriterClock;
+  clock: Clock;
   random: () => number;
   scrub: (text: string) => string;
   /** Default `<queueDir>/dead-letter.jsonl`. */
@@ -61,7 +61,7 @@ const DEAD_LETTER_FILES_KEPT = 3;
 export class QueuedWriter implements PointWriter {
   private readonly queue: DurableQueue;
   private readonly deadLetter: DeadLetterFile;
-  private readonly backoff: Backoff;
+  private readonly backoff: RetryBackoff;
   private readonly log: Logger;
   private flushTimer: unknown;
   private retryTimer: unknown;
@@ -77,7 +77,8 @@ export class QueuedWriter implements PointWriter {
 
   constructor(private readonly o: QueuedWriterOptions) {
     this.log = o.logger.child({ component: 'influx-writer' });
-    this.backoff = new Backoff(o.tuning.retryMinDelayMs, o.tuning.retryMaxDelayMs, o.random);
+    // The n-th retry in a row waits a random time in [d/2, d], d = min(retryMaxDelay, retryMinDelay * 2^(n-1)).
+    this.backoff = new RetryBackoff({ baseMs: o.tuning.retryMinDelayMs, capMs: o.tuning.retryMaxDelayMs, jitter: EQUAL_JITTER }, o.random);
     this.deadLetter = new DeadLetterFile(o.deadLetterPath ?? join(o.queueDir, 'dead-letter.jsonl'), { maxBytes: o.tuning.deadLetterMaxBytes, keep: DEAD_LETTER_FILES_KEPT });
     this.queue = DurableQueue.open(o.queueDir, {
       maxBytes: o.tuning.queueMaxBytes,
@@ -97,7 +98,7 @@ export class QueuedWriter implements PointWriter {
   private reportDrop(lines: number, bytes: number): void {
     this.dropsSinceReport.lines += lines;
     this.dropsSinceReport.bytes += bytes;
-    const now = this.o.clock.nowMs();
+    const now = this.o.clock.now();
     if (this.lastDropReport !== undefined && now - this.lastDropReport < DROP_REPORT_INTERVAL_MS) return;
     const first = this.lastDropReport === undefined;
     this.lastDropReport = now;
@@ -124,14 +125,14 @@ export class QueuedWriter implements PointWriter {
     if (points.length === 0) return;
     this.counters.accepted += points.length;
     // One stamp per call: a replay must carry the same time, and the server would also give one batch one time.
-    const stamp = BigInt(Math.trunc(this.o.clock.nowMs())) * 1_000_000n;
+    const stamp = BigInt(Math.trunc(this.o.clock.now())) * 1_000_000n;
     const lines: string[] = [];
     const invalid: DeadLetterEntry[] = [];
     for (const p of points) {
       try {
         lines.push(formatLine(p.time === undefined ? { ...p, time: stamp } : p));
       } catch (err) {
-        invalid.push({ time: new Date(this.o.clock.nowMs()).toISOString(), status: 0, reason: describeError(err, this.o.scrub).message, line: safeJson(p) });
+        invalid.push({ time: new Date(this.o.clock.now()).toISOString(), status: 0, reason: describeError(err, this.o.scrub).message, line: safeJson(p) });
       }
     }
     if (invalid.length > 0) {
@@ -256,7 +257,7 @@ export class QueuedWriter implements PointWriter {
             ranges.unshift([a, mid], [mid, b]);
             break;
           }
-          const at = new Date(this.o.clock.nowMs()).toISOString();
+          const at = new Date(this.o.clock.now()).toISOString();
           this.setAside(
             lines.map((line) => ({ time: at, status: outcome.status, reason: outcome.reason, line })),
             outcome.kind === 'split' ? 'line too large for the server' : 'server refused lines for good',
