@@ -555,6 +555,7 @@ const cases: Case[] = [
   { name: 'edgeDetect-memory', run: edgeMemoryCase },
   { name: 'metrics-overhead-mirror', run: () => metricsOverheadCase('metrics-overhead-mirror', mirrorWorkload) },
   { name: 'metrics-overhead-movingAverage', run: () => metricsOverheadCase('metrics-overhead-movingAverage', movingAverageWorkload) },
+  { name: 'mass-disconnect', run: () => externalCase('mass-disconnect', 'benchMassDisconnect', 'mass-disconnect') },
   { name: 'ingest-codec', run: () => externalCase('codec', 'benchCodec') },
   { name: 'ingest-queue', run: () => externalCase('queue', 'benchQueue') },
   { name: 'ingest-poller', run: () => externalCase('poller', 'benchPoller') },

@@ -147,7 +147,7 @@ describe('socket files at start-up', () => {
     assert.ok(Buffer.byteLength(join(dir, 'edgeDetect.sock')) > 107);
     assert.ok(Buffer.byteLength(join(dir, 'mirror.sock')) <= 107, 'a shorter path of the same host would fit');
     const run = await runServe(['--socket-dir', dir, '--functions', 'mirror,edgeDetect', '--threads', '0']);
-    assert.equal(run.code, 1);
+    assert.equal(run.code, 2, 'a path the user gave is a usage error');
     const fatal = fatalLine(run);
     assert.equal(fatal['code'], 'KUDF_SOCKET_PATH_TOO_LONG');
     assert.match(String(fatal['err']), /edgeDetect\.sock is \d+ bytes, over the 107/);
