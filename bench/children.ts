@@ -100,7 +100,20 @@ export class ServerProcess {
 
   static async host(options: ServerOptions = {}): Promise<ServerProcess> {
     const dir = await mkdtemp(join(tmpdir(), 'kudf-bench-'));
-    const args = [...(options.nodeArgs ?? []), KUDF, 'serve', '--socket-dir', dir, '--threads', String(options.threads ?? 2), '--grace', '2s', '--log-level', 'info', ...(process.env['BENCH_HOST_ARGS'] ?? '').split(' ').filter((a) => a !== '')];
+    const args = [
+      ...(options.nodeArgs ?? []),
+      KUDF,
+      'serve',
+      '--socket-dir',
+      dir,
+      '--threads',
+      String(options.threads ?? 2),
+      '--grace',
+      '2s',
+      '--log-level',
+      'info',
+      ...(process.env['BENCH_HOST_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
+    ];
     if (options.testUdfs === true) args.push('--udf-dir', TEST_UDF_DIR);
     else if (options.udfDir !== undefined) args.push('--udf-dir', options.udfDir);
     if (options.extraArgs !== undefined) args.push(...options.extraArgs);

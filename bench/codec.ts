@@ -2,7 +2,15 @@
  * Codec micro-benchmark: a typical stream point (3 tags, 2 fields) decoded and encoded,
  * in points per second. Figures only; no assertions.
  */
-import { decodeRequest, encodeRequest, encodeResponse, FrameDecoder, FrameWriter, type Fields, type Point } from '../src/protocol/index.js';
+import {
+  decodeRequest,
+  encodeRequest,
+  encodeResponse,
+  FrameDecoder,
+  FrameWriter,
+  type Fields,
+  type Point,
+} from '../src/protocol/index.js';
 
 function typicalPoint(i: number): Point {
   const tags = Object.create(null) as Record<string, string>;

@@ -48,16 +48,43 @@ const CATEGORY_RULES: Array<[string, (f: CallFrame) => boolean]> = [
   ['idle', (f) => f.functionName === '(idle)'],
   ['gc', (f) => f.functionName === '(garbage collector)'],
   ['v8/native (program)', (f) => f.functionName === '(program)'],
-  ['decode (frame, wire, point)', (f) => /src\/protocol\/(frame-decoder|wire-reader|varint)\.js$/.test(f.url) || (/data-messages\.js$/.test(f.url) && /^read|MapEntry|expectWireType/.test(f.functionName)) || (/codec\.js$/.test(f.url) && /decode/i.test(f.functionName))],
-  ['encode (wire, point, frame)', (f) => /src\/protocol\/(frame-writer|wire-writer|int64-bits)\.js$/.test(f.url) || (/data-messages\.js$/.test(f.url) && /^write/.test(f.functionName)) || (/codec\.js$/.test(f.url) && /write|encode|open/i.test(f.functionName))],
+  [
+    'decode (frame, wire, point)',
+    (f) =>
+      /src\/protocol\/(frame-decoder|wire-reader|varint)\.js$/.test(f.url) ||
+      (/data-messages\.js$/.test(f.url) && /^read|MapEntry|expectWireType/.test(f.functionName)) ||
+      (/codec\.js$/.test(f.url) && /decode/i.test(f.functionName)),
+  ],
+  [
+    'encode (wire, point, frame)',
+    (f) =>
+      /src\/protocol\/(frame-writer|wire-writer|int64-bits)\.js$/.test(f.url) ||
+      (/data-messages\.js$/.test(f.url) && /^write/.test(f.functionName)) ||
+      (/codec\.js$/.test(f.url) && /write|encode|open/i.test(f.functionName)),
+  ],
   ['protocol (other)', (f) => /src\/protocol\//.test(f.url)],
   ['session dispatch', (f) => /src\/host\/(session|session-runner)\.js$/.test(f.url)],
   ['function + sdk', (f) => /\/udfs\/|src\/sdk\/|fixtures\/udfs\//.test(f.url)],
-  ['thread hand-off (postMessage, message ports)', (f) => /worker|messageport|message_port|internal\/event_target|per_context\/messageport/i.test(f.url) || /postMessage|emitMessage|onmessage/i.test(f.functionName)],
+  [
+    'thread hand-off (postMessage, message ports)',
+    (f) =>
+      /worker|messageport|message_port|internal\/event_target|per_context\/messageport/i.test(f.url) ||
+      /postMessage|emitMessage|onmessage/i.test(f.functionName),
+  ],
   ['main-thread connection', (f) => /src\/host\/(connection|udf-host|worker-pool)\.js$/.test(f.url)],
-  ['socket I/O (net, streams, libuv calls)', (f) => /node:net|stream_base_commons|internal\/streams\/|node:stream/.test(f.url) || /^(writeBuffer|writev|writeGeneric|onStreamRead|readStart|readStop|writeUtf8String)$/.test(f.functionName)],
+  [
+    'socket I/O (net, streams, libuv calls)',
+    (f) =>
+      /node:net|stream_base_commons|internal\/streams\/|node:stream/.test(f.url) ||
+      /^(writeBuffer|writev|writeGeneric|onStreamRead|readStart|readStop|writeUtf8String)$/.test(f.functionName),
+  ],
   ['logging', (f) => /pino|sonic-boom/.test(f.url)],
-  ['buffer/typed-array builtins', (f) => /node:buffer|internal\/buffer/.test(f.url) || /^(copy|set|subarray|allocUnsafe|concat|slice|from)$/.test(f.functionName)],
+  [
+    'buffer/typed-array builtins',
+    (f) =>
+      /node:buffer|internal\/buffer/.test(f.url) ||
+      /^(copy|set|subarray|allocUnsafe|concat|slice|from)$/.test(f.functionName),
+  ],
   ['timers/ticks', (f) => /internal\/timers|internal\/process\/task_queues/.test(f.url)],
 ];
 
@@ -110,14 +137,20 @@ export function summarise(file: string): Summary {
 export function formatSummary(s: Summary, top: number, points?: number): string {
   const busy = s.totalMs - (s.byCategory.find((e) => e.key === 'idle')?.selfMs ?? 0);
   const pct = (v: number): string => `${((100 * v) / s.totalMs).toFixed(1).padStart(5)}%`;
-  const perPoint = (v: number): string => (points !== undefined && points > 0 ? `${((v * 1e6) / points).toFixed(0).padStart(6)} ns/pt` : '');
-  const lines = [`== ${basename(s.file)}: ${s.totalMs.toFixed(0)} ms sampled, ${busy.toFixed(0)} ms busy (${pct(busy).trim()})`];
+  const perPoint = (v: number): string =>
+    points !== undefined && points > 0 ? `${((v * 1e6) / points).toFixed(0).padStart(6)} ns/pt` : '';
+  const lines = [
+    `== ${basename(s.file)}: ${s.totalMs.toFixed(0)} ms sampled, ${busy.toFixed(0)} ms busy (${pct(busy).trim()})`,
+  ];
   lines.push('-- by category (self time)');
-  for (const e of s.byCategory) lines.push(`${e.selfMs.toFixed(0).padStart(8)} ms ${pct(e.selfMs)} ${perPoint(e.selfMs)}  ${e.key}`);
+  for (const e of s.byCategory)
+    lines.push(`${e.selfMs.toFixed(0).padStart(8)} ms ${pct(e.selfMs)} ${perPoint(e.selfMs)}  ${e.key}`);
   lines.push(`-- top ${top} functions (self time)`);
-  for (const e of s.byFunction.slice(0, top)) lines.push(`${e.selfMs.toFixed(0).padStart(8)} ms ${pct(e.selfMs)}  ${e.key}`);
+  for (const e of s.byFunction.slice(0, top))
+    lines.push(`${e.selfMs.toFixed(0).padStart(8)} ms ${pct(e.selfMs)}  ${e.key}`);
   lines.push(`-- top ${Math.min(top, 12)} files (self time)`);
-  for (const e of s.byFile.slice(0, Math.min(top, 12))) lines.push(`${e.selfMs.toFixed(0).padStart(8)} ms ${pct(e.selfMs)}  ${e.key}`);
+  for (const e of s.byFile.slice(0, Math.min(top, 12)))
+    lines.push(`${e.selfMs.toFixed(0).padStart(8)} ms ${pct(e.selfMs)}  ${e.key}`);
   return lines.join('\n');
 }
 

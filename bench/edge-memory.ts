@@ -66,7 +66,12 @@ const session = (): { perGroup: number; emitted: number } => {
   const s = new Session(edgeDetect, log, (r) => {
     if (r.kind === 'point') emitted++;
   });
-  s.handle({ kind: 'init', options: [{ name: 'field', values: [{ type: 'string', value: 'value' }] }], taskID: 'mem', nodeID: 'n' });
+  s.handle({
+    kind: 'init',
+    options: [{ name: 'field', values: [{ type: 'string', value: 'value' }] }],
+    taskID: 'mem',
+    nodeID: 'n',
+  });
   const before = heap();
   for (let i = 0; i < groups; i++) s.handle({ kind: 'point', point: decoded(i) });
   const after = heap();

@@ -57,7 +57,16 @@ export interface FrameWriterSetup {
 export type FrameWriterMessage =
   | { type: 'ready'; id: number }
   /** `writeCalls`: write(2) calls that wrote something; `largestWrite`: the most bytes one of them wrote. */
-  | { type: 'done'; id: number; error?: string; sentPoints: number; sentBytes: number; keepalivesWritten: number; writeCalls: number; largestWrite: number };
+  | {
+      type: 'done';
+      id: number;
+      error?: string;
+      sentPoints: number;
+      sentBytes: number;
+      keepalivesWritten: number;
+      writeCalls: number;
+      largestWrite: number;
+    };
 
 /** A frame of the chunk: where its length prefix starts, where its body starts and ends. */
 interface FrameSpan {
@@ -113,7 +122,16 @@ class ConnectionWriter {
   }
 
   report(error?: string): FrameWriterMessage {
-    return { type: 'done', id: this.setup.id, ...(error !== undefined ? { error } : {}), sentPoints: this.sentPoints, sentBytes: this.sentBytes, keepalivesWritten: this.keepalivesWritten, writeCalls: this.writeCalls, largestWrite: this.largestWrite };
+    return {
+      type: 'done',
+      id: this.setup.id,
+      ...(error !== undefined ? { error } : {}),
+      sentPoints: this.sentPoints,
+      sentBytes: this.sentBytes,
+      keepalivesWritten: this.keepalivesWritten,
+      writeCalls: this.writeCalls,
+      largestWrite: this.largestWrite,
+    };
   }
 
   /** Writes the rest of the current frame, or starts the next one; says what happened. */

@@ -62,7 +62,9 @@ function lines(count: number, start: bigint): string[] {
     const round = Math.floor(i / GROUPS);
     const state = Math.floor(round / FLIP) % 2 === 0 ? 'up' : 'down';
     const value = 20 + ((group * 7 + round * 13) % 97) / 10;
-    out.push(`bench,host=h${group.toString().padStart(4, '0')},dsl=vdsl2 value=${value},state="${state}" ${start + BigInt(i) * 1_000_000n}`);
+    out.push(
+      `bench,host=h${group.toString().padStart(4, '0')},dsl=vdsl2 value=${value},state="${state}" ${start + BigInt(i) * 1_000_000n}`,
+    );
   }
   return out;
 }
@@ -90,7 +92,13 @@ async function counts(k: Kapacitord, id: string): Promise<{ in: number; out: num
 }
 
 /** Writes one task's lines in posts of LINES_PER_POST, at most `perSec` lines a second when given. */
-async function feed(k: Kapacitord, db: string, all: string[], perSec: number | undefined, startedAt: number): Promise<void> {
+async function feed(
+  k: Kapacitord,
+  db: string,
+  all: string[],
+  perSec: number | undefined,
+  startedAt: number,
+): Promise<void> {
   for (let pos = 0; pos < all.length; pos += LINES_PER_POST) {
     if (perSec !== undefined) {
       const due = startedAt + (pos / perSec) * 1000;
@@ -125,7 +133,12 @@ export class KapacitorBench {
   }
 
   /** `tasks` tasks of `variant`, each fed `pointsPerTask` points on its own database. */
-  async run(variant: KapacitorVariant, tasks: number, pointsPerTask: number, pacedPerTask: number | undefined): Promise<KapacitorRun> {
+  async run(
+    variant: KapacitorVariant,
+    tasks: number,
+    pointsPerTask: number,
+    pacedPerTask: number | undefined,
+  ): Promise<KapacitorRun> {
     const ids = Array.from({ length: tasks }, (_, i) => `bench_${variant.name.replace('@', 'udf_')}_${i}`);
     const dbs = ids.map((_, i) => `bench${i}`);
     try {
@@ -152,7 +165,8 @@ export class KapacitorBench {
         if (sum.out !== last.out || sum.in !== last.in) lastChangeAt = performance.now();
         last = sum;
         if (fed && sum.in >= pointsPerTask * tasks && performance.now() - lastChangeAt > SETTLED_MS) break;
-        if (performance.now() - lastChangeAt > 60_000) throw new Error(`no progress for 60 s: ${sum.in} in, ${sum.out} out`);
+        if (performance.now() - lastChangeAt > 60_000)
+          throw new Error(`no progress for 60 s: ${sum.in} in, ${sum.out} out`);
       }
       await feeding;
       const seconds = (lastChangeAt - startedAt) / 1000;

@@ -3,7 +3,13 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { readUvarint } from '../src/protocol/index.js';
 import type { Response } from '../src/protocol/types.js';
-import { CTRL, WAKE_SLOTS, type FrameWriterConnection, type FrameWriterMessage, type FrameWriterSetup } from './frame-writer-thread.js';
+import {
+  CTRL,
+  WAKE_SLOTS,
+  type FrameWriterConnection,
+  type FrameWriterMessage,
+  type FrameWriterSetup,
+} from './frame-writer-thread.js';
 import { ResponseCounter } from './response-counter.js';
 import { initFrame, keepaliveFrame, type Workload } from './workloads.js';
 
@@ -71,7 +77,16 @@ class WriterThread {
     const lost = (reason: string): void => {
       for (const [id, entry] of this.waiting) {
         entry.ready();
-        entry.done({ type: 'done', id, error: reason, sentPoints: 0, sentBytes: 0, keepalivesWritten: 0, writeCalls: 0, largestWrite: 0 });
+        entry.done({
+          type: 'done',
+          id,
+          error: reason,
+          sentPoints: 0,
+          sentBytes: 0,
+          keepalivesWritten: 0,
+          writeCalls: 0,
+          largestWrite: 0,
+        });
       }
       this.waiting.clear();
       if (writer === this) writer = undefined;
@@ -288,7 +303,12 @@ export class LoadConnection {
       this.initWaiter = (r) => {
         clearTimeout(timer);
         if (r.kind === 'init' && r.success) resolve();
-        else reject(new Error(`Init failed: ${JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`));
+        else
+          reject(
+            new Error(
+              `Init failed: ${JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`,
+            ),
+          );
       };
       this.socket.write(initFrame(options));
     });
@@ -324,10 +344,16 @@ export class LoadConnection {
         this.expired = true;
         // Only a checked run must end on a chunk boundary; a peer that never reads is blocked mid-chunk.
         if (this.control !== undefined) {
-          if (now > deadline + STALL_AFTER_CAP_MS) this.fail(`the host stopped reading: the last chunk was not taken within ${STALL_AFTER_CAP_MS / 1000}s of the time cap`);
+          if (now > deadline + STALL_AFTER_CAP_MS)
+            this.fail(
+              `the host stopped reading: the last chunk was not taken within ${STALL_AFTER_CAP_MS / 1000}s of the time cap`,
+            );
           else this.stopWriter(!this.countsChecked);
         } else if (this.nextSlice === 0 || !this.countsChecked) this.stop();
-        else if (now > deadline + STALL_AFTER_CAP_MS) this.fail(`the host stopped reading: the last chunk was not taken within ${STALL_AFTER_CAP_MS / 1000}s of the time cap`);
+        else if (now > deadline + STALL_AFTER_CAP_MS)
+          this.fail(
+            `the host stopped reading: the last chunk was not taken within ${STALL_AFTER_CAP_MS / 1000}s of the time cap`,
+          );
       }
     }, 100);
     const sending = new Promise<void>((resolve) => (this.onStopped = resolve));
@@ -385,7 +411,8 @@ export class LoadConnection {
     const { options } = this;
     const handle = (this.socket as unknown as { _handle?: { fd?: number } | null })._handle;
     const fd = handle?.fd;
-    if (fd === undefined || fd < 0) throw new Error('Kapacitor write mode needs the socket descriptor, which this Node does not expose');
+    if (fd === undefined || fd < 0)
+      throw new Error('Kapacitor write mode needs the socket descriptor, which this Node does not expose');
     if (this.socket.writableLength > 0) throw new Error('Kapacitor write mode started with writes still queued');
     const control = new SharedArrayBuffer(CTRL.length * Int32Array.BYTES_PER_ELEMENT);
     const keepaliveTime = new SharedArrayBuffer(BigInt64Array.BYTES_PER_ELEMENT);
@@ -398,7 +425,10 @@ export class LoadConnection {
         chunk: options.workload.chunk,
         control,
         keepaliveTime,
-        maxPoints: options.maxPoints === 0 ? 0 : Math.ceil(options.maxPoints / options.workload.pointsPerChunk) * options.workload.pointsPerChunk,
+        maxPoints:
+          options.maxPoints === 0
+            ? 0
+            : Math.ceil(options.maxPoints / options.workload.pointsPerChunk) * options.workload.pointsPerChunk,
         ...(options.window !== undefined ? { window: options.window } : {}),
         ...(options.pointsPerSec !== undefined ? { pointsPerSec: options.pointsPerSec } : {}),
       },
@@ -511,7 +541,8 @@ export class LoadConnection {
     if (error === undefined && this.countsChecked) {
       if (this.counter.points !== expected) error = `returned ${this.counter.points} points, expected ${expected}`;
       else if (!this.counter.atFrameBoundary) error = 'the stream ended inside a frame';
-      else if (this.latencies.length !== this.keepalivesSent) error = `${this.keepalivesSent} keepalives sent, ${this.latencies.length} answered`;
+      else if (this.latencies.length !== this.keepalivesSent)
+        error = `${this.keepalivesSent} keepalives sent, ${this.latencies.length} answered`;
     }
     return {
       sentPoints: this.sentPoints,
@@ -545,7 +576,8 @@ export interface LoadResult {
 export async function runLoad(count: number, options: LoadOptions): Promise<LoadResult> {
   const conns: LoadConnection[] = [];
   try {
-    for (let i = 0; i < count; i++) conns.push(await LoadConnection.open({ ...options, maxPoints: Math.ceil(options.maxPoints / count) }));
+    for (let i = 0; i < count; i++)
+      conns.push(await LoadConnection.open({ ...options, maxPoints: Math.ceil(options.maxPoints / count) }));
   } catch (err) {
     for (const c of conns) c.destroy();
     throw err;

@@ -43,6 +43,9 @@ export function provenance(cwd: string = process.cwd()): Provenance {
 
 /** One line for people: `commit 3ed4774 (uncommitted changes), 2 cores, AMD EPYC, Node v20.20.0, Linux 6.1.0`. */
 export function describeProvenance(p: Provenance): string {
-  const commit = p.commit === 'unknown' ? 'commit unknown' : `commit ${p.commit.slice(0, 7)}${p.dirty ? ' (uncommitted changes)' : ''}`;
+  const commit =
+    p.commit === 'unknown'
+      ? 'commit unknown'
+      : `commit ${p.commit.slice(0, 7)}${p.dirty ? ' (uncommitted changes)' : ''}`;
   return `${commit}, ${p.cores} cores, ${p.cpuModel}, Node ${p.node}, ${p.os}, ${(p.memoryBytes / 2 ** 30).toFixed(1)} GiB`;
 }

@@ -39,7 +39,9 @@ function openOnce(path: string): Promise<Socket> {
 }
 
 /** Sends a keepalive every few ms and records each round trip, in ms, with when it was sent. */
-function bystander(path: string): Promise<{ socket: Socket; rtts: Array<{ at: number; ms: number }>; stop: () => void }> {
+function bystander(
+  path: string,
+): Promise<{ socket: Socket; rtts: Array<{ at: number; ms: number }>; stop: () => void }> {
   return open(path).then((socket) => {
     const rtts: Array<{ at: number; ms: number }> = [];
     const sent = new Map<bigint, number>();
@@ -67,12 +69,15 @@ function bystander(path: string): Promise<{ socket: Socket; rtts: Array<{ at: nu
 }
 
 export async function benchMassDisconnect(): Promise<Record<string, unknown>> {
-  const host = await ServerProcess.host({ extraArgs: ['--max-connections', String(CONNECTIONS + 100), '--init-timeout', '10m'] });
+  const host = await ServerProcess.host({
+    extraArgs: ['--max-connections', String(CONNECTIONS + 100), '--init-timeout', '10m'],
+  });
   try {
     const path = host.socket('mirror');
     const by = await bystander(path);
     const crowd: Socket[] = [];
-    for (let i = 0; i < CONNECTIONS; i += 100) crowd.push(...(await Promise.all(Array.from({ length: Math.min(100, CONNECTIONS - i) }, () => open(path)))));
+    for (let i = 0; i < CONNECTIONS; i += 100)
+      crowd.push(...(await Promise.all(Array.from({ length: Math.min(100, CONNECTIONS - i) }, () => open(path)))));
     await new Promise((r) => setTimeout(r, 1000));
     const rssOpen = procStatusBytes(host.pid, 'VmRSS');
     const closeAt = performance.now();
@@ -86,8 +91,18 @@ export async function benchMassDisconnect(): Promise<Record<string, unknown>> {
     return {
       connections: CONNECTIONS,
       keepaliveEveryMs: KEEPALIVE_EVERY_MS,
-      bystanderBefore: { n: before.length, p50Ms: round(percentile(before, 50)), p99Ms: round(percentile(before, 99)), maxMs: round(Math.max(...before)) },
-      bystanderDuringClose: { n: during.length, p50Ms: round(percentile(during, 50)), p99Ms: round(percentile(during, 99)), maxMs: round(Math.max(...during)) },
+      bystanderBefore: {
+        n: before.length,
+        p50Ms: round(percentile(before, 50)),
+        p99Ms: round(percentile(before, 99)),
+        maxMs: round(Math.max(...before)),
+      },
+      bystanderDuringClose: {
+        n: during.length,
+        p50Ms: round(percentile(during, 50)),
+        p99Ms: round(percentile(during, 99)),
+        maxMs: round(Math.max(...during)),
+      },
       hostRssWithCrowdMiB: round(rssOpen / 2 ** 20),
     };
   } finally {

@@ -23,13 +23,24 @@ export async function benchPoller(routers = 200, concurrency = 50): Promise<Reco
   let points = 0;
   const config = validatePollConfig(
     {
-      defaults: { user: 'admin', command: 'xdslctl info --stats', auth: { password: 'bench' }, hostKey: { fingerprint: device.hostFingerprint }, port: device.port },
+      defaults: {
+        user: 'admin',
+        command: 'xdslctl info --stats',
+        auth: { password: 'bench' },
+        hostKey: { fingerprint: device.hostFingerprint },
+        port: device.port,
+      },
       routers: Array.from({ length: routers }, (_, i) => ({ name: `r${i}`, address: '127.0.0.1' })),
       concurrency,
     },
     { env: {}, readFile: () => '', baseDir: repo, homeDir: repo },
   );
-  const service = new PollService({ config, parse: statusParser, sink: (p) => (points += p.length), logger: createLogger({ level: 'silent' }) });
+  const service = new PollService({
+    config,
+    parse: statusParser,
+    sink: (p) => (points += p.length),
+    logger: createLogger({ level: 'silent' }),
+  });
   try {
     const t0 = performance.now();
     await service.runOnce();
@@ -62,16 +73,34 @@ export async function benchPoller(routers = 200, concurrency = 50): Promise<Reco
  */
 export async function benchPollerTelnet(routers = 50, concurrency = 25): Promise<Record<string, number>> {
   const fixture = readFileSync(join(repo, 'test', 'fixtures', 'adsl', 'broadcom-xdslctl-info-stats-1.txt'), 'utf8');
-  const device = await startTelnetd({ loginPrompt: 'Account:', password: 'bench', prompt: 'DSL> ', answers: { 'xdslctl info --stats': fixture } });
+  const device = await startTelnetd({
+    loginPrompt: 'Account:',
+    password: 'bench',
+    prompt: 'DSL> ',
+    answers: { 'xdslctl info --stats': fixture },
+  });
   const config = validatePollConfig(
     {
-      defaults: { user: 'admin', command: 'xdslctl info --stats', auth: { password: 'bench' }, transport: 'telnet', port: device.port, shell: { prompt: '^DSL> ?$' } },
+      defaults: {
+        user: 'admin',
+        command: 'xdslctl info --stats',
+        auth: { password: 'bench' },
+        transport: 'telnet',
+        port: device.port,
+        shell: { prompt: '^DSL> ?$' },
+      },
       routers: Array.from({ length: routers }, (_, i) => ({ name: `t${i}`, address: '127.0.0.1' })),
       concurrency,
     },
     { env: {}, readFile: () => '', baseDir: repo, homeDir: repo },
   );
-  return roundFigures(config, routers, concurrency, async () => device.logins(), () => device.stop());
+  return roundFigures(
+    config,
+    routers,
+    concurrency,
+    async () => device.logins(),
+    () => device.stop(),
+  );
 }
 
 /**
@@ -84,7 +113,10 @@ export async function benchPollerTr064(routers = 200, concurrency = 50): Promise
   const box = await startTr064Box({
     user: 'bench',
     password: 'bench',
-    responses: { GetInfo: fixture('avm-tr064-wandslinterfaceconfig-getinfo-1.txt'), GetStatisticsTotal: fixture('avm-tr064-wandslinterfaceconfig-getstatisticstotal-1.txt') },
+    responses: {
+      GetInfo: fixture('avm-tr064-wandslinterfaceconfig-getinfo-1.txt'),
+      GetStatisticsTotal: fixture('avm-tr064-wandslinterfaceconfig-getstatisticstotal-1.txt'),
+    },
   });
   const config = validatePollConfig(
     {
@@ -94,7 +126,13 @@ export async function benchPollerTr064(routers = 200, concurrency = 50): Promise
     },
     { env: {}, readFile: () => '', baseDir: repo, homeDir: repo },
   );
-  return roundFigures(config, routers, concurrency, async () => box.challenges, () => box.close());
+  return roundFigures(
+    config,
+    routers,
+    concurrency,
+    async () => box.challenges,
+    () => box.close(),
+  );
 }
 
 async function roundFigures(
@@ -105,7 +143,12 @@ async function roundFigures(
   stopDevice: () => Promise<void>,
 ): Promise<Record<string, number>> {
   let points = 0;
-  const service = new PollService({ config, parse: statusParser, sink: (p) => (points += p.length), logger: createLogger({ level: 'silent' }) });
+  const service = new PollService({
+    config,
+    parse: statusParser,
+    sink: (p) => (points += p.length),
+    logger: createLogger({ level: 'silent' }),
+  });
   try {
     const t0 = performance.now();
     await service.runOnce();

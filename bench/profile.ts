@@ -14,7 +14,11 @@ import { formatSummary, summarise } from './cpuprofile-summary.js';
 import { WRITE_MODES, runLoad } from './load-generator.js';
 import { edgeDetectWorkload, mirrorWorkload, movingAverageWorkload, type Workload } from './workloads.js';
 
-const workloads: Record<string, () => Workload> = { mirror: mirrorWorkload, edgeDetect: edgeDetectWorkload, movingAverage: movingAverageWorkload };
+const workloads: Record<string, () => Workload> = {
+  mirror: mirrorWorkload,
+  edgeDetect: edgeDetectWorkload,
+  movingAverage: movingAverageWorkload,
+};
 
 async function main(): Promise<void> {
   const which = process.argv[2] ?? 'mirror';
@@ -26,7 +30,10 @@ async function main(): Promise<void> {
   const writes = WRITE_MODES.find((m) => m === (process.env['BENCH_WRITES'] ?? 'chunked'));
   if (writes === undefined) throw new Error(`BENCH_WRITES must be ${WRITE_MODES.join(' or ')}`);
   const workload = make();
-  const host = await ServerProcess.host({ threads: Number(process.env['BENCH_THREADS'] ?? 2), nodeArgs: ['--cpu-prof', '--cpu-prof-dir', outDir] });
+  const host = await ServerProcess.host({
+    threads: Number(process.env['BENCH_THREADS'] ?? 2),
+    nodeArgs: ['--cpu-prof', '--cpu-prof-dir', outDir],
+  });
   let points = 0;
   try {
     const result = await runLoad(conns, {

@@ -20,7 +20,12 @@ export async function benchQueue(): Promise<Record<string, number>> {
       formatLine({
         measurement: 'dsl',
         tags: { router: 'fritzbox-7590', line: '1', direction: i % 2 === 0 ? 'down' : 'up' },
-        fields: { snr_db: 6.5 + (i % 10) / 10, attainable_kbps: BigInt(100_000 + i), crc_errors: BigInt(i % 97), state: 'showtime' },
+        fields: {
+          snr_db: 6.5 + (i % 10) / 10,
+          attainable_kbps: BigInt(100_000 + i),
+          crc_errors: BigInt(i % 97),
+          state: 'showtime',
+        },
         time: t0 + BigInt(i) * 1_000_000_000n,
       }),
     );

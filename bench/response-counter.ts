@@ -4,9 +4,9 @@ import type { Response } from '../src/protocol/types.js';
 // First byte(s) of a Response body: the oneof tag `(member << 3) | 2` as a varint.
 const TAG_KEEPALIVE = (3 << 3) | 2;
 // Members 16..18 need a two-byte tag: low 7 bits with the continuation bit, then 0x01.
-const TAG_BEGIN_LO = ((16 << 3) | 2) & 0x7f | 0x80;
-const TAG_POINT_LO = ((17 << 3) | 2) & 0x7f | 0x80;
-const TAG_END_LO = ((18 << 3) | 2) & 0x7f | 0x80;
+const TAG_BEGIN_LO = (((16 << 3) | 2) & 0x7f) | 0x80;
+const TAG_POINT_LO = (((17 << 3) | 2) & 0x7f) | 0x80;
+const TAG_END_LO = (((18 << 3) | 2) & 0x7f) | 0x80;
 // Enough body bytes to classify any frame and to read a whole KeepaliveResponse
 // (tag, length, field tag, 10-byte varint).
 const CLASSIFY_BYTES = 16;

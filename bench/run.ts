@@ -16,9 +16,24 @@ import { ServerProcess } from './children.js';
 import { KAPACITOR_VARIANTS, KapacitorBench, kapacitordBuilt, type KapacitorRun } from './kapacitor.js';
 import { KAPACITOR_VERSION } from '../test/helpers/kapacitor.js';
 import { describeProvenance, provenance } from './machine.js';
-import { DEFAULT_WRITE_BYTES, LoadConnection, WRITE_MODES, runLoad, type ConnectionResult, type LoadResult, type WriteMode } from './load-generator.js';
+import {
+  DEFAULT_WRITE_BYTES,
+  LoadConnection,
+  WRITE_MODES,
+  runLoad,
+  type ConnectionResult,
+  type LoadResult,
+  type WriteMode,
+} from './load-generator.js';
 import { kilo, mib, ms, percentile, spread, type Spread } from './stats.js';
-import { burnWorkload, echoWorkload, edgeDetectWorkload, mirrorWorkload, movingAverageWorkload, type Workload } from './workloads.js';
+import {
+  burnWorkload,
+  echoWorkload,
+  edgeDetectWorkload,
+  mirrorWorkload,
+  movingAverageWorkload,
+  type Workload,
+} from './workloads.js';
 
 function envInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -78,8 +93,13 @@ function emit(json: Record<string, unknown>, row: Row): void {
   rows.push(row);
 }
 
-const fmtSpread = (s: Spread): string => (RUNS > 1 && s.min !== s.max ? `${kilo(s.median)} (${kilo(s.min)}–${kilo(s.max)})` : kilo(s.median));
-const roundSpread = (s: Spread): Spread => ({ median: Math.round(s.median), min: Math.round(s.min), max: Math.round(s.max) });
+const fmtSpread = (s: Spread): string =>
+  RUNS > 1 && s.min !== s.max ? `${kilo(s.median)} (${kilo(s.min)}–${kilo(s.max)})` : kilo(s.median);
+const roundSpread = (s: Spread): Spread => ({
+  median: Math.round(s.median),
+  min: Math.round(s.min),
+  max: Math.round(s.max),
+});
 
 /**
  * Every host case starts with one run like the measured ones that is reported apart and left out
@@ -97,7 +117,11 @@ interface Warmup {
 
 async function warmUp(conns: number, options: Parameters<typeof runLoad>[1]): Promise<Warmup> {
   const r = await runLoad(conns, { ...options, maxPoints: Math.min(options.maxPoints, WARMUP_POINTS) });
-  return { processedPerSec: Math.round(r.processedPerSec), keepaliveP99Ms: round2(percentile(r.keepaliveMs, 99)), errors: r.errors };
+  return {
+    processedPerSec: Math.round(r.processedPerSec),
+    keepaliveP99Ms: round2(percentile(r.keepaliveMs, 99)),
+    errors: r.errors,
+  };
 }
 
 /**
@@ -130,11 +154,19 @@ function sendBufferDrainMs(workload: Workload, conns: number, processedPerSec: n
 }
 
 /** Median CPU seconds per million points over the runs, or NaN without samples. */
-const cpuPerMillion = (cpuSeconds: number[], points: number[]): number => spread(cpuSeconds.map((c, i) => (c / (points[i] as number)) * 1e6).filter(Number.isFinite)).median;
+const cpuPerMillion = (cpuSeconds: number[], points: number[]): number =>
+  spread(cpuSeconds.map((c, i) => (c / (points[i] as number)) * 1e6).filter(Number.isFinite)).median;
 
 const fmtCpu = (n: number): string => (Number.isFinite(n) ? n.toFixed(2) : '-');
 
-async function throughputCase(name: string, makeWorkload: () => Workload, conns: number, server: 'host' | 'echo', writes: WriteMode, pointsPerSec?: number): Promise<void> {
+async function throughputCase(
+  name: string,
+  makeWorkload: () => Workload,
+  conns: number,
+  server: 'host' | 'echo',
+  writes: WriteMode,
+  pointsPerSec?: number,
+): Promise<void> {
   const workload = makeWorkload();
   const proc = server === 'echo' ? await ServerProcess.echo() : await ServerProcess.host({ threads: THREADS });
   const runs: LoadResult[] = [];
@@ -258,9 +290,25 @@ async function burnNeighbourCase(name: string, load: boolean, writes: WriteMode)
   let warmup: Warmup | undefined;
   try {
     // One mirror connection per worker, so that whichever worker the measured one lands on is warm.
-    warmup = await warmUp(THREADS, { socketPath: proc.socket('mirror'), workload: mirrorWorkload(), maxPoints: WARMUP_POINTS, maxSeconds: SECONDS, keepaliveMs: KEEPALIVE_MS, writeBytes: WRITE_BYTES });
+    warmup = await warmUp(THREADS, {
+      socketPath: proc.socket('mirror'),
+      workload: mirrorWorkload(),
+      maxPoints: WARMUP_POINTS,
+      maxSeconds: SECONDS,
+      keepaliveMs: KEEPALIVE_MS,
+      writeBytes: WRITE_BYTES,
+    });
     const logBefore = proc.log.length;
-    const burner = await LoadConnection.open({ socketPath: proc.socket('burn'), workload: burnWorkload(2), maxPoints: 1e12, maxSeconds: SECONDS, keepaliveMs: KEEPALIVE_MS, window: 20, writeBytes: WRITE_BYTES, writes });
+    const burner = await LoadConnection.open({
+      socketPath: proc.socket('burn'),
+      workload: burnWorkload(2),
+      maxPoints: 1e12,
+      maxSeconds: SECONDS,
+      keepaliveMs: KEEPALIVE_MS,
+      window: 20,
+      writeBytes: WRITE_BYTES,
+      writes,
+    });
     const mirrorWorkloadValue = mirrorWorkload();
     const probe = await LoadConnection.open({
       socketPath: proc.socket('mirror'),
@@ -290,9 +338,17 @@ async function burnNeighbourCase(name: string, load: boolean, writes: WriteMode)
       mirror: {
         points: m.sentPoints,
         processedPerSec: Math.round(mirrorRate),
-        keepalive: { count: m.keepaliveMs.length, p50Ms: round2(percentile(m.keepaliveMs, 50)), p99Ms: round2(percentile(m.keepaliveMs, 99)), maxMs: round2(Math.max(...m.keepaliveMs)) },
+        keepalive: {
+          count: m.keepaliveMs.length,
+          p50Ms: round2(percentile(m.keepaliveMs, 50)),
+          p99Ms: round2(percentile(m.keepaliveMs, 99)),
+          maxMs: round2(Math.max(...m.keepaliveMs)),
+        },
       },
-      burn: { points: b.sentPoints, keepalive: { p50Ms: round2(percentile(b.keepaliveMs, 50)), p99Ms: round2(percentile(b.keepaliveMs, 99)) } },
+      burn: {
+        points: b.sentPoints,
+        keepalive: { p50Ms: round2(percentile(b.keepaliveMs, 50)), p99Ms: round2(percentile(b.keepaliveMs, 99)) },
+      },
       placement,
       peakRssBytes: peakRss,
       warmup,
@@ -356,7 +412,15 @@ async function noReadPeerCase(): Promise<void> {
   const r = result;
   const lastRss = samples[samples.length - 1] ?? 0;
   emit(
-    { case: 'no-read-peer', bytesWrittenByPeer: r.sentBytes, pointsWrittenByPeer: r.sentPoints, baselineRssBytes: baseline, peakRssBytes: peakRss, lastRssBytes: lastRss, seconds: Math.round(r.sendMs / 100) / 10 },
+    {
+      case: 'no-read-peer',
+      bytesWrittenByPeer: r.sentBytes,
+      pointsWrittenByPeer: r.sentPoints,
+      baselineRssBytes: baseline,
+      peakRssBytes: peakRss,
+      lastRssBytes: lastRss,
+      seconds: Math.round(r.sendMs / 100) / 10,
+    },
     {
       case: 'no-read-peer',
       conns: 1,
@@ -385,8 +449,13 @@ const KAPACITOR_PACED_SECONDS = 5;
  */
 async function kapacitorCase(): Promise<void> {
   if (!kapacitordBuilt()) {
-    process.stdout.write(`kapacitor: skipped, kapacitord ${KAPACITOR_VERSION} is not built (bash scripts/build-kapacitor.sh ${KAPACITOR_VERSION})\n`);
-    emit({ case: 'kapacitor', skipped: 'kapacitord is not built' }, blankRow('kapacitor', `skipped: kapacitord ${KAPACITOR_VERSION} is not built`));
+    process.stdout.write(
+      `kapacitor: skipped, kapacitord ${KAPACITOR_VERSION} is not built (bash scripts/build-kapacitor.sh ${KAPACITOR_VERSION})\n`,
+    );
+    emit(
+      { case: 'kapacitor', skipped: 'kapacitord is not built' },
+      blankRow('kapacitor', `skipped: kapacitord ${KAPACITOR_VERSION} is not built`),
+    );
     return;
   }
   const bench = await KapacitorBench.start(THREADS);
@@ -403,7 +472,10 @@ async function kapacitorCase(): Promise<void> {
             r = await bench.run(variant, tasks, perTask, paced);
           } catch (err) {
             failures++;
-            emit({ case: name, error: (err as Error).message }, blankRow(name, `FAILED: ${(err as Error).message.split('\n')[0] ?? ''}`));
+            emit(
+              { case: name, error: (err as Error).message },
+              blankRow(name, `FAILED: ${(err as Error).message.split('\n')[0] ?? ''}`),
+            );
             continue;
           }
           if (paced === undefined) max.set(`${variant.name}/${tasks}`, r.pointsPerSec);
@@ -412,9 +484,20 @@ async function kapacitorCase(): Promise<void> {
           const udf = ours !== undefined ? max.get(`${ours.name}/${tasks}`) : undefined;
           const ratio = paced === undefined && udf !== undefined ? udf / r.pointsPerSec : undefined;
           emit(
-            { case: name, ...r, hostCpuSecondsPerMillion: round2(r.hostCpuSecondsPerMillion), kapacitordCpuSecondsPerMillion: round2(r.kapacitordCpuSecondsPerMillion), pointsPerSec: Math.round(r.pointsPerSec), ...(ratio !== undefined ? { udfOverBuiltin: round2(ratio) } : {}), loadAverage: loadavg().map(round2) },
             {
-              ...blankRow(name, `kapacitord ${fmtCpu(r.kapacitordCpuSecondsPerMillion)} CPU s/M points; ${r.pointsOut} out of ${r.pointsIn}${ratio !== undefined && ours !== undefined ? `; ${ours.name} / ${variant.name} = ${ratio.toFixed(2)}` : ''}`),
+              case: name,
+              ...r,
+              hostCpuSecondsPerMillion: round2(r.hostCpuSecondsPerMillion),
+              kapacitordCpuSecondsPerMillion: round2(r.kapacitordCpuSecondsPerMillion),
+              pointsPerSec: Math.round(r.pointsPerSec),
+              ...(ratio !== undefined ? { udfOverBuiltin: round2(ratio) } : {}),
+              loadAverage: loadavg().map(round2),
+            },
+            {
+              ...blankRow(
+                name,
+                `kapacitord ${fmtCpu(r.kapacitordCpuSecondsPerMillion)} CPU s/M points; ${r.pointsOut} out of ${r.pointsIn}${ratio !== undefined && ours !== undefined ? `; ${ours.name} / ${variant.name} = ${ratio.toFixed(2)}` : ''}`,
+              ),
               conns: tasks,
               cpu: fmtCpu(r.hostCpuSecondsPerMillion),
               processed: kilo(r.pointsPerSec),
@@ -431,16 +514,35 @@ async function kapacitorCase(): Promise<void> {
 async function edgeMemoryCase(): Promise<void> {
   const script = fileURLToPath(new URL('./edge-memory.js', import.meta.url));
   const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--max-old-space-size=4096', script, String(GROUPS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--expose-gc', '--max-old-space-size=4096', script, String(GROUPS)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let text = '';
     child.stdout.setEncoding('utf8').on('data', (t: string) => (text += t));
     child.once('error', reject);
     child.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`edge-memory exited with ${code}`))));
   });
-  const j = JSON.parse(out.trim()) as { bytesPerGroup: number; keyAndMapSlotBytes: number; edgeStateBytes: number; groups: number };
+  const j = JSON.parse(out.trim()) as {
+    bytesPerGroup: number;
+    keyAndMapSlotBytes: number;
+    edgeStateBytes: number;
+    groups: number;
+  };
   emit(
     { case: 'edgeDetect-memory', ...j },
-    { case: 'edgeDetect-memory', conns: '-', cpu: '-', sent: `${kilo(j.groups)} groups`, processed: '-', returned: '-', kaP50: '-', kaP99: '-', kaP99Pooled: '-', rss: '-', note: `${j.bytesPerGroup} B/group (key+map slot ${j.keyAndMapSlotBytes}, edge state ${j.edgeStateBytes})` },
+    {
+      case: 'edgeDetect-memory',
+      conns: '-',
+      cpu: '-',
+      sent: `${kilo(j.groups)} groups`,
+      processed: '-',
+      returned: '-',
+      kaP50: '-',
+      kaP99: '-',
+      kaP99Pooled: '-',
+      rss: '-',
+      note: `${j.bytesPerGroup} B/group (key+map slot ${j.keyAndMapSlotBytes}, edge state ${j.edgeStateBytes})`,
+    },
   );
 }
 
@@ -451,12 +553,18 @@ async function externalCase(file: string, fn: string, name = `ingest-${file}`): 
     mod = await import(new URL(`./${file}.js`, import.meta.url).href);
   } catch (err) {
     const missing = (err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND';
-    emit({ case: name, available: false, reason: missing ? 'not available' : (err as Error).message }, blankRow(name, missing ? 'not available' : `load failed: ${(err as Error).message}`));
+    emit(
+      { case: name, available: false, reason: missing ? 'not available' : (err as Error).message },
+      blankRow(name, missing ? 'not available' : `load failed: ${(err as Error).message}`),
+    );
     return;
   }
   const f = typeof mod === 'object' && mod !== null ? (mod as Record<string, unknown>)[fn] : undefined;
   if (typeof f !== 'function') {
-    emit({ case: name, available: false, reason: `no ${fn} export` }, blankRow(name, `not available (no ${fn} export)`));
+    emit(
+      { case: name, available: false, reason: `no ${fn} export` },
+      blankRow(name, `not available (no ${fn} export)`),
+    );
     return;
   }
   try {
@@ -465,11 +573,26 @@ async function externalCase(file: string, fn: string, name = `ingest-${file}`): 
     emit({ case: name, available: true, result: result ?? null }, blankRow(name, (text ?? 'done').slice(0, 120)));
   } catch (err) {
     failures++;
-    emit({ case: name, available: true, error: (err as Error).message }, blankRow(name, `failed: ${(err as Error).message}`));
+    emit(
+      { case: name, available: true, error: (err as Error).message },
+      blankRow(name, `failed: ${(err as Error).message}`),
+    );
   }
 }
 
-const blankRow = (name: string, note: string): Row => ({ case: name, conns: '-', cpu: '-', sent: '-', processed: '-', returned: '-', kaP50: '-', kaP99: '-', kaP99Pooled: '-', rss: '-', note });
+const blankRow = (name: string, note: string): Row => ({
+  case: name,
+  conns: '-',
+  cpu: '-',
+  sent: '-',
+  processed: '-',
+  returned: '-',
+  kaP50: '-',
+  kaP99: '-',
+  kaP99Pooled: '-',
+  rss: '-',
+  note,
+});
 
 /**
  * The cost of the operations endpoints: two hosts, one with `--http` scraped once a second (as
@@ -484,16 +607,26 @@ async function metricsOverheadCase(name: string, makeWorkload: () => Workload): 
   const url = metered.opsUrl;
   const scraper = setInterval(() => {
     if (url === undefined) return;
-    void fetch(`${url}/metrics`).then(async (r) => {
-      scrapes.count++;
-      scrapes.bytes += (await r.text()).length;
-    }, () => undefined);
+    void fetch(`${url}/metrics`).then(
+      async (r) => {
+        scrapes.count++;
+        scrapes.bytes += (await r.text()).length;
+      },
+      () => undefined,
+    );
   }, 1000);
   const off: number[] = [];
   const on: number[] = [];
   try {
     if (url === undefined) throw new Error('the metered host logged no endpoint URL');
-    const load = (proc: ServerProcess): Parameters<typeof runLoad>[1] => ({ socketPath: proc.socket(workload.udf), workload, maxPoints: POINTS, maxSeconds: SECONDS, keepaliveMs: KEEPALIVE_MS, writeBytes: WRITE_BYTES });
+    const load = (proc: ServerProcess): Parameters<typeof runLoad>[1] => ({
+      socketPath: proc.socket(workload.udf),
+      workload,
+      maxPoints: POINTS,
+      maxSeconds: SECONDS,
+      keepaliveMs: KEEPALIVE_MS,
+      writeBytes: WRITE_BYTES,
+    });
     await warmUp(1, load(plain));
     await warmUp(1, load(metered));
     for (let i = 0; i < RUNS; i++) {
@@ -514,8 +647,30 @@ async function metricsOverheadCase(name: string, makeWorkload: () => Workload): 
   const b = spread(on);
   const costPct = ((a.median - b.median) / a.median) * 100;
   emit(
-    { case: name, function: workload.udf, connections: 1, runs: RUNS, processedPerSecMetricsOff: roundSpread(a), processedPerSecMetricsOn: roundSpread(b), throughputCostPct: round2(costPct), scrapes: scrapes.count, scrapeBytes: scrapes.bytes },
-    { case: name, conns: 1, sent: '', processed: `${fmtSpread(a)} -> ${fmtSpread(b)}`, returned: '', kaP50: '', kaP99: '', kaP99Pooled: '', rss: '', cpu: '', note: `metrics on: ${round2(costPct)} % throughput cost (${scrapes.count} scrapes)` },
+    {
+      case: name,
+      function: workload.udf,
+      connections: 1,
+      runs: RUNS,
+      processedPerSecMetricsOff: roundSpread(a),
+      processedPerSecMetricsOn: roundSpread(b),
+      throughputCostPct: round2(costPct),
+      scrapes: scrapes.count,
+      scrapeBytes: scrapes.bytes,
+    },
+    {
+      case: name,
+      conns: 1,
+      sent: '',
+      processed: `${fmtSpread(a)} -> ${fmtSpread(b)}`,
+      returned: '',
+      kaP50: '',
+      kaP99: '',
+      kaP99Pooled: '',
+      rss: '',
+      cpu: '',
+      note: `metrics on: ${round2(costPct)} % throughput cost (${scrapes.count} scrapes)`,
+    },
   );
 }
 
@@ -532,8 +687,13 @@ function bothModes(name: string, run: (name: string, writes: WriteMode) => Promi
   });
 }
 
-const throughput = (name: string, makeWorkload: () => Workload, conns: number, server: 'host' | 'echo', pointsPerSec?: number): Case[] =>
-  bothModes(name, (full, writes) => throughputCase(full, makeWorkload, conns, server, writes, pointsPerSec));
+const throughput = (
+  name: string,
+  makeWorkload: () => Workload,
+  conns: number,
+  server: 'host' | 'echo',
+  pointsPerSec?: number,
+): Case[] => bothModes(name, (full, writes) => throughputCase(full, makeWorkload, conns, server, writes, pointsPerSec));
 
 const cases: Case[] = [
   ...throughput('echo-1', echoWorkload, 1, 'echo'),
@@ -554,7 +714,10 @@ const cases: Case[] = [
   { name: 'kapacitor', run: kapacitorCase },
   { name: 'edgeDetect-memory', run: edgeMemoryCase },
   { name: 'metrics-overhead-mirror', run: () => metricsOverheadCase('metrics-overhead-mirror', mirrorWorkload) },
-  { name: 'metrics-overhead-movingAverage', run: () => metricsOverheadCase('metrics-overhead-movingAverage', movingAverageWorkload) },
+  {
+    name: 'metrics-overhead-movingAverage',
+    run: () => metricsOverheadCase('metrics-overhead-movingAverage', movingAverageWorkload),
+  },
   { name: 'mass-disconnect', run: () => externalCase('mass-disconnect', 'benchMassDisconnect', 'mass-disconnect') },
   { name: 'ingest-codec', run: () => externalCase('codec', 'benchCodec') },
   { name: 'ingest-queue', run: () => externalCase('queue', 'benchQueue') },
@@ -564,17 +727,39 @@ const cases: Case[] = [
 ];
 
 function printTable(): void {
-  const header: Row = { case: 'case', conns: 'conns', cpu: 'host CPU s/M points', sent: 'sent/s', processed: 'processed/s', returned: 'returned/s', kaP50: 'ka p50 ms', kaP99: 'ka p99 ms, per run', kaP99Pooled: 'ka p99 pooled', rss: 'peak RSS', note: 'note' };
+  const header: Row = {
+    case: 'case',
+    conns: 'conns',
+    cpu: 'host CPU s/M points',
+    sent: 'sent/s',
+    processed: 'processed/s',
+    returned: 'returned/s',
+    kaP50: 'ka p50 ms',
+    kaP99: 'ka p99 ms, per run',
+    kaP99Pooled: 'ka p99 pooled',
+    rss: 'peak RSS',
+    note: 'note',
+  };
   const all = [header, ...rows];
   const keys = Object.keys(header) as Array<keyof Row>;
   const widths = keys.map((k) => Math.max(...all.map((r) => String(r[k]).length)));
-  const line = (r: Row): string => keys.map((k, i) => String(r[k]).padEnd(widths[i] as number)).join('  ').trimEnd();
-  process.stdout.write(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(line).join('\n')}\n`);
+  const line = (r: Row): string =>
+    keys
+      .map((k, i) => String(r[k]).padEnd(widths[i] as number))
+      .join('  ')
+      .trimEnd();
+  process.stdout.write(
+    `\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(line).join('\n')}\n`,
+  );
 }
 
 async function main(): Promise<void> {
-  const chosen = selected.length === 0 ? cases : cases.filter((c) => selected.some((s) => c.name === s || c.name.startsWith(`${s}-`) || c.name.startsWith(s)));
-  if (chosen.length === 0) throw new Error(`BENCH_CASES matches no case (known: ${cases.map((c) => c.name).join(', ')})`);
+  const chosen =
+    selected.length === 0
+      ? cases
+      : cases.filter((c) => selected.some((s) => c.name === s || c.name.startsWith(`${s}-`) || c.name.startsWith(s)));
+  if (chosen.length === 0)
+    throw new Error(`BENCH_CASES matches no case (known: ${cases.map((c) => c.name).join(', ')})`);
   const measuredOn = provenance();
   process.stdout.write(
     `${JSON.stringify({ bench: 'kudf', commit: measuredOn.commit, dirty: measuredOn.dirty, machine: { cores: measuredOn.cores, cpuModel: measuredOn.cpuModel, os: measuredOn.os, memoryBytes: measuredOn.memoryBytes }, node: measuredOn.node, runs: RUNS, pointsPerRun: POINTS, secondsCap: SECONDS, hostThreads: THREADS, keepaliveMs: KEEPALIVE_MS, writeBytes: WRITE_BYTES, writes: WRITES, loadAverage: loadavg().map(round2), cases: chosen.map((c) => c.name) })}\n`,
@@ -585,12 +770,21 @@ async function main(): Promise<void> {
       await c.run();
     } catch (err) {
       failures++;
-      emit({ case: c.name, error: (err as Error).message }, blankRow(c.name, `FAILED: ${(err as Error).message.split('\n')[0] ?? ''}`));
+      emit(
+        { case: c.name, error: (err as Error).message },
+        blankRow(c.name, `FAILED: ${(err as Error).message.split('\n')[0] ?? ''}`),
+      );
     }
   }
-  process.stdout.write(`\n${describeProvenance(measuredOn)}; ${THREADS} worker threads, ${RUNS} runs per case; load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
+  process.stdout.write(
+    `\n${describeProvenance(measuredOn)}; ${THREADS} worker threads, ${RUNS} runs per case; load average at the end ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}\n`,
+  );
   printTable();
-  process.stdout.write(`\n${chosen.length} case(s) in ${((Date.now() - started) / 1000).toFixed(0)} s${failures > 0 ? `, ${failures} with errors` : ''}\n`);
+  process.stdout.write(
+    `\n${chosen.length} case(s) in ${((Date.now() - started) / 1000).toFixed(0)} s${failures > 0 ? `, ${failures} with errors` : ''}\n`,
+  );
   process.exitCode = failures > 0 ? 1 : 0;
 }
 

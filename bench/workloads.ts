@@ -51,7 +51,13 @@ function point(group: number, round: number, kind: FieldKind, burnMs: number): P
  * Encodes one cycle (ROUNDS rounds over GROUPS groups) and repeats it up to about CHUNK_BYTES,
  * so a run writes the same pre-encoded bytes over and over.
  */
-function buildChunk(kind: FieldKind, burnMs = 0, groups = GROUPS, rounds = ROUNDS, targetBytes = CHUNK_BYTES): { chunk: Buffer; pointsPerChunk: number } {
+function buildChunk(
+  kind: FieldKind,
+  burnMs = 0,
+  groups = GROUPS,
+  rounds = ROUNDS,
+  targetBytes = CHUNK_BYTES,
+): { chunk: Buffer; pointsPerChunk: number } {
   const writer = new FrameWriter({ initialCapacity: 64 * 1024 });
   for (let round = 0; round < rounds; round++) {
     for (let g = 0; g < groups; g++) writer.writeRequest({ kind: 'point', point: point(g, round, kind, burnMs) });
@@ -70,7 +76,12 @@ export function mirrorWorkload(): Workload {
 
 export function edgeDetectWorkload(): Workload {
   // One emit per group per FLIP points: the first point, then every flip.
-  return { udf: 'edgeDetect', init: [{ name: 'field', values: [str('value')] }], ...buildChunk('flipping-string'), expectedReturned: (sent) => sent / FLIP };
+  return {
+    udf: 'edgeDetect',
+    init: [{ name: 'field', values: [str('value')] }],
+    ...buildChunk('flipping-string'),
+    expectedReturned: (sent) => sent / FLIP,
+  };
 }
 
 export function movingAverageWorkload(): Workload {
@@ -117,7 +128,17 @@ export function edgePointFrame(groupKey: string, value: string): Uint8Array {
   return encodeFrame(
     encodeRequest({
       kind: 'point',
-      point: { time: 1_700_000_000_000_000_000n, name: 'adsl_line', database: 'telegraf', retentionPolicy: 'autogen', group: groupKey, dimensions: ['host'], tags, fields, byName: false },
+      point: {
+        time: 1_700_000_000_000_000_000n,
+        name: 'adsl_line',
+        database: 'telegraf',
+        retentionPolicy: 'autogen',
+        group: groupKey,
+        dimensions: ['host'],
+        tags,
+        fields,
+        byName: false,
+      },
     }),
   );
 }

@@ -15,7 +15,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 import fc from 'fast-check';
-import { framesProperty, pipelineProperty, rawFramesProperty, sessionProperty, type PipelineOutcome } from '../test/reliability/fuzz-targets.js';
+import {
+  framesProperty,
+  pipelineProperty,
+  rawFramesProperty,
+  sessionProperty,
+  type PipelineOutcome,
+} from '../test/reliability/fuzz-targets.js';
 
 // This file runs from dist/scripts/: the repository is two levels up.
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -94,7 +100,10 @@ async function main(): Promise<void> {
         watchdog = setTimeout(() => {
           failures++;
           console.error(`HANG: ${running.target} seed ${running.seed} ran over ${HANG_MS} ms`);
-          writeFailure(`hang-${running.target}-${running.seed}`, `target ${running.target}, seed ${running.seed}, runs ${running.runs}: no result after ${HANG_MS} ms\n`);
+          writeFailure(
+            `hang-${running.target}-${running.seed}`,
+            `target ${running.target}, seed ${running.seed}, runs ${running.runs}: no result after ${HANG_MS} ms\n`,
+          );
           void worker.terminate();
         }, HANG_MS);
         worker.postMessage(running);
@@ -121,18 +130,26 @@ async function main(): Promise<void> {
         if (m.failed) {
           failures++;
           console.error(`FAILURE in ${current.target} (seed ${current.seed}):\n${m.report}`);
-          writeFailure(`${current.target}-${current.seed}`, `target ${current.target}, seed ${current.seed}\n${m.report}\n`, m.bytes);
+          writeFailure(
+            `${current.target}-${current.seed}`,
+            `target ${current.target}, seed ${current.seed}\n${m.report}\n`,
+            m.bytes,
+          );
         }
         if (Date.now() - lastReport > 30_000) {
           lastReport = Date.now();
           const s = (Date.now() - started) / 1000;
-          console.log(`  ${inputs} inputs, ${(inputs / s).toFixed(0)}/s, ${s.toFixed(0)} s, ${signatures.size} behaviours`);
+          console.log(
+            `  ${inputs} inputs, ${(inputs / s).toFixed(0)}/s, ${s.toFixed(0)} s, ${signatures.size} behaviours`,
+          );
         }
         give();
       });
       worker.on('error', (err: Error) => {
         failures++;
-        console.error(`worker error during ${current?.target ?? '?'} seed ${current?.seed ?? '?'}: ${err.stack ?? String(err)}`);
+        console.error(
+          `worker error during ${current?.target ?? '?'} seed ${current?.seed ?? '?'}: ${err.stack ?? String(err)}`,
+        );
       });
       worker.on('exit', () => {
         clearTimeout(watchdog);
@@ -175,7 +192,8 @@ function writeFailure(name: string, text: string, bytes?: Uint8Array): void {
 function counterexampleBytes(counterexample: readonly unknown[] | null): Uint8Array | undefined {
   const first = counterexample?.[0];
   if (first instanceof Uint8Array) return first;
-  if (first !== null && typeof first === 'object' && 'bytes' in first && first.bytes instanceof Uint8Array) return first.bytes;
+  if (first !== null && typeof first === 'object' && 'bytes' in first && first.bytes instanceof Uint8Array)
+    return first.bytes;
   return undefined;
 }
 

@@ -45,7 +45,10 @@ function queueBytes(dir: string): number {
 /** Bytes not yet acknowledged: segment bytes past the position file's offset. */
 function pendingBytes(dir: string): number {
   try {
-    const pos = JSON.parse(readFileSyncSafe(join(dir, 'position.json')) ?? '{"segment":0,"offset":0}') as { segment: number; offset: number };
+    const pos = JSON.parse(readFileSyncSafe(join(dir, 'position.json')) ?? '{"segment":0,"offset":0}') as {
+      segment: number;
+      offset: number;
+    };
     return readdirSync(dir)
       .map((f) => /^seg-(\d{16})\.lp$/.exec(f))
       .filter((m): m is RegExpExecArray => m !== null)
@@ -75,7 +78,8 @@ async function storedTimes(influxd: Influxd, measurement: string): Promise<numbe
 }
 
 /** A number a log line carries under `key`, if any. */
-const numberIn = (line: PollLog | undefined, key: string): number | undefined => (typeof line?.[key] === 'number' ? line[key] : undefined);
+const numberIn = (line: PollLog | undefined, key: string): number | undefined =>
+  typeof line?.[key] === 'number' ? line[key] : undefined;
 
 async function main(): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'kudf-drill-'));
@@ -125,7 +129,9 @@ async function main(): Promise<void> {
     while (Date.now() < outageEnd) {
       if (!first.running) throw new Error(`poller exited during the outage\n${first.tail()}`);
       await sleep(Math.min(30_000, outageEnd - Date.now()));
-      log(`  outage: ${first.polls().length} polls so far, queue ${queueBytes(queueDir)} bytes on disk (${pendingBytes(queueDir)} unacknowledged)`);
+      log(
+        `  outage: ${first.polls().length} polls so far, queue ${queueBytes(queueDir)} bytes on disk (${pendingBytes(queueDir)} unacknowledged)`,
+      );
     }
     const pollsAtRestart = first.polls().length;
     let restartedAt: number;
@@ -136,7 +142,9 @@ async function main(): Promise<void> {
       await first.waitUntil('a poll to finish before the kill', () => first.polls().length > lastCount, 60_000);
       await first.kill();
       pendingAtKill = pendingBytes(queueDir);
-      log(`poller 1 killed (SIGKILL) after ${first.polls().length} polls with influxd still down; ${pendingAtKill} bytes unacknowledged in the queue`);
+      log(
+        `poller 1 killed (SIGKILL) after ${first.polls().length} polls with influxd still down; ${pendingAtKill} bytes unacknowledged in the queue`,
+      );
       await influxd.resume();
       restartedAt = Date.now();
       log('influxd started again');
@@ -149,12 +157,18 @@ async function main(): Promise<void> {
       await first.waitUntil('a poll to finish before the kill', () => first.polls().length > lastCount, 60_000);
       await first.kill();
       pendingAtKill = pendingBytes(queueDir);
-      log(`poller 1 killed (SIGKILL) after ${first.polls().length} polls; ${pendingAtKill} bytes still unacknowledged in the queue`);
+      log(
+        `poller 1 killed (SIGKILL) after ${first.polls().length} polls; ${pendingAtKill} bytes still unacknowledged in the queue`,
+      );
     }
 
     const second = PollProcess.start(cfg);
     children.push(second);
-    await second.waitUntil('the writer to start', () => second.logs.some((l) => String(l.msg).startsWith('writer started')), 60_000);
+    await second.waitUntil(
+      'the writer to start',
+      () => second.logs.some((l) => String(l.msg).startsWith('writer started')),
+      60_000,
+    );
     const replay = second.logs.find((l) => String(l.msg).startsWith('writer started'));
     const replayed = numberIn(replay, 'pending') ?? 0;
     log(`poller 2 started: "${replay?.msg ?? ''}" pending=${replayed} lines`);
@@ -170,7 +184,11 @@ async function main(): Promise<void> {
       if (Date.now() > drainDeadline) break;
       await sleep(250);
     }
-    log(drainedAt !== undefined ? `queue drained ${((drainedAt - restartedAt) / 1000).toFixed(1)}s after influxd came back` : `queue NOT drained within ${drainS}s`);
+    log(
+      drainedAt !== undefined
+        ? `queue drained ${((drainedAt - restartedAt) / 1000).toFixed(1)}s after influxd came back`
+        : `queue NOT drained within ${drainS}s`,
+    );
     const n2 = second.polls().length;
     await second.waitUntil('three more polls', () => second.polls().length >= n2 + 3, 60_000);
     const exit = await second.stop();
@@ -182,7 +200,8 @@ async function main(): Promise<void> {
     const m = matchPolls(pollStartsMs(polls), pollTimes);
     const conn = await storedTimes(influxd, 'adsl_connection');
     const line = await storedTimes(influxd, 'adsl_line');
-    const stopped = second.logs.find((l) => l.msg === 'poller stopped') as (PollLog & { writer?: { queued?: number; dropped?: number } }) | undefined;
+    const stopped = second.logs.find((l) => l.msg === 'poller stopped') as
+      (PollLog & { writer?: { queued?: number; dropped?: number } }) | undefined;
     const allLogs = [...first.logs, ...second.logs];
     const retryLines = allLogs.filter((l) => /^InfluxDB write failed/.test(l.msg));
     const writeWarnings = retryLines.filter((l) => l.level >= 40);
@@ -205,7 +224,8 @@ async function main(): Promise<void> {
       queuePeakUnacknowledgedBytes: peak.pendingBytes,
       unacknowledgedBytesAtKill: pendingAtKill,
       replayedLinesAtRestart: replayed,
-      drainSecondsAfterInfluxRestart: drainedAt !== undefined ? Number(((drainedAt - restartedAt) / 1000).toFixed(1)) : null,
+      drainSecondsAfterInfluxRestart:
+        drainedAt !== undefined ? Number(((drainedAt - restartedAt) / 1000).toFixed(1)) : null,
       killAt,
       writerRetries: retryLines.length,
       writerRetryDelaysMs: retryLines.map((l) => numberIn(l, 'retryInMs')),
@@ -216,7 +236,13 @@ async function main(): Promise<void> {
       exitCode: exit.code,
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    const ok = report.lost === 0 && report.unexplained === 0 && report.duplicated === 0 && report.arrived === report.polled && report.arrivedLine === report.polled && exit.code === 0;
+    const ok =
+      report.lost === 0 &&
+      report.unexplained === 0 &&
+      report.duplicated === 0 &&
+      report.arrived === report.polled &&
+      report.arrivedLine === report.polled &&
+      exit.code === 0;
     log(ok ? 'DRILL PASSED: every poll arrived exactly once' : 'DRILL FAILED');
     process.exitCode = ok ? 0 : 1;
   } finally {

@@ -1,5 +1,6 @@
-// Runs every compiled test file with node's test runner. Node 20 does not expand globs
-// in `--test`, so the files are listed here; TEST_FILTER narrows the run to paths
+// Runs the compiled test files with node's test runner. Node 20 does not expand globs
+// in `--test`, so the files are listed here. Arguments name the test folders to run
+// (`test/unit`, `test/e2e`; default: all of `test`); TEST_FILTER narrows the run to paths
 // containing that text.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +17,11 @@ function walk(dir) {
 }
 
 const filter = process.env.TEST_FILTER ?? '';
-const files = walk('dist/test').filter((f) => f.includes(filter)).sort();
+const roots = process.argv.length > 2 ? process.argv.slice(2).map((dir) => join('dist', dir)) : ['dist/test'];
+const files = roots
+  .flatMap((root) => walk(root))
+  .filter((f) => f.includes(filter))
+  .sort();
 if (files.length === 0) {
   console.error(`no test files match "${filter}"`);
   process.exit(1);

@@ -63,20 +63,51 @@ const FUNCTIONS: SoakFunction[] = [
     ],
     exact: true,
   },
-  { udf: 'ewma', options: [{ name: 'field', values: [{ type: 'string', value: 'v' }] }, { name: 'alpha', values: [{ type: 'double', value: 0.3 }] }], exact: false },
+  {
+    udf: 'ewma',
+    options: [
+      { name: 'field', values: [{ type: 'string', value: 'v' }] },
+      { name: 'alpha', values: [{ type: 'double', value: 0.3 }] },
+    ],
+    exact: false,
+  },
 ];
 
-const host = await HostProcess.start(['--threads', '2', '--functions', FUNCTIONS.map((f) => f.udf).join(','), '--log-level', 'info']);
+const host = await HostProcess.start([
+  '--threads',
+  '2',
+  '--functions',
+  FUNCTIONS.map((f) => f.udf).join(','),
+  '--log-level',
+  'info',
+]);
 const pid = host.child.pid;
 if (pid === undefined) throw new Error('kudf serve has no pid');
 
 function sample(): Sample {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (key: string): number => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return { t: Date.now(), rssMiB: kb('VmRSS') / 1024, threads: kb('Threads'), fds: readdirSync(`/proc/${pid}/fd`).length };
+  return {
+    t: Date.now(),
+    rssMiB: kb('VmRSS') / 1024,
+    threads: kb('Threads'),
+    fds: readdirSync(`/proc/${pid}/fd`).length,
+  };
 }
 
-const totals = { sessions: 0, orderly: 0, disconnected: 0, pointsSent: 0, pointsBack: 0, snapshots: 0, restores: 0, restoresFailed: 0, lost: 0, reordered: 0, errors: 0 };
+const totals = {
+  sessions: 0,
+  orderly: 0,
+  disconnected: 0,
+  pointsSent: 0,
+  pointsBack: 0,
+  snapshots: 0,
+  restores: 0,
+  restoresFailed: 0,
+  lost: 0,
+  reordered: 0,
+  errors: 0,
+};
 const problems: string[] = [];
 const deadline = Date.now() + minutes * 60_000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -180,7 +211,8 @@ async function task(i: number): Promise<void> {
       await session(i, fn, state);
     } catch (err) {
       totals.errors++;
-      if (problems.length < 20) problems.push(`task ${i} (${fn.udf}): ${err instanceof Error ? err.message : String(err)}`);
+      if (problems.length < 20)
+        problems.push(`task ${i} (${fn.udf}): ${err instanceof Error ? err.message : String(err)}`);
       await sleep(200);
     }
   }
@@ -193,7 +225,9 @@ const sampler = setInterval(() => {
   const s = sample();
   samples.push(s);
   const elapsed = ((s.t - start.t) / 1000).toFixed(0);
-  console.log(`  ${elapsed}s rss=${s.rssMiB.toFixed(1)}MiB fds=${s.fds} threads=${s.threads} sent=${totals.pointsSent} back=${totals.pointsBack} sessions=${totals.sessions}`);
+  console.log(
+    `  ${elapsed}s rss=${s.rssMiB.toFixed(1)}MiB fds=${s.fds} threads=${s.threads} sent=${totals.pointsSent} back=${totals.pointsBack} sessions=${totals.sessions}`,
+  );
 }, 15_000);
 
 const started = Date.now();
@@ -213,7 +247,11 @@ const report = {
   tasks,
   ...totals,
   pointsPerSecond: Math.round(totals.pointsSent / seconds),
-  rssMiB: { start: +start.rssMiB.toFixed(1), end: +end.rssMiB.toFixed(1), peak: +Math.max(...samples.map((s) => s.rssMiB)).toFixed(1) },
+  rssMiB: {
+    start: +start.rssMiB.toFixed(1),
+    end: +end.rssMiB.toFixed(1),
+    peak: +Math.max(...samples.map((s) => s.rssMiB)).toFixed(1),
+  },
   fds: { start: start.fds, end: end.fds, peak: Math.max(...samples.map((s) => s.fds)) },
   threads: { start: start.threads, end: end.threads, peak: Math.max(...samples.map((s) => s.threads)) },
   hostAlive: alive,
@@ -222,4 +260,5 @@ const report = {
 };
 console.log(JSON.stringify(report, null, 2));
 const leak = end.fds > start.fds + 4 || end.threads > start.threads;
-process.exitCode = totals.lost === 0 && totals.reordered === 0 && totals.errors === 0 && fatal === 0 && alive && !leak ? 0 : 1;
+process.exitCode =
+  totals.lost === 0 && totals.reordered === 0 && totals.errors === 0 && fatal === 0 && alive && !leak ? 0 : 1;

@@ -23,7 +23,12 @@ const nodeBin = join(home, 'bin', 'node');
 if (!existsSync(nodeBin)) {
   mkdirSync(cacheDir, { recursive: true });
   console.log(`fetching ${pkg}@${version} from the npm registry`);
-  const tarball = execFileSync('npm', ['pack', `${pkg}@${version}`, '--silent', '--pack-destination', cacheDir], { encoding: 'utf8' }).trim().split('\n').at(-1);
+  const tarball = execFileSync('npm', ['pack', `${pkg}@${version}`, '--silent', '--pack-destination', cacheDir], {
+    encoding: 'utf8',
+  })
+    .trim()
+    .split('\n')
+    .at(-1);
   const unpacked = join(cacheDir, 'unpack');
   rmSync(unpacked, { recursive: true, force: true });
   mkdirSync(unpacked);
@@ -40,5 +45,8 @@ if (actual !== `v${version}`) {
 }
 console.log(`running the test suite on Node ${actual}`);
 // The suite starts its children (kudf, fixtures) with process.execPath, so they run on it too.
-const run = spawnSync(nodeBin, ['scripts/run-tests.mjs'], { stdio: 'inherit', env: { ...process.env, PATH: `${join(home, 'bin')}:${process.env.PATH ?? ''}` } });
+const run = spawnSync(nodeBin, ['scripts/run-tests.mjs'], {
+  stdio: 'inherit',
+  env: { ...process.env, PATH: `${join(home, 'bin')}:${process.env.PATH ?? ''}` },
+});
 process.exit(run.status ?? 1);

@@ -19,7 +19,10 @@ const nonEmpty = (v: string): string | undefined => (v === '' ? 'must not be emp
 const options = {
   field: opt.string().required().repeatable().describe('a watched field (any type); repeat for several'),
   previous: opt.string().check(nonEmpty).describe('adds <prefix><field> with the previous state of each watched field'),
-  durationField: opt.string().check(nonEmpty).describe('adds this field: how long the previous state lasted, in `unit`'),
+  durationField: opt
+    .string()
+    .check(nonEmpty)
+    .describe('adds this field: how long the previous state lasted, in `unit`'),
   unit: opt
     .duration()
     .check((v) => (v > 0n ? undefined : 'must be positive'))
@@ -40,7 +43,10 @@ const options = {
     .default(0)
     .describe('numeric fields change only when they move by more than this'),
   emitFirst: opt.bool().default(true).describe("emit a group's first point"),
-  acrossBatches: opt.bool().default(false).describe('keep state from one batch to the next (FALSE: reset at each batch)'),
+  acrossBatches: opt
+    .bool()
+    .default(false)
+    .describe('keep state from one batch to the next (FALSE: reset at each batch)'),
 };
 
 /** Watched values in option order; `undefined` where the point lacks the field. */
@@ -96,7 +102,7 @@ function makeEdgeDetect(name: string, edge: EdgeType) {
     example:
       edge === 'stream'
         ? "stream\n    |from()\n        .measurement('adsl_connection')\n        .groupBy('host')\n    @edgeDetect()\n        .field('value')\n        .previous('prev_')\n        .durationField('prev_duration')"
-        : "batch\n    |query('SELECT value FROM \"adsl\".\"autogen\".\"adsl_connection\"')\n        .period(1h)\n        .every(1h)\n        .groupBy('host')\n    @edgeDetectBatch()\n        .field('value')",
+        : 'batch\n    |query(\'SELECT value FROM "adsl"."autogen"."adsl_connection"\')\n        .period(1h)\n        .every(1h)\n        .groupBy(\'host\')\n    @edgeDetectBatch()\n        .field(\'value\')',
     create({ options: o, log }) {
       const fields = o.field;
       if (o.transition.length > 0 && fields.length !== 1) {
@@ -106,7 +112,8 @@ function makeEdgeDetect(name: string, edge: EdgeType) {
       const decorates = o.previous !== undefined || o.durationField !== undefined;
       const single = fields.length === 1;
       const keepsTime = o.durationField !== undefined || o.hold > 0n;
-      const get = (vs: Packed, i: number): FieldValue | undefined => (single ? (vs as FieldValue | undefined) : (vs as Values)[i]);
+      const get = (vs: Packed, i: number): FieldValue | undefined =>
+        single ? (vs as FieldValue | undefined) : (vs as Values)[i];
       // No option reads a state's times or hold candidate: a group's state is just its value.
       const valueOnly = single && !keepsTime && o.hold === 0n;
       const groups = new GroupState<Stored | undefined>(() => undefined);
@@ -137,7 +144,8 @@ function makeEdgeDetect(name: string, edge: EdgeType) {
         if (o.transition.length === 0) return true;
         if (to === undefined) return false;
         return o.transition.some(
-          ([f, t]) => (f === WILDCARD || (from !== undefined && f === textOf(from))) && (t === WILDCARD || t === textOf(to)),
+          ([f, t]) =>
+            (f === WILDCARD || (from !== undefined && f === textOf(from))) && (t === WILDCARD || t === textOf(to)),
         );
       };
 
@@ -174,7 +182,10 @@ function makeEdgeDetect(name: string, edge: EdgeType) {
           const key = batchGroup ?? p.group;
           if (present === 0) {
             dropped++;
-            log.debug({ group: key, time: p.time.toString(), dropped }, 'point has none of the watched fields: dropped');
+            log.debug(
+              { group: key, time: p.time.toString(), dropped },
+              'point has none of the watched fields: dropped',
+            );
             return;
           }
           const state = groups.peek(key);
@@ -223,7 +234,14 @@ function makeEdgeDetect(name: string, edge: EdgeType) {
           for (const [key, s] of groups.entries()) {
             if (s === undefined) continue;
             if (!(s instanceof EdgeState)) list.push([key, toSnapshot(s, single), NO_TIME, null, NO_TIME]);
-            else list.push([key, toSnapshot(s.values, single), s.since, s.pending === null ? null : toSnapshot(s.pending, single), s.pendingSince]);
+            else
+              list.push([
+                key,
+                toSnapshot(s.values, single),
+                s.since,
+                s.pending === null ? null : toSnapshot(s.pending, single),
+                s.pendingSince,
+              ]);
           }
           return { groups: list };
         },
@@ -233,7 +251,12 @@ function makeEdgeDetect(name: string, edge: EdgeType) {
           for (const [key, s] of restored) {
             // A snapshot may hold no value (null) for the field: that stays an EdgeState, as a
             // value-only `undefined` would read as "no state".
-            const plain = valueOnly && s.values !== undefined && s.since === NO_TIME && s.pending === null && s.pendingSince === NO_TIME;
+            const plain =
+              valueOnly &&
+              s.values !== undefined &&
+              s.since === NO_TIME &&
+              s.pending === null &&
+              s.pendingSince === NO_TIME;
             groups.set(key, plain ? (s.values as FieldValue) : s);
           }
         },
@@ -252,7 +275,8 @@ function isFieldValue(v: unknown): v is FieldValue {
 }
 
 function fromSnapshot(v: unknown, width: number, what: string): Packed {
-  if (!Array.isArray(v) || v.length !== width) throw new Error(`edgeDetect snapshot: ${what} must be an array of ${width} values`);
+  if (!Array.isArray(v) || v.length !== width)
+    throw new Error(`edgeDetect snapshot: ${what} must be an array of ${width} values`);
   const list = v.map((x: unknown) => {
     if (x === null) return undefined;
     if (!isFieldValue(x)) throw new Error(`edgeDetect snapshot: ${what} holds a value that is not a field value`);
@@ -266,10 +290,12 @@ function parseSnapshot(state: SnapshotValue, width: number): Array<[string, Edge
     throw new Error('edgeDetect snapshot: expected an object with a groups array');
   }
   return state['groups'].map((entry, i) => {
-    if (!Array.isArray(entry) || entry.length !== 5) throw new Error(`edgeDetect snapshot: group #${i} is not a 5-element array`);
+    if (!Array.isArray(entry) || entry.length !== 5)
+      throw new Error(`edgeDetect snapshot: group #${i} is not a 5-element array`);
     const [key, values, since, pending, pendingSince] = entry;
     if (typeof key !== 'string') throw new Error(`edgeDetect snapshot: group #${i} has no group key`);
-    if (typeof since !== 'bigint' || typeof pendingSince !== 'bigint') throw new Error(`edgeDetect snapshot: group #${i} has no times`);
+    if (typeof since !== 'bigint' || typeof pendingSince !== 'bigint')
+      throw new Error(`edgeDetect snapshot: group #${i} has no times`);
     const current = fromSnapshot(values, width, `group #${i} values`);
     const candidate = pending === null ? null : fromSnapshot(pending, width, `group #${i} pending values`);
     return [key, new EdgeState(current, since, candidate, pendingSince)];

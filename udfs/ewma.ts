@@ -24,7 +24,7 @@ export default defineUdf({
   provides: 'stream',
   options: {
     field: opt.string().required().describe('the numeric field (int or double)'),
-    as: opt.string().default('ewma').describe("name of the output field"),
+    as: opt.string().default('ewma').describe('name of the output field'),
     alpha: opt
       .double()
       .check((v) => (v > 0 && v <= 1 ? undefined : `must be in (0, 1], got ${v}`))
@@ -34,10 +34,14 @@ export default defineUdf({
       .check((v) => (v > 0n ? undefined : 'must be positive'))
       .describe('time after which a point has half its weight; alpha = 1 - 2^(-dt/halfLife)'),
   },
-  example: "stream\n    |from()\n        .measurement('adsl_line')\n        .groupBy('host')\n    @ewma()\n        .field('attenuation_down_db')\n        .halfLife(10m)",
+  example:
+    "stream\n    |from()\n        .measurement('adsl_line')\n        .groupBy('host')\n    @ewma()\n        .field('attenuation_down_db')\n        .halfLife(10m)",
   create({ options: o, log }) {
     if ((o.alpha === undefined) === (o.halfLife === undefined)) {
-      throw new OptionError(o.alpha === undefined ? 'alpha' : 'halfLife', 'give exactly one of .alpha(x) and .halfLife(duration)');
+      throw new OptionError(
+        o.alpha === undefined ? 'alpha' : 'halfLife',
+        'give exactly one of .alpha(x) and .halfLife(duration)',
+      );
     }
     const alpha = o.alpha;
     const halfLife = o.halfLife;
@@ -49,7 +53,10 @@ export default defineUdf({
         const x = numericField(p, o.field);
         if (x === undefined || !Number.isFinite(x)) {
           skipped++;
-          log.debug({ group: p.group, time: p.time.toString(), skipped }, 'point without a finite numeric field: skipped');
+          log.debug(
+            { group: p.group, time: p.time.toString(), skipped },
+            'point without a finite numeric field: skipped',
+          );
           return;
         }
         const s = groups.peek(p.group);
@@ -81,7 +88,8 @@ export default defineUdf({
           throw new Error('ewma snapshot: expected an object with a groups array');
         }
         const restored = state['groups'].map((entry, i): [string, Average] => {
-          if (!Array.isArray(entry) || entry.length !== 3) throw new Error(`ewma snapshot: group #${i} is not a 3-element array`);
+          if (!Array.isArray(entry) || entry.length !== 3)
+            throw new Error(`ewma snapshot: group #${i} is not a 3-element array`);
           const [key, value, time] = entry;
           if (typeof key !== 'string' || typeof value !== 'number' || typeof time !== 'bigint') {
             throw new Error(`ewma snapshot: group #${i} must be [group, value, time]`);

@@ -7,4 +7,13 @@ import movingAverage from './movingAverage.js';
 import outliers from './outliers.js';
 
 /** The functions built into the host, in the order `kudf functions` lists them. */
-export const builtinUdfs: readonly UdfDefinition[] = [mirror, edgeDetect, edgeDetectBatch, movingAverage, ewma, integral, integralBatch, outliers];
+export const builtinUdfs: readonly UdfDefinition[] = [
+  mirror,
+  edgeDetect,
+  edgeDetectBatch,
+  movingAverage,
+  ewma,
+  integral,
+  integralBatch,
+  outliers,
+];

@@ -29,7 +29,7 @@ const options = {
     .check((v) => (v > 0n ? undefined : 'must be positive'))
     .default(SECOND)
     .describe('time unit of the integral (1h turns watts into Wh)'),
-  as: opt.string().default('integral').describe("name of the output field"),
+  as: opt.string().default('integral').describe('name of the output field'),
 };
 
 function makeIntegral(name: string, edge: EdgeType) {
@@ -110,9 +110,15 @@ function makeIntegral(name: string, edge: EdgeType) {
             throw new Error(`${name} snapshot: expected an object with a groups array`);
           }
           const restored = state['groups'].map((entry, i): [string, Total] => {
-            if (!Array.isArray(entry) || entry.length !== 4) throw new Error(`${name} snapshot: group #${i} is not a 4-element array`);
+            if (!Array.isArray(entry) || entry.length !== 4)
+              throw new Error(`${name} snapshot: group #${i} is not a 4-element array`);
             const [key, total, time, value] = entry;
-            if (typeof key !== 'string' || typeof total !== 'number' || typeof time !== 'bigint' || typeof value !== 'number') {
+            if (
+              typeof key !== 'string' ||
+              typeof total !== 'number' ||
+              typeof time !== 'bigint' ||
+              typeof value !== 'number'
+            ) {
               throw new Error(`${name} snapshot: group #${i} must be [group, total, time, value]`);
             }
             return [key, new Total(total, time, value)];

@@ -10,7 +10,7 @@ export default defineUdf({
   wants: 'stream',
   provides: 'stream',
   options: {},
-  example: 'stream\n    |from().measurement(\'cpu\')\n    @mirror()',
+  example: "stream\n    |from().measurement('cpu')\n    @mirror()",
   create: () => ({
     point(point, out) {
       out.emit(point);

@@ -102,14 +102,17 @@ export default defineUdf({
       .duration()
       .check((v) => (v > 0n ? undefined : 'must be positive'))
       .describe('window of the points with time in (t - period, t]'),
-    as: opt.string().default('avg').describe("name of the output field"),
+    as: opt.string().default('avg').describe('name of the output field'),
     full: opt.bool().default(false).describe('emit only once the window holds `size` points'),
     keepFields: opt.bool().default(false).describe("keep the input point's fields next to the average"),
   },
-  example: "stream\n    |from()\n        .measurement('adsl_line')\n        .groupBy('host')\n    @movingAverage()\n        .field('snr_margin_down_db')\n        .size(10)\n        .as('snr_avg')",
+  example:
+    "stream\n    |from()\n        .measurement('adsl_line')\n        .groupBy('host')\n    @movingAverage()\n        .field('snr_margin_down_db')\n        .size(10)\n        .as('snr_avg')",
   create({ options: o, log }) {
-    if (o.size === undefined && o.period === undefined) throw new OptionError('size', 'give .size(n), .period(duration) or both');
-    if (o.full && o.size === undefined) throw new OptionError('full', 'needs .size(n): only a count window can be full');
+    if (o.size === undefined && o.period === undefined)
+      throw new OptionError('size', 'give .size(n), .period(duration) or both');
+    if (o.full && o.size === undefined)
+      throw new OptionError('full', 'needs .size(n): only a count window can be full');
     const size = o.size;
     const period = o.period;
     const keepTimes = period !== undefined;
@@ -166,13 +169,22 @@ function parseSnapshot(state: SnapshotValue, keepTimes: boolean): Array<[string,
     return fail('expected an object with a groups array');
   }
   return state['groups'].map((entry, i): [string, Window] => {
-    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return fail(`group #${i} is not an object`);
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry))
+      return fail(`group #${i} is not an object`);
     const { group, values, times, sum, comp, updates } = entry;
     if (typeof group !== 'string') return fail(`group #${i} has no group key`);
-    if (!Array.isArray(values) || !values.every((v) => typeof v === 'number')) return fail(`group #${i} values must be numbers`);
-    if (!Array.isArray(times) || !times.every((t) => typeof t === 'bigint')) return fail(`group #${i} times must be bigints`);
-    if (times.length !== (keepTimes ? values.length : 0)) return fail(`group #${i} has ${times.length} times for ${values.length} values`);
-    if (typeof sum !== 'number' || typeof comp !== 'number' || typeof updates !== 'number' || !Number.isInteger(updates)) {
+    if (!Array.isArray(values) || !values.every((v) => typeof v === 'number'))
+      return fail(`group #${i} values must be numbers`);
+    if (!Array.isArray(times) || !times.every((t) => typeof t === 'bigint'))
+      return fail(`group #${i} times must be bigints`);
+    if (times.length !== (keepTimes ? values.length : 0))
+      return fail(`group #${i} has ${times.length} times for ${values.length} values`);
+    if (
+      typeof sum !== 'number' ||
+      typeof comp !== 'number' ||
+      typeof updates !== 'number' ||
+      !Number.isInteger(updates)
+    ) {
       return fail(`group #${i} has no running sum`);
     }
     const w = new Window();

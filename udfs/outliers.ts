@@ -26,7 +26,7 @@ export default defineUdf({
       .describe('k, the fence distance in IQRs'),
   },
   example:
-    "batch\n    |query('SELECT snr_margin_down_db FROM \"adsl\".\"autogen\".\"adsl_line\"')\n        .period(1h)\n        .every(10m)\n        .groupBy('host')\n    @outliers()\n        .field('snr_margin_down_db')\n        .scale(1.5)",
+    'batch\n    |query(\'SELECT snr_margin_down_db FROM "adsl"."autogen"."adsl_line"\')\n        .period(1h)\n        .every(10m)\n        .groupBy(\'host\')\n    @outliers()\n        .field(\'snr_margin_down_db\')\n        .scale(1.5)',
   create({ options: o, log }) {
     let points: Point[] | undefined;
     let values: number[] = [];

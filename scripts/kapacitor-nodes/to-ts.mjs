@@ -4,11 +4,29 @@ import { readFileSync } from 'node:fs';
 
 const nodes = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 // Methods every node has that are no TICKscript chaining methods anyone writes.
-const IGNORE = new Set(['Children', 'Desc', 'ID', 'IsQuiet', 'MarshalJSON', 'UnmarshalJSON', 'Name', 'Parents', 'Provides', 'Wants', 'SetName', 'ChainMethods']);
+const IGNORE = new Set([
+  'Children',
+  'Desc',
+  'ID',
+  'IsQuiet',
+  'MarshalJSON',
+  'UnmarshalJSON',
+  'Name',
+  'Parents',
+  'Provides',
+  'Wants',
+  'SetName',
+  'ChainMethods',
+]);
 // An alert handler's .all() returns the alert node's embedded data, which has the alert node's methods.
 const rename = (t) => (t === 'AlertNodeData' ? 'AlertNode' : t);
 const lc = (s) => s[0].toLowerCase() + s.slice(1);
-const chainOf = (n) => Object.fromEntries(Object.entries(n.chain).filter(([k]) => !IGNORE.has(k)).map(([k, v]) => [k, rename(v)]));
+const chainOf = (n) =>
+  Object.fromEntries(
+    Object.entries(n.chain)
+      .filter(([k]) => !IGNORE.has(k))
+      .map(([k, v]) => [k, rename(v)]),
+  );
 const base = chainOf(nodes.LogNode);
 const out = [];
 out.push(`/**
@@ -29,7 +47,9 @@ export interface NodeModel {
 const CHAIN: Readonly<Record<string, string>> = {`);
 for (const k of Object.keys(base).sort()) out.push(`  ${lc(k)}: '${base[k]}',`);
 out.push('};\n');
-out.push(`const without = (names: readonly string[]): Record<string, string> => Object.fromEntries(Object.entries(CHAIN).filter(([n]) => !names.includes(n)));\n`);
+out.push(
+  `const without = (names: readonly string[]): Record<string, string> => Object.fromEntries(Object.entries(CHAIN).filter(([n]) => !names.includes(n)));\n`,
+);
 out.push('export const KAPACITOR_NODES: Readonly<Record<string, NodeModel>> = {');
 for (const name of Object.keys(nodes).sort()) {
   if (name === 'AlertNodeData') continue;
@@ -44,9 +64,20 @@ for (const name of Object.keys(nodes).sort()) {
   const extra = Object.entries(ch).filter(([k, r]) => !(k in base) || base[k] !== r);
   let cs;
   if (missing.length > Object.keys(base).length / 2) {
-    cs = `{ ${Object.entries(ch).filter(([, r]) => r !== '').sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, r]) => `${lc(k)}: '${r}'`).join(', ')} }`;
+    cs = `{ ${Object.entries(ch)
+      .filter(([, r]) => r !== '')
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, r]) => `${lc(k)}: '${r}'`)
+      .join(', ')} }`;
   } else {
-    const parts = [missing.length > 0 ? `...without([${missing.sort().map((m) => `'${lc(m)}'`).join(', ')}])` : '...CHAIN'];
+    const parts = [
+      missing.length > 0
+        ? `...without([${missing
+            .sort()
+            .map((m) => `'${lc(m)}'`)
+            .join(', ')}])`
+        : '...CHAIN',
+    ];
     for (const [k, r] of extra.sort(([a], [b]) => (a < b ? -1 : 1))) parts.push(`${lc(k)}: '${r}'`);
     cs = `{ ${parts.join(', ')} }`;
   }

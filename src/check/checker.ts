@@ -38,7 +38,8 @@ export function checkSource(source: string, file: string, definitions: readonly 
   try {
     program = parse(source);
   } catch (err) {
-    if (err instanceof TickSyntaxError) return { problems: [{ file, line: err.line, message: err.message, stage: 'define' }], calls: 0 };
+    if (err instanceof TickSyntaxError)
+      return { problems: [{ file, line: err.line, message: err.message, stage: 'define' }], calls: 0 };
     throw err;
   }
   const { calls, callDefs, findings } = evaluatePipeline(source, program, definitions);
@@ -61,14 +62,19 @@ export function findUdfCalls(source: string, definitions: readonly UdfDefinition
   return evaluatePipeline(source, parse(source), definitions).calls;
 }
 
-function checkCall(call: UdfCall, def: UdfDefinition, report: (line: number, message: string, stage: Stage) => void): void {
+function checkCall(
+  call: UdfCall,
+  def: UdfDefinition,
+  report: (line: number, message: string, stage: Stage) => void,
+): void {
   const fn = `@${def.name}()`;
   let clean = true;
   const problem = (line: number, message: string, stage: Stage = 'define'): void => {
     if (stage !== 'ignored') clean = false;
     report(line, message, stage);
   };
-  if (call.args.length > 0) problem(call.line, `${fn} takes no arguments (Kapacitor ignores them); give options as .name(value)`, 'ignored');
+  if (call.args.length > 0)
+    problem(call.line, `${fn} takes no arguments (Kapacitor ignores them); give options as .name(value)`, 'ignored');
   const firstSeen = new Map<string, number>();
   const init: InitOption[] = [];
   let literal = true;
@@ -82,7 +88,8 @@ function checkCall(call: UdfCall, def: UdfDefinition, report: (line: number, mes
     const want = spec.valueTypes;
     const label = `option '.${option.name}()' of ${fn}`;
     const earlier = firstSeen.get(option.name);
-    if (earlier !== undefined && !spec.isRepeatable) problem(option.line, `${label} is given more than once (first on line ${earlier})`, 'start');
+    if (earlier !== undefined && !spec.isRepeatable)
+      problem(option.line, `${label} is given more than once (first on line ${earlier})`, 'start');
     if (earlier === undefined) firstSeen.set(option.name, option.line);
     if (option.args.length !== want.length) {
       problem(option.line, `${label} takes ${want.length} value(s) (${want.join(', ')}), got ${option.args.length}`);
@@ -105,7 +112,8 @@ function checkCall(call: UdfCall, def: UdfDefinition, report: (line: number, mes
     init.push({ name: option.name, values });
   }
   for (const [name, spec] of Object.entries(def.options)) {
-    if (spec.isRequired && !firstSeen.has(name)) problem(call.line, `${fn} is missing required option '.${name}()'`, 'start');
+    if (spec.isRequired && !firstSeen.has(name))
+      problem(call.line, `${fn} is missing required option '.${name}()'`, 'start');
   }
   if (!clean || !literal) return;
   try {

@@ -68,7 +68,14 @@ export function position(source: string, pos: number): { line: number; char: num
   return { line, char: pos - lastNewline };
 }
 
-const KEYWORDS: Readonly<Record<string, LexKind>> = { TRUE: 'true', FALSE: 'false', var: 'var', dbrp: 'dbrp', AND: 'operator', OR: 'operator' };
+const KEYWORDS: Readonly<Record<string, LexKind>> = {
+  TRUE: 'true',
+  FALSE: 'false',
+  var: 'var',
+  dbrp: 'dbrp',
+  AND: 'operator',
+  OR: 'operator',
+};
 const DURATION_UNITS = 'uµsmhdw';
 
 const isSpace = (c: string | undefined): boolean => c !== undefined && /\s/u.test(c);
@@ -245,7 +252,16 @@ export function lex(source: string): LexToken[] {
       i = regex(i);
       continue;
     }
-    const single: Readonly<Record<string, LexKind>> = { '(': '(', ')': ')', '[': '[', ']': ']', '|': '|', '@': '@', ',': ',', '*': 'star' };
+    const single: Readonly<Record<string, LexKind>> = {
+      '(': '(',
+      ')': ')',
+      '[': '[',
+      ']': ']',
+      '|': '|',
+      '@': '@',
+      ',': ',',
+      '*': 'star',
+    };
     const kind = single[c];
     if (kind === undefined) fail(i, `unexpected character '${c}'`);
     push(kind as LexKind, i, i + 1);

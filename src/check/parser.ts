@@ -27,7 +27,16 @@ export type Statement =
   | { type: 'typed-var'; name: string; varType: string; pos: number }
   | { type: 'expr'; expr: Expr; pos: number };
 
-const DESCRIBE: Partial<Record<LexKind, string>> = { eof: 'end of script', ident: 'a name', number: 'a number', string: 'a string', reference: 'a reference', duration: 'a duration', regex: 'a regex', star: '*' };
+const DESCRIBE: Partial<Record<LexKind, string>> = {
+  eof: 'end of script',
+  ident: 'a name',
+  number: 'a number',
+  string: 'a string',
+  reference: 'a reference',
+  duration: 'a duration',
+  regex: 'a regex',
+  star: '*',
+};
 const describe = (t: LexToken): string => DESCRIBE[t.kind] ?? `'${t.text}'`;
 
 /** Binding strength of the binary operators, weakest first (as in Kapacitor). */
@@ -62,7 +71,11 @@ export function parse(source: string): Statement[] {
   };
   const unexpected = (t: LexToken, expected: string): never => {
     const { line, char } = position(source, t.pos);
-    throw new TickSyntaxError(line, char, `syntax error at line ${line} char ${char}: unexpected ${describe(t)}, expected ${expected}`);
+    throw new TickSyntaxError(
+      line,
+      char,
+      `syntax error at line ${line} char ${char}: unexpected ${describe(t)}, expected ${expected}`,
+    );
   };
   const expect = (kind: LexKind, what: string): LexToken => {
     const t = next();
@@ -167,7 +180,8 @@ export function parse(source: string): Statement[] {
       const op = next();
       const opLevel = PRECEDENCE[op.text] as number;
       let rhs = primary();
-      while (isBinary(peek()) && (PRECEDENCE[peek().text] as number) > opLevel) rhs = climb(rhs, PRECEDENCE[peek().text] as number);
+      while (isBinary(peek()) && (PRECEDENCE[peek().text] as number) > opLevel)
+        rhs = climb(rhs, PRECEDENCE[peek().text] as number);
       lhs = { type: 'binary', op: op.text, left: lhs, right: rhs, pos: op.pos };
     }
     return lhs;

@@ -100,10 +100,15 @@ function chainHead(e: Expr): string | undefined {
  * `@` is applied to, and the edge types between nodes. It returns the UDF calls it met (with their
  * options) and what Kapacitor would refuse; it goes on after a problem so that all are reported.
  */
-export function evaluatePipeline(source: string, program: readonly Statement[], definitions: readonly UdfDefinition[]): { calls: UdfCall[]; callDefs: Map<UdfCall, UdfDefinition>; findings: Finding[] } {
+export function evaluatePipeline(
+  source: string,
+  program: readonly Statement[],
+  definitions: readonly UdfDefinition[],
+): { calls: UdfCall[]; callDefs: Map<UdfCall, UdfDefinition>; findings: Finding[] } {
   const findings: Finding[] = [];
   const lineOf = (pos: number): number => position(source, pos).line;
-  const report = (pos: number, message: string, stage: Stage = 'define'): void => void findings.push({ line: lineOf(pos), message, stage });
+  const report = (pos: number, message: string, stage: Stage = 'define'): void =>
+    void findings.push({ line: lineOf(pos), message, stage });
   const byName = new Map(definitions.map((d) => [d.name, d]));
   const calls: UdfCall[] = [];
   const callDefs = new Map<UdfCall, UdfDefinition>();
@@ -121,7 +126,12 @@ export function evaluatePipeline(source: string, program: readonly Statement[], 
   if (heads.has('stream')) scope.set('stream', { kind: 'node', type: 'StreamNode', provides: 'stream' });
   if (heads.has('batch')) scope.set('batch', { kind: 'node', type: 'BatchNode', provides: 'batch' });
   if (heads.size !== 1) {
-    report(0, heads.size === 0 ? 'the script starts no pipeline from stream or batch, so Kapacitor cannot tell the task type' : 'the script uses both stream and batch; a task is one or the other');
+    report(
+      0,
+      heads.size === 0
+        ? 'the script starts no pipeline from stream or batch, so Kapacitor cannot tell the task type'
+        : 'the script uses both stream and batch; a task is one or the other',
+    );
   }
 
   const literal = (e: Expr): Arg | undefined => {
@@ -168,9 +178,21 @@ export function evaluatePipeline(source: string, program: readonly Statement[], 
     if (e.type === 'chain') return evalChain(e);
     if (e.type === 'unary') {
       const inner = evalValue(e.operand);
-      if (e.op === '-' && inner.kind === 'value' && (inner.arg.type === 'int' || inner.arg.type === 'double' || inner.arg.type === 'duration')) {
-        const value = typeof inner.arg.value === 'bigint' ? -inner.arg.value : typeof inner.arg.value === 'number' ? -inner.arg.value : undefined;
-        return { kind: 'value', arg: { ...inner.arg, text: `-${inner.arg.text}`, ...(value !== undefined ? { value } : {}) } };
+      if (
+        e.op === '-' &&
+        inner.kind === 'value' &&
+        (inner.arg.type === 'int' || inner.arg.type === 'double' || inner.arg.type === 'duration')
+      ) {
+        const value =
+          typeof inner.arg.value === 'bigint'
+            ? -inner.arg.value
+            : typeof inner.arg.value === 'number'
+              ? -inner.arg.value
+              : undefined;
+        return {
+          kind: 'value',
+          arg: { ...inner.arg, text: `-${inner.arg.text}`, ...(value !== undefined ? { value } : {}) },
+        };
       }
       return UNKNOWN;
     }
@@ -203,11 +225,16 @@ export function evaluatePipeline(source: string, program: readonly Statement[], 
   };
 
   const wrongOperator = (model: NodeModel, name: string, label: string, used: '|' | '.' | '@'): string => {
-    if (used !== '.' && has(model.properties, name)) return `'${name}' is a property of ${label}: write .${name}(), not ${used}${name}()`;
-    if (used !== '|' && has(model.chain, name)) return `'${name}' is a chaining method: write |${name}(), not ${used}${name}()`;
+    if (used !== '.' && has(model.properties, name))
+      return `'${name}' is a property of ${label}: write .${name}(), not ${used}${name}()`;
+    if (used !== '|' && has(model.chain, name))
+      return `'${name}' is a chaining method: write |${name}(), not ${used}${name}()`;
     if (used !== '@' && byName.has(name)) return `'${name}' is a UDF: write @${name}(), not ${used}${name}()`;
     const owners = [...byName.values()].filter((d) => Object.hasOwn(d.options, name)).map((d) => `@${d.name}()`);
-    const hint = used === '.' && owners.length > 0 ? `; it is an option of ${owners.join(', ')}, so it must follow that call before any other node` : '';
+    const hint =
+      used === '.' && owners.length > 0
+        ? `; it is an option of ${owners.join(', ')}, so it must follow that call before any other node`
+        : '';
     return `${label} has no ${used === '|' ? 'chaining method' : used === '@' ? 'UDF' : 'property'} '${used}${name}()'${hint}`;
   };
 
@@ -221,15 +248,22 @@ export function evaluatePipeline(source: string, program: readonly Statement[], 
       const def = byName.get(right.name);
       if (def === undefined) {
         const model = left.kind === 'node' ? modelOf(left) : undefined;
-        if (model !== undefined && left.kind === 'node' && (has(model.properties, name) || has(model.chain, name))) report(right.pos, wrongOperator(model, name, nodeLabel(left), '@'));
-        else report(right.pos, `unknown function '@${right.name}()' (known: ${[...byName.keys()].join(', ') || 'none'})`);
+        if (model !== undefined && left.kind === 'node' && (has(model.properties, name) || has(model.chain, name)))
+          report(right.pos, wrongOperator(model, name, nodeLabel(left), '@'));
+        else
+          report(right.pos, `unknown function '@${right.name}()' (known: ${[...byName.keys()].join(', ') || 'none'})`);
         return UNKNOWN;
       }
       if (left.kind === 'node' && left.provides !== 'unknown' && left.provides !== def.wants) {
         const got = left.provides === 'none' ? 'no edge' : `a ${left.provides} edge`;
         report(right.pos, `@${def.name}() wants a ${def.wants} edge, but ${nodeLabel(left)} before it provides ${got}`);
       }
-      const call: UdfCall = { name: def.name, args: right.args.map((a, i) => toArg(argValues[i] ?? UNKNOWN, a)), options: [], line: lineOf(right.pos) };
+      const call: UdfCall = {
+        name: def.name,
+        args: right.args.map((a, i) => toArg(argValues[i] ?? UNKNOWN, a)),
+        options: [],
+        line: lineOf(right.pos),
+      };
       calls.push(call);
       callDefs.set(call, def);
       nodes++;
@@ -241,7 +275,11 @@ export function evaluatePipeline(source: string, program: readonly Statement[], 
     const label = nodeLabel(left);
     if (e.op === '.') {
       if (left.udf !== undefined && Object.hasOwn(left.udf.def.options, right.name)) {
-        const option: OptionCall = { name: right.name, args: right.args.map((a, i) => toArg(argValues[i] ?? UNKNOWN, a)), line: lineOf(right.pos) };
+        const option: OptionCall = {
+          name: right.name,
+          args: right.args.map((a, i) => toArg(argValues[i] ?? UNKNOWN, a)),
+          line: lineOf(right.pos),
+        };
         left.udf.call.options.push(option);
         return left;
       }
@@ -251,7 +289,11 @@ export function evaluatePipeline(source: string, program: readonly Statement[], 
       }
       if (left.udf !== undefined && !has(model.chain, name) && !byName.has(right.name)) {
         // Unknown UDF options are reported with the function's own list of options.
-        left.udf.call.options.push({ name: right.name, args: right.args.map((a, i) => toArg(argValues[i] ?? UNKNOWN, a)), line: lineOf(right.pos) });
+        left.udf.call.options.push({
+          name: right.name,
+          args: right.args.map((a, i) => toArg(argValues[i] ?? UNKNOWN, a)),
+          line: lineOf(right.pos),
+        });
         return left;
       }
       report(right.pos, wrongOperator(model, name, label, '.'));
@@ -262,7 +304,8 @@ export function evaluatePipeline(source: string, program: readonly Statement[], 
       report(right.pos, wrongOperator(model, name, label, '|'));
       return UNKNOWN;
     }
-    if (name === 'window' && left.provides === 'batch') report(right.pos, `|window() needs a stream edge, but ${label} before it provides a batch edge`);
+    if (name === 'window' && left.provides === 'batch')
+      report(right.pos, `|window() needs a stream edge, but ${label} before it provides a batch edge`);
     const provides = PROVIDES[name] ?? left.provides;
     return newNode(model.chain[name] as string, provides);
   };
@@ -275,10 +318,27 @@ export function evaluatePipeline(source: string, program: readonly Statement[], 
     }
     if (s.type === 'typed-var') {
       // A template's variable: its value comes with the task, so only its type is known.
-      const declared: Readonly<Record<string, Arg['type']>> = { int: 'int', float: 'double', string: 'string', duration: 'duration', bool: 'bool', lambda: 'lambda', list: 'list', star: 'star', regex: 'regex' };
+      const declared: Readonly<Record<string, Arg['type']>> = {
+        int: 'int',
+        float: 'double',
+        string: 'string',
+        duration: 'duration',
+        bool: 'bool',
+        lambda: 'lambda',
+        list: 'list',
+        star: 'star',
+        regex: 'regex',
+      };
       const type = declared[s.varType];
-      if (type === undefined) report(s.pos, `'${s.varType}' is not a variable type (int, float, string, duration, bool, lambda, list, star, regex)`);
-      scope.set(s.name, type === undefined ? UNKNOWN : { kind: 'value', arg: { type, text: s.name, line: lineOf(s.pos) } });
+      if (type === undefined)
+        report(
+          s.pos,
+          `'${s.varType}' is not a variable type (int, float, string, duration, bool, lambda, list, star, regex)`,
+        );
+      scope.set(
+        s.name,
+        type === undefined ? UNKNOWN : { kind: 'value', arg: { type, text: s.name, line: lineOf(s.pos) } },
+      );
       continue;
     }
     if (s.type === 'var') {
@@ -290,7 +350,11 @@ export function evaluatePipeline(source: string, program: readonly Statement[], 
     if (s.expr.type === 'ident') continue;
     evalValue(s.expr);
   }
-  if (dbrps === 0) report(0, 'no dbrp statement: a task loaded from a directory (or defined without -dbrp) must name its database and retention policy, e.g. dbrp "telegraf"."autogen"');
+  if (dbrps === 0)
+    report(
+      0,
+      'no dbrp statement: a task loaded from a directory (or defined without -dbrp) must name its database and retention policy, e.g. dbrp "telegraf"."autogen"',
+    );
   if (nodes === 0 && heads.size > 0) report(0, 'the task does nothing: nothing is chained to its stream or batch');
   return { calls, callDefs, findings };
 }

@@ -26,7 +26,8 @@ export function durationMsArg(value: string): number {
 /** An octal file mode such as `660` or `0o660`. */
 export function modeArg(value: string): number {
   const digits = value.replace(/^0o/, '');
-  if (!/^[0-7]{3,4}$/.test(digits)) throw new InvalidArgumentError(`expected an octal mode such as 660, got '${value}'`);
+  if (!/^[0-7]{3,4}$/.test(digits))
+    throw new InvalidArgumentError(`expected an octal mode such as 660, got '${value}'`);
   return parseInt(digits, 8);
 }
 
@@ -47,7 +48,8 @@ export function groupArg(value: string): number {
 }
 
 export function logFormatArg(value: string): LogFormat {
-  if (!(LOG_FORMATS as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${LOG_FORMATS.join(', ')}`);
+  if (!(LOG_FORMATS as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`expected one of ${LOG_FORMATS.join(', ')}`);
   return value as LogFormat;
 }
 
@@ -55,7 +57,8 @@ export function logFormatArg(value: string): LogFormat {
 export const LOG_FORMAT_HELP = 'json or pretty (default: pretty when the log goes to a terminal, else json)';
 
 export function logLevelArg(value: string): LogLevel {
-  if (!(LOG_LEVELS as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${LOG_LEVELS.join(', ')}`);
+  if (!(LOG_LEVELS as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`expected one of ${LOG_LEVELS.join(', ')}`);
   return value as LogLevel;
 }
 

@@ -40,7 +40,7 @@ export function registerCheck(program: Command, extraDefinitions: readonly UdfDe
     .command('check')
     .description('check the @function() calls and options of TICKscripts against the functions this host serves')
     .argument('<files...>', 'TICKscript files')
-    .option('--udf-dir <dir>', "also know the functions in this directory (as `kudf serve --udf-dir`)")
+    .option('--udf-dir <dir>', 'also know the functions in this directory (as `kudf serve --udf-dir`)')
     .action(async (files: string[], flags: { udfDir?: string }) => {
       const own = flags.udfDir !== undefined ? [...(await loadRegistry(await listUdfDir(flags.udfDir))).values()] : [];
       const report = await checkFiles(files, [...builtinUdfs, ...extraDefinitions, ...own]);

@@ -39,7 +39,10 @@ function toml(value: string): string {
 }
 
 /** kapacitor.conf blocks for every function: socket mode, or process mode (`prog`/`args`). */
-export function kapacitorConf(defs: readonly UdfDefinition[], flags: Pick<FunctionsFlags, 'socketDir' | 'timeout' | 'process' | 'prog'>): string {
+export function kapacitorConf(
+  defs: readonly UdfDefinition[],
+  flags: Pick<FunctionsFlags, 'socketDir' | 'timeout' | 'process' | 'prog'>,
+): string {
   return defs
     .map((def) => {
       const head = `[udf.functions.${def.name}]\n`;
@@ -54,10 +57,16 @@ export function kapacitorConf(defs: readonly UdfDefinition[], flags: Pick<Functi
 function formatText(def: UdfDefinition): string {
   const lines = [`${def.name} (${def.wants} -> ${def.provides}): ${def.description}`];
   for (const [name, spec] of Object.entries(def.options)) {
-    const flags = [spec.isRequired ? 'required' : '', spec.isRepeatable ? 'repeatable' : '', spec.defaultValue !== undefined ? `default ${formatArguments(spec.defaultValue, spec.valueTypes)}` : '']
+    const flags = [
+      spec.isRequired ? 'required' : '',
+      spec.isRepeatable ? 'repeatable' : '',
+      spec.defaultValue !== undefined ? `default ${formatArguments(spec.defaultValue, spec.valueTypes)}` : '',
+    ]
       .filter((f) => f !== '')
       .join(', ');
-    lines.push(`  .${name}(${spec.valueTypes.join(', ')})${flags !== '' ? ` [${flags}]` : ''}${spec.description !== '' ? `  ${spec.description}` : ''}`);
+    lines.push(
+      `  .${name}(${spec.valueTypes.join(', ')})${flags !== '' ? ` [${flags}]` : ''}${spec.description !== '' ? `  ${spec.description}` : ''}`,
+    );
   }
   return lines.join('\n');
 }

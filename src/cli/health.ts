@@ -12,7 +12,10 @@ interface HealthFlags {
 }
 
 /** Asks every socket in the directory for Info; true only when all of them (at least one) answer. */
-export async function checkHealth(dir: string, timeoutMs: number): Promise<{ healthy: boolean; results: Array<{ socket: string; ok: boolean; detail: string }> }> {
+export async function checkHealth(
+  dir: string,
+  timeoutMs: number,
+): Promise<{ healthy: boolean; results: Array<{ socket: string; ok: boolean; detail: string }> }> {
   let names: string[] = [];
   try {
     names = (await readdir(dir)).filter((n) => n.endsWith('.sock')).sort();
@@ -24,7 +27,11 @@ export async function checkHealth(dir: string, timeoutMs: number): Promise<{ hea
       const socket = join(dir, name);
       try {
         const info = await withTimeout(probeInfo({ socket }, timeoutMs), timeoutMs);
-        return { socket, ok: true, detail: `${info.wants} -> ${info.provides}, ${Object.keys(info.options).length} options` };
+        return {
+          socket,
+          ok: true,
+          detail: `${info.wants} -> ${info.provides}, ${Object.keys(info.options).length} options`,
+        };
       } catch (err) {
         return { socket, ok: false, detail: (err as Error).message };
       }
@@ -46,7 +53,9 @@ export async function checkHealth(dir: string, timeoutMs: number): Promise<{ hea
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms}ms`)), ms)));
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms}ms`)), ms)),
+  );
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
@@ -60,7 +69,8 @@ export function registerHealth(program: Command): void {
     .option('--quiet', 'print nothing', false)
     .action(async (flags: HealthFlags) => {
       const { healthy, results } = await checkHealth(flags.socketDir, flags.timeout);
-      if (!flags.quiet) for (const r of results) process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.socket}: ${r.detail}\n`);
+      if (!flags.quiet)
+        for (const r of results) process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.socket}: ${r.detail}\n`);
       process.exitCode = healthy ? 0 : 1;
     });
 }

@@ -9,7 +9,9 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   const command = program.commands.find((c) => process.argv.slice(2).includes(c.name()))?.name() ?? 'kudf';
-  const debug = process.argv.some((a, i) => (a === 'debug' || a === 'trace') && process.argv[i - 1] === '--log-level') || process.argv.some((a) => /^--log-level=(debug|trace)$/.test(a));
+  const debug =
+    process.argv.some((a, i) => (a === 'debug' || a === 'trace') && process.argv[i - 1] === '--log-level') ||
+    process.argv.some((a) => /^--log-level=(debug|trace)$/.test(a));
   const { text, exitCode } = describeFailure(command, err, debug);
   process.stderr.write(text);
   // Timers, sockets or workers a failed start left behind must not keep the process up.

@@ -9,7 +9,8 @@ const EXIT_USAGE = 2;
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  for await (const chunk of process.stdin)
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -25,12 +26,18 @@ export function registerParse(program: Command): void {
     .option('-f, --family <family>', `router family: auto, ${PARSER_FAMILIES.join(', ')}`, 'auto')
     .action(async (file: string, opts: { family: string }) => {
       const family = opts.family;
-      if (family !== 'auto' && !isParserFamily(family)) throw new CliError('KUDF_USAGE', `unknown family "${family}" (expected auto, ${PARSER_FAMILIES.join(', ')})`);
+      if (family !== 'auto' && !isParserFamily(family))
+        throw new CliError('KUDF_USAGE', `unknown family "${family}" (expected auto, ${PARSER_FAMILIES.join(', ')})`);
       let text: string;
       try {
         text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
       } catch (err) {
-        throw new CliError('KUDF_USAGE', `cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`, EXIT_USAGE, { cause: err });
+        throw new CliError(
+          'KUDF_USAGE',
+          `cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`,
+          EXIT_USAGE,
+          { cause: err },
+        );
       }
       const outcome = parseStatus(family, text);
       process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);

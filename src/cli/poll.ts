@@ -24,12 +24,23 @@ const OWN_OPTIONS = new Set(['config', 'once', 'logLevel', 'logFormat', 'envFile
 export function registerPoll(program: Command): void {
   const cmd = program
     .command('poll')
-    .description('poll DSL routers over SSH and write adsl_connection/adsl_line/adsl_poll points (line protocol on stdout without a database)')
+    .description(
+      'poll DSL routers over SSH and write adsl_connection/adsl_line/adsl_poll points (line protocol on stdout without a database)',
+    )
     .requiredOption('--config <file>', 'poll config (YAML or JSON): routers, defaults, concurrency, influx, queueDir')
     .option('--once', 'poll every router once, then exit (status 1 when any poll failed)')
-    .option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')} (logs go to stderr)`, logLevelArg, 'info' as LogLevel)
+    .option(
+      '--log-level <level>',
+      `log level: ${LOG_LEVELS.join(', ')} (logs go to stderr)`,
+      logLevelArg,
+      'info' as LogLevel,
+    )
     .option('--log-format <format>', LOG_FORMAT_HELP, logFormatArg)
-    .option('--http <addr>', 'serve /metrics, /healthz, /readyz and /status on PORT (loopback) or HOST:PORT; off without it', httpAddressArg);
+    .option(
+      '--http <addr>',
+      'serve /metrics, /healthz, /readyz and /status on PORT (loopback) or HOST:PORT; off without it',
+      httpAddressArg,
+    );
   addInfluxOptions(cmd);
   cmd.action(async (opts: PollOptions) => {
     process.exitCode = await runPoll(opts);
@@ -39,12 +50,19 @@ export function registerPoll(program: Command): void {
 async function runPoll(opts: PollOptions): Promise<number> {
   const level: LogLevel = opts.logLevel ?? 'info';
   // stdout may carry line protocol, so logs always go to stderr.
-  const logger = createLogger({ fd: 2, level, name: 'kudf-poll', ...(opts.logFormat !== undefined ? { format: opts.logFormat } : {}) });
+  const logger = createLogger({
+    fd: 2,
+    level,
+    name: 'kudf-poll',
+    ...(opts.logFormat !== undefined ? { format: opts.logFormat } : {}),
+  });
   let config: PollConfig;
   let writer: PointWriter;
   try {
     config = loadPollConfig(opts.config);
-    const cliFlags = Object.fromEntries(Object.entries(opts).filter(([k, v]) => !OWN_OPTIONS.has(k) && v !== undefined));
+    const cliFlags = Object.fromEntries(
+      Object.entries(opts).filter(([k, v]) => !OWN_OPTIONS.has(k) && v !== undefined),
+    );
     const flags = { ...influxFlagsFromConfig(config), ...cliFlags } as InfluxFlags;
     const settings = resolveInfluxSettings(flags, process.env, opts.envFile);
     writer = createWriter(settings, { logger });
@@ -54,11 +72,22 @@ async function runPoll(opts: PollOptions): Promise<number> {
   }
 
   const ops: { metrics: PollerMetrics; server: OpsServer } | undefined =
-    opts.http === undefined ? undefined : await startOps(opts.http, config, () => writer, (): PollService => service, logger);
-  const sink = ops === undefined ? (points: LinePoint[]): void => writer.write(points) : (points: LinePoint[]): void => {
-    ops.metrics.poll(pollOutcome(points));
-    writer.write(points);
-  };
+    opts.http === undefined
+      ? undefined
+      : await startOps(
+          opts.http,
+          config,
+          () => writer,
+          (): PollService => service,
+          logger,
+        );
+  const sink =
+    ops === undefined
+      ? (points: LinePoint[]): void => writer.write(points)
+      : (points: LinePoint[]): void => {
+          ops.metrics.poll(pollOutcome(points));
+          writer.write(points);
+        };
   const service: PollService = new PollService({ config, parse: statusParser, sink, logger });
   if (opts.once === true) {
     await service.runOnce();
@@ -96,7 +125,12 @@ async function shutdown(service: PollService, writer: PointWriter, logger: Logge
 }
 
 /** What a poll's `adsl_poll` point (always its last point) says about it. */
-function pollOutcome(points: readonly LinePoint[]): { router: string; errorClass: string; durationMs: number; points: number } {
+function pollOutcome(points: readonly LinePoint[]): {
+  router: string;
+  errorClass: string;
+  durationMs: number;
+  points: number;
+} {
   const poll = points.at(-1);
   const f = poll?.fields ?? {};
   return {
@@ -130,13 +164,33 @@ class AcceptTimes {
   }
 }
 
-async function startOps(at: HttpAddress, config: PollConfig, writer: () => PointWriter, service: () => PollService, logger: Logger): Promise<{ metrics: PollerMetrics; server: OpsServer }> {
+async function startOps(
+  at: HttpAddress,
+  config: PollConfig,
+  writer: () => PointWriter,
+  service: () => PollService,
+  logger: Logger,
+): Promise<{ metrics: PollerMetrics; server: OpsServer }> {
   const times = new AcceptTimes();
   const figures = (): ReturnType<ConstructorParameters<typeof PollerMetrics>[1]> => {
     const s = writer().stats;
-    return { accepted: s.accepted, written: s.written, queued: s.queued, queuedBytes: s.queuedBytes ?? 0, oldestQueuedSeconds: times.oldestAgeSeconds(s.accepted, s.queued), dropped: s.dropped, deadLettered: s.deadLettered, invalid: s.invalid, requests: s.requests, retries: s.retries };
+    return {
+      accepted: s.accepted,
+      written: s.written,
+      queued: s.queued,
+      queuedBytes: s.queuedBytes ?? 0,
+      oldestQueuedSeconds: times.oldestAgeSeconds(s.accepted, s.queued),
+      dropped: s.dropped,
+      deadLettered: s.deadLettered,
+      invalid: s.invalid,
+      requests: s.requests,
+      retries: s.retries,
+    };
   };
-  const metrics = new PollerMetrics(config.routers.map((r) => r.name), figures);
+  const metrics = new PollerMetrics(
+    config.routers.map((r) => r.name),
+    figures,
+  );
   const original = metrics.poll.bind(metrics);
   metrics.poll = (outcome) => {
     original(outcome);
@@ -145,11 +199,21 @@ async function startOps(at: HttpAddress, config: PollConfig, writer: () => Point
   const status = (): unknown => {
     const w = figures();
     return {
-      routers: service().pollers.map((p) => ({ name: p.name, polls: p.stats.polls, failures: p.stats.failures, parseFailures: p.stats.parseFailures, droppedKeys: p.stats.droppedKeys, lastErrorClass: p.stats.lastErrorClass })),
+      routers: service().pollers.map((p) => ({
+        name: p.name,
+        polls: p.stats.polls,
+        failures: p.stats.failures,
+        parseFailures: p.stats.parseFailures,
+        droppedKeys: p.stats.droppedKeys,
+        lastErrorClass: p.stats.lastErrorClass,
+      })),
       writer: w,
     };
   };
   const server = await OpsServer.start(at, { registry: metrics.registry, status, ready: () => true });
-  logger.info({ url: server.url, endpoints: ['/metrics', '/healthz', '/readyz', '/status'] }, 'operations endpoints listening');
+  logger.info(
+    { url: server.url, endpoints: ['/metrics', '/healthz', '/readyz', '/status'] },
+    'operations endpoints listening',
+  );
   return { metrics, server };
 }

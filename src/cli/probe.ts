@@ -21,7 +21,8 @@ function splitCommand(line: string): string[] {
 }
 
 function target(flags: TargetFlags): ProbeTarget {
-  if ((flags.socket === undefined) === (flags.prog === undefined)) throw new CliError('KUDF_USAGE', 'give exactly one of --socket PATH or --prog "CMD ARGS"');
+  if ((flags.socket === undefined) === (flags.prog === undefined))
+    throw new CliError('KUDF_USAGE', 'give exactly one of --socket PATH or --prog "CMD ARGS"');
   if (flags.socket !== undefined) return { socket: flags.socket };
   const [prog, ...args] = splitCommand(flags.prog ?? '');
   if (prog === undefined) throw new CliError('KUDF_USAGE', '--prog needs a command');
@@ -51,24 +52,37 @@ interface RunFlags extends TargetFlags {
 
 /** `kudf probe`: talk to a UDF as Kapacitor does. */
 export function registerProbe(program: Command): void {
-  const probe = program.command('probe').description('talk to a UDF socket or process as Kapacitor does (debugging, tests)');
+  const probe = program
+    .command('probe')
+    .description('talk to a UDF socket or process as Kapacitor does (debugging, tests)');
   const targetOptions = (cmd: Command): Command =>
     cmd
       .option('--socket <path>', 'the UDF socket')
       .option('--prog <command>', 'a process UDF command line, e.g. "kudf serve --stdio mirror"')
       .option('--timeout <duration>', "Kapacitor's UDF timeout: keepalives every timeout/2", durationMsArg, 10_000);
 
-  targetOptions(probe.command('info').description('ask for Info and print the options as JSON')).action(async (flags: TargetFlags) => {
-    try {
-      const info = await probeInfo(target(flags), flags.timeout);
-      process.stdout.write(`${JSON.stringify({ wants: info.wants, provides: info.provides, options: info.options }, null, 2)}\n`);
-    } catch (err) {
-      fail(err);
-    }
-  });
+  targetOptions(probe.command('info').description('ask for Info and print the options as JSON')).action(
+    async (flags: TargetFlags) => {
+      try {
+        const info = await probeInfo(target(flags), flags.timeout);
+        process.stdout.write(
+          `${JSON.stringify({ wants: info.wants, provides: info.provides, options: info.options }, null, 2)}\n`,
+        );
+      } catch (err) {
+        fail(err);
+      }
+    },
+  );
 
-  targetOptions(probe.command('run').description('Init, optional Restore, send points, optional Snapshot; print what comes back'))
-    .option('--opt <name=value:type>', "an Init option (repeatable), e.g. --opt field=value:string --opt size=10:int", (v: string, acc: InitOption[]) => [...acc, parseOptionArg(v)], [] as InitOption[])
+  targetOptions(
+    probe.command('run').description('Init, optional Restore, send points, optional Snapshot; print what comes back'),
+  )
+    .option(
+      '--opt <name=value:type>',
+      'an Init option (repeatable), e.g. --opt field=value:string --opt size=10:int',
+      (v: string, acc: InitOption[]) => [...acc, parseOptionArg(v)],
+      [] as InitOption[],
+    )
     .option('--points <file>', 'line protocol to send (- for stdin)')
     .option('--group-by <tags>', 'comma-separated tags, as groupBy() in a TICKscript')
     .option('--by-name', 'group by measurement too (byMeasurement())', false)
@@ -83,7 +97,8 @@ export function registerProbe(program: Command): void {
     .option('--chunk <n>', 'points per write', intArg(1), 1000)
     .action(async (flags: RunFlags) => {
       try {
-        const text = flags.points === undefined ? '' : await readFile(flags.points === '-' ? '/dev/stdin' : flags.points, 'utf8');
+        const text =
+          flags.points === undefined ? '' : await readFile(flags.points === '-' ? '/dev/stdin' : flags.points, 'utf8');
         const result = await probeRun({
           target: target(flags),
           options: flags.opt,
@@ -100,16 +115,21 @@ export function registerProbe(program: Command): void {
           chunk: flags.chunk,
         });
         if (!result.init.success) throw new Error(`Init failed: ${result.init.error}`);
-        if (result.restore !== undefined && !result.restore.success) throw new Error(`Restore failed: ${result.restore.error}`);
+        if (result.restore !== undefined && !result.restore.success)
+          throw new Error(`Restore failed: ${result.restore.error}`);
         if (flags.format === 'json') {
           for (const item of result.output) {
             if (item.kind === 'point') process.stdout.write(`${jsonLine({ point: pointToJson(item.point) })}\n`);
-            else process.stdout.write(`${jsonLine({ batch: { begin: item.batch.begin, points: item.batch.points.map(pointToJson), end: item.batch.end } })}\n`);
+            else
+              process.stdout.write(
+                `${jsonLine({ batch: { begin: item.batch.begin, points: item.batch.points.map(pointToJson), end: item.batch.end } })}\n`,
+              );
           }
         } else {
           for (const line of outputAsLines(result.output)) process.stdout.write(`${formatLine(line)}\n`);
         }
-        if (flags.snapshot !== undefined && result.snapshot !== undefined) await writeFile(flags.snapshot, result.snapshot);
+        if (flags.snapshot !== undefined && result.snapshot !== undefined)
+          await writeFile(flags.snapshot, result.snapshot);
       } catch (err) {
         fail(err);
       }

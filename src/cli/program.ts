@@ -1,4 +1,3 @@
-
 import { Command } from 'commander';
 import { registerServe } from './serve.js';
 import { registerProbe } from './probe.js';
@@ -37,5 +36,3 @@ function reportThroughMain(command: Command): void {
   command.exitOverride().configureOutput({ outputError: () => undefined });
   for (const sub of command.commands) reportThroughMain(sub);
 }
-
-

@@ -43,11 +43,21 @@ export function registerPublish(program: Command): void {
 }
 
 /** Runs a publish; returns the exit code. Exported for tests. */
-export async function publish(opts: PublishOptions, input: Readable, env: Readonly<Record<string, string | undefined>>): Promise<number> {
+export async function publish(
+  opts: PublishOptions,
+  input: Readable,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<number> {
   const level: LogLevel = opts.logLevel ?? 'info';
-  const logger = createLogger({ level, fd: 2, name: 'kudf-publish', ...(opts.logFormat !== undefined ? { format: opts.logFormat } : {}) });
+  const logger = createLogger({
+    level,
+    fd: 2,
+    name: 'kudf-publish',
+    ...(opts.logFormat !== undefined ? { format: opts.logFormat } : {}),
+  });
   const format = opts.format ?? 'auto';
-  if (!['auto', 'lp', 'json'].includes(format)) throw new CliError('KUDF_USAGE', `--format must be auto, lp or json, got "${format}"`);
+  if (!['auto', 'lp', 'json'].includes(format))
+    throw new CliError('KUDF_USAGE', `--format must be auto, lp or json, got "${format}"`);
   let writer: PointWriter;
   try {
     const dotenv = opts.envFile ?? (existsSync('.env') ? '.env' : undefined);
@@ -65,7 +75,12 @@ export async function publish(opts: PublishOptions, input: Readable, env: Readon
   return s.queued > 0 ? 3 : 0;
 }
 
-async function readPoints(input: Readable, format: 'auto' | 'lp' | 'json', writer: PointWriter, logger: Logger): Promise<number> {
+async function readPoints(
+  input: Readable,
+  format: 'auto' | 'lp' | 'json',
+  writer: PointWriter,
+  logger: Logger,
+): Promise<number> {
   let mode: 'lp' | 'json' | 'array' | undefined = format === 'auto' ? undefined : format;
   let arrayText = '';
   let bad = 0;

@@ -19,7 +19,10 @@ export function describeReload(r: ReloadOutcome): string {
   ];
   if (r.added.length > 0) parts.push(`new: ${r.added.join(', ')}`);
   if (r.removed.length > 0) parts.push(`no longer defined, still served: ${r.removed.join(', ')}`);
-  if (r.restartKapacitorFor.length > 0) parts.push(`restart Kapacitor to use ${r.restartKapacitorFor.join(', ')} as now defined (it reads Info only at start-up)`);
+  if (r.restartKapacitorFor.length > 0)
+    parts.push(
+      `restart Kapacitor to use ${r.restartKapacitorFor.join(', ')} as now defined (it reads Info only at start-up)`,
+    );
   if (r.error !== undefined) parts.push(r.error);
   return parts.join('; ');
 }
@@ -55,7 +58,7 @@ async function reload(flags: ReloadFlags): Promise<number> {
 export function registerReload(program: Command): void {
   program
     .command('reload')
-    .description("make the running host re-read its --udf-dir (as SIGHUP does) and print what the reload did")
+    .description('make the running host re-read its --udf-dir (as SIGHUP does) and print what the reload did')
     .option('--socket-dir <dir>', 'the socket directory of the host (env KUDF_SOCKET_DIR)', defaultSocketDir())
     .option('--timeout <duration>', 'how long to wait for the outcome', durationMsArg, 30_000)
     .action(async (flags: ReloadFlags) => {

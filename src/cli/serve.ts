@@ -1,14 +1,38 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
-import { DEFAULT_COALESCE_READS_BELOW, DEFAULT_LOAD_TIMEOUT_MS, UdfHost, combineObservers, loadRegistry, runStdioSession, udfModuleUrls } from '../host/index.js';
+import {
+  DEFAULT_COALESCE_READS_BELOW,
+  DEFAULT_LOAD_TIMEOUT_MS,
+  UdfHost,
+  combineObservers,
+  loadRegistry,
+  runStdioSession,
+  udfModuleUrls,
+} from '../host/index.js';
 import { createLogger, defaultLogFormat, type LogFormat, type LogLevel } from '../log/logger.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/index.js';
 import type { UdfDefinition } from '../sdk/define-udf.js';
 import { HostMetrics, OpsServer, type HttpAddress } from '../metrics/index.js';
-import { KapacitorClient, TaskRecovery, TaskStateFile, kapacitorCredentials, parseKapacitorUrl } from '../recovery/index.js';
+import {
+  KapacitorClient,
+  TaskRecovery,
+  TaskStateFile,
+  kapacitorCredentials,
+  parseKapacitorUrl,
+} from '../recovery/index.js';
 import { CliError, exitCodeOf } from './cli-errors.js';
-import { defaultSocketDir, durationMsArg, groupArg, httpAddressArg, intArg, LOG_FORMAT_HELP, logFormatArg, logLevelArg, modeArg } from './arg-parsers.js';
+import {
+  defaultSocketDir,
+  durationMsArg,
+  groupArg,
+  httpAddressArg,
+  intArg,
+  LOG_FORMAT_HELP,
+  logFormatArg,
+  logLevelArg,
+  modeArg,
+} from './arg-parsers.js';
 
 interface ServeFlags {
   socketDir: string;
@@ -40,15 +64,28 @@ interface ServeFlags {
 }
 
 /** Task recovery from --kapacitor-url and --state-dir, or undefined without them; throws on a bad setting. */
-function taskRecovery(flags: ServeFlags, logger: ReturnType<typeof createLogger>, host: () => UdfHost, metrics: HostMetrics | undefined): TaskRecovery | undefined {
+function taskRecovery(
+  flags: ServeFlags,
+  logger: ReturnType<typeof createLogger>,
+  host: () => UdfHost,
+  metrics: HostMetrics | undefined,
+): TaskRecovery | undefined {
   if (flags.kapacitorUrl === undefined) {
-    if (flags.stateDir !== undefined) logger.warn({}, '--state-dir without --kapacitor-url: tasks are not brought back after a restart');
+    if (flags.stateDir !== undefined)
+      logger.warn({}, '--state-dir without --kapacitor-url: tasks are not brought back after a restart');
     return undefined;
   }
-  if (flags.stateDir === undefined) throw Object.assign(new Error('--kapacitor-url needs --state-dir DIR, where the host keeps the IDs of the tasks it serves'), { code: 'KUDF_RECOVERY_STATE' });
+  if (flags.stateDir === undefined)
+    throw Object.assign(
+      new Error('--kapacitor-url needs --state-dir DIR, where the host keeps the IDs of the tasks it serves'),
+      { code: 'KUDF_RECOVERY_STATE' },
+    );
   const client = new KapacitorClient(parseKapacitorUrl(flags.kapacitorUrl), kapacitorCredentials(process.env));
   const state = new TaskStateFile(flags.stateDir);
-  logger.info({ kapacitor: client.description, stateFile: state.path, knownTasks: state.taskIDs.length }, 'task recovery on');
+  logger.info(
+    { kapacitor: client.description, stateFile: state.path, knownTasks: state.taskIDs.length },
+    'task recovery on',
+  );
   return new TaskRecovery({
     api: client,
     state,
@@ -62,9 +99,15 @@ function taskRecovery(flags: ServeFlags, logger: ReturnType<typeof createLogger>
 function pick(registry: Map<string, UdfDefinition>, names: string | undefined): Map<string, UdfDefinition> {
   if (names === undefined) return registry;
   const chosen = new Map<string, UdfDefinition>();
-  for (const name of names.split(',').map((n) => n.trim()).filter((n) => n !== '')) {
+  for (const name of names
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '')) {
     const def = registry.get(name);
-    if (def === undefined) throw Object.assign(new Error(`unknown function '${name}' (known: ${[...registry.keys()].join(', ')})`), { code: 'KUDF_HOST_UNKNOWN_FUNCTION' });
+    if (def === undefined)
+      throw Object.assign(new Error(`unknown function '${name}' (known: ${[...registry.keys()].join(', ')})`), {
+        code: 'KUDF_HOST_UNKNOWN_FUNCTION',
+      });
     chosen.set(name, def);
   }
   return chosen;
@@ -78,7 +121,15 @@ function startFailed(logger: Logger | undefined, level: LogLevel, err: unknown, 
   const e = err as Error & { code?: string; file?: string };
   const debug = level === 'debug' || level === 'trace';
   const code = e.code ?? 'KUDF_HOST_START_FAILED';
-  logger?.fatal({ err: e.message ?? String(err), code, ...(e.file !== undefined ? { file: e.file } : {}), ...(debug ? { stack: e.stack } : {}) }, msg);
+  logger?.fatal(
+    {
+      err: e.message ?? String(err),
+      code,
+      ...(e.file !== undefined ? { file: e.file } : {}),
+      ...(debug ? { stack: e.stack } : {}),
+    },
+    msg,
+  );
   // The CLI's handler adds its stderr line and exits (2 for what the user gave, 1 otherwise).
   throw new CliError(code, `${msg}: ${e.message ?? String(err)}`, exitCodeOf(code), { cause: err });
 }
@@ -101,7 +152,9 @@ async function serve(flags: ServeFlags): Promise<void> {
   if (flags.stdio !== undefined) {
     // Kapacitor starts one process per task: a new task runs the code as it is then. A SIGHUP
     // sent to every kudf process must not end this one's task.
-    process.on('SIGHUP', () => logger.info({}, 'SIGHUP ignored in process mode: each task runs the code it started with'));
+    process.on('SIGHUP', () =>
+      logger.info({}, 'SIGHUP ignored in process mode: each task runs the code it started with'),
+    );
     const def = served.get(flags.stdio) as UdfDefinition;
     const reason = await runStdioSession({
       def,
@@ -131,7 +184,11 @@ async function serve(flags: ServeFlags): Promise<void> {
     observer: combineObservers([metrics, recovery]),
     udfModules: urls,
     threads: flags.threads,
-    access: { mode: flags.socketMode, dirMode: flags.dirMode, ...(flags.socketGroup !== undefined ? { gid: flags.socketGroup } : {}) },
+    access: {
+      mode: flags.socketMode,
+      dirMode: flags.dirMode,
+      ...(flags.socketGroup !== undefined ? { gid: flags.socketGroup } : {}),
+    },
     maxFrameBytes: flags.maxFrameBytes,
     highWaterMark: flags.maxInflight,
     coalesceReadsBelow: flags.coalesceReads,
@@ -162,15 +219,25 @@ async function serve(flags: ServeFlags): Promise<void> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   // SIGHUP (what `kudf reload` sends): re-read --udf-dir and move sessions to changed code.
-  const selected = flags.functions?.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  const selected = flags.functions
+    ?.split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
   process.on('SIGHUP', () => {
     logger.info({ signal: 'SIGHUP' }, 'reloading the functions');
     void host.reload(() => udfModuleUrls(flags.udfDir), selected);
   });
   try {
     if (metrics !== undefined && flags.http !== undefined) {
-      const ops = await OpsServer.start(flags.http, { registry: metrics.registry, status: () => host.status(), ready: () => host.status().ready });
-      logger.info({ url: ops.url, endpoints: ['/metrics', '/healthz', '/readyz', '/status'] }, 'operations endpoints listening');
+      const ops = await OpsServer.start(flags.http, {
+        registry: metrics.registry,
+        status: () => host.status(),
+        ready: () => host.status().ready,
+      });
+      logger.info(
+        { url: ops.url, endpoints: ['/metrics', '/healthz', '/readyz', '/status'] },
+        'operations endpoints listening',
+      );
     }
     await host.start();
   } catch (err) {
@@ -187,30 +254,105 @@ export function registerServe(program: Command): void {
     .description('serve every function on <socket-dir>/<function>.sock, or one function over stdin/stdout with --stdio')
     .option('--socket-dir <dir>', 'directory for the socket files (env KUDF_SOCKET_DIR)', defaultSocketDir())
     .option('--functions <names>', 'comma-separated functions to serve (default: all)')
-    .option('--threads <n>', 'worker threads; 0 runs every session on the main thread', intArg(0, 256), availableParallelism())
-    .option('--socket-mode <mode>', 'socket file mode; 666 lets a kapacitor user of another container connect', modeArg, 0o666)
+    .option(
+      '--threads <n>',
+      'worker threads; 0 runs every session on the main thread',
+      intArg(0, 256),
+      availableParallelism(),
+    )
+    .option(
+      '--socket-mode <mode>',
+      'socket file mode; 666 lets a kapacitor user of another container connect',
+      modeArg,
+      0o666,
+    )
     .option('--dir-mode <mode>', 'socket directory mode when created', modeArg, 0o755)
-    .option('--socket-group <group>', 'group (name or gid) for the sockets, and the directory when created; use with --socket-mode 660')
+    .option(
+      '--socket-group <group>',
+      'group (name or gid) for the sockets, and the directory when created; use with --socket-mode 660',
+    )
     .option('--udf-dir <dir>', 'also load functions from the .js/.mjs files in this directory')
     .option('--max-frame-bytes <n>', 'largest accepted frame body', intArg(1), DEFAULT_MAX_FRAME_BYTES)
     // Small by default on purpose: whatever is queued ahead of a request is latency for it.
-    .option('--max-inflight <bytes>', 'per connection: bytes read but not yet processed, and replies not yet taken, before reading pauses', intArg(16 * 1024), 64 * 1024)
-    .option('--max-connections <n>', 'connections served at once; one more gets an ErrorResponse and is closed', intArg(1), 1024)
-    .option('--init-timeout <duration>', 'close a connection that sends neither Info nor Init for this long', durationMsArg, 10_000)
-    .option('--max-batch-points <n>', 'most points in one batch (BeginBatch to EndBatch); past it that session ends', intArg(1), 100_000)
-    .option('--max-batch-bytes <bytes>', 'most bytes of encoded points in one batch; past it that session ends', intArg(1), 32 * 1024 * 1024)
-    .option('--max-partial-bytes <bytes>', 'host-wide: bytes of frames over 1 MiB received only in part', intArg(1), 128 * 1024 * 1024)
-    .option('--frame-timeout <duration>', 'end a connection whose frame gets no further byte for this long', durationMsArg, 10_000)
-    .option('--worker-heap-mb <n>', "each worker's heap limit in MiB (0: V8's default); past it the worker is replaced", intArg(0), 512)
-    .option('--coalesce-reads <bytes>', 'per connection: a read smaller than this waits until the worker has taken it before the next read (0: off)', intArg(0), DEFAULT_COALESCE_READS_BELOW)
+    .option(
+      '--max-inflight <bytes>',
+      'per connection: bytes read but not yet processed, and replies not yet taken, before reading pauses',
+      intArg(16 * 1024),
+      64 * 1024,
+    )
+    .option(
+      '--max-connections <n>',
+      'connections served at once; one more gets an ErrorResponse and is closed',
+      intArg(1),
+      1024,
+    )
+    .option(
+      '--init-timeout <duration>',
+      'close a connection that sends neither Info nor Init for this long',
+      durationMsArg,
+      10_000,
+    )
+    .option(
+      '--max-batch-points <n>',
+      'most points in one batch (BeginBatch to EndBatch); past it that session ends',
+      intArg(1),
+      100_000,
+    )
+    .option(
+      '--max-batch-bytes <bytes>',
+      'most bytes of encoded points in one batch; past it that session ends',
+      intArg(1),
+      32 * 1024 * 1024,
+    )
+    .option(
+      '--max-partial-bytes <bytes>',
+      'host-wide: bytes of frames over 1 MiB received only in part',
+      intArg(1),
+      128 * 1024 * 1024,
+    )
+    .option(
+      '--frame-timeout <duration>',
+      'end a connection whose frame gets no further byte for this long',
+      durationMsArg,
+      10_000,
+    )
+    .option(
+      '--worker-heap-mb <n>',
+      "each worker's heap limit in MiB (0: V8's default); past it the worker is replaced",
+      intArg(0),
+      512,
+    )
+    .option(
+      '--coalesce-reads <bytes>',
+      'per connection: a read smaller than this waits until the worker has taken it before the next read (0: off)',
+      intArg(0),
+      DEFAULT_COALESCE_READS_BELOW,
+    )
     .option('--grace <duration>', 'how long sessions may finish after SIGTERM/SIGINT', durationMsArg, 10_000)
-    .option('--load-timeout <duration>', 'how long one function module may take to load', durationMsArg, DEFAULT_LOAD_TIMEOUT_MS)
-    .option('--stall-timeout <duration>', 'replace a worker that answers no heartbeat for this long', durationMsArg, 30_000)
+    .option(
+      '--load-timeout <duration>',
+      'how long one function module may take to load',
+      durationMsArg,
+      DEFAULT_LOAD_TIMEOUT_MS,
+    )
+    .option(
+      '--stall-timeout <duration>',
+      'replace a worker that answers no heartbeat for this long',
+      durationMsArg,
+      30_000,
+    )
     .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent', logLevelArg, 'info' as LogLevel)
     .option('--log-format <format>', LOG_FORMAT_HELP, logFormatArg)
     .option('--stdio <function>', "process mode: serve one function over stdin/stdout (Kapacitor's prog/args)")
-    .option('--http <addr>', 'serve /metrics, /healthz, /readyz and /status on PORT (loopback) or HOST:PORT; off without it', httpAddressArg)
-    .option('--kapacitor-url <url>', "Kapacitor's HTTP API, to re-enable this host's tasks after a restart (credentials: KAPACITOR_USERNAME/KAPACITOR_PASSWORD or their _FILE)")
+    .option(
+      '--http <addr>',
+      'serve /metrics, /healthz, /readyz and /status on PORT (loopback) or HOST:PORT; off without it',
+      httpAddressArg,
+    )
+    .option(
+      '--kapacitor-url <url>',
+      "Kapacitor's HTTP API, to re-enable this host's tasks after a restart (credentials: KAPACITOR_USERNAME/KAPACITOR_PASSWORD or their _FILE)",
+    )
     .option('--state-dir <dir>', 'where the host keeps the IDs of the tasks it serves (with --kapacitor-url)')
     .action(async (flags: ServeFlags & { socketGroup?: string | number }) => {
       if (typeof flags.socketGroup === 'string') flags.socketGroup = groupArg(flags.socketGroup);

@@ -46,7 +46,11 @@ export interface PartialFrameBudget {
   readonly floorBytes: number;
 }
 
-const NO_BUDGET: PartialFrameBudget = { used: 0, maxBytes: Number.POSITIVE_INFINITY, floorBytes: Number.POSITIVE_INFINITY };
+const NO_BUDGET: PartialFrameBudget = {
+  used: 0,
+  maxBytes: Number.POSITIVE_INFINITY,
+  floorBytes: Number.POSITIVE_INFINITY,
+};
 
 /** How long a connection ended by an ErrorResponse may still send (and be ignored) before we reset it. */
 const ERROR_DRAIN_MS = 2000;
@@ -211,7 +215,9 @@ export class Connection {
     if (this.finished) return;
     // Transfer needs a buffer of our own; a chunk sharing a larger allocation is copied once.
     const bytes =
-      chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength ? new Uint8Array(chunk.buffer, 0, chunk.byteLength) : new Uint8Array(chunk);
+      chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength
+        ? new Uint8Array(chunk.buffer, 0, chunk.byteLength)
+        : new Uint8Array(chunk);
     const keepalives = this.scanner.push(bytes);
     if (this.answerKeepalives) {
       for (const time of keepalives) this.answerKeepalive(time);

@@ -50,7 +50,7 @@ export type FromWorker =
   /** A heartbeat answer, with the sessions' counts and the events since the last one. */
   | { type: 'pong'; seq: number; report?: RunnerReport }
   /** The outcome of a reload in this worker. */
-  | ({ type: 'reloaded'; generation: number } & ({ ok: true } & RunnerReloadResult | { ok: false; error: string }));
+  | ({ type: 'reloaded'; generation: number } & (({ ok: true } & RunnerReloadResult) | { ok: false; error: string }));
 
 export interface WorkerSetup {
   /** Module URLs whose default export (or `builtinUdfs` list) are function definitions. */
@@ -71,4 +71,6 @@ export interface WorkerSetup {
 export type OutMessage = Extract<FromWorker, { type: 'out' }>;
 
 /** What one place (worker or main thread) made of a reload. */
-export type PlaceReloadResult = { place: string } & ({ ok: true } & RunnerReloadResult | { ok: false; error: string });
+export type PlaceReloadResult = { place: string } & (
+  ({ ok: true } & RunnerReloadResult) | { ok: false; error: string }
+);

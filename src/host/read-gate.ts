@@ -27,7 +27,12 @@ interface ReadHandle {
 function readHandleOf(socket: Socket): ReadHandle | undefined {
   const handle = (socket as unknown as { _handle?: Partial<ReadHandle> | null })._handle;
   if (handle === null || handle === undefined) return undefined;
-  if (typeof handle.reading !== 'boolean' || typeof handle.readStart !== 'function' || typeof handle.readStop !== 'function') return undefined;
+  if (
+    typeof handle.reading !== 'boolean' ||
+    typeof handle.readStart !== 'function' ||
+    typeof handle.readStop !== 'function'
+  )
+    return undefined;
   return handle as ReadHandle;
 }
 

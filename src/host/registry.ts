@@ -32,7 +32,11 @@ export async function listUdfDir(dir: string): Promise<string[]> {
     if (!LOADABLE.has(extname(name))) continue;
     const real = await realpath(join(root, name));
     if (!real.startsWith(root + sep)) {
-      throw new UdfLoadError('KUDF_UDF_DIR', join(dir, name), `resolves outside --udf-dir (${real}); refusing to load it`);
+      throw new UdfLoadError(
+        'KUDF_UDF_DIR',
+        join(dir, name),
+        `resolves outside --udf-dir (${real}); refusing to load it`,
+      );
     }
     if (!(await stat(real)).isFile()) continue;
     out.push(pathToFileURL(real).href);
@@ -44,7 +48,13 @@ export async function listUdfDir(dir: string): Promise<string[]> {
 export class UdfLoadError extends Error {
   override readonly name = 'UdfLoadError';
   constructor(
-    readonly code: 'KUDF_UDF_DIR' | 'KUDF_UDF_LOAD_FAILED' | 'KUDF_UDF_LOAD_TIMEOUT' | 'KUDF_UDF_EXIT_AT_LOAD' | 'KUDF_UDF_BAD_EXPORT' | 'KUDF_UDF_CHANGED',
+    readonly code:
+      | 'KUDF_UDF_DIR'
+      | 'KUDF_UDF_LOAD_FAILED'
+      | 'KUDF_UDF_LOAD_TIMEOUT'
+      | 'KUDF_UDF_EXIT_AT_LOAD'
+      | 'KUDF_UDF_BAD_EXPORT'
+      | 'KUDF_UDF_CHANGED',
     readonly file: string,
     message: string,
     options?: { cause?: unknown },
@@ -62,7 +72,9 @@ function fileOf(url: string): string {
 
 class ExitAtLoad extends Error {
   constructor(readonly exitCode: unknown) {
-    super(`process.exit(${typeof exitCode === 'number' || typeof exitCode === 'string' ? exitCode : ''}) called while loading`);
+    super(
+      `process.exit(${typeof exitCode === 'number' || typeof exitCode === 'string' ? exitCode : ''}) called while loading`,
+    );
   }
 }
 
@@ -80,14 +92,34 @@ async function importGuarded(url: string, timeoutMs: number): Promise<Record<str
   process.exit = refuseExit;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new UdfLoadError('KUDF_UDF_LOAD_TIMEOUT', file, `module did not finish loading within ${timeoutMs} ms (a top-level await that never settles?)`)), timeoutMs);
+    timer = setTimeout(
+      () =>
+        reject(
+          new UdfLoadError(
+            'KUDF_UDF_LOAD_TIMEOUT',
+            file,
+            `module did not finish loading within ${timeoutMs} ms (a top-level await that never settles?)`,
+          ),
+        ),
+      timeoutMs,
+    );
   });
   try {
     return (await Promise.race([import(url), deadline])) as Record<string, unknown>;
   } catch (err) {
     if (err instanceof UdfLoadError) throw err;
-    if (err instanceof ExitAtLoad) throw new UdfLoadError('KUDF_UDF_EXIT_AT_LOAD', file, `${err.message}; a function module must not exit the process`);
-    throw new UdfLoadError('KUDF_UDF_LOAD_FAILED', file, `cannot load module: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    if (err instanceof ExitAtLoad)
+      throw new UdfLoadError(
+        'KUDF_UDF_EXIT_AT_LOAD',
+        file,
+        `${err.message}; a function module must not exit the process`,
+      );
+    throw new UdfLoadError(
+      'KUDF_UDF_LOAD_FAILED',
+      file,
+      `cannot load module: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
   } finally {
     clearTimeout(timer);
     if (realExit !== undefined) Object.defineProperty(process, 'exit', realExit);
@@ -100,7 +132,12 @@ export async function loadUdfModule(url: string, timeoutMs = DEFAULT_LOAD_TIMEOU
   const mod = await importGuarded(url, timeoutMs);
   const file = fileOf(url);
   const exported = mod['builtinUdfs'] ?? mod['default'];
-  if (exported === undefined) throw new UdfLoadError('KUDF_UDF_BAD_EXPORT', file, 'module has no default export (export default defineUdf({...}))');
+  if (exported === undefined)
+    throw new UdfLoadError(
+      'KUDF_UDF_BAD_EXPORT',
+      file,
+      'module has no default export (export default defineUdf({...}))',
+    );
   const list = Array.isArray(exported) ? (exported as unknown[]) : [exported];
   for (const def of list) {
     try {
@@ -113,7 +150,10 @@ export async function loadUdfModule(url: string, timeoutMs = DEFAULT_LOAD_TIMEOU
 }
 
 /** Loads every module and indexes the functions by name; a duplicate name is an error naming both. */
-export async function loadRegistry(urls: readonly string[], timeoutMs = DEFAULT_LOAD_TIMEOUT_MS): Promise<Map<string, UdfDefinition>> {
+export async function loadRegistry(
+  urls: readonly string[],
+  timeoutMs = DEFAULT_LOAD_TIMEOUT_MS,
+): Promise<Map<string, UdfDefinition>> {
   const registry = new Map<string, UdfDefinition>();
   const origin = new Map<string, string>();
   for (const url of urls) {
@@ -133,7 +173,9 @@ export async function moduleDigests(urls: readonly string[]): Promise<Record<str
   const out: Record<string, string> = {};
   for (const url of urls) {
     if (!url.startsWith('file:')) continue;
-    out[url] = createHash('sha256').update(await readFile(fileURLToPath(url))).digest('hex');
+    out[url] = createHash('sha256')
+      .update(await readFile(fileURLToPath(url)))
+      .digest('hex');
   }
   return out;
 }
@@ -148,11 +190,23 @@ export async function verifyDigests(digests: Readonly<Record<string, string>>): 
     const file = fileURLToPath(url);
     let now: string;
     try {
-      now = createHash('sha256').update(await readFile(file)).digest('hex');
+      now = createHash('sha256')
+        .update(await readFile(file))
+        .digest('hex');
     } catch (err) {
-      throw new UdfLoadError('KUDF_UDF_CHANGED', file, `cannot be read any more (${(err as Error).message}); \`kudf reload\` (SIGHUP) loads the functions as they are now`, { cause: err });
+      throw new UdfLoadError(
+        'KUDF_UDF_CHANGED',
+        file,
+        `cannot be read any more (${(err as Error).message}); \`kudf reload\` (SIGHUP) loads the functions as they are now`,
+        { cause: err },
+      );
     }
-    if (now !== expected) throw new UdfLoadError('KUDF_UDF_CHANGED', file, 'changed since it was loaded; `kudf reload` (SIGHUP) loads the new version');
+    if (now !== expected)
+      throw new UdfLoadError(
+        'KUDF_UDF_CHANGED',
+        file,
+        'changed since it was loaded; `kudf reload` (SIGHUP) loads the new version',
+      );
   }
 }
 

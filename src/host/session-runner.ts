@@ -1,7 +1,14 @@
 import type { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { FrameDecoder, FrameWriter, decodeRequestIn, freezeRequest, type FrameBody, type PointHeader } from '../protocol/index.js';
+import {
+  FrameDecoder,
+  FrameWriter,
+  decodeRequestIn,
+  freezeRequest,
+  type FrameBody,
+  type PointHeader,
+} from '../protocol/index.js';
 import type { Response } from '../protocol/types.js';
 import type { UdfDefinition } from '../sdk/define-udf.js';
 import type { FromWorker, ToWorker } from './messages.js';
@@ -76,7 +83,9 @@ export class SessionRunner {
   failFromAsync(id: number, err: unknown): boolean {
     const conn = this.connections.get(id);
     if (conn === undefined) return false;
-    conn.session.fail(`${conn.session.udf}: ${describeError(err)} (outside a call: in a timer, promise or callback of the function)`);
+    conn.session.fail(
+      `${conn.session.udf}: ${describeError(err)} (outside a call: in a timer, promise or callback of the function)`,
+    );
     this.flush(id, conn, 0, 'error');
     return true;
   }
@@ -110,7 +119,13 @@ export class SessionRunner {
     if (def === undefined) {
       // The main thread only opens connections for functions it loaded from the same modules.
       log.error({ udf }, 'connection for an unknown function');
-      this.post({ type: 'out', id, bytes: null, consumed: 0, closed: { counts: { requests: 0, pointsIn: 0, pointsOut: 0, batchesIn: 0, batchesOut: 0 }, reason: 'error' } });
+      this.post({
+        type: 'out',
+        id,
+        bytes: null,
+        consumed: 0,
+        closed: { counts: { requests: 0, pointsIn: 0, pointsOut: 0, batchesIn: 0, batchesOut: 0 }, reason: 'error' },
+      });
       return;
     }
     const writer = new FrameWriter();
@@ -122,9 +137,19 @@ export class SessionRunner {
       maxBatchBytes: this.limits.maxBatchBytes,
       maxSnapshotBytes: this.limits.maxFrameBytes - RESTORE_FRAME_OVERHEAD,
     });
-    const initTimer = this.limits.initTimeoutMs > 0 ? setTimeout(() => this.initTimedOut(id), this.limits.initTimeoutMs) : undefined;
+    const initTimer =
+      this.limits.initTimeoutMs > 0 ? setTimeout(() => this.initTimedOut(id), this.limits.initTimeoutMs) : undefined;
     initTimer?.unref();
-    this.connections.set(id, { udf, started: false, decoder: new FrameDecoder({ maxFrameBytes: this.limits.maxFrameBytes }), session, writer, log, frozenInput: !isBuiltIn(def), initTimer });
+    this.connections.set(id, {
+      udf,
+      started: false,
+      decoder: new FrameDecoder({ maxFrameBytes: this.limits.maxFrameBytes }),
+      session,
+      writer,
+      log,
+      frozenInput: !isBuiltIn(def),
+      initTimer,
+    });
   }
 
   /**
@@ -134,7 +159,10 @@ export class SessionRunner {
   private initTimedOut(id: number): void {
     const conn = this.connections.get(id);
     if (conn === undefined || conn.session.initialised || conn.session.askedInfo) return;
-    conn.log.warn({ initTimeoutMs: this.limits.initTimeoutMs, code: 'KUDF_HOST_INIT_TIMEOUT' }, 'no InitRequest in time; closing the connection');
+    conn.log.warn(
+      { initTimeoutMs: this.limits.initTimeoutMs, code: 'KUDF_HOST_INIT_TIMEOUT' },
+      'no InitRequest in time; closing the connection',
+    );
     conn.session.fail(`no InitRequest within ${this.limits.initTimeoutMs} ms of connecting`);
     this.flush(id, conn, 0, 'error');
   }
@@ -176,7 +204,11 @@ export class SessionRunner {
       if (conn.session.initialised) conn.started = true;
       else this.events.initFailures.push({ udf: conn.udf });
     } else if (request.kind === 'snapshot' && verdict === 'continue') {
-      this.events.snapshots.push({ udf: conn.udf, bytes: conn.writer.length - before, seconds: (performance.now() - t0) / 1000 });
+      this.events.snapshots.push({
+        udf: conn.udf,
+        bytes: conn.writer.length - before,
+        seconds: (performance.now() - t0) / 1000,
+      });
     }
     return verdict;
   }
@@ -204,9 +236,18 @@ export class SessionRunner {
 
   private logAdopt(conn: Connection, outcome: AdoptOutcome, generation: number): void {
     const ids = conn.session.initialised ? conn.session.ids : {};
-    if (outcome.kind === 'moved') conn.log.info({ ...ids, udf: conn.udf, generation }, 'session moved to the reloaded code');
-    else if (outcome.kind === 'kept') conn.log.warn({ ...ids, udf: conn.udf, generation, reason: outcome.reason, code: 'KUDF_RELOAD_KEPT' }, 'session stays on the code it runs; new sessions get the reloaded code');
-    else conn.log.info({ ...ids, udf: conn.udf, generation }, 'session moves to the reloaded code when its open batch ends');
+    if (outcome.kind === 'moved')
+      conn.log.info({ ...ids, udf: conn.udf, generation }, 'session moved to the reloaded code');
+    else if (outcome.kind === 'kept')
+      conn.log.warn(
+        { ...ids, udf: conn.udf, generation, reason: outcome.reason, code: 'KUDF_RELOAD_KEPT' },
+        'session stays on the code it runs; new sessions get the reloaded code',
+      );
+    else
+      conn.log.info(
+        { ...ids, udf: conn.udf, generation },
+        'session moves to the reloaded code when its open batch ends',
+      );
   }
 
   /** Every live session's counts and the events since the last report, which this call empties. */
@@ -224,7 +265,10 @@ export class SessionRunner {
     if (conn === undefined) return;
     this.context?.enterWith(id);
     if (conn.decoder.hasPartialFrame) {
-      conn.log.warn({ ...conn.session.ids, bufferedBytes: conn.decoder.bufferedBytes }, 'peer closed in the middle of a frame; partial frame dropped');
+      conn.log.warn(
+        { ...conn.session.ids, bufferedBytes: conn.decoder.bufferedBytes },
+        'peer closed in the middle of a frame; partial frame dropped',
+      );
     }
     this.flush(id, conn, 0, 'eof');
   }
@@ -248,14 +292,27 @@ export class SessionRunner {
     const started = conn.started ? conn.session.ids : undefined;
     conn.started = false;
     if (end === undefined) {
-      this.post(started === undefined ? { type: 'out', id, bytes, consumed } : { type: 'out', id, bytes, consumed, started });
+      this.post(
+        started === undefined ? { type: 'out', id, bytes, consumed } : { type: 'out', id, bytes, consumed, started },
+      );
       return;
     }
     this.connections.delete(id);
     clearTimeout(conn.initTimer);
     const counts = conn.session.counts;
     if (conn.session.initialised) conn.log.info({ ...conn.session.ids, ...counts, reason: end }, 'session ended');
-    else conn.log.debug({ requests: counts.requests, reason: end }, 'connection closed before Init (info-only connection)');
-    this.post({ type: 'out', id, bytes, consumed, closed: { counts, reason: end }, ...(started !== undefined ? { started } : {}) });
+    else
+      conn.log.debug(
+        { requests: counts.requests, reason: end },
+        'connection closed before Init (info-only connection)',
+      );
+    this.post({
+      type: 'out',
+      id,
+      bytes,
+      consumed,
+      closed: { counts, reason: end },
+      ...(started !== undefined ? { started } : {}),
+    });
   }
 }

@@ -85,7 +85,11 @@ export class Session {
         this.send({ kind: 'point', point });
       } else if (point === input && this.options.sendRaw !== undefined) {
         this.options.sendRaw(this.rawBody.buf.subarray(this.rawBody.start, this.rawBody.end));
-      } else if (this.rawHeaderStart >= 0 && this.options.sendAfterHeader !== undefined && sameBeforeFields(point, input)) {
+      } else if (
+        this.rawHeaderStart >= 0 &&
+        this.options.sendAfterHeader !== undefined &&
+        sameBeforeFields(point, input)
+      ) {
         this.options.sendAfterHeader(this.rawBody.buf.subarray(this.rawHeaderStart, this.rawHeaderEnd), point);
       } else {
         this.send({ kind: 'point', point });
@@ -198,7 +202,11 @@ export class Session {
       this.send({ kind: 'init', success: false, error: message });
       return 'continue';
     }
-    this.identity = { function: this.def.name, version: this.def.snapshotVersion ?? 1, options: fingerprintOptions(parsed) };
+    this.identity = {
+      function: this.def.name,
+      version: this.def.snapshotVersion ?? 1,
+      options: fingerprintOptions(parsed),
+    };
     this.parsedOptions = parsed;
     this.log.info({ options: parsed }, 'session initialised');
     this.send({ kind: 'init', success: true, error: '' });
@@ -206,7 +214,8 @@ export class Session {
   }
 
   private snapshot(): SessionVerdict {
-    if (this.instance === undefined || this.identity === undefined) return this.fail(`${this.def.name}: SnapshotRequest before Init`);
+    if (this.instance === undefined || this.identity === undefined)
+      return this.fail(`${this.def.name}: SnapshotRequest before Init`);
     const instance = this.instance;
     const identity = this.identity;
     return this.guard(() => {
@@ -219,7 +228,10 @@ export class Session {
         bytes = this.snapshotTooLarge(`its JSON would be longer than a string can be (${err.message})`);
       }
       const limit = this.options.maxSnapshotBytes;
-      if (limit !== undefined && bytes.byteLength > limit) bytes = this.snapshotTooLarge(`${bytes.byteLength} bytes, over the ${limit} a RestoreRequest may carry (--max-frame-bytes)`);
+      if (limit !== undefined && bytes.byteLength > limit)
+        bytes = this.snapshotTooLarge(
+          `${bytes.byteLength} bytes, over the ${limit} a RestoreRequest may carry (--max-frame-bytes)`,
+        );
       this.send({ kind: 'snapshot', snapshot: bytes });
     });
   }
@@ -229,7 +241,10 @@ export class Session {
    * and a restore takes as "start fresh". The task goes on; only its restart loses the state.
    */
   private snapshotTooLarge(why: string): Uint8Array {
-    this.log.error({ code: 'KUDF_SNAPSHOT_TOO_LARGE' }, `snapshot not kept: ${why}; an empty snapshot is sent, so a restart of this task starts fresh`);
+    this.log.error(
+      { code: 'KUDF_SNAPSHOT_TOO_LARGE' },
+      `snapshot not kept: ${why}; an empty snapshot is sent, so a restart of this task starts fresh`,
+    );
     return new Uint8Array(0);
   }
 
@@ -258,9 +273,18 @@ export class Session {
       this.instance.restore?.(decoded.state);
     } catch (err) {
       // A half-applied restore must not leak into the task: start over from a fresh instance.
-      this.instance = this.def.create({ options: this.parsedOptions, taskID: this.taskID, nodeID: this.nodeID, log: this.log });
+      this.instance = this.def.create({
+        options: this.parsedOptions,
+        taskID: this.taskID,
+        nodeID: this.nodeID,
+        log: this.log,
+      });
       this.log.warn({ err: describeError(err) }, 'restore rejected');
-      this.send({ kind: 'restore', success: false, error: `${this.def.name}: cannot restore snapshot: ${describeError(err)}` });
+      this.send({
+        kind: 'restore',
+        success: false,
+        error: `${this.def.name}: cannot restore snapshot: ${describeError(err)}`,
+      });
       return 'continue';
     }
     this.log.info({}, 'state restored');
@@ -271,7 +295,8 @@ export class Session {
   private beginBatch(begin: BeginBatch): SessionVerdict {
     const instance = this.instance;
     if (instance === undefined) return this.fail(`${this.def.name}: BeginBatch before Init`);
-    if (this.batch !== undefined) return this.fail(`${this.def.name}: BeginBatch inside an open batch (group '${this.batch.begin.group}')`);
+    if (this.batch !== undefined)
+      return this.fail(`${this.def.name}: BeginBatch inside an open batch (group '${this.batch.begin.group}')`);
     this.counts.batchesIn++;
     this.batch = { begin, points: [], pointsIn: 0, bytesIn: 0 };
     return this.guard(() => instance.beginBatch?.(begin, this.batchOut));
@@ -355,14 +380,19 @@ export class Session {
     }
     const mismatch = reloadMismatch(this.def, next);
     if (mismatch !== undefined) return { kind: 'kept', reason: mismatch };
-    if (instance.snapshot === undefined) return { kind: 'kept', reason: 'the running version has no snapshot() to hand its state over' };
+    if (instance.snapshot === undefined)
+      return { kind: 'kept', reason: 'the running version has no snapshot() to hand its state over' };
     let parsed: Record<string, unknown>;
     try {
       parsed = parseOptions(next.options, this.initOptions);
     } catch (err) {
-      return { kind: 'kept', reason: `the task's options do not fit the new option declarations: ${describeError(err)}` };
+      return {
+        kind: 'kept',
+        reason: `the task's options do not fit the new option declarations: ${describeError(err)}`,
+      };
     }
-    if (fingerprintOptions(parsed) !== identity.options) return { kind: 'kept', reason: "the new option declarations give the task's options other values" };
+    if (fingerprintOptions(parsed) !== identity.options)
+      return { kind: 'kept', reason: "the new option declarations give the task's options other values" };
     if (this.batch !== undefined) {
       this.pendingDef = { def: next, done: whenDeferred };
       return { kind: 'deferred' };
@@ -371,10 +401,12 @@ export class Session {
     try {
       const bytes = encodeSnapshot(identity, instance.snapshot());
       const decoded = decodeSnapshot(bytes, identity);
-      if (decoded.kind !== 'state') return { kind: 'kept', reason: `the running version's snapshot does not decode: ${decoded.reason}` };
+      if (decoded.kind !== 'state')
+        return { kind: 'kept', reason: `the running version's snapshot does not decode: ${decoded.reason}` };
       fresh = next.create({ options: parsed, taskID: this.taskID, nodeID: this.nodeID, log: this.log });
       if (decoded.state !== null || fresh.restore !== undefined) {
-        if (fresh.restore === undefined) return { kind: 'kept', reason: 'the new version has no restore() to take the state over' };
+        if (fresh.restore === undefined)
+          return { kind: 'kept', reason: 'the new version has no restore() to take the state over' };
         fresh.restore(decoded.state);
       }
     } catch (err) {
@@ -424,7 +456,8 @@ const APPROX_POINT_BYTES = 128;
 // V8's messages for a write to a frozen object or array ("Cannot assign to read only property",
 // "Cannot add property x, object is not extensible", "Cannot delete property").
 const WRITE_TO_FROZEN = /^Cannot (assign to read only|add|delete|define) property/;
-const READ_ONLY_HINT = ' (input points are read-only: emit a new point made with withFields or derivePoint, or with its own tags)';
+const READ_ONLY_HINT =
+  ' (input points are read-only: emit a new point made with withFields or derivePoint, or with its own tags)';
 
 export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;

@@ -49,7 +49,11 @@ export function checkSocketPath(path: string): void {
 }
 
 function dirFailed(dir: string, err: unknown): SocketSetupError {
-  return new SocketSetupError('KUDF_SOCKET_DIR_FAILED', `cannot prepare socket directory ${dir}: ${(err as Error).message}`, { cause: err });
+  return new SocketSetupError(
+    'KUDF_SOCKET_DIR_FAILED',
+    `cannot prepare socket directory ${dir}: ${(err as Error).message}`,
+    { cause: err },
+  );
 }
 
 /**
@@ -155,14 +159,23 @@ export async function claimSocketPath(path: string): Promise<'free' | 'replaced-
       return 'free';
     }
     if (!before.isSocket()) {
-      throw new SocketSetupError('KUDF_SOCKET_NOT_A_SOCKET', `${path} exists and is not a socket; refusing to replace it`);
+      throw new SocketSetupError(
+        'KUDF_SOCKET_NOT_A_SOCKET',
+        `${path} exists and is not a socket; refusing to replace it`,
+      );
     }
     const state = await probe(path);
     if (state === 'alive') {
-      throw new SocketSetupError('KUDF_SOCKET_IN_USE', `${path} is in use: another process answers on it (is another kudf serve running?)`);
+      throw new SocketSetupError(
+        'KUDF_SOCKET_IN_USE',
+        `${path} is in use: another process answers on it (is another kudf serve running?)`,
+      );
     }
     if (state !== 'stale') {
-      throw new SocketSetupError('KUDF_SOCKET_UNKNOWN_STATE', `${path}: cannot tell whether anyone serves it (connect: ${state.unknown}); refusing to replace it`);
+      throw new SocketSetupError(
+        'KUDF_SOCKET_UNKNOWN_STATE',
+        `${path}: cannot tell whether anyone serves it (connect: ${state.unknown}); refusing to replace it`,
+      );
     }
     const now = await lstat(path).catch(() => undefined);
     if (now === undefined) return 'free';
@@ -171,15 +184,26 @@ export async function claimSocketPath(path: string): Promise<'free' | 'replaced-
       await unlink(path);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'free';
-      throw new SocketSetupError('KUDF_SOCKET_DIR_FAILED', `cannot remove stale socket ${path}: ${(err as Error).message}`, { cause: err });
+      throw new SocketSetupError(
+        'KUDF_SOCKET_DIR_FAILED',
+        `cannot remove stale socket ${path}: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     return 'replaced-stale';
   }
-  throw new SocketSetupError('KUDF_SOCKET_START_RACE', `${path} keeps being replaced by another process during start-up; is another kudf serve starting?`);
+  throw new SocketSetupError(
+    'KUDF_SOCKET_START_RACE',
+    `${path} keeps being replaced by another process during start-up; is another kudf serve starting?`,
+  );
 }
 
 /** Listens on a Unix socket path with the configured permissions. */
-export async function listenUnix(path: string, access: SocketAccess, onConnection: (socket: Socket) => void): Promise<Server> {
+export async function listenUnix(
+  path: string,
+  access: SocketAccess,
+  onConnection: (socket: Socket) => void,
+): Promise<Server> {
   // A readable high-water mark of 0 keeps a paused connection from reading ahead (read-gate.ts);
   // the writable one is 0 too, which only makes every write() return false: Connection bounds
   // its replies by writableLength and write callbacks, not by that return value.
@@ -187,9 +211,17 @@ export async function listenUnix(path: string, access: SocketAccess, onConnectio
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') {
-        reject(new SocketSetupError('KUDF_SOCKET_START_RACE', `${path} was created by another process during start-up (is another kudf serve starting?)`, { cause: err }));
+        reject(
+          new SocketSetupError(
+            'KUDF_SOCKET_START_RACE',
+            `${path} was created by another process during start-up (is another kudf serve starting?)`,
+            { cause: err },
+          ),
+        );
       } else {
-        reject(new SocketSetupError('KUDF_SOCKET_LISTEN_FAILED', `cannot listen on ${path}: ${err.message}`, { cause: err }));
+        reject(
+          new SocketSetupError('KUDF_SOCKET_LISTEN_FAILED', `cannot listen on ${path}: ${err.message}`, { cause: err }),
+        );
       }
     });
     server.listen({ path, backlog: 1024 }, () => resolve());

@@ -7,7 +7,13 @@ import { encodeFrame, encodeResponse } from '../protocol/index.js';
 import type { UdfDefinition } from '../sdk/define-udf.js';
 import { Connection } from './connection.js';
 import type { OutMessage } from './messages.js';
-import { checkSocketPath, claimSocketPath, listenUnix, prepareSocketDir, type SocketAccess } from './socket-listener.js';
+import {
+  checkSocketPath,
+  claimSocketPath,
+  listenUnix,
+  prepareSocketDir,
+  type SocketAccess,
+} from './socket-listener.js';
 import { loadRegistry, verifyDigests } from './registry.js';
 import { ModuleSet } from './module-set.js';
 import { infoChanged } from './reload-fit.js';
@@ -38,7 +44,8 @@ function openFileLimit(): { soft: number; hard: number } | undefined {
       .find((l) => l.startsWith('Max open files'));
     const m = line === undefined ? null : /^Max open files\s+(\S+)\s+(\S+)/.exec(line);
     if (m === null) return undefined;
-    const num = (v: string | undefined): number => (v === 'unlimited' || v === undefined ? Number.POSITIVE_INFINITY : Number(v));
+    const num = (v: string | undefined): number =>
+      v === 'unlimited' || v === undefined ? Number.POSITIVE_INFINITY : Number(v);
     return { soft: num(m[1]), hard: num(m[2]) };
   } catch {
     return undefined;
@@ -134,18 +141,20 @@ export interface HostOpsStatus {
   /** Every socket listens and the host is not shutting down. */
   ready: boolean;
   functions: Array<{ name: string; socket: string }>;
-  sessions: Array<{
-    connection: number;
-    function: string;
-    /** Set once Init arrived; Kapacitor's start-up Info connections have none. */
-    taskID?: string;
-    nodeID?: string;
-    worker: string;
-    openedAt: string;
-    /** The last keepalive read (answered on the main thread; absent with --threads 0). */
-    lastKeepaliveAt?: string;
-    bytesInFlight: number;
-  } & SessionCounts>;
+  sessions: Array<
+    {
+      connection: number;
+      function: string;
+      /** Set once Init arrived; Kapacitor's start-up Info connections have none. */
+      taskID?: string;
+      nodeID?: string;
+      worker: string;
+      openedAt: string;
+      /** The last keepalive read (answered on the main thread; absent with --threads 0). */
+      lastKeepaliveAt?: string;
+      bytesInFlight: number;
+    } & SessionCounts
+  >;
   workers: Array<PlaceStatus & { eventLoopLag?: LagStats }>;
   /** The last reload of the function code, once there was one. */
   lastReload?: ReloadOutcome;
@@ -206,7 +215,12 @@ export class UdfHost {
       { code: 'KUDF_HOST_MAX_CONNECTIONS' },
       'connection refused: too many connections',
     );
-    this.acceptFailed = new LimitLog(options.logger, 'error', { code: 'KUDF_HOST_ACCEPT_FAILED' }, 'cannot accept a connection (out of file descriptors?)');
+    this.acceptFailed = new LimitLog(
+      options.logger,
+      'error',
+      { code: 'KUDF_HOST_ACCEPT_FAILED' },
+      'cannot accept a connection (out of file descriptors?)',
+    );
   }
 
   /** Connections refused over --max-connections and accepts that failed (EMFILE), since start. */
@@ -226,7 +240,12 @@ export class UdfHost {
       threads: options.threads,
       setup: {
         udfModules: options.udfModules,
-        limits: { maxFrameBytes: options.maxFrameBytes, initTimeoutMs: options.initTimeoutMs, maxBatchPoints: options.maxBatchPoints, maxBatchBytes: options.maxBatchBytes },
+        limits: {
+          maxFrameBytes: options.maxFrameBytes,
+          initTimeoutMs: options.initTimeoutMs,
+          maxBatchPoints: options.maxBatchPoints,
+          maxBatchBytes: options.maxBatchBytes,
+        },
         loadTimeoutMs: options.loadTimeoutMs,
         moduleDigests: { ...this.modules.digests },
         logLevel: options.logLevel,
@@ -264,7 +283,10 @@ export class UdfHost {
       throw err;
     }
     for (const claim of claims) {
-      options.logger.info({ udf: claim.udf, socket: claim.path, replacedStale: claim.replacedStale }, 'serving function');
+      options.logger.info(
+        { udf: claim.udf, socket: claim.path, replacedStale: claim.replacedStale },
+        'serving function',
+      );
     }
     this.ready = true;
     // At the open-file limit libuv accepts and drops connections with nothing said (its EMFILE
@@ -275,12 +297,24 @@ export class UdfHost {
       this.maxConnections = byFds;
       this.limitReason = `the open-file limit of ${fds?.soft} allows ${byFds}`;
       options.logger.warn(
-        { fdLimit: fds?.soft, fdHardLimit: fds?.hard, maxConnections: options.maxConnections, allowed: byFds, code: 'KUDF_HOST_FD_LIMIT' },
+        {
+          fdLimit: fds?.soft,
+          fdHardLimit: fds?.hard,
+          maxConnections: options.maxConnections,
+          allowed: byFds,
+          code: 'KUDF_HOST_FD_LIMIT',
+        },
         'the open-file limit allows fewer connections than --max-connections: raise it (ulimit -n, docker --ulimit nofile) or lower --max-connections',
       );
     }
     options.logger.info(
-      { sockets: claims.map((c) => c.path), workers: this.pool.labels, maxConnections: this.maxConnections, fdLimit: fds?.soft, fdHardLimit: fds?.hard },
+      {
+        sockets: claims.map((c) => c.path),
+        workers: this.pool.labels,
+        maxConnections: this.maxConnections,
+        fdLimit: fds?.soft,
+        fdHardLimit: fds?.hard,
+      },
       'host ready',
     );
     await this.writeStatus();
@@ -291,10 +325,13 @@ export class UdfHost {
 
   private async listenFor(udf: string, path: string): Promise<ServedSocket> {
     const replacedStale = (await claimSocketPath(path)) === 'replaced-stale';
-    if (replacedStale) this.options.logger.warn({ udf, socket: path }, 'replaced a stale socket file (nothing answered on it)');
+    if (replacedStale)
+      this.options.logger.warn({ udf, socket: path }, 'replaced a stale socket file (nothing answered on it)');
     const server = await listenUnix(path, this.options.access, (socket) => this.accept(udf, socket));
     // accept() failing (EMFILE, ENFILE) is reported here; without a listener it would be thrown.
-    server.on('error', (err: NodeJS.ErrnoException) => this.acceptFailed.hit({ socket: path, err: err.code ?? err.message }));
+    server.on('error', (err: NodeJS.ErrnoException) =>
+      this.acceptFailed.hit({ socket: path, err: err.code ?? err.message }),
+    );
     this.servers.push({ server, path, ino: (await lstat(path)).ino });
     return { udf, path, replacedStale };
   }
@@ -316,14 +353,37 @@ export class UdfHost {
     return run;
   }
 
-  private async reloadNow(listModules: () => Promise<readonly string[]>, select: readonly string[] | undefined): Promise<ReloadOutcome> {
+  private async reloadNow(
+    listModules: () => Promise<readonly string[]>,
+    select: readonly string[] | undefined,
+  ): Promise<ReloadOutcome> {
     const pool = this.pool;
     const log = this.options.logger;
     const generation = ++this.generation;
     const failed = (err: unknown): ReloadOutcome => {
       const e = err as Error & { code?: string; file?: string };
-      const outcome: ReloadOutcome = { generation, at: new Date().toISOString(), outcome: 'failed', error: e.message ?? String(err), changed: [], added: [], removed: [], moved: 0, kept: 0, deferred: 0, restartKapacitorFor: [] };
-      log.error({ generation, err: outcome.error, code: 'KUDF_RELOAD_FAILED', ...(e.file !== undefined ? { file: e.file } : {}) }, 'reload failed: every function and session stays as it was');
+      const outcome: ReloadOutcome = {
+        generation,
+        at: new Date().toISOString(),
+        outcome: 'failed',
+        error: e.message ?? String(err),
+        changed: [],
+        added: [],
+        removed: [],
+        moved: 0,
+        kept: 0,
+        deferred: 0,
+        restartKapacitorFor: [],
+      };
+      log.error(
+        {
+          generation,
+          err: outcome.error,
+          code: 'KUDF_RELOAD_FAILED',
+          ...(e.file !== undefined ? { file: e.file } : {}),
+        },
+        'reload failed: every function and session stays as it was',
+      );
       return this.reloaded(outcome);
     };
     if (pool === undefined || this.stopping !== undefined) return failed(new Error('the host is not serving'));
@@ -339,10 +399,15 @@ export class UdfHost {
     }
     const current = this.registry;
     const wanted = select === undefined ? loaded : new Map([...loaded].filter(([name]) => select.includes(name)));
-    const changed = [...wanted].filter(([name, def]) => current.has(name) && current.get(name) !== def).map(([name]) => name);
+    const changed = [...wanted]
+      .filter(([name, def]) => current.has(name) && current.get(name) !== def)
+      .map(([name]) => name);
     const added = [...wanted.keys()].filter((name) => !current.has(name));
     const removed = [...current.keys()].filter((name) => !wanted.has(name));
-    const restartKapacitorFor = [...added, ...changed.filter((name) => infoChanged(current.get(name) as UdfDefinition, wanted.get(name) as UdfDefinition))];
+    const restartKapacitorFor = [
+      ...added,
+      ...changed.filter((name) => infoChanged(current.get(name) as UdfDefinition, wanted.get(name) as UdfDefinition)),
+    ];
     const merged = new Map(current);
     for (const [name, def] of wanted) merged.set(name, def);
     const served: ServedSocket[] = [];
@@ -351,10 +416,19 @@ export class UdfHost {
         served.push(await this.listenFor(udf, join(this.options.socketDir, `${udf}.sock`)));
       } catch (err) {
         merged.delete(udf);
-        log.error({ udf, err: (err as Error).message, code: 'KUDF_RELOAD_SOCKET' }, 'cannot serve a new function found by the reload');
+        log.error(
+          { udf, err: (err as Error).message, code: 'KUDF_RELOAD_SOCKET' },
+          'cannot serve a new function found by the reload',
+        );
       }
     }
-    const places = await pool.reload(generation, next.set.urls, { ...next.set.digests }, merged, this.options.loadTimeoutMs + RELOAD_ANSWER_MS);
+    const places = await pool.reload(
+      generation,
+      next.set.urls,
+      { ...next.set.digests },
+      merged,
+      this.options.loadTimeoutMs + RELOAD_ANSWER_MS,
+    );
     this.modules = next.set;
     this.registry = merged;
     const sum = (key: 'moved' | 'kept' | 'deferred'): number => places.reduce((n, p) => n + (p.ok ? p[key] : 0), 0);
@@ -372,9 +446,17 @@ export class UdfHost {
       deferred: sum('deferred'),
       restartKapacitorFor,
     };
-    for (const p of refused) log.error({ generation, worker: p.place, err: p.error, code: 'KUDF_RELOAD_WORKER' }, 'a worker could not reload: its sessions stay on the code they run');
+    for (const p of refused)
+      log.error(
+        { generation, worker: p.place, err: p.error, code: 'KUDF_RELOAD_WORKER' },
+        'a worker could not reload: its sessions stay on the code they run',
+      );
     for (const s of served) log.info({ udf: s.udf, socket: s.path }, 'serving function');
-    if (removed.length > 0) log.warn({ generation, functions: removed }, 'functions no longer found are still served with the code loaded before, until the host restarts');
+    if (removed.length > 0)
+      log.warn(
+        { generation, functions: removed },
+        'functions no longer found are still served with the code loaded before, until the host restarts',
+      );
     const { error: _error, ...fields } = outcome;
     log.info(
       { ...fields, files: next.changedFiles.length },
@@ -421,7 +503,9 @@ export class UdfHost {
         ...(m.task !== undefined ? { taskID: m.task.taskID, nodeID: m.task.nodeID } : {}),
         worker: conn.place.label,
         openedAt: new Date(m.openedAt).toISOString(),
-        ...(conn.lastKeepaliveAt !== undefined ? { lastKeepaliveAt: new Date(conn.lastKeepaliveAt).toISOString() } : {}),
+        ...(conn.lastKeepaliveAt !== undefined
+          ? { lastKeepaliveAt: new Date(conn.lastKeepaliveAt).toISOString() }
+          : {}),
         bytesInFlight: conn.bytesInFlight,
         ...m.counts,
       });
@@ -432,7 +516,10 @@ export class UdfHost {
     });
     return {
       ready: this.ready && this.stopping === undefined,
-      functions: [...this.registry.keys()].map((name) => ({ name, socket: join(this.options.socketDir, `${name}.sock`) })),
+      functions: [...this.registry.keys()].map((name) => ({
+        name,
+        socket: join(this.options.socketDir, `${name}.sock`),
+      })),
       sessions,
       workers,
       ...(this.lastReload !== undefined ? { lastReload: this.lastReload } : {}),
@@ -465,7 +552,8 @@ export class UdfHost {
       batchesIn: Math.max(0, counts.batchesIn - before.batchesIn),
       batchesOut: Math.max(0, counts.batchesOut - before.batchesOut),
     };
-    if (delta.requests + delta.pointsIn + delta.pointsOut + delta.batchesIn + delta.batchesOut > 0) this.options.observer?.counted?.(m.udf, delta);
+    if (delta.requests + delta.pointsIn + delta.pointsOut + delta.batchesIn + delta.batchesOut > 0)
+      this.options.observer?.counted?.(m.udf, delta);
   }
 
   private async shutdown(graceMs: number): Promise<void> {
@@ -479,7 +567,10 @@ export class UdfHost {
     if (open.length > 0) {
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), graceMs)));
-      const outcome = await Promise.race([Promise.all(open.map((c) => c.closed)).then(() => 'drained' as const), deadline]);
+      const outcome = await Promise.race([
+        Promise.all(open.map((c) => c.closed)).then(() => 'drained' as const),
+        deadline,
+      ]);
       clearTimeout(timer);
       if (outcome === 'deadline') {
         const left = [...this.connections.values()];
@@ -507,9 +598,19 @@ export class UdfHost {
     if (pool === undefined || this.stopping !== undefined) return this.statusWrites;
     const health = pool.health;
     this.statusWrites = this.statusWrites
-      .then(() => writeHostStatus(this.options.socketDir, { pid: process.pid, state: health.down.length > 0 ? 'degraded' : 'ok', ...health, ...(this.lastReload !== undefined ? { lastReload: this.lastReload } : {}) }))
-      .catch((err: unknown) => this.options.logger.warn({ err: (err as Error).message }, 'cannot write the host status file'));
-    if (health.down.length > 0) this.options.logger.warn({ ...health, code: 'KUDF_HOST_DEGRADED' }, 'host degraded: not every worker is up');
+      .then(() =>
+        writeHostStatus(this.options.socketDir, {
+          pid: process.pid,
+          state: health.down.length > 0 ? 'degraded' : 'ok',
+          ...health,
+          ...(this.lastReload !== undefined ? { lastReload: this.lastReload } : {}),
+        }),
+      )
+      .catch((err: unknown) =>
+        this.options.logger.warn({ err: (err as Error).message }, 'cannot write the host status file'),
+      );
+    if (health.down.length > 0)
+      this.options.logger.warn({ ...health, code: 'KUDF_HOST_DEGRADED' }, 'host degraded: not every worker is up');
     return this.statusWrites;
   }
 
@@ -528,12 +629,22 @@ export class UdfHost {
         await link(path, keep);
         kept.push({ path, keep });
       } catch (err) {
-        this.options.logger.error({ socket: path, err: (err as Error).message }, 'cannot protect a socket file another process put at this path; closing will remove it');
+        this.options.logger.error(
+          { socket: path, err: (err as Error).message },
+          'cannot protect a socket file another process put at this path; closing will remove it',
+        );
       }
     }
-    const listenersClosed = Promise.all(this.servers.map(({ server }) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    const listenersClosed = Promise.all(
+      this.servers.map(({ server }) => new Promise<void>((resolve) => server.close(() => resolve()))),
+    );
     for (const { path, keep } of kept) {
-      await rename(keep, path).catch((err: unknown) => this.options.logger.error({ socket: path, kept: keep, err: (err as Error).message }, 'cannot put back a socket file of another process'));
+      await rename(keep, path).catch((err: unknown) =>
+        this.options.logger.error(
+          { socket: path, kept: keep, err: (err as Error).message },
+          'cannot put back a socket file of another process',
+        ),
+      );
     }
     return { listenersClosed };
   }
@@ -550,7 +661,9 @@ export class UdfHost {
       entry.reported = true;
       this.options.logger.error(
         { socket: entry.path, code: info === undefined ? 'KUDF_SOCKET_REMOVED' : 'KUDF_SOCKET_REPLACED' },
-        info === undefined ? 'socket file removed by another process: new connections cannot reach this host' : 'socket file replaced by another process: new connections go elsewhere',
+        info === undefined
+          ? 'socket file removed by another process: new connections cannot reach this host'
+          : 'socket file replaced by another process: new connections go elsewhere',
       );
     }
   }
@@ -566,7 +679,14 @@ export class UdfHost {
       // The reply goes to the kernel at once (a fresh socket has room), and the descriptor is
       // closed at once: in a burst of accepts, refused connections must not use up descriptors.
       socket.on('error', () => undefined);
-      socket.write(encodeFrame(encodeResponse({ kind: 'error', error: `${udf}: too many connections (${this.maxConnections}: ${this.limitReason})` })));
+      socket.write(
+        encodeFrame(
+          encodeResponse({
+            kind: 'error',
+            error: `${udf}: too many connections (${this.maxConnections}: ${this.limitReason})`,
+          }),
+        ),
+      );
       socket.destroy();
       return;
     }

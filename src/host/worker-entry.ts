@@ -11,8 +11,11 @@ import { SessionRunner } from './session-runner.js';
 const port = parentPort;
 if (port === null) throw new Error('worker-entry must run as a worker thread');
 const setup = workerData as WorkerSetup;
-const logger = createLogger({ level: setup.logLevel as LogLevel, fd: setup.logFd, ...(setup.logFormat !== undefined ? { format: setup.logFormat } : {}) }).child({ thread: threadId });
-
+const logger = createLogger({
+  level: setup.logLevel as LogLevel,
+  fd: setup.logFd,
+  ...(setup.logFormat !== undefined ? { format: setup.logFormat } : {}),
+}).child({ thread: threadId });
 
 const post = (message: FromWorker): void => {
   if (message.type === 'out' && message.bytes !== null) {
@@ -36,10 +39,17 @@ const outsideCall = (err: unknown): void => {
   const id = sessions.getStore();
   if (id !== undefined) {
     // A session that has already ended may still have timers running: nothing left to end.
-    if (!runner.failFromAsync(id, err)) logger.warn({ conn: id, err: err instanceof Error ? err.message : String(err) }, 'fault from function code of a session that has ended; ignored');
+    if (!runner.failFromAsync(id, err))
+      logger.warn(
+        { conn: id, err: err instanceof Error ? err.message : String(err) },
+        'fault from function code of a session that has ended; ignored',
+      );
     return;
   }
-  logger.error({ err: err instanceof Error ? err.message : String(err) }, 'fault outside any session; ending this worker');
+  logger.error(
+    { err: err instanceof Error ? err.message : String(err) },
+    'fault outside any session; ending this worker',
+  );
   realExit(1);
 };
 process.on('uncaughtException', outsideCall);
@@ -47,9 +57,11 @@ process.on('unhandledRejection', outsideCall);
 // process.exit from function code would end every session of this worker: refuse it. Called in
 // a call into the function, the throw becomes that session's ErrorResponse; from a callback, it
 // becomes an uncaught exception, handled above.
-process.exit = ((code?: unknown) => {
-  throw new Error(`process.exit(${typeof code === 'number' || typeof code === 'string' ? code : ''}) called by function code`);
-});
+process.exit = (code?: unknown) => {
+  throw new Error(
+    `process.exit(${typeof code === 'number' || typeof code === 'string' ? code : ''}) called by function code`,
+  );
+};
 port.on('message', (message: ToWorker) => {
   if (message.type === 'reload') void reload(message);
   else runner.handle(message);
@@ -66,7 +78,12 @@ async function reload(message: Extract<ToWorker, { type: 'reload' }>): Promise<v
     const next = await loadRegistry(message.udfModules, setup.loadTimeoutMs);
     post({ type: 'reloaded', generation: message.generation, ok: true, ...runner.reload(next, message.generation) });
   } catch (err) {
-    post({ type: 'reloaded', generation: message.generation, ok: false, error: err instanceof Error ? err.message : String(err) });
+    post({
+      type: 'reloaded',
+      generation: message.generation,
+      ok: false,
+      error: err instanceof Error ? err.message : String(err),
+    });
   }
 }
 
@@ -75,7 +92,10 @@ function eventLoopLagSampler(): () => { meanMs: number; p99Ms: number; maxMs: nu
   const h = monitorEventLoopDelay({ resolution: 10 });
   h.enable();
   return () => {
-    const out = h.count === 0 ? { meanMs: 0, p99Ms: 0, maxMs: 0 } : { meanMs: h.mean / 1e6, p99Ms: h.percentile(99) / 1e6, maxMs: h.max / 1e6 };
+    const out =
+      h.count === 0
+        ? { meanMs: 0, p99Ms: 0, maxMs: 0 }
+        : { meanMs: h.mean / 1e6, p99Ms: h.percentile(99) / 1e6, maxMs: h.max / 1e6 };
     h.reset();
     return out;
   };

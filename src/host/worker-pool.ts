@@ -84,7 +84,10 @@ class ThreadPlace implements SessionPlace {
   ) {
     const heap = options.workerHeapMb ?? 0;
     // Past the limit V8 ends the worker (ERR_WORKER_OUT_OF_MEMORY) instead of the whole process.
-    this.worker = new Worker(WORKER_URL, { workerData: options.setup, ...(heap > 0 ? { resourceLimits: { maxOldGenerationSizeMb: heap } } : {}) });
+    this.worker = new Worker(WORKER_URL, {
+      workerData: options.setup,
+      ...(heap > 0 ? { resourceLimits: { maxOldGenerationSizeMb: heap } } : {}),
+    });
     let failStart: (err: Error) => void = () => undefined;
     this.ready = new Promise<void>((resolve, reject) => {
       failStart = reject;
@@ -154,7 +157,10 @@ class ThreadPlace implements SessionPlace {
         resolve(result);
       };
       const onExit = (): void => done({ place: this.label, ok: false, error: 'the worker ended during the reload' });
-      const timer = setTimeout(() => done({ place: this.label, ok: false, error: `no answer within ${timeoutMs} ms` }), timeoutMs);
+      const timer = setTimeout(
+        () => done({ place: this.label, ok: false, error: `no answer within ${timeoutMs} ms` }),
+        timeoutMs,
+      );
       this.worker.once('exit', onExit);
       this.reloading = (answer) => {
         if (answer.generation !== message.generation) return;
@@ -259,16 +265,26 @@ export class WorkerPool {
    * `registry` (loaded from the same modules). Workers started from now on load the new modules,
    * checked against `moduleDigests`.
    */
-  async reload(generation: number, udfModules: string[], moduleDigests: Record<string, string>, registry: ReadonlyMap<string, UdfDefinition>, timeoutMs: number): Promise<PlaceReloadResult[]> {
+  async reload(
+    generation: number,
+    udfModules: string[],
+    moduleDigests: Record<string, string>,
+    registry: ReadonlyMap<string, UdfDefinition>,
+    timeoutMs: number,
+  ): Promise<PlaceReloadResult[]> {
     this.options.setup.udfModules = udfModules;
     this.options.setup.moduleDigests = moduleDigests;
     this.registry = registry;
     this.generation = generation;
     const results: Array<Promise<PlaceReloadResult>> = [];
-    if (this.inline !== undefined) results.push(Promise.resolve({ place: this.inline.label, ok: true, ...this.inline.runner.reload(registry, generation) }));
+    if (this.inline !== undefined)
+      results.push(
+        Promise.resolve({ place: this.inline.label, ok: true, ...this.inline.runner.reload(registry, generation) }),
+      );
     for (const slot of this.slots) {
       const place = slot.place;
-      if (place?.isReady === true) results.push(place.reload({ type: 'reload', generation, udfModules, moduleDigests }, timeoutMs));
+      if (place?.isReady === true)
+        results.push(place.reload({ type: 'reload', generation, udfModules, moduleDigests }, timeoutMs));
     }
     return Promise.all(results);
   }
@@ -278,7 +294,8 @@ export class WorkerPool {
       this.inline = new InlinePlace(this.options, this.registry);
       return;
     }
-    for (let i = 0; i < this.options.threads; i++) this.slots.push({ place: undefined, failures: 0, retry: undefined, lastError: '' });
+    for (let i = 0; i < this.options.threads; i++)
+      this.slots.push({ place: undefined, failures: 0, retry: undefined, lastError: '' });
     const starting = this.slots.map((slot) => this.spawnInto(slot));
     await Promise.all(starting.map((t) => t.ready));
     this.heartbeat = setInterval(() => this.checkHeartbeats(), this.options.heartbeatMs);
@@ -291,7 +308,9 @@ export class WorkerPool {
   }
 
   get health(): PoolHealth {
-    const down = this.slots.flatMap((s, i) => (s.place?.isReady === true ? [] : [{ slot: i + 1, failures: s.failures, error: s.lastError }]));
+    const down = this.slots.flatMap((s, i) =>
+      s.place?.isReady === true ? [] : [{ slot: i + 1, failures: s.failures, error: s.lastError }],
+    );
     const onMainThread = this.options.threads > 0 ? (this.inline?.connections.size ?? 0) : 0;
     return { threads: this.options.threads, up: this.slots.length - down.length, down, onMainThread };
   }
@@ -304,7 +323,8 @@ export class WorkerPool {
       connections: s.place?.connections.size ?? 0,
       ...(s.place !== undefined ? { lastHeartbeatAgoMs: now - s.place.lastPong } : {}),
     }));
-    if (this.inline !== undefined) out.push({ slot: this.slots.length, label: this.inline.label, connections: this.inline.connections.size });
+    if (this.inline !== undefined)
+      out.push({ slot: this.slots.length, label: this.inline.label, connections: this.inline.connections.size });
     return out;
   }
 
@@ -324,7 +344,10 @@ export class WorkerPool {
     if (best === undefined) {
       if (this.inline === undefined) {
         if (this.slots.length === 0) throw new Error('worker pool is not started');
-        this.options.logger.warn({ code: 'KUDF_HOST_NO_WORKER' }, 'no worker is up: new sessions run on the main thread');
+        this.options.logger.warn(
+          { code: 'KUDF_HOST_NO_WORKER' },
+          'no worker is up: new sessions run on the main thread',
+        );
         this.inline = new InlinePlace(this.options, this.registry);
       }
       best = this.inline;
@@ -356,7 +379,8 @@ export class WorkerPool {
     place.ready.then(
       () => {
         this.options.logger.debug({ worker: label }, 'worker ready');
-        if (slot.failures > 0) this.options.logger.info({ worker: label, after: slot.failures }, 'worker slot up again');
+        if (slot.failures > 0)
+          this.options.logger.info({ worker: label, after: slot.failures }, 'worker slot up again');
         slot.failures = 0;
         slot.lastError = '';
         this.options.onHealth?.();
@@ -373,9 +397,18 @@ export class WorkerPool {
   /** A worker that started loading before a reload ended: it takes the modules of the last one. */
   private catchUp(place: ThreadPlace): void {
     const { udfModules, moduleDigests = {} } = this.options.setup;
-    void place.reload({ type: 'reload', generation: this.generation, udfModules, moduleDigests }, this.options.setup.loadTimeoutMs + 5000).then((r) => {
-      if (!r.ok) this.options.logger.error({ worker: place.label, err: r.error, code: 'KUDF_RELOAD_WORKER' }, 'a worker started before the last reload could not take it');
-    });
+    void place
+      .reload(
+        { type: 'reload', generation: this.generation, udfModules, moduleDigests },
+        this.options.setup.loadTimeoutMs + 5000,
+      )
+      .then((r) => {
+        if (!r.ok)
+          this.options.logger.error(
+            { worker: place.label, err: r.error, code: 'KUDF_RELOAD_WORKER' },
+            'a worker started before the last reload could not take it',
+          );
+      });
   }
 
   private lost(slot: Slot, dead: ThreadPlace, reason: string): void {
@@ -387,7 +420,13 @@ export class WorkerPool {
       if (slot.lastError === '') slot.lastError = reason;
       const delay = Math.min(RESPAWN_MAX_MS, RESPAWN_FIRST_MS * 2 ** (slot.failures - 1));
       this.options.logger.error(
-        { worker: dead.label, failures: slot.failures, retryInMs: delay, err: slot.lastError, code: 'KUDF_HOST_WORKER_START_FAILED' },
+        {
+          worker: dead.label,
+          failures: slot.failures,
+          retryInMs: delay,
+          err: slot.lastError,
+          code: 'KUDF_HOST_WORKER_START_FAILED',
+        },
         'replacement worker failed to start; retrying later, sessions go to the other workers',
       );
       this.options.onHealth?.();
@@ -417,7 +456,10 @@ export class WorkerPool {
     for (const slot of this.slots) {
       const place = slot.place;
       if (place !== undefined && place.isReady && !place.heartbeat(now)) {
-        this.options.logger.error({ worker: place.label, stallTimeoutMs: this.options.stallTimeoutMs }, 'worker stopped answering heartbeats; replacing it');
+        this.options.logger.error(
+          { worker: place.label, stallTimeoutMs: this.options.stallTimeoutMs },
+          'worker stopped answering heartbeats; replacing it',
+        );
         place.kill();
       }
     }

@@ -173,7 +173,8 @@ class Sources {
     const v = this.flags[name];
     if (v === undefined || v === null) return undefined;
     if (typeof v === 'boolean' || typeof v === 'number') return { value: String(v), key: flagName };
-    if (typeof v !== 'string') throw new InfluxSettingsError('KUDF_INFLUX_SETTING_INVALID', flagName, 'must be a string');
+    if (typeof v !== 'string')
+      throw new InfluxSettingsError('KUDF_INFLUX_SETTING_INVALID', flagName, 'must be a string');
     return { value: v, key: flagName };
   }
 
@@ -199,10 +200,16 @@ function fromEnv(env: Env, name: string, prefix: string): Found | undefined {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new InfluxSettingsError('KUDF_INFLUX_SETTING_UNREADABLE', `${prefix}${fileVar}`, `cannot read ${path} (${code})`, { cause: err });
+    throw new InfluxSettingsError(
+      'KUDF_INFLUX_SETTING_UNREADABLE',
+      `${prefix}${fileVar}`,
+      `cannot read ${path} (${code})`,
+      { cause: err },
+    );
   }
   const value = text.trim();
-  if (value === '') throw new InfluxSettingsError('KUDF_INFLUX_SETTING_INVALID', `${prefix}${fileVar}`, `${path} is empty`);
+  if (value === '')
+    throw new InfluxSettingsError('KUDF_INFLUX_SETTING_INVALID', `${prefix}${fileVar}`, `${path} is empty`);
   return { value, key: `${prefix}${fileVar}` };
 }
 
@@ -212,7 +219,9 @@ function readDotenv(path: string): Env {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new InfluxSettingsError('KUDF_INFLUX_SETTING_UNREADABLE', path, `cannot read the .env file (${code})`, { cause: err });
+    throw new InfluxSettingsError('KUDF_INFLUX_SETTING_UNREADABLE', path, `cannot read the .env file (${code})`, {
+      cause: err,
+    });
   }
   return parseEnv(text);
 }
@@ -228,7 +237,11 @@ function positiveInt(found: Found | undefined, fallback: number, opts: { min?: n
   const max = opts.max ?? Number.MAX_SAFE_INTEGER;
   const n = /^\d+$/.test(found.value.trim()) ? Number(found.value.trim()) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new InfluxSettingsError('KUDF_INFLUX_SETTING_INVALID', found.key, `must be an integer from ${min} to ${max}, got ${show(found)}`);
+    throw new InfluxSettingsError(
+      'KUDF_INFLUX_SETTING_INVALID',
+      found.key,
+      `must be an integer from ${min} to ${max}, got ${show(found)}`,
+    );
   }
   return n;
 }
@@ -249,7 +262,11 @@ function httpUrl(found: Found): URL {
     throw new InfluxSettingsError('KUDF_INFLUX_SETTING_INVALID', found.key, 'is not a URL', { cause: err });
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new InfluxSettingsError('KUDF_INFLUX_SETTING_INVALID', found.key, `must be an http:// or https:// URL, got ${u.protocol}`);
+    throw new InfluxSettingsError(
+      'KUDF_INFLUX_SETTING_INVALID',
+      found.key,
+      `must be an http:// or https:// URL, got ${u.protocol}`,
+    );
   }
   return u;
 }
@@ -281,7 +298,11 @@ export function resolveInfluxSettings(flags: InfluxFlags, env: Env, dotenvPath?:
   let api: 'v1' | 'v2' | 'stdout';
   if (apiFound !== undefined) {
     if (apiFound.value !== 'v1' && apiFound.value !== 'v2' && apiFound.value !== 'stdout') {
-      throw new InfluxSettingsError('KUDF_INFLUX_SETTING_INVALID', apiFound.key, `must be v1, v2 or stdout, got ${show(apiFound)}`);
+      throw new InfluxSettingsError(
+        'KUDF_INFLUX_SETTING_INVALID',
+        apiFound.key,
+        `must be v1, v2 or stdout, got ${show(apiFound)}`,
+      );
     }
     api = apiFound.value;
   } else if (bucket !== undefined && database !== undefined) {
@@ -310,12 +331,26 @@ export function resolveInfluxSettings(flags: InfluxFlags, env: Env, dotenvPath?:
 }
 
 function resolveV2(src: Sources, bucket: Found | undefined): V2Target {
-  if (bucket === undefined) throw new InfluxSettingsError('KUDF_INFLUX_SETTING_MISSING', 'INFLUX_BUCKET', 'a bucket is required for the v2 API (or --influx-bucket)');
+  if (bucket === undefined)
+    throw new InfluxSettingsError(
+      'KUDF_INFLUX_SETTING_MISSING',
+      'INFLUX_BUCKET',
+      'a bucket is required for the v2 API (or --influx-bucket)',
+    );
   const url = src.get('influxUrl', '--influx-url', 'INFLUX_URL') ?? urlFromHostPort(src);
-  if (url === undefined) throw new InfluxSettingsError('KUDF_INFLUX_SETTING_MISSING', 'INFLUX_URL', 'the server URL is required (or --influx-url)');
+  if (url === undefined)
+    throw new InfluxSettingsError(
+      'KUDF_INFLUX_SETTING_MISSING',
+      'INFLUX_URL',
+      'the server URL is required (or --influx-url)',
+    );
   const u = httpUrl(url);
   if (u.username !== '' || u.password !== '') {
-    throw new InfluxSettingsError('KUDF_INFLUX_SETTING_INVALID', url.key, 'must not contain credentials; give a token (INFLUX_TOKEN, user:password for InfluxDB 1.8)');
+    throw new InfluxSettingsError(
+      'KUDF_INFLUX_SETTING_INVALID',
+      url.key,
+      'must not contain credentials; give a token (INFLUX_TOKEN, user:password for InfluxDB 1.8)',
+    );
   }
   return {
     kind: 'v2',
@@ -327,10 +362,19 @@ function resolveV2(src: Sources, bucket: Found | undefined): V2Target {
 }
 
 function resolveV1(src: Sources, database: Found | undefined): V1Target {
-  if (database === undefined) throw new InfluxSettingsError('KUDF_INFLUX_SETTING_MISSING', 'INFLUXDB_DATABASE', 'a database is required for the v1 API (or --influx-db)');
+  if (database === undefined)
+    throw new InfluxSettingsError(
+      'KUDF_INFLUX_SETTING_MISSING',
+      'INFLUXDB_DATABASE',
+      'a database is required for the v1 API (or --influx-db)',
+    );
   const url = src.flag('influxUrl', '--influx-url') ?? urlFromHostPort(src) ?? src.variable('INFLUX_URL');
   if (url === undefined) {
-    throw new InfluxSettingsError('KUDF_INFLUX_SETTING_MISSING', 'INFLUXDB_HOST', 'the server is required (INFLUXDB_HOST and INFLUXDB_PORT, INFLUX_URL or --influx-url)');
+    throw new InfluxSettingsError(
+      'KUDF_INFLUX_SETTING_MISSING',
+      'INFLUXDB_HOST',
+      'the server is required (INFLUXDB_HOST and INFLUXDB_PORT, INFLUX_URL or --influx-url)',
+    );
   }
   const u = httpUrl(url);
   // Credentials inside the URL are lifted out so that the URL can be logged as it is.
@@ -354,7 +398,12 @@ function resolveTuning(src: Sources): WriterTuning {
   let precision = DEFAULT_TUNING.precision;
   if (precisionFound !== undefined) {
     const p = PRECISIONS.find((x) => x === precisionFound.value);
-    if (p === undefined) throw new InfluxSettingsError('KUDF_INFLUX_SETTING_INVALID', precisionFound.key, `must be one of ${PRECISIONS.join(', ')}, got ${show(precisionFound)}`);
+    if (p === undefined)
+      throw new InfluxSettingsError(
+        'KUDF_INFLUX_SETTING_INVALID',
+        precisionFound.key,
+        `must be one of ${PRECISIONS.join(', ')}, got ${show(precisionFound)}`,
+      );
     precision = p;
   }
   const insecure = bool(src.flag('influxInsecureSkipVerify', '--influx-insecure-skip-verify'), false);
@@ -364,10 +413,19 @@ function resolveTuning(src: Sources): WriterTuning {
     tlsRejectUnauthorized: !insecure,
     caFile: src.flag('influxCaFile', '--influx-ca-file')?.value,
     batchSize: positiveInt(src.flag('influxBatchSize', '--influx-batch-size'), DEFAULT_TUNING.batchSize),
-    flushIntervalMs: positiveInt(src.flag('influxFlushInterval', '--influx-flush-interval'), DEFAULT_TUNING.flushIntervalMs),
+    flushIntervalMs: positiveInt(
+      src.flag('influxFlushInterval', '--influx-flush-interval'),
+      DEFAULT_TUNING.flushIntervalMs,
+    ),
     timeoutMs: positiveInt(src.flag('influxTimeout', '--influx-timeout'), DEFAULT_TUNING.timeoutMs),
-    queueMaxBytes: positiveInt(src.flag('queueMaxBytes', '--queue-max-bytes'), DEFAULT_TUNING.queueMaxBytes, { min: 1024 }),
-    deadLetterMaxBytes: positiveInt(src.flag('deadLetterMaxBytes', '--dead-letter-max-bytes'), DEFAULT_TUNING.deadLetterMaxBytes, { min: 1024 }),
+    queueMaxBytes: positiveInt(src.flag('queueMaxBytes', '--queue-max-bytes'), DEFAULT_TUNING.queueMaxBytes, {
+      min: 1024,
+    }),
+    deadLetterMaxBytes: positiveInt(
+      src.flag('deadLetterMaxBytes', '--dead-letter-max-bytes'),
+      DEFAULT_TUNING.deadLetterMaxBytes,
+      { min: 1024 },
+    ),
     retryMinDelayMs: positiveInt(src.flag('retryMinDelay', '--retry-min-delay'), DEFAULT_TUNING.retryMinDelayMs),
     retryMaxDelayMs: positiveInt(src.flag('retryMaxDelay', '--retry-max-delay'), DEFAULT_TUNING.retryMaxDelayMs),
     retryAfterMaxMs: positiveInt(src.flag('retryAfterMax', '--retry-after-max'), DEFAULT_TUNING.retryAfterMaxMs),
@@ -382,9 +440,15 @@ function resolveTuning(src: Sources): WriterTuning {
  */
 export function addInfluxOptions(command: Command): Command {
   return command
-    .option('--influx-api <api>', 'v1 (/write), v2 (/api/v2/write) or stdout; inferred from bucket/database when absent')
+    .option(
+      '--influx-api <api>',
+      'v1 (/write), v2 (/api/v2/write) or stdout; inferred from bucket/database when absent',
+    )
     .option('--influx-url <url>', 'server URL (env INFLUX_URL; v1 also INFLUXDB_HOST + INFLUXDB_PORT)')
-    .option('--influx-token <token>', 'v2 token, user:password for InfluxDB 1.8 (env INFLUX_TOKEN[_FILE]; prefer the env)')
+    .option(
+      '--influx-token <token>',
+      'v2 token, user:password for InfluxDB 1.8 (env INFLUX_TOKEN[_FILE]; prefer the env)',
+    )
     .option('--influx-org <org>', 'v2 organization (env INFLUX_ORG)')
     .option('--influx-bucket <bucket>', 'v2 bucket, db/rp for InfluxDB 1.8 (env INFLUX_BUCKET)')
     .option('--influx-db <name>', 'v1 database (env INFLUXDB_DATABASE)')
@@ -402,7 +466,10 @@ export function addInfluxOptions(command: Command): Command {
     .option('--influx-timeout <ms>', 'request timeout (default 10000)')
     .option('--queue-dir <dir>', 'durable queue directory (default $KUDF_QUEUE_DIR, else ~/.local/state/kudf/queue)')
     .option('--queue-max-bytes <bytes>', 'queue bound; the oldest lines are dropped beyond it (default 256 MiB)')
-    .option('--dead-letter-max-bytes <bytes>', 'dead-letter file size at which it is rotated; 3 rotated files are kept (default 64 MiB)')
+    .option(
+      '--dead-letter-max-bytes <bytes>',
+      'dead-letter file size at which it is rotated; 3 rotated files are kept (default 64 MiB)',
+    )
     .option('--retry-min-delay <ms>', 'first retry delay (default 1000)')
     .option('--retry-max-delay <ms>', 'longest retry delay (default 60000)')
     .option('--retry-after-max <ms>', 'cap on a server Retry-After (default 60000)')

@@ -1,5 +1,13 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { EndReason, ErrorKind, HostObserver, HostOpsStatus, LagStats, ReloadOutcome, SessionCounts } from '../host/index.js';
+import type {
+  EndReason,
+  ErrorKind,
+  HostObserver,
+  HostOpsStatus,
+  LagStats,
+  ReloadOutcome,
+  SessionCounts,
+} from '../host/index.js';
 
 /** Keepalive replies: well under a millisecond when idle, tens of milliseconds behind a backlog. */
 const KEEPALIVE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -41,26 +49,127 @@ export class HostMetrics implements HostObserver {
     // The main thread's event-loop lag, CPU, memory and GC come from prom-client's default set.
     collectDefaultMetrics({ register: this.registry, prefix: 'kudf_' });
     const byFunction = ['function'] as const;
-    this.opened = new Counter({ name: 'kudf_host_connections_opened_total', help: 'Connections accepted, by function (task connections and Kapacitor start-up Info connections)', labelNames: byFunction, registers });
-    this.started = new Counter({ name: 'kudf_host_sessions_started_total', help: 'Task sessions initialised (InitResponse success), by function', labelNames: byFunction, registers });
-    this.ended = new Counter({ name: 'kudf_host_connections_ended_total', help: 'Connections ended, by function and reason (eof, error, lost, peer, shutdown)', labelNames: ['function', 'reason'], registers });
-    this.requests = new Counter({ name: 'kudf_host_requests_total', help: 'Requests read from Kapacitor, by function', labelNames: byFunction, registers });
-    this.pointsIn = new Counter({ name: 'kudf_host_points_in_total', help: 'Points received, by function', labelNames: byFunction, registers });
-    this.pointsOut = new Counter({ name: 'kudf_host_points_out_total', help: 'Points returned, by function', labelNames: byFunction, registers });
-    this.batchesIn = new Counter({ name: 'kudf_host_batches_in_total', help: 'Batches received (BeginBatch), by function', labelNames: byFunction, registers });
-    this.batchesOut = new Counter({ name: 'kudf_host_batches_out_total', help: 'Batches returned, by function', labelNames: byFunction, registers });
-    this.errors = new Counter({ name: 'kudf_host_error_responses_total', help: 'ErrorResponses sent (each ends a task), by function and kind (frame, request, protocol, function, lost)', labelNames: ['function', 'kind'], registers });
-    this.initFailures = new Counter({ name: 'kudf_host_init_failures_total', help: 'InitRequests answered with success=false (bad options, function threw in create), by function', labelNames: byFunction, registers });
-    this.keepalives = new Histogram({ name: 'kudf_host_keepalive_response_seconds', help: 'From reading a KeepaliveRequest to its reply being written, by function', labelNames: byFunction, buckets: KEEPALIVE_BUCKETS, registers });
-    this.snapshotBytes = new Histogram({ name: 'kudf_host_snapshot_bytes', help: 'Size of SnapshotResponses, by function', labelNames: byFunction, buckets: SNAPSHOT_BYTES_BUCKETS, registers });
-    this.snapshotSeconds = new Histogram({ name: 'kudf_host_snapshot_seconds', help: 'Time to take a snapshot, by function', labelNames: byFunction, buckets: SNAPSHOT_SECONDS_BUCKETS, registers });
-    this.workerRestarts = new Counter({ name: 'kudf_host_worker_restarts_total', help: 'Workers replaced, by reason (crash, exit, stall)', labelNames: ['reason'], registers });
-    this.workerLagP99 = new Gauge({ name: 'kudf_host_worker_event_loop_lag_p99_seconds', help: "99th percentile of each worker's event-loop delay over the last heartbeat (about 1 s)", labelNames: ['worker'], registers });
-    this.workerLagMax = new Gauge({ name: 'kudf_host_worker_event_loop_lag_max_seconds', help: "Largest event-loop delay of each worker over the last heartbeat (about 1 s)", labelNames: ['worker'], registers });
-    this.reloads = new Counter({ name: 'kudf_host_reloads_total', help: 'Reloads of the function code (SIGHUP, kudf reload), by outcome (ok, unchanged, partial, failed)', labelNames: ['outcome'], registers });
-    this.reloadSessions = new Counter({ name: 'kudf_host_reload_sessions_total', help: 'Running sessions a reload moved to the new code or kept on theirs, by result (moved, kept, deferred)', labelNames: ['result'], registers });
-    this.tasksRecovered = new Counter({ name: 'kudf_host_tasks_recovered_total', help: 'Tasks re-enabled through the Kapacitor API after they lost their session', registers });
-    this.taskRecoveryFailures = new Counter({ name: 'kudf_host_task_recovery_failures_total', help: 'Failed Kapacitor API calls while bringing tasks back (each is retried with backoff)', registers });
+    this.opened = new Counter({
+      name: 'kudf_host_connections_opened_total',
+      help: 'Connections accepted, by function (task connections and Kapacitor start-up Info connections)',
+      labelNames: byFunction,
+      registers,
+    });
+    this.started = new Counter({
+      name: 'kudf_host_sessions_started_total',
+      help: 'Task sessions initialised (InitResponse success), by function',
+      labelNames: byFunction,
+      registers,
+    });
+    this.ended = new Counter({
+      name: 'kudf_host_connections_ended_total',
+      help: 'Connections ended, by function and reason (eof, error, lost, peer, shutdown)',
+      labelNames: ['function', 'reason'],
+      registers,
+    });
+    this.requests = new Counter({
+      name: 'kudf_host_requests_total',
+      help: 'Requests read from Kapacitor, by function',
+      labelNames: byFunction,
+      registers,
+    });
+    this.pointsIn = new Counter({
+      name: 'kudf_host_points_in_total',
+      help: 'Points received, by function',
+      labelNames: byFunction,
+      registers,
+    });
+    this.pointsOut = new Counter({
+      name: 'kudf_host_points_out_total',
+      help: 'Points returned, by function',
+      labelNames: byFunction,
+      registers,
+    });
+    this.batchesIn = new Counter({
+      name: 'kudf_host_batches_in_total',
+      help: 'Batches received (BeginBatch), by function',
+      labelNames: byFunction,
+      registers,
+    });
+    this.batchesOut = new Counter({
+      name: 'kudf_host_batches_out_total',
+      help: 'Batches returned, by function',
+      labelNames: byFunction,
+      registers,
+    });
+    this.errors = new Counter({
+      name: 'kudf_host_error_responses_total',
+      help: 'ErrorResponses sent (each ends a task), by function and kind (frame, request, protocol, function, lost)',
+      labelNames: ['function', 'kind'],
+      registers,
+    });
+    this.initFailures = new Counter({
+      name: 'kudf_host_init_failures_total',
+      help: 'InitRequests answered with success=false (bad options, function threw in create), by function',
+      labelNames: byFunction,
+      registers,
+    });
+    this.keepalives = new Histogram({
+      name: 'kudf_host_keepalive_response_seconds',
+      help: 'From reading a KeepaliveRequest to its reply being written, by function',
+      labelNames: byFunction,
+      buckets: KEEPALIVE_BUCKETS,
+      registers,
+    });
+    this.snapshotBytes = new Histogram({
+      name: 'kudf_host_snapshot_bytes',
+      help: 'Size of SnapshotResponses, by function',
+      labelNames: byFunction,
+      buckets: SNAPSHOT_BYTES_BUCKETS,
+      registers,
+    });
+    this.snapshotSeconds = new Histogram({
+      name: 'kudf_host_snapshot_seconds',
+      help: 'Time to take a snapshot, by function',
+      labelNames: byFunction,
+      buckets: SNAPSHOT_SECONDS_BUCKETS,
+      registers,
+    });
+    this.workerRestarts = new Counter({
+      name: 'kudf_host_worker_restarts_total',
+      help: 'Workers replaced, by reason (crash, exit, stall)',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.workerLagP99 = new Gauge({
+      name: 'kudf_host_worker_event_loop_lag_p99_seconds',
+      help: "99th percentile of each worker's event-loop delay over the last heartbeat (about 1 s)",
+      labelNames: ['worker'],
+      registers,
+    });
+    this.workerLagMax = new Gauge({
+      name: 'kudf_host_worker_event_loop_lag_max_seconds',
+      help: 'Largest event-loop delay of each worker over the last heartbeat (about 1 s)',
+      labelNames: ['worker'],
+      registers,
+    });
+    this.reloads = new Counter({
+      name: 'kudf_host_reloads_total',
+      help: 'Reloads of the function code (SIGHUP, kudf reload), by outcome (ok, unchanged, partial, failed)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.reloadSessions = new Counter({
+      name: 'kudf_host_reload_sessions_total',
+      help: 'Running sessions a reload moved to the new code or kept on theirs, by result (moved, kept, deferred)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.tasksRecovered = new Counter({
+      name: 'kudf_host_tasks_recovered_total',
+      help: 'Tasks re-enabled through the Kapacitor API after they lost their session',
+      registers,
+    });
+    this.taskRecoveryFailures = new Counter({
+      name: 'kudf_host_task_recovery_failures_total',
+      help: 'Failed Kapacitor API calls while bringing tasks back (each is retried with backoff)',
+      registers,
+    });
     new Gauge({
       name: 'kudf_host_sessions_active',
       help: 'Task sessions open now, by function',
@@ -91,7 +200,17 @@ export class HostMetrics implements HostObserver {
     });
     // Series that exist from the start, so a rate() over them is 0 rather than absent.
     for (const f of functions) {
-      for (const c of [this.opened, this.started, this.requests, this.pointsIn, this.pointsOut, this.batchesIn, this.batchesOut, this.initFailures]) c.inc({ function: f }, 0);
+      for (const c of [
+        this.opened,
+        this.started,
+        this.requests,
+        this.pointsIn,
+        this.pointsOut,
+        this.batchesIn,
+        this.batchesOut,
+        this.initFailures,
+      ])
+        c.inc({ function: f }, 0);
     }
   }
 
@@ -134,12 +253,15 @@ export class HostMetrics implements HostObserver {
   }
 
   workerReplaced(_slot: number, reason: string): void {
-    this.workerRestarts.inc({ reason: /stall|heartbeat/.test(reason) ? 'stall' : /crash/.test(reason) ? 'crash' : 'exit' });
+    this.workerRestarts.inc({
+      reason: /stall|heartbeat/.test(reason) ? 'stall' : /crash/.test(reason) ? 'crash' : 'exit',
+    });
   }
 
   reloaded(outcome: ReloadOutcome): void {
     this.reloads.inc({ outcome: outcome.outcome });
-    for (const result of ['moved', 'kept', 'deferred'] as const) if (outcome[result] > 0) this.reloadSessions.inc({ result }, outcome[result]);
+    for (const result of ['moved', 'kept', 'deferred'] as const)
+      if (outcome[result] > 0) this.reloadSessions.inc({ result }, outcome[result]);
   }
 
   workerLag(slot: number, lag: LagStats): void {

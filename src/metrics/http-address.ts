@@ -26,8 +26,10 @@ export function parseHttpAddress(value: string): HttpAddress {
     const i = text.lastIndexOf(':');
     host = text.slice(0, i);
     port = text.slice(i + 1);
-    if (host === '' || host.includes(':')) throw new HttpAddressError(`expected PORT, HOST:PORT or [IPv6]:PORT, got '${value}'`);
+    if (host === '' || host.includes(':'))
+      throw new HttpAddressError(`expected PORT, HOST:PORT or [IPv6]:PORT, got '${value}'`);
   }
-  if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) throw new HttpAddressError(`expected a port 0..65535 in '${value}'`);
+  if (!/^\d{1,5}$/.test(port) || Number(port) > 65535)
+    throw new HttpAddressError(`expected a port 0..65535 in '${value}'`);
   return { host, port: Number(port) };
 }

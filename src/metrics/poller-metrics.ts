@@ -53,9 +53,25 @@ export class PollerMetrics {
   constructor(routers: readonly string[], writer: () => WriterFigures) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'kudf_' });
-    this.polls = new Counter({ name: 'kudf_poll_total', help: 'Polls finished, by router and error_class (none for a successful poll)', labelNames: ['router', 'error_class'], registers });
-    this.duration = new Histogram({ name: 'kudf_poll_duration_seconds', help: 'Poll duration (command and parse), by router', labelNames: ['router'], buckets: POLL_BUCKETS, registers });
-    this.points = new Counter({ name: 'kudf_poll_points_total', help: 'adsl_connection and adsl_line points made from polls, by router', labelNames: ['router'], registers });
+    this.polls = new Counter({
+      name: 'kudf_poll_total',
+      help: 'Polls finished, by router and error_class (none for a successful poll)',
+      labelNames: ['router', 'error_class'],
+      registers,
+    });
+    this.duration = new Histogram({
+      name: 'kudf_poll_duration_seconds',
+      help: 'Poll duration (command and parse), by router',
+      labelNames: ['router'],
+      buckets: POLL_BUCKETS,
+      registers,
+    });
+    this.points = new Counter({
+      name: 'kudf_poll_points_total',
+      help: 'adsl_connection and adsl_line points made from polls, by router',
+      labelNames: ['router'],
+      registers,
+    });
     for (const router of routers) {
       this.polls.inc({ router, error_class: 'none' }, 0);
       this.points.inc({ router }, 0);
@@ -65,9 +81,24 @@ export class PollerMetrics {
     totalCounter(r, 'kudf_writer_lines_written_total', 'Lines the database acknowledged', () => writer().written);
     totalCounter(r, 'kudf_writer_requests_total', 'Write requests sent', () => writer().requests);
     totalCounter(r, 'kudf_writer_retries_total', 'Failed write requests that are retried', () => writer().retries);
-    totalCounter(r, 'kudf_writer_dropped_lines_total', 'Lines dropped because the queue reached its bound (oldest first)', () => writer().dropped);
-    totalCounter(r, 'kudf_writer_dead_letter_lines_total', 'Lines set aside in the dead-letter file (rejected by the database, or not line protocol)', () => writer().deadLettered);
-    totalCounter(r, 'kudf_writer_invalid_points_total', 'Points that could not be turned into line protocol', () => writer().invalid);
+    totalCounter(
+      r,
+      'kudf_writer_dropped_lines_total',
+      'Lines dropped because the queue reached its bound (oldest first)',
+      () => writer().dropped,
+    );
+    totalCounter(
+      r,
+      'kudf_writer_dead_letter_lines_total',
+      'Lines set aside in the dead-letter file (rejected by the database, or not line protocol)',
+      () => writer().deadLettered,
+    );
+    totalCounter(
+      r,
+      'kudf_writer_invalid_points_total',
+      'Points that could not be turned into line protocol',
+      () => writer().invalid,
+    );
     const gauge = (name: string, help: string, read: () => number): void => {
       new Gauge({
         name,
@@ -80,7 +111,11 @@ export class PollerMetrics {
     };
     gauge('kudf_writer_queue_lines', 'Lines waiting in the durable queue', () => writer().queued);
     gauge('kudf_writer_queue_bytes', 'Bytes waiting in the durable queue', () => writer().queuedBytes);
-    gauge('kudf_writer_queue_oldest_age_seconds', 'Age of the oldest line waiting in the queue (0 when empty)', () => writer().oldestQueuedSeconds);
+    gauge(
+      'kudf_writer_queue_oldest_age_seconds',
+      'Age of the oldest line waiting in the queue (0 when empty)',
+      () => writer().oldestQueuedSeconds,
+    );
   }
 
   /** Counts one finished poll. */

@@ -8,7 +8,13 @@ import type { InitOption, Request, Response } from '../protocol/types.js';
 export class ProbeError extends Error {
   override readonly name = 'ProbeError';
   constructor(
-    readonly code: 'KUDF_PROBE_CONNECT' | 'KUDF_PROBE_UDF_ERROR' | 'KUDF_PROBE_KEEPALIVE_TIMEOUT' | 'KUDF_PROBE_CLOSED' | 'KUDF_PROBE_BAD_FRAME' | 'KUDF_PROBE_UNEXPECTED',
+    readonly code:
+      | 'KUDF_PROBE_CONNECT'
+      | 'KUDF_PROBE_UDF_ERROR'
+      | 'KUDF_PROBE_KEEPALIVE_TIMEOUT'
+      | 'KUDF_PROBE_CLOSED'
+      | 'KUDF_PROBE_BAD_FRAME'
+      | 'KUDF_PROBE_UNEXPECTED',
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -60,8 +66,12 @@ export class KapacitorClient {
       input.on('close', () => resolve());
     });
     input.on('data', (chunk: Buffer) => this.onBytes(chunk));
-    input.on('error', (err) => this.abort(new ProbeError('KUDF_PROBE_CLOSED', `read failed: ${err.message}`, { cause: err })));
-    output.on('error', (err) => this.abort(new ProbeError('KUDF_PROBE_CLOSED', `write failed: ${err.message}`, { cause: err })));
+    input.on('error', (err) =>
+      this.abort(new ProbeError('KUDF_PROBE_CLOSED', `read failed: ${err.message}`, { cause: err })),
+    );
+    output.on('error', (err) =>
+      this.abort(new ProbeError('KUDF_PROBE_CLOSED', `write failed: ${err.message}`, { cause: err })),
+    );
     void this.eof.then(() => {
       this.stopKeepalives();
       const error = this.failure ?? new ProbeError('KUDF_PROBE_CLOSED', 'the UDF closed the connection');
@@ -76,17 +86,27 @@ export class KapacitorClient {
     const socket = connect({ path, allowHalfOpen: true });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
-      socket.once('error', (err) => reject(new ProbeError('KUDF_PROBE_CONNECT', `cannot connect to ${path}: ${err.message}`, { cause: err })));
+      socket.once('error', (err) =>
+        reject(new ProbeError('KUDF_PROBE_CONNECT', `cannot connect to ${path}: ${err.message}`, { cause: err })),
+      );
     });
     return new KapacitorClient(socket, socket, options);
   }
 
   /** Starts a process UDF (`prog` + `args`), talking over its stdin/stdout; its stderr is passed through unless piped. */
-  static spawnProcess(prog: string, args: readonly string[], options: ClientOptions & { stderr?: 'inherit' | 'pipe' }, env?: NodeJS.ProcessEnv): KapacitorClient {
+  static spawnProcess(
+    prog: string,
+    args: readonly string[],
+    options: ClientOptions & { stderr?: 'inherit' | 'pipe' },
+    env?: NodeJS.ProcessEnv,
+  ): KapacitorClient {
     const child = spawn(prog, args, { stdio: ['pipe', 'pipe', options.stderr ?? 'inherit'], env: env ?? process.env });
-    if (child.stdout === null || child.stdin === null) throw new ProbeError('KUDF_PROBE_CONNECT', `cannot start ${prog}`);
+    if (child.stdout === null || child.stdin === null)
+      throw new ProbeError('KUDF_PROBE_CONNECT', `cannot start ${prog}`);
     const client = new KapacitorClient(child.stdout, child.stdin, options, child);
-    child.on('error', (err) => client.abort(new ProbeError('KUDF_PROBE_CONNECT', `cannot start ${prog}: ${err.message}`, { cause: err })));
+    child.on('error', (err) =>
+      client.abort(new ProbeError('KUDF_PROBE_CONNECT', `cannot start ${prog}: ${err.message}`, { cause: err })),
+    );
     return client;
   }
 
@@ -149,13 +169,21 @@ export class KapacitorClient {
   startKeepalives(): void {
     if (this.options.timeoutMs <= 0 || this.keepaliveTimer !== undefined) return;
     this.lastResponse = Date.now();
-    this.keepaliveTimer = setInterval(() => {
-      if (Date.now() - this.lastResponse > this.options.timeoutMs) {
-        this.abort(new ProbeError('KUDF_PROBE_KEEPALIVE_TIMEOUT', `keepalive timed out, last response ${Date.now() - this.lastResponse}ms ago`));
-        return;
-      }
-      this.send({ kind: 'keepalive', time: BigInt(Date.now()) * 1_000_000n });
-    }, Math.max(1, Math.floor(this.options.timeoutMs / 2)));
+    this.keepaliveTimer = setInterval(
+      () => {
+        if (Date.now() - this.lastResponse > this.options.timeoutMs) {
+          this.abort(
+            new ProbeError(
+              'KUDF_PROBE_KEEPALIVE_TIMEOUT',
+              `keepalive timed out, last response ${Date.now() - this.lastResponse}ms ago`,
+            ),
+          );
+          return;
+        }
+        this.send({ kind: 'keepalive', time: BigInt(Date.now()) * 1_000_000n });
+      },
+      Math.max(1, Math.floor(this.options.timeoutMs / 2)),
+    );
     this.keepaliveTimer.unref();
   }
 
@@ -180,13 +208,18 @@ export class KapacitorClient {
 
   private expect<K extends Management['kind']>(kind: K, request: Request): Promise<Extract<Response, { kind: K }>> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (this.waiting !== undefined) return Promise.reject(new ProbeError('KUDF_PROBE_UNEXPECTED', 'a management request is already waiting'));
+    if (this.waiting !== undefined)
+      return Promise.reject(new ProbeError('KUDF_PROBE_UNEXPECTED', 'a management request is already waiting'));
     const held = this.held;
     this.held = undefined;
-    const reply = held !== undefined ? Promise.resolve(held) : new Promise<Management>((resolve, reject) => (this.waiting = { resolve, reject }));
+    const reply =
+      held !== undefined
+        ? Promise.resolve(held)
+        : new Promise<Management>((resolve, reject) => (this.waiting = { resolve, reject }));
     this.send(request);
     return reply.then((response) => {
-      if (response.kind !== kind) throw new ProbeError('KUDF_PROBE_UNEXPECTED', `expected a ${kind} response, got ${response.kind}`);
+      if (response.kind !== kind)
+        throw new ProbeError('KUDF_PROBE_UNEXPECTED', `expected a ${kind} response, got ${response.kind}`);
       return response as Extract<Response, { kind: K }>;
     });
   }
@@ -200,7 +233,9 @@ export class KapacitorClient {
         if (this.failure !== undefined) return;
       }
     } catch (err) {
-      this.abort(new ProbeError('KUDF_PROBE_BAD_FRAME', `bad response from the UDF: ${(err as Error).message}`, { cause: err }));
+      this.abort(
+        new ProbeError('KUDF_PROBE_BAD_FRAME', `bad response from the UDF: ${(err as Error).message}`, { cause: err }),
+      );
     }
   }
 

@@ -71,11 +71,14 @@ export function parseOptionArg(arg: string): InitOption {
   if (eq <= 0) throw new OptionArgError(`--opt '${arg}' must look like name=value:type`);
   const name = arg.slice(0, eq);
   const rest = arg.slice(eq + 1);
-  const values = rest === '' ? [] : splitValues(rest).map((part) => {
-    const colon = part.lastIndexOf(':');
-    const type = colon >= 0 ? (part.slice(colon + 1) as ValueType) : undefined;
-    if (type !== undefined && TYPES.has(type)) return typed(part.slice(0, colon), type);
-    return inferred(part);
-  });
+  const values =
+    rest === ''
+      ? []
+      : splitValues(rest).map((part) => {
+          const colon = part.lastIndexOf(':');
+          const type = colon >= 0 ? (part.slice(colon + 1) as ValueType) : undefined;
+          if (type !== undefined && TYPES.has(type)) return typed(part.slice(0, colon), type);
+          return inferred(part);
+        });
   return { name, values };
 }

@@ -61,7 +61,8 @@ class OutputCollector {
 
   take(response: Extract<Response, { kind: 'point' | 'begin' | 'end' }>): void {
     if (response.kind === 'begin') {
-      if (this.open !== undefined) this.error ??= new ProbeError('KUDF_PROBE_UNEXPECTED', 'BeginBatch inside an open batch');
+      if (this.open !== undefined)
+        this.error ??= new ProbeError('KUDF_PROBE_UNEXPECTED', 'BeginBatch inside an open batch');
       this.open = { begin: response.begin, points: [] };
     } else if (response.kind === 'point') {
       if (this.open !== undefined) this.open.points.push(response.point);
@@ -71,7 +72,10 @@ class OutputCollector {
         this.error ??= new ProbeError('KUDF_PROBE_UNEXPECTED', 'EndBatch without BeginBatch (Kapacitor would panic)');
         return;
       }
-      this.output.push({ kind: 'batch', batch: { begin: this.open.begin, points: this.open.points, end: response.end } });
+      this.output.push({
+        kind: 'batch',
+        batch: { begin: this.open.begin, points: this.open.points, end: response.end },
+      });
       this.open = undefined;
     }
   }
@@ -100,11 +104,17 @@ export async function probeRun(run: ProbeRunOptions): Promise<ProbeRunResult> {
       }
     }
     const now = BigInt(Date.now()) * 1_000_000n;
-    const points = run.points.map((p) => toStreamPoint(p, { database: run.database, retentionPolicy: run.retentionPolicy, grouping: run.grouping }, now));
+    const points = run.points.map((p) =>
+      toStreamPoint(p, { database: run.database, retentionPolicy: run.retentionPolicy, grouping: run.grouping }, now),
+    );
     const requests: Request[] = [];
     if (run.batch) {
       for (const b of toBatches(points)) {
-        requests.push({ kind: 'begin', begin: b.begin }, ...b.points.map((point) => ({ kind: 'point' as const, point })), { kind: 'end', end: b.end });
+        requests.push(
+          { kind: 'begin', begin: b.begin },
+          ...b.points.map((point) => ({ kind: 'point' as const, point })),
+          { kind: 'end', end: b.end },
+        );
       }
     } else {
       for (const point of points) requests.push({ kind: 'point', point });
@@ -128,7 +138,12 @@ export function outputAsLines(output: readonly ProbeOutput[]): LinePoint[] {
   const lines: LinePoint[] = [];
   for (const item of output) {
     if (item.kind === 'point') {
-      lines.push({ measurement: item.point.name, tags: { ...item.point.tags }, fields: { ...item.point.fields }, time: item.point.time });
+      lines.push({
+        measurement: item.point.name,
+        tags: { ...item.point.tags },
+        fields: { ...item.point.fields },
+        time: item.point.time,
+      });
     } else {
       for (const p of item.batch.points) {
         lines.push({ measurement: item.batch.end.name, tags: { ...p.tags }, fields: { ...p.fields }, time: p.time });

@@ -4,7 +4,15 @@
  * The envelope and the data members (begin = 16, point = 17, end = 18) are read and
  * written by hand; the management members go through protobufjs.
  */
-import { readBeginBatch, readEndBatch, readPoint, writeBeginBatchBody, writeEndBatchBody, writePointBody, writePointBodyAfterHeader } from './data-messages.js';
+import {
+  readBeginBatch,
+  readEndBatch,
+  readPoint,
+  writeBeginBatchBody,
+  writeEndBatchBody,
+  writePointBody,
+  writePointBodyAfterHeader,
+} from './data-messages.js';
 import { ProtocolError } from './errors.js';
 import {
   decodeManagementRequest,
@@ -113,7 +121,15 @@ export function decodeRequest(body: Uint8Array, pointHeader?: PointHeader): Requ
  */
 export function decodeRequestIn(buf: Uint8Array, start: number, end: number, pointHeader?: PointHeader): Request {
   reader.pointHeader.start = -1;
-  const request = decodeEnvelope<Request>(buf, start, end, 'Request', LAST_REQUEST_MANAGEMENT, decodeManagementRequest, decodeData);
+  const request = decodeEnvelope<Request>(
+    buf,
+    start,
+    end,
+    'Request',
+    LAST_REQUEST_MANAGEMENT,
+    decodeManagementRequest,
+    decodeData,
+  );
   if (pointHeader !== undefined) {
     pointHeader.start = reader.pointHeader.start;
     pointHeader.end = reader.pointHeader.end;
@@ -123,7 +139,15 @@ export function decodeRequestIn(buf: Uint8Array, start: number, end: number, poi
 
 /** Decodes a Response body (no length prefix); errors as for {@link decodeRequest}. */
 export function decodeResponse(body: Uint8Array): Response {
-  return decodeEnvelope<Response>(body, 0, body.length, 'Response', LAST_RESPONSE_MANAGEMENT, decodeManagementResponse, decodeData);
+  return decodeEnvelope<Response>(
+    body,
+    0,
+    body.length,
+    'Response',
+    LAST_RESPONSE_MANAGEMENT,
+    decodeManagementResponse,
+    decodeData,
+  );
 }
 
 /**
@@ -163,7 +187,8 @@ export function writePointResponseFrameAfterHeader(w: WireWriter, header: Uint8A
 /** Appends one frame (length prefix + Response body) to `w`; as {@link writeRequestFrame}. */
 export function writeResponseFrame(w: WireWriter, r: Response): void {
   if (r.kind === 'point' || r.kind === 'begin' || r.kind === 'end') writeDataMember(w, r, true);
-  else writeManagementFrame(w, () => writeManagementMember(w, encodeManagementResponse(r satisfies ManagementResponse)));
+  else
+    writeManagementFrame(w, () => writeManagementMember(w, encodeManagementResponse(r satisfies ManagementResponse)));
 }
 
 /** The data members, which Request and Response share (same member numbers and payloads). */

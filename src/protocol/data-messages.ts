@@ -186,7 +186,8 @@ export function readPoint(r: WireReader): Point {
   if (r.pos !== end) throw new WireFormatError('Point overruns its length');
   dimensions ??= [];
   tags ??= emptyRecord<string>();
-  if (seriesStart >= 0 && inOrder) seriesCache.remember(r.buf, seriesStart, seriesStop, { name, database, retentionPolicy, group, dimensions, tags });
+  if (seriesStart >= 0 && inOrder)
+    seriesCache.remember(r.buf, seriesStart, seriesStop, { name, database, retentionPolicy, group, dimensions, tags });
   r.end = outerEnd;
   r.pointHeader.start = inOrder ? start : -1;
   r.pointHeader.end = inOrder ? (fieldsAt < 0 ? end : fieldsAt) : -1;
@@ -202,7 +203,13 @@ interface BatchFields {
   byName: boolean;
 }
 
-function readBatchFields(r: WireReader, message: 'BeginBatch' | 'EndBatch', tagsField: number, int64Field: number, int64Name: string): BatchFields {
+function readBatchFields(
+  r: WireReader,
+  message: 'BeginBatch' | 'EndBatch',
+  tagsField: number,
+  int64Field: number,
+  int64Name: string,
+): BatchFields {
   const end = r.delimitedEnd();
   const outerEnd = r.end;
   r.end = end;

@@ -171,7 +171,12 @@ export class FrameDecoder {
       return true;
     }
     if (status === VARINT_INCOMPLETE) return false;
-    this.fail(new FrameError('KUDF_FRAME_BAD_LENGTH', 'frame length prefix is not a valid uvarint (over 10 bytes or beyond 64 bits)'));
+    this.fail(
+      new FrameError(
+        'KUDF_FRAME_BAD_LENGTH',
+        'frame length prefix is not a valid uvarint (over 10 bytes or beyond 64 bits)',
+      ),
+    );
   }
 
   private fail(error: FrameError): never {

@@ -15,12 +15,7 @@ export { decodeRequest, decodeRequestIn, decodeResponse, encodeRequest, encodeRe
 export { emptyRecord } from './records.js';
 export { freezeRequest } from './frozen.js';
 export type { PointHeader } from './wire-reader.js';
-export {
-  ProtocolError,
-  FrameError,
-  type ProtocolErrorCode,
-  type FrameErrorCode,
-} from './errors.js';
+export { ProtocolError, FrameError, type ProtocolErrorCode, type FrameErrorCode } from './errors.js';
 export {
   readUvarint,
   readUvarint64,

@@ -210,11 +210,20 @@ export function encodeManagementResponse(r: ManagementResponse): [number, Uint8A
         const info = r.options[name] as OptionInfo;
         const valueTypes = info.valueTypes.map((t) => {
           const n = VALUE_TYPES.indexOf(t);
-          if (n < 0) throw new ProtocolError('KUDF_PROTO_UNENCODABLE', `option ${JSON.stringify(name)} has unknown value type ${String(t)}`);
+          if (n < 0)
+            throw new ProtocolError(
+              'KUDF_PROTO_UNENCODABLE',
+              `option ${JSON.stringify(name)} has unknown value type ${String(t)}`,
+            );
           return n;
         });
         // defineProperty: a plain assignment of `__proto__` would set the prototype instead.
-        Object.defineProperty(options, name, { value: { valueTypes }, enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(options, name, {
+          value: { valueTypes },
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
       return [
         1,

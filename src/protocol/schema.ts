@@ -35,7 +35,10 @@ export function udfProtoPath(): string {
     const path = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(path)) return path;
   }
-  throw new ProtocolError('KUDF_PROTO_SCHEMA', `proto/udf.proto not found relative to ${fileURLToPath(import.meta.url)}`);
+  throw new ProtocolError(
+    'KUDF_PROTO_SCHEMA',
+    `proto/udf.proto not found relative to ${fileURLToPath(import.meta.url)}`,
+  );
 }
 
 /** The parsed schema (memoised). Throws `ProtocolError` `KUDF_PROTO_SCHEMA` if it cannot be loaded. */

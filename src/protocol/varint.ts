@@ -11,9 +11,7 @@ export const MAX_VARINT_BYTES = 10;
  * arrived yet); `overflow` means the bytes can never form a valid 64-bit varint.
  */
 export type UvarintResult<T> =
-  | { status: 'ok'; value: T; bytes: number }
-  | { status: 'incomplete' }
-  | { status: 'overflow' };
+  { status: 'ok'; value: T; bytes: number } | { status: 'incomplete' } | { status: 'overflow' };
 
 /** Allocation-free outcome codes for hot paths (see {@link scanUvarint}). */
 export const VARINT_OK = 0;

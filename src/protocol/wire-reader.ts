@@ -63,11 +63,15 @@ export interface PointHeader {
 // Bodies are plain Uint8Array views (a Buffer view per frame would cost an allocation per point):
 // Buffer's native UTF-8 slicer reads any Uint8Array (invalid bytes become U+FFFD, as in
 // TextDecoder, which serves where the slicer is missing).
-const nativeUtf8Slice = (Buffer.prototype as unknown as { utf8Slice?: (this: Uint8Array, start: number, end: number) => string }).utf8Slice;
+const nativeUtf8Slice = (
+  Buffer.prototype as unknown as { utf8Slice?: (this: Uint8Array, start: number, end: number) => string }
+).utf8Slice;
 const textDecoder = new TextDecoder();
 
 function utf8(buf: Uint8Array, start: number, end: number): string {
-  return nativeUtf8Slice !== undefined ? nativeUtf8Slice.call(buf, start, end) : textDecoder.decode(buf.subarray(start, end));
+  return nativeUtf8Slice !== undefined
+    ? nativeUtf8Slice.call(buf, start, end)
+    : textDecoder.decode(buf.subarray(start, end));
 }
 
 /**
@@ -197,7 +201,8 @@ export class WireReader {
   delimitedEnd(): number {
     const len = this.uint32();
     const end = this.pos + len;
-    if (end > this.end) throw new WireFormatError(`length ${len} at offset ${this.offset} runs past the end of the message`);
+    if (end > this.end)
+      throw new WireFormatError(`length ${len} at offset ${this.offset} runs past the end of the message`);
     return end;
   }
 

@@ -18,7 +18,11 @@ function variable(env: Env, name: string): string | undefined {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new RecoveryError('KUDF_RECOVERY_CREDENTIALS', `${name}_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
+    throw new RecoveryError(
+      'KUDF_RECOVERY_CREDENTIALS',
+      `${name}_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      { cause: err },
+    );
   }
   const value = text.trim();
   if (value === '') throw new RecoveryError('KUDF_RECOVERY_CREDENTIALS', `${name}_FILE: ${path} is empty`);
@@ -34,7 +38,10 @@ export function kapacitorCredentials(env: Env): KapacitorCredentials | undefined
   const password = variable(env, 'KAPACITOR_PASSWORD');
   if (username === undefined && password === undefined) return undefined;
   if (username === undefined || password === undefined) {
-    throw new RecoveryError('KUDF_RECOVERY_CREDENTIALS', `set both KAPACITOR_USERNAME and KAPACITOR_PASSWORD (or their _FILE variants), not only ${username === undefined ? 'the password' : 'the user name'}`);
+    throw new RecoveryError(
+      'KUDF_RECOVERY_CREDENTIALS',
+      `set both KAPACITOR_USERNAME and KAPACITOR_PASSWORD (or their _FILE variants), not only ${username === undefined ? 'the password' : 'the user name'}`,
+    );
   }
   return { username, password };
 }

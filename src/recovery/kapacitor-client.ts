@@ -26,9 +26,16 @@ export function parseKapacitorUrl(value: string): URL {
   } catch {
     throw new RecoveryError('KUDF_RECOVERY_BAD_URL', `--kapacitor-url: not a URL: '${value}'`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RecoveryError('KUDF_RECOVERY_BAD_URL', `--kapacitor-url: expected http:// or https://, got ${url.protocol}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new RecoveryError(
+      'KUDF_RECOVERY_BAD_URL',
+      `--kapacitor-url: expected http:// or https://, got ${url.protocol}`,
+    );
   if (url.username !== '' || url.password !== '') {
-    throw new RecoveryError('KUDF_RECOVERY_BAD_URL', '--kapacitor-url: put no credentials in the URL (they would show in process lists and logs); use KAPACITOR_USERNAME and KAPACITOR_PASSWORD or their _FILE variants');
+    throw new RecoveryError(
+      'KUDF_RECOVERY_BAD_URL',
+      '--kapacitor-url: put no credentials in the URL (they would show in process lists and logs); use KAPACITOR_USERNAME and KAPACITOR_PASSWORD or their _FILE variants',
+    );
   }
   return url;
 }
@@ -43,7 +50,9 @@ export class KapacitorClient implements TaskApi {
     private readonly timeoutMs = 5000,
   ) {
     this.headers = { 'content-type': 'application/json' };
-    if (credentials !== undefined) this.headers['authorization'] = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+    if (credentials !== undefined)
+      this.headers['authorization'] =
+        `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
   }
 
   /** The URL without path or credentials, for log lines. */
@@ -55,7 +64,12 @@ export class KapacitorClient implements TaskApi {
     const res = await this.call('GET', id);
     if (res.status === 404) return undefined;
     const body = (await res.json()) as Partial<TaskView>;
-    return { id, status: body.status === 'disabled' ? 'disabled' : 'enabled', executing: body.executing === true, error: typeof body.error === 'string' ? body.error : '' };
+    return {
+      id,
+      status: body.status === 'disabled' ? 'disabled' : 'enabled',
+      executing: body.executing === true,
+      error: typeof body.error === 'string' ? body.error : '',
+    };
   }
 
   async setStatus(id: string, status: 'enabled' | 'disabled'): Promise<void> {
@@ -64,16 +78,31 @@ export class KapacitorClient implements TaskApi {
   }
 
   private async call(method: 'GET' | 'PATCH', id: string, body?: unknown): Promise<Response> {
-    const url = new URL(`kapacitor/v1/tasks/${encodeURIComponent(id)}`, this.base.href.endsWith('/') ? this.base : new URL(`${this.base.href}/`));
+    const url = new URL(
+      `kapacitor/v1/tasks/${encodeURIComponent(id)}`,
+      this.base.href.endsWith('/') ? this.base : new URL(`${this.base.href}/`),
+    );
     let res: Response;
     try {
-      res = await fetch(url, { method, headers: this.headers, signal: AbortSignal.timeout(this.timeoutMs), ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+      res = await fetch(url, {
+        method,
+        headers: this.headers,
+        signal: AbortSignal.timeout(this.timeoutMs),
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
     } catch (err) {
-      throw new RecoveryError('KUDF_RECOVERY_API', `${method} task ${id}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new RecoveryError(
+        'KUDF_RECOVERY_API',
+        `${method} task ${id}: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
     }
     if (res.ok || res.status === 404) return res;
     const text = await res.text().catch(() => '');
     const detail = /"error"\s*:\s*"([^"]*)"/.exec(text)?.[1] ?? text.slice(0, 200);
-    throw new RecoveryError('KUDF_RECOVERY_API', `${method} task ${id}: HTTP ${res.status}${detail !== '' ? `: ${detail}` : ''}`);
+    throw new RecoveryError(
+      'KUDF_RECOVERY_API',
+      `${method} task ${id}: HTTP ${res.status}${detail !== '' ? `: ${detail}` : ''}`,
+    );
   }
 }

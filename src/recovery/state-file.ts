@@ -29,7 +29,11 @@ export class TaskStateFile {
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
     } catch (err) {
-      throw new RecoveryError('KUDF_RECOVERY_STATE', `--state-dir ${dir}: cannot create it (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
+      throw new RecoveryError(
+        'KUDF_RECOVERY_STATE',
+        `--state-dir ${dir}: cannot create it (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+        { cause: err },
+      );
     }
     this.state = this.read();
     this.write();
@@ -70,17 +74,28 @@ export class TaskStateFile {
       text = readFileSync(this.path, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return structuredClone(EMPTY);
-      throw new RecoveryError('KUDF_RECOVERY_STATE', `${this.path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
+      throw new RecoveryError(
+        'KUDF_RECOVERY_STATE',
+        `${this.path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+        { cause: err },
+      );
     }
     let doc: unknown;
     try {
       doc = JSON.parse(text);
     } catch (err) {
-      throw new RecoveryError('KUDF_RECOVERY_STATE', `${this.path}: not JSON (${(err as Error).message}); move it away to start with no known tasks`, { cause: err });
+      throw new RecoveryError(
+        'KUDF_RECOVERY_STATE',
+        `${this.path}: not JSON (${(err as Error).message}); move it away to start with no known tasks`,
+        { cause: err },
+      );
     }
     const d = doc as Partial<TaskState>;
     if (d.version !== 1 || typeof d.tasks !== 'object' || d.tasks === null || !Array.isArray(d.restarting)) {
-      throw new RecoveryError('KUDF_RECOVERY_STATE', `${this.path}: not a version 1 task state file; move it away to start with no known tasks`);
+      throw new RecoveryError(
+        'KUDF_RECOVERY_STATE',
+        `${this.path}: not a version 1 task state file; move it away to start with no known tasks`,
+      );
     }
     return { version: 1, tasks: d.tasks, restarting: d.restarting.filter((t): t is string => typeof t === 'string') };
   }
@@ -91,7 +106,11 @@ export class TaskStateFile {
       writeFileSync(tmp, `${JSON.stringify(this.state, null, 2)}\n`, { mode: 0o600 });
       renameSync(tmp, this.path);
     } catch (err) {
-      throw new RecoveryError('KUDF_RECOVERY_STATE', `${this.path}: cannot write it (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
+      throw new RecoveryError(
+        'KUDF_RECOVERY_STATE',
+        `${this.path}: cannot write it (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+        { cause: err },
+      );
     }
   }
 }

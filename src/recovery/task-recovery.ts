@@ -51,7 +51,8 @@ export class TaskRecovery implements HostObserver {
   }
 
   connectionEnded(_udf: string, reason: EndReason, task: { taskID: string } | undefined): void {
-    if (reason === 'lost' && task !== undefined && task.taskID !== '') this.schedule(task.taskID, this.o.lostDelayMs ?? 500);
+    if (reason === 'lost' && task !== undefined && task.taskID !== '')
+      this.schedule(task.taskID, this.o.lostDelayMs ?? 500);
   }
 
   /** Looks at every task of the state file; call once the sockets listen. Resolves when each has an outcome. */
@@ -97,7 +98,10 @@ export class TaskRecovery implements HostObserver {
         } catch (err) {
           const e = err instanceof Error ? err : new Error(String(err));
           this.o.onFailure?.(id, e);
-          this.o.logger.warn({ task: id, attempt, retryInMs: delay, err: e.message, code: (e as { code?: string }).code }, 'cannot bring the task back yet; retrying');
+          this.o.logger.warn(
+            { task: id, attempt, retryInMs: delay, err: e.message, code: (e as { code?: string }).code },
+            'cannot bring the task back yet; retrying',
+          );
           await this.sleep(delay);
           delay = Math.min(delay * 2, this.o.maxRetryMs ?? 30_000);
         }
@@ -138,7 +142,12 @@ export class TaskRecovery implements HostObserver {
       logger.info({ task: id }, 'task runs without this host now; forgotten');
       return 'not-ours';
     }
-    throw Object.assign(new Error(`enabled, but no session opened within ${this.o.sessionWaitMs ?? 5000} ms${after?.error ? `: ${after.error}` : ''}`), { code: 'KUDF_RECOVERY_NO_SESSION' });
+    throw Object.assign(
+      new Error(
+        `enabled, but no session opened within ${this.o.sessionWaitMs ?? 5000} ms${after?.error ? `: ${after.error}` : ''}`,
+      ),
+      { code: 'KUDF_RECOVERY_NO_SESSION' },
+    );
   }
 
   /** Resolves true when a session of the task starts here within the wait, false otherwise. */
@@ -147,7 +156,11 @@ export class TaskRecovery implements HostObserver {
       const timer = setTimeout(() => {
         this.timers.delete(timer);
         const list = this.waiting.get(id);
-        if (list !== undefined) this.waiting.set(id, list.filter((w) => w !== wake));
+        if (list !== undefined)
+          this.waiting.set(
+            id,
+            list.filter((w) => w !== wake),
+          );
         resolve(false);
       }, this.o.sessionWaitMs ?? 5000);
       timer.unref();

@@ -99,7 +99,8 @@ export function validateDefinition(value: unknown): asserts value is UdfDefiniti
   if (def.options === null || typeof def.options !== 'object') fail('options must be an object');
   for (const [name, spec] of Object.entries(def.options ?? {})) {
     if (!OPTION_NAME.test(name)) fail(`option name '${name}' is not an identifier`);
-    if (!Array.isArray(spec?.valueTypes) || typeof spec.convert !== 'function') fail(`option '${name}' is not built with opt.*()`);
+    if (!Array.isArray(spec?.valueTypes) || typeof spec.convert !== 'function')
+      fail(`option '${name}' is not built with opt.*()`);
   }
   const version = def.snapshotVersion ?? 1;
   if (!Number.isInteger(version) || version < 1) fail('snapshotVersion must be a positive integer');

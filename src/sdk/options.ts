@@ -58,25 +58,54 @@ export class Opt<Out, V> {
 
   /** Init fails when the option is missing. */
   required(): Opt<V, V> {
-    return new Opt<V, V>(this.valueTypes, this.convert, true, this.isRepeatable, undefined, this.description, this.checks);
+    return new Opt<V, V>(
+      this.valueTypes,
+      this.convert,
+      true,
+      this.isRepeatable,
+      undefined,
+      this.description,
+      this.checks,
+    );
   }
 
   /** The option may be given several times (`.field('a').field('b')`); the function gets every occurrence in order. */
   repeatable(): Opt<V[], V> {
-    return new Opt<V[], V>(this.valueTypes, this.convert, this.isRequired, true, undefined, this.description, this.checks);
+    return new Opt<V[], V>(
+      this.valueTypes,
+      this.convert,
+      this.isRequired,
+      true,
+      undefined,
+      this.description,
+      this.checks,
+    );
   }
 
   /** One line shown by `kudf functions` and docs/functions.md. */
   describe(text: string): Opt<Out, V> {
-    return new Opt<Out, V>(this.valueTypes, this.convert, this.isRequired, this.isRepeatable, this.defaultValue, text, this.checks);
+    return new Opt<Out, V>(
+      this.valueTypes,
+      this.convert,
+      this.isRequired,
+      this.isRepeatable,
+      this.defaultValue,
+      text,
+      this.checks,
+    );
   }
 
   /** Adds a check; `check` returns a message when the value is out of range. */
   check(check: (value: V) => string | undefined): Opt<Out, V> {
-    return new Opt<Out, V>(this.valueTypes, this.convert, this.isRequired, this.isRepeatable, this.defaultValue, this.description, [
-      ...this.checks,
-      check,
-    ]);
+    return new Opt<Out, V>(
+      this.valueTypes,
+      this.convert,
+      this.isRequired,
+      this.isRepeatable,
+      this.defaultValue,
+      this.description,
+      [...this.checks, check],
+    );
   }
 
   /** Numeric lower bound, inclusive. */
@@ -95,7 +124,9 @@ export class Opt<Out, V> {
 
   /** Restricts a value to a fixed set. */
   oneOf(allowed: readonly V[]): Opt<Out, V> {
-    return this.check((v) => (allowed.includes(v) ? undefined : `must be one of ${allowed.map(String).join(', ')}, got ${String(v)}`));
+    return this.check((v) =>
+      allowed.includes(v) ? undefined : `must be one of ${allowed.map(String).join(', ')}, got ${String(v)}`,
+    );
   }
 }
 
@@ -103,16 +134,27 @@ export class Opt<Out, V> {
 // once erased, which is what the registry and validation work with.
 export type AnyOpt = Opt<unknown, unknown>;
 export type OptionSpecs = Record<string, AnyOpt>;
-export type ParsedOptions<O extends OptionSpecs> = { [K in keyof O]: O[K] extends Opt<infer Out, unknown> ? Out : never };
+export type ParsedOptions<O extends OptionSpecs> = {
+  [K in keyof O]: O[K] extends Opt<infer Out, unknown> ? Out : never;
+};
 
 function single<T extends ValueType>(type: T): Opt<ValueOf[T] | undefined, ValueOf[T]> {
-  return new Opt<ValueOf[T] | undefined, ValueOf[T]>([type], (values) => wireToJs(values[0] as OptionValue) as ValueOf[T], false, false, undefined, '', []);
+  return new Opt<ValueOf[T] | undefined, ValueOf[T]>(
+    [type],
+    (values) => wireToJs(values[0] as OptionValue) as ValueOf[T],
+    false,
+    false,
+    undefined,
+    '',
+    [],
+  );
 }
 
 function wireToJs(value: OptionValue): ValueOf[ValueType] {
   if (value.type === 'int') {
     const n = value.value as bigint;
-    if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER)) throw new RangeError(`${n} is beyond ±2^53`);
+    if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER))
+      throw new RangeError(`${n} is beyond ±2^53`);
     return Number(n);
   }
   return value.value;
@@ -156,7 +198,10 @@ export function parseOptions<O extends OptionSpecs>(specs: O, given: readonly In
     const spec = specs[option.name] as AnyOpt;
     const want = spec.valueTypes;
     if (option.values.length !== want.length) {
-      throw new OptionError(option.name, `takes ${want.length} value(s) (${want.join(', ')}), got ${option.values.length}`);
+      throw new OptionError(
+        option.name,
+        `takes ${want.length} value(s) (${want.join(', ')}), got ${option.values.length}`,
+      );
     }
     option.values.forEach((v, i) => {
       if (v.type !== want[i]) throw new OptionError(option.name, `value ${i + 1} must be ${want[i]}, got ${v.type}`);
@@ -172,7 +217,8 @@ export function parseOptions<O extends OptionSpecs>(specs: O, given: readonly In
       if (problem !== undefined) throw new OptionError(option.name, problem);
     }
     const list = seen.get(option.name) ?? [];
-    if (list.length > 0 && !spec.isRepeatable) throw new OptionError(option.name, 'given more than once but is not repeatable');
+    if (list.length > 0 && !spec.isRepeatable)
+      throw new OptionError(option.name, 'given more than once but is not repeatable');
     list.push(value);
     seen.set(option.name, list);
   }

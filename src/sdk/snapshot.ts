@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 
 /** What a function may put in a snapshot: JSON values plus bigint (and non-finite numbers). */
-export type SnapshotValue = null | boolean | number | bigint | string | SnapshotValue[] | { [key: string]: SnapshotValue };
+export type SnapshotValue =
+  null | boolean | number | bigint | string | SnapshotValue[] | { [key: string]: SnapshotValue };
 
 const FORMAT = 'kudf-snapshot';
 
@@ -101,7 +102,12 @@ export function decodeSnapshot(bytes: Uint8Array, expected: SnapshotIdentity): D
       json = gunzipSync(json, { maxOutputLength: MAX_SNAPSHOT_JSON_BYTES });
     } catch (err) {
       const tooLarge = (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
-      return { kind: 'invalid', reason: tooLarge ? `compressed snapshot inflates past ${MAX_SNAPSHOT_JSON_BYTES} bytes` : `compressed snapshot is corrupt (${(err as Error).message})` };
+      return {
+        kind: 'invalid',
+        reason: tooLarge
+          ? `compressed snapshot inflates past ${MAX_SNAPSHOT_JSON_BYTES} bytes`
+          : `compressed snapshot is corrupt (${(err as Error).message})`,
+      };
     }
   }
   let parsed: unknown;

@@ -35,7 +35,10 @@ const compose = loadCompose();
 const stages = loadDockerfile();
 const finalStage = stages.at(-1)!;
 const conf = loadKapacitorConf();
-const imageEnv = Object.assign({}, ...finalStage.instructions.filter((i) => i.keyword === 'ENV').map((i) => parseEnvArgs(i.args))) as Record<string, string>;
+const imageEnv = Object.assign(
+  {},
+  ...finalStage.instructions.filter((i) => i.keyword === 'ENV').map((i) => parseEnvArgs(i.args)),
+) as Record<string, string>;
 
 /** The services that run our image (built from docker/Dockerfile). */
 function ourServices(c: Compose): Service[] {
@@ -51,7 +54,8 @@ function hostService(c: Compose): Service {
 
 /** The container's socket dir: --socket-dir, else KUDF_SOCKET_DIR from compose or the image. */
 function socketDirOf(svc: Service): string {
-  const dir = optionValue(svc.command ?? [], '--socket-dir') ?? svc.environment['KUDF_SOCKET_DIR'] ?? imageEnv['KUDF_SOCKET_DIR'];
+  const dir =
+    optionValue(svc.command ?? [], '--socket-dir') ?? svc.environment['KUDF_SOCKET_DIR'] ?? imageEnv['KUDF_SOCKET_DIR'];
   assert.ok(dir !== undefined, `${svc.name}: no socket directory (--socket-dir or KUDF_SOCKET_DIR)`);
   return dir;
 }
@@ -63,7 +67,8 @@ function socketDirOf(svc: Service): string {
 function cliProblems(program: Command, args: readonly string[]): string[] {
   const [name, ...rest] = args;
   const cmd = program.commands.find((c) => c.name() === name);
-  if (cmd === undefined) return [`"${name}" is not a kudf subcommand (${program.commands.map((c) => c.name()).join(', ')})`];
+  if (cmd === undefined)
+    return [`"${name}" is not a kudf subcommand (${program.commands.map((c) => c.name()).join(', ')})`];
   const problems: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
@@ -87,18 +92,21 @@ describe('compose file', () => {
   test('every bind mount, build context, Dockerfile and secret file it names exists in the repository', () => {
     const missing: string[] = [];
     for (const svc of compose.services.values()) {
-      for (const m of svc.mounts) if (m.kind === 'bind' && !existsSync(m.source)) missing.push(`${svc.name}: ${m.source}`);
+      for (const m of svc.mounts)
+        if (m.kind === 'bind' && !existsSync(m.source)) missing.push(`${svc.name}: ${m.source}`);
       if (svc.build !== undefined) {
         if (!existsSync(svc.build.context)) missing.push(`${svc.name}: build context ${svc.build.context}`);
         if (!existsSync(svc.build.dockerfile)) missing.push(`${svc.name}: ${svc.build.dockerfile}`);
       }
-      for (const s of svc.secrets) if (!compose.secrets.has(s)) missing.push(`${svc.name}: secret ${s} is not declared`);
+      for (const s of svc.secrets)
+        if (!compose.secrets.has(s)) missing.push(`${svc.name}: secret ${s} is not declared`);
     }
     for (const [name, file] of compose.secrets) if (!existsSync(file)) missing.push(`secret ${name}: ${file}`);
     assert.deepEqual(missing, []);
     for (const svc of compose.services.values()) {
       for (const m of svc.mounts) {
-        if (m.kind === 'bind') assert.ok(!relative(REPO, m.source).startsWith('..'), `${svc.name}: ${m.source} is outside the repository`);
+        if (m.kind === 'bind')
+          assert.ok(!relative(REPO, m.source).startsWith('..'), `${svc.name}: ${m.source} is outside the repository`);
         else assert.ok(compose.volumes.has(m.source), `${svc.name}: volume ${m.source} is not declared under volumes:`);
       }
     }
@@ -118,7 +126,8 @@ describe('compose file', () => {
       const m = /^([^@]+?)(?::([^:/@]+))?(?:@sha256:[0-9a-f]{64})?$/.exec(svc.image);
       const tag = m?.[2];
       assert.ok(tag !== undefined && tag !== 'latest', `${svc.name}: image ${svc.image} has no explicit tag`);
-      if (svc.build === undefined) assert.match(tag, /^v?\d+\.\d+\.\d+/, `${svc.name}: ${svc.image} is not pinned to a patch version`);
+      if (svc.build === undefined)
+        assert.match(tag, /^v?\d+\.\d+\.\d+/, `${svc.name}: ${svc.image} is not pinned to a patch version`);
     }
     const tagOf = (name: string): string => (service(compose, name).image ?? '').split(':')[1] ?? '';
     assert.match(tagOf('influxdb'), /^1\.8\.\d+/);
@@ -130,13 +139,21 @@ describe('compose file', () => {
 
   test('every published port binds to loopback unless KUDF_PUBLISH_ADDR opens it on purpose', () => {
     const published = (c: Compose): Array<{ svc: string; spec: string }> =>
-      [...c.services.values()].flatMap((s) => ((s.raw['ports'] ?? []) as unknown[]).map((p) => ({ svc: s.name, spec: typeof p === 'string' ? p : JSON.stringify(p) })));
+      [...c.services.values()].flatMap((s) =>
+        ((s.raw['ports'] ?? []) as unknown[]).map((p) => ({
+          svc: s.name,
+          spec: typeof p === 'string' ? p : JSON.stringify(p),
+        })),
+      );
     const ports = published(compose);
     assert.ok(ports.length >= 4);
     // Short syntax HOST_IP:HOST_PORT:CONTAINER_PORT; without HOST_IP Docker binds every address.
     for (const p of ports) assert.match(p.spec, /^127\.0\.0\.1:\d+:\d+$/, `${p.svc}: ${p.spec}`);
-    for (const p of published(loadCompose(COMPOSE_FILE, { KUDF_PUBLISH_ADDR: '0.0.0.0' }))) assert.match(p.spec, /^0\.0\.0\.0:\d+:\d+$/, `${p.svc}: ${p.spec}`);
-    const exposed = published(loadCompose(COMPOSE_FILE, { KUDF_PUBLISH_ADDR: '0.0.0.0' })).map((p) => p.svc).sort();
+    for (const p of published(loadCompose(COMPOSE_FILE, { KUDF_PUBLISH_ADDR: '0.0.0.0' })))
+      assert.match(p.spec, /^0\.0\.0\.0:\d+:\d+$/, `${p.svc}: ${p.spec}`);
+    const exposed = published(loadCompose(COMPOSE_FILE, { KUDF_PUBLISH_ADDR: '0.0.0.0' }))
+      .map((p) => p.svc)
+      .sort();
     assert.deepEqual(exposed, ports.map((p) => p.svc).sort());
   });
 
@@ -151,20 +168,34 @@ describe('compose file', () => {
     const stateDir = optionValue(args, '--state-dir');
     assert.ok(stateDir !== undefined, '--state-dir');
     const m = mountFor(host, stateDir);
-    assert.ok(m !== undefined && m.mount.kind === 'volume' && !m.mount.readOnly, `${stateDir} is not in a writable volume`);
-    const runs = finalStage.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args).join(' && ');
-    assert.match(runs, new RegExp(`chown [^&]*${stateDir}`), `${stateDir} is owned by the image's user, so a fresh volume is writable`);
+    assert.ok(
+      m !== undefined && m.mount.kind === 'volume' && !m.mount.readOnly,
+      `${stateDir} is not in a writable volume`,
+    );
+    const runs = finalStage.instructions
+      .filter((i) => i.keyword === 'RUN')
+      .map((i) => i.args)
+      .join(' && ');
+    assert.match(
+      runs,
+      new RegExp(`chown [^&]*${stateDir}`),
+      `${stateDir} is owned by the image's user, so a fresh volume is writable`,
+    );
   });
 
   test('every long-running service comes back after a crash or a Docker restart, unless stopped by hand', () => {
-    for (const svc of compose.services.values()) assert.equal(svc.raw['restart'], 'unless-stopped', `${svc.name}: restart`);
+    for (const svc of compose.services.values())
+      assert.equal(svc.raw['restart'], 'unless-stopped', `${svc.name}: restart`);
   });
 
   test('Kapacitor starts only once the host is healthy, and the host has a health check', () => {
     const kapacitor = service(compose, 'kapacitor');
     const host = hostService(compose);
     const dependsOn = kapacitor.raw['depends_on'] as Record<string, { condition?: string }> | string[] | undefined;
-    assert.ok(dependsOn !== undefined && !Array.isArray(dependsOn), 'kapacitor: depends_on must be the long form with conditions');
+    assert.ok(
+      dependsOn !== undefined && !Array.isArray(dependsOn),
+      'kapacitor: depends_on must be the long form with conditions',
+    );
     assert.equal(dependsOn[host.name]?.condition, 'service_healthy');
     const hc = host.raw['healthcheck'] as { test?: string[]; disable?: boolean } | undefined;
     assert.ok(hc?.disable !== true, 'the host health check is disabled');
@@ -194,9 +225,16 @@ describe('compose file', () => {
       assert.equal(test[1], 'kudf');
       assert.deepEqual(cliProblems(program, test.slice(2)), [], `${svc.name}: healthcheck`);
       // health must look where serve puts the sockets.
-      assert.equal(optionValue(test, '--socket-dir') ?? imageEnv['KUDF_SOCKET_DIR'], socketDirOf(svc), `${svc.name}: healthcheck socket dir`);
+      assert.equal(
+        optionValue(test, '--socket-dir') ?? imageEnv['KUDF_SOCKET_DIR'],
+        socketDirOf(svc),
+        `${svc.name}: healthcheck socket dir`,
+      );
     }
-    assert.ok(cliProblems(program, ['serve', '--no-such-flag']).length > 0, 'the checker itself rejects an unknown option');
+    assert.ok(
+      cliProblems(program, ['serve', '--no-such-flag']).length > 0,
+      'the checker itself rejects an unknown option',
+    );
     assert.ok(cliProblems(program, ['serves']).length > 0, 'the checker itself rejects an unknown subcommand');
   });
 
@@ -207,7 +245,11 @@ describe('compose file', () => {
     const config = optionValue(poller.command ?? [], '--config');
     assert.ok(config !== undefined);
     assert.ok(hostPathOf(compose, poller, config) !== undefined, `${config} is not mounted into ${poller.name}`);
-    assert.equal((poller.raw['healthcheck'] as { disable?: boolean } | undefined)?.disable, true, 'the image health check probes sockets the poller never opens');
+    assert.equal(
+      (poller.raw['healthcheck'] as { disable?: boolean } | undefined)?.disable,
+      true,
+      'the image health check probes sockets the poller never opens',
+    );
   });
 
   test("the poller's sample config validates with the real config loader, its password read from the compose secret", () => {
@@ -224,10 +266,14 @@ describe('compose file', () => {
     const secretFile = compose.secrets.get(poller.secrets[0]!)!;
     assert.equal(config.routers[0]!.auth.password, readFileSync(secretFile, 'utf8').replace(/\r?\n$/, ''));
     for (const r of config.routers) {
-      if (r.hostKey.kind === 'knownHosts') assert.ok(hostPathOf(compose, poller, r.hostKey.file) !== undefined, `${r.hostKey.file} is not mounted`);
+      if (r.hostKey.kind === 'knownHosts')
+        assert.ok(hostPathOf(compose, poller, r.hostKey.file) !== undefined, `${r.hostKey.file} is not mounted`);
     }
     // The queue must survive a container restart: it lives in a volume.
-    assert.ok(config.queueDir !== undefined && mountFor(poller, config.queueDir) !== undefined, `queueDir ${config.queueDir} is not in a volume`);
+    assert.ok(
+      config.queueDir !== undefined && mountFor(poller, config.queueDir) !== undefined,
+      `queueDir ${config.queueDir} is not in a volume`,
+    );
     assert.equal(config.influx?.['url'], 'http://influxdb:8086');
     assert.ok(compose.services.has('influxdb'));
   });
@@ -249,38 +295,78 @@ describe('Dockerfile', () => {
     const user = last(finalStage, 'USER')?.args;
     assert.ok(user !== undefined, 'USER is set');
     assert.ok(!['root', '0'].includes(user.split(':')[0]!), `USER ${user}`);
-    for (const svc of ourServices(compose)) assert.ok(!['root', '0'].includes((typeof svc.raw['user'] === 'string' || typeof svc.raw['user'] === 'number' ? String(svc.raw['user']) : 'node').split(':')[0]!), `${svc.name} runs as root`);
+    for (const svc of ourServices(compose))
+      assert.ok(
+        !['root', '0'].includes(
+          (typeof svc.raw['user'] === 'string' || typeof svc.raw['user'] === 'number'
+            ? String(svc.raw['user'])
+            : 'node'
+          ).split(':')[0]!,
+        ),
+        `${svc.name} runs as root`,
+      );
     const buildRuns = stages[0]!.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
-    const finalRuns = finalStage.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args).join('\n');
+    const finalRuns = finalStage.instructions
+      .filter((i) => i.keyword === 'RUN')
+      .map((i) => i.args)
+      .join('\n');
     const pruned = buildRuns.some((r) => /npm prune\b.*--omit=dev/.test(r)) || /npm ci\b.*--omit=dev/.test(finalRuns);
     assert.ok(pruned, 'dev dependencies are pruned (npm prune --omit=dev) or never installed (npm ci --omit=dev)');
-    const copiesNodeModules = finalStage.instructions.some((i) => i.keyword === 'COPY' && copyPaths(i).sources.some((s) => /node_modules/.test(s)));
-    if (copiesNodeModules) assert.ok(buildRuns.findIndex((r) => /npm prune/.test(r)) >= 0, 'node_modules copied before pruning');
+    const copiesNodeModules = finalStage.instructions.some(
+      (i) => i.keyword === 'COPY' && copyPaths(i).sources.some((s) => /node_modules/.test(s)),
+    );
+    if (copiesNodeModules)
+      assert.ok(buildRuns.findIndex((r) => /npm prune/.test(r)) >= 0, 'node_modules copied before pruning');
   });
 
   test('the socket directory is a volume the non-root user owns and KUDF_SOCKET_DIR points at it', () => {
     const dir = imageEnv['KUDF_SOCKET_DIR'];
     assert.equal(dir, '/var/run/kudf');
-    const volumes = finalStage.instructions.filter((i) => i.keyword === 'VOLUME').flatMap((i) => i.exec ?? i.args.split(/\s+/));
+    const volumes = finalStage.instructions
+      .filter((i) => i.keyword === 'VOLUME')
+      .flatMap((i) => i.exec ?? i.args.split(/\s+/));
     assert.ok(volumes.includes(dir), `VOLUME ${dir}`);
-    const runs = finalStage.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args).join(' && ');
+    const runs = finalStage.instructions
+      .filter((i) => i.keyword === 'RUN')
+      .map((i) => i.args)
+      .join(' && ');
     const user = last(finalStage, 'USER')!.args.split(':')[0]!;
-    assert.match(runs, new RegExp(`mkdir -p [^&]*${dir}`), 'the directory exists in the image, so a fresh volume copies its owner');
+    assert.match(
+      runs,
+      new RegExp(`mkdir -p [^&]*${dir}`),
+      'the directory exists in the image, so a fresh volume copies its owner',
+    );
     assert.match(runs, new RegExp(`chown ${user}(:${user})? [^&]*${dir}`), `owned by ${user}`);
   });
 
   test("functions mounted outside /app resolve 'kapacitor-udf-host/sdk' through a /node_modules link to the app", () => {
-    const runs = finalStage.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args).join(' && ');
+    const runs = finalStage.instructions
+      .filter((i) => i.keyword === 'RUN')
+      .map((i) => i.args)
+      .join(' && ');
     const workdir = last(finalStage, 'WORKDIR')!.args;
     assert.match(runs, new RegExp(`ln -s ${workdir} /node_modules/kapacitor-udf-host`));
-    const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { name: string; exports: Record<string, unknown> };
+    const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
+      name: string;
+      exports: Record<string, unknown>;
+    };
     assert.equal(pkg.name, 'kapacitor-udf-host');
     const sdk = pkg.exports['./sdk'];
     assert.ok(sdk !== undefined);
     const copied = finalStage.instructions.filter((i) => i.keyword === 'COPY').flatMap((i) => copyPaths(i).sources);
-    assert.ok(copied.some((s) => /package\.json$/.test(s)), 'package.json (with its exports) is in the image');
-    assert.ok(copied.some((s) => s.replace(/\/$/, '').endsWith('/dist')), 'dist/ is in the image');
-    assert.match(runs, /ln -s \S*dist\/src\/cli\/main\.js \/usr\/local\/bin\/kudf/, 'kudf is on PATH for ENTRYPOINT and HEALTHCHECK');
+    assert.ok(
+      copied.some((s) => /package\.json$/.test(s)),
+      'package.json (with its exports) is in the image',
+    );
+    assert.ok(
+      copied.some((s) => s.replace(/\/$/, '').endsWith('/dist')),
+      'dist/ is in the image',
+    );
+    assert.match(
+      runs,
+      /ln -s \S*dist\/src\/cli\/main\.js \/usr\/local\/bin\/kudf/,
+      'kudf is on PATH for ENTRYPOINT and HEALTHCHECK',
+    );
   });
 
   test('.dockerignore keeps every path the build copies and leaves out local builds, git and secrets', () => {
@@ -288,14 +374,29 @@ describe('Dockerfile', () => {
     for (const inst of stages[0]!.instructions.filter((i) => i.keyword === 'COPY' && i.flags['from'] === undefined)) {
       for (const src of copyPaths(inst).sources) {
         assert.ok(existsSync(join(REPO, src)), `COPY ${src}: missing`);
-        const probe = statSync(join(REPO, src)).isDirectory() ? posix.join(src, readdirSync(join(REPO, src))[0] ?? 'x') : src;
-        assert.ok(dockerignoreKeeps(patterns, src) && dockerignoreKeeps(patterns, probe), `COPY ${src}: excluded by .dockerignore`);
+        const probe = statSync(join(REPO, src)).isDirectory()
+          ? posix.join(src, readdirSync(join(REPO, src))[0] ?? 'x')
+          : src;
+        assert.ok(
+          dockerignoreKeeps(patterns, src) && dockerignoreKeeps(patterns, probe),
+          `COPY ${src}: excluded by .dockerignore`,
+        );
       }
     }
-    for (const p of ['node_modules/yaml/package.json', 'dist/src/cli/main.js', '.git/HEAD', 'docker/secrets/router_password.txt', 'test/deploy/compose.test.ts', '.env']) {
+    for (const p of [
+      'node_modules/yaml/package.json',
+      'dist/src/cli/main.js',
+      '.git/HEAD',
+      'docker/secrets/router_password.txt',
+      'test/deploy/compose.test.ts',
+      '.env',
+    ]) {
       assert.ok(!dockerignoreKeeps(patterns, p), `${p} reaches the build context`);
     }
-    assert.ok(!dockerignoreKeeps(['*', '!src/'], 'docs/x.md') && dockerignoreKeeps(['*', '!src/'], 'src/a/b.ts'), 'the matcher itself');
+    assert.ok(
+      !dockerignoreKeeps(['*', '!src/'], 'docs/x.md') && dockerignoreKeeps(['*', '!src/'], 'src/a/b.ts'),
+      'the matcher itself',
+    );
   });
 });
 
@@ -310,17 +411,28 @@ describe('kapacitor.conf', () => {
     assert.ok(udfDirInContainer === undefined || udfDir !== undefined, `--udf-dir ${udfDirInContainer} is not mounted`);
     const served = await servedFunctions(udfDir);
     assert.ok(served.length >= builtinUdfs.length);
-    for (const b of builtinUdfs) assert.ok(served.some((d) => d.name === b.name), `built-in ${b.name} is served`);
+    for (const b of builtinUdfs)
+      assert.ok(
+        served.some((d) => d.name === b.name),
+        `built-in ${b.name} is served`,
+      );
 
     const socketDir = socketDirOf(host);
     const hostMount = mountFor(host, socketDir);
-    assert.ok(hostMount !== undefined && hostMount.mount.kind === 'volume', `${socketDir} is not in a named volume on ${host.name}`);
+    assert.ok(
+      hostMount !== undefined && hostMount.mount.kind === 'volume',
+      `${socketDir} is not in a named volume on ${host.name}`,
+    );
     const kapMount = kapacitor.mounts.find((m) => m.kind === 'volume' && m.source === hostMount.mount.source);
     assert.ok(kapMount !== undefined, `kapacitor does not mount volume ${hostMount.mount.source}`);
     assert.ok(!kapMount.readOnly, 'connecting to a socket needs write permission on it');
     const seenFromKapacitor = posix.join(kapMount.target, hostMount.rest);
 
-    assert.deepEqual(Object.keys(udf).sort(), served.map((d) => d.name).sort(), 'one block per served function, and none for a function nobody serves');
+    assert.deepEqual(
+      Object.keys(udf).sort(),
+      served.map((d) => d.name).sort(),
+      'one block per served function, and none for a function nobody serves',
+    );
     for (const def of served) {
       assert.equal(udf[def.name]?.['socket'], posix.join(seenFromKapacitor, `${def.name}.sock`), def.name);
     }
@@ -332,7 +444,7 @@ describe('kapacitor.conf', () => {
       const timeout = block['timeout'];
       assert.equal(typeof timeout, 'string', `${name}: timeout`);
       assert.ok(goDurationMs(timeout as string) > 1, `${name}: timeout ${String(timeout)}`);
-      assert.ok(('socket' in block) !== ('prog' in block), `${name}: give socket or prog, not both`);
+      assert.ok('socket' in block !== 'prog' in block, `${name}: give socket or prog, not both`);
     }
     assert.throws(() => goDurationMs('10'), /Go duration/);
     assert.equal(goDurationMs('1m30s'), 90_000);
@@ -342,10 +454,15 @@ describe('kapacitor.conf', () => {
     const kapacitor = service(compose, 'kapacitor');
     assert.equal(conf['hostname'], 'kapacitor', 'the name InfluxDB sends subscription writes to');
     assert.equal(kapacitor.raw['hostname'], 'kapacitor');
-    assert.equal(kapacitor.environment['KAPACITOR_HOSTNAME'], 'kapacitor', "the image's entrypoint overrides hostname with $KAPACITOR_HOSTNAME");
+    assert.equal(
+      kapacitor.environment['KAPACITOR_HOSTNAME'],
+      'kapacitor',
+      "the image's entrypoint overrides hostname with $KAPACITOR_HOSTNAME",
+    );
     const influx = conf['influxdb'] as Array<{ enabled?: boolean; urls?: string[] }>;
     assert.ok(Array.isArray(influx) && influx.length >= 1);
-    for (const url of influx[0]!.urls ?? []) assert.ok(compose.services.has(new URL(url).hostname), `${url}: no such service`);
+    for (const url of influx[0]!.urls ?? [])
+      assert.ok(compose.services.has(new URL(url).hostname), `${url}: no such service`);
     assert.equal(influx[0]!.enabled, true);
     assert.match(String((conf['http'] as { 'bind-address'?: string })['bind-address']), /:9092$/);
     const dataDir = conf['data_dir'] as string;
@@ -366,11 +483,16 @@ describe('kapacitor.conf', () => {
     const tasksDir = hostPathOf(compose, kapacitor, posix.join(load.dir, 'tasks'));
     assert.ok(tasksDir !== undefined, `${load.dir}/tasks is not mounted`);
     assert.equal(tasksDir, join(REPO, 'tickscripts'));
-    const ticks = readdirSync(tasksDir).filter((n) => n.endsWith('.tick')).map((n) => join(tasksDir, n));
+    const ticks = readdirSync(tasksDir)
+      .filter((n) => n.endsWith('.tick'))
+      .map((n) => join(tasksDir, n));
     assert.ok(ticks.length > 0);
-    const res = spawnSync(process.execPath, [join(REPO, 'dist/src/cli/main.js'), 'check', ...ticks], { encoding: 'utf8' });
+    const res = spawnSync(process.execPath, [join(REPO, 'dist/src/cli/main.js'), 'check', ...ticks], {
+      encoding: 'utf8',
+    });
     assert.equal(res.status, 0, `kudf check:\n${res.stdout}${res.stderr}`);
-    for (const t of ticks) assert.match(readFileSync(t, 'utf8'), /^dbrp\s+"[^"]+"\."[^"]+"/m, `${t}: a loaded task needs a dbrp statement`);
+    for (const t of ticks)
+      assert.match(readFileSync(t, 'utf8'), /^dbrp\s+"[^"]+"\."[^"]+"/m, `${t}: a loaded task needs a dbrp statement`);
   });
 
   test('the TICKscripts read and write the database the poller writes', () => {
@@ -382,7 +504,8 @@ describe('kapacitor.conf', () => {
     for (const name of readdirSync(join(REPO, 'tickscripts')).filter((n) => n.endsWith('.tick'))) {
       const text = readFileSync(join(REPO, 'tickscripts', name), 'utf8');
       assert.match(text, new RegExp(`^dbrp\\s+"${db}"\\.`, 'm'), name);
-      for (const m of text.matchAll(/\.database\('([^']+)'\)/g)) assert.equal(m[1], db, `${name}: influxDBOut database`);
+      for (const m of text.matchAll(/\.database\('([^']+)'\)/g))
+        assert.equal(m[1], db, `${name}: influxDBOut database`);
     }
   });
 });

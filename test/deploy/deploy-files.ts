@@ -50,13 +50,16 @@ export interface Compose {
 
 /** `${NAME:-default}`, `${NAME-default}`, `${NAME}` and `$$`, as compose interpolates them. */
 export function interpolate(value: string, env: Readonly<Record<string, string | undefined>>): string {
-  return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}/g, (whole, name: string | undefined, op: string | undefined, dflt: string | undefined) => {
-    if (whole === '$$') return '$';
-    const v = env[name as string];
-    if (op === ':-') return v === undefined || v === '' ? (dflt ?? '') : v;
-    if (op === '-') return v === undefined ? (dflt ?? '') : v;
-    return v ?? '';
-  });
+  return value.replace(
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}/g,
+    (whole, name: string | undefined, op: string | undefined, dflt: string | undefined) => {
+      if (whole === '$$') return '$';
+      const v = env[name as string];
+      if (op === ':-') return v === undefined || v === '' ? (dflt ?? '') : v;
+      if (op === '-') return v === undefined ? (dflt ?? '') : v;
+      return v ?? '';
+    },
+  );
 }
 
 function interpolateDeep(value: unknown, env: Readonly<Record<string, string | undefined>>): unknown {
@@ -77,18 +80,31 @@ function readMount(entry: unknown, baseDir: string): Mount {
     const [source, target, mode] = entry.split(':');
     if (source === undefined || target === undefined) throw new Error(`volume "${entry}" has no target`);
     const bind = source.startsWith('.') || source.startsWith('/') || source.startsWith('~');
-    return { kind: bind ? 'bind' : 'volume', source: bind ? hostPath(source, baseDir) : source, target, readOnly: (mode ?? '').split(',').includes('ro') };
+    return {
+      kind: bind ? 'bind' : 'volume',
+      source: bind ? hostPath(source, baseDir) : source,
+      target,
+      readOnly: (mode ?? '').split(',').includes('ro'),
+    };
   }
   const e = entry as { type?: string; source?: string; target?: string; read_only?: boolean };
-  if (e.target === undefined || e.source === undefined) throw new Error(`volume ${JSON.stringify(entry)} needs a source and a target`);
+  if (e.target === undefined || e.source === undefined)
+    throw new Error(`volume ${JSON.stringify(entry)} needs a source and a target`);
   const bind = e.type === 'bind';
-  return { kind: bind ? 'bind' : 'volume', source: bind ? hostPath(e.source, baseDir) : e.source, target: e.target, readOnly: e.read_only === true };
+  return {
+    kind: bind ? 'bind' : 'volume',
+    source: bind ? hostPath(e.source, baseDir) : e.source,
+    target: e.target,
+    readOnly: e.read_only === true,
+  };
 }
 
 function readEnvironment(raw: unknown): Record<string, string> {
   if (raw === undefined) return {};
   if (Array.isArray(raw)) {
-    return Object.fromEntries(raw.map((e) => String(e)).map((e) => [e.split('=')[0] as string, e.slice(e.indexOf('=') + 1)]));
+    return Object.fromEntries(
+      raw.map((e) => String(e)).map((e) => [e.split('=')[0] as string, e.slice(e.indexOf('=') + 1)]),
+    );
   }
   return Object.fromEntries(Object.entries(raw as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
 }
@@ -100,7 +116,8 @@ export function loadCompose(file = COMPOSE_FILE, env: Readonly<Record<string, st
   for (const [name, rawService] of Object.entries((doc['services'] ?? {}) as Record<string, Record<string, unknown>>)) {
     const b = rawService['build'];
     let build: Service['build'];
-    if (typeof b === 'string') build = { context: hostPath(b, baseDir), dockerfile: hostPath(join(b, 'Dockerfile'), baseDir) };
+    if (typeof b === 'string')
+      build = { context: hostPath(b, baseDir), dockerfile: hostPath(join(b, 'Dockerfile'), baseDir) };
     else if (b !== undefined) {
       const bb = b as { context?: string; dockerfile?: string };
       const context = hostPath(bb.context ?? '.', baseDir);
@@ -113,16 +130,23 @@ export function loadCompose(file = COMPOSE_FILE, env: Readonly<Record<string, st
       image: rawService['image'] as string | undefined,
       build,
       mounts: ((rawService['volumes'] ?? []) as unknown[]).map((v) => readMount(v, baseDir)),
-      command: command === undefined ? undefined : Array.isArray(command) ? command.map(String) : (typeof command === 'string' ? command : JSON.stringify(command)).split(/\s+/),
+      command:
+        command === undefined
+          ? undefined
+          : Array.isArray(command)
+            ? command.map(String)
+            : (typeof command === 'string' ? command : JSON.stringify(command)).split(/\s+/),
       environment: readEnvironment(rawService['environment']),
-      secrets: ((rawService['secrets'] ?? []) as unknown[]).map((s) => (typeof s === 'string' ? s : String((s as { source: string }).source))),
+      secrets: ((rawService['secrets'] ?? []) as unknown[]).map((s) =>
+        typeof s === 'string' ? s : String((s as { source: string }).source),
+      ),
     });
   }
   const secrets = new Map<string, string>();
   for (const [name, s] of Object.entries((doc['secrets'] ?? {}) as Record<string, { file?: string }>)) {
     if (s.file !== undefined) secrets.set(name, hostPath(s.file, baseDir));
   }
-  return { services, secrets, volumes: new Set(Object.keys((doc['volumes'] ?? {}))) };
+  return { services, secrets, volumes: new Set(Object.keys(doc['volumes'] ?? {})) };
 }
 
 export function service(compose: Compose, name: string): Service {
@@ -185,7 +209,9 @@ export function dockerignoreKeeps(patterns: readonly string[], path: string): bo
       const re = new RegExp(
         `^${body
           .split(/(\*\*|\*|\?)/)
-          .map((t) => (t === '**' ? '.*' : t === '*' ? '[^/]*' : t === '?' ? '[^/]' : t.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+          .map((t) =>
+            t === '**' ? '.*' : t === '*' ? '[^/]*' : t === '?' ? '[^/]' : t.replace(/[.+^${}()|[\]\\]/g, '\\$&'),
+          )
           .join('')}$`,
       );
       return { negate, re };
@@ -218,9 +244,11 @@ const GO_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1,
 
 /** A Go `time.ParseDuration` string (Kapacitor's config durations) in milliseconds; throws otherwise. */
 export function goDurationMs(text: string): number {
-  if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(text)) throw new Error(`"${text}" is not a Go duration such as "10s"`);
+  if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(text))
+    throw new Error(`"${text}" is not a Go duration such as "10s"`);
   let ms = 0;
-  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) ms += Number(m[1]) * (GO_UNITS[m[2] as string] as number);
+  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g))
+    ms += Number(m[1]) * (GO_UNITS[m[2] as string] as number);
   return ms;
 }
 
@@ -244,7 +272,13 @@ export interface Measurement {
 
 export type WrittenModel = Map<string, Measurement>;
 
-function add(model: WrittenModel, name: string, fields: Iterable<string>, tags: Iterable<string>, writer: string): void {
+function add(
+  model: WrittenModel,
+  name: string,
+  fields: Iterable<string>,
+  tags: Iterable<string>,
+  writer: string,
+): void {
   const m = model.get(name) ?? { fields: new Set<string>(), tags: new Set<string>(), writers: new Set<string>() };
   for (const f of fields) m.fields.add(f);
   for (const t of tags) m.tags.add(t);
@@ -261,7 +295,10 @@ export function pollerMeasurements(routerTags: Readonly<Record<string, string>>)
   for (const [key, type] of Object.entries(LINE_METRIC_KEYS)) status[key] = type === 'int' ? 1 : 1.5;
   for (const key of LINE_TEXT_KEYS) status[key] = key === 'line_up' ? true : 'x';
   const ctx = { host: 'router', tags: routerTags, time: 0n };
-  const points = [...statusToPoints(status, ctx).points, pollPoint(ctx, { durationMs: 1, success: true, errorClass: 'none' })];
+  const points = [
+    ...statusToPoints(status, ctx).points,
+    pollPoint(ctx, { durationMs: 1, success: true, errorClass: 'none' }),
+  ];
   const model: WrittenModel = new Map();
   for (const p of points) add(model, p.measurement, Object.keys(p.fields), Object.keys(p.tags), 'kudf poll');
   return model;
@@ -303,9 +340,15 @@ export function parseSelect(query: string): { fields: string[]; measurement: str
   return { fields, measurement: (segments.at(-1) as string).replace(/"/g, '') };
 }
 
-function udfOutput(call: UdfCall, input: ReadonlySet<string>, def: UdfDefinition | undefined, file: string): Set<string> {
+function udfOutput(
+  call: UdfCall,
+  input: ReadonlySet<string>,
+  def: UdfDefinition | undefined,
+  file: string,
+): Set<string> {
   const values = (name: string): unknown[] => call.options.filter((o) => o.name === name).map((o) => o.args[0]?.value);
-  const one = (name: string): unknown => values(name)[0] ?? (def?.options[name] as { defaultValue?: unknown } | undefined)?.defaultValue;
+  const one = (name: string): unknown =>
+    values(name)[0] ?? (def?.options[name] as { defaultValue?: unknown } | undefined)?.defaultValue;
   switch (call.name) {
     case 'edgeDetect':
     case 'edgeDetectBatch': {
@@ -337,9 +380,15 @@ function udfOutput(call: UdfCall, input: ReadonlySet<string>, def: UdfDefinition
  * What the TICKscripts of a directory write with influxDBOut: each script is read as one source
  * (`|from().measurement()` or `|query('SELECT ...')`), its UDF calls in order, and its outputs.
  */
-export function tickscriptMeasurements(dir: string, upstream: WrittenModel, defs: readonly UdfDefinition[]): WrittenModel {
+export function tickscriptMeasurements(
+  dir: string,
+  upstream: WrittenModel,
+  defs: readonly UdfDefinition[],
+): WrittenModel {
   const model: WrittenModel = new Map();
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.tick')).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((n) => n.endsWith('.tick'))
+    .sort()) {
     const file = join(dir, name);
     const script = readFileSync(file, 'utf8');
     const tokens = lex(script);
@@ -363,7 +412,8 @@ export function tickscriptMeasurements(dir: string, upstream: WrittenModel, defs
       const arg = tokens[i + 3];
       if (arg?.kind !== 'string') continue;
       if (next.text === 'measurement' && node === 'from') sources.push({ measurement: arg.text, fields: undefined });
-      if (next.text === 'measurement' && node === 'influxDBOut') (outputs.at(-1) as { measurement: string | undefined }).measurement = arg.text;
+      if (next.text === 'measurement' && node === 'influxDBOut')
+        (outputs.at(-1) as { measurement: string | undefined }).measurement = arg.text;
       if (next.text === 'tag' && node === 'influxDBOut') outputs.at(-1)?.tags.push(arg.text);
     }
     if (outputs.length === 0) continue;
@@ -375,8 +425,17 @@ export function tickscriptMeasurements(dir: string, upstream: WrittenModel, defs
     const calls = findUdfCalls(script, defs);
     // Calls of functions the host does not serve are left out of `calls`: none may be missing from the model.
     const udfNodes = tokens.filter((t) => t.kind === '@').length;
-    if (calls.length !== udfNodes) throw new Error(`${file}: ${udfNodes} UDF calls, of which ${udfNodes - calls.length} name no function the host serves`);
-    for (const call of calls) fields = udfOutput(call, fields, defs.find((d) => d.name === call.name), file);
+    if (calls.length !== udfNodes)
+      throw new Error(
+        `${file}: ${udfNodes} UDF calls, of which ${udfNodes - calls.length} name no function the host serves`,
+      );
+    for (const call of calls)
+      fields = udfOutput(
+        call,
+        fields,
+        defs.find((d) => d.name === call.name),
+        file,
+      );
     for (const out of outputs) {
       if (out.measurement === undefined) throw new Error(`${file}: influxDBOut() without .measurement()`);
       add(model, out.measurement, fields, [...up.tags, ...out.tags], relative(REPO, file));

@@ -33,7 +33,8 @@ export function parseDockerfile(text: string): Stage[] {
     if (trimmed === '') return;
     const continued = /\\$/.test(trimmed);
     const part = continued ? trimmed.slice(0, -1).trim() : trimmed;
-    pending = pending === undefined ? { text: part, line: i + 1 } : { text: `${pending.text} ${part}`, line: pending.line };
+    pending =
+      pending === undefined ? { text: part, line: i + 1 } : { text: `${pending.text} ${part}`, line: pending.line };
     if (!continued) {
       logical.push(pending);
       pending = undefined;

@@ -26,12 +26,22 @@ import {
   type Measurement,
   type WrittenModel,
 } from './deploy-files.js';
-import { SandboxMetrics, goFloat, lineOf, loadTelegrafConf, modelOf, scrapeTargets, telegrafV1 } from './telegraf-model.js';
+import {
+  SandboxMetrics,
+  goFloat,
+  lineOf,
+  loadTelegrafConf,
+  modelOf,
+  scrapeTargets,
+  telegrafV1,
+} from './telegraf-model.js';
 
 const compose = loadCompose();
 const grafana = service(compose, 'grafana');
 const telegrafConf = loadTelegrafConf(compose);
-const pollConfig = loadPollConfig(hostPathOf(compose, service(compose, 'poller'), '/etc/kudf/poll.yaml')!, { env: { DSL_HOME_PASSWORD: 'x' } });
+const pollConfig = loadPollConfig(hostPathOf(compose, service(compose, 'poller'), '/etc/kudf/poll.yaml')!, {
+  env: { DSL_HOME_PASSWORD: 'x' },
+});
 /** The database the poller and the TICKscripts write, and the one Telegraf writes. */
 const ADSL_DB = String(pollConfig.influx?.['db']);
 const TELEGRAF_DB = String(telegrafConf.outputs?.influxdb?.[0]?.database);
@@ -54,7 +64,9 @@ interface DataSource {
 const datasources = provisioningFiles('datasources').flatMap((f) => (f['datasources'] ?? []) as DataSource[]);
 
 function dashboards(): Array<{ file: string; json: Record<string, unknown> }> {
-  const providers = provisioningFiles('dashboards').flatMap((f) => (f['providers'] ?? []) as Array<{ options?: { path?: string } }>);
+  const providers = provisioningFiles('dashboards').flatMap(
+    (f) => (f['providers'] ?? []) as Array<{ options?: { path?: string } }>,
+  );
   return providers.flatMap((p) => {
     const dir = hostPathOf(compose, grafana, p.options?.path ?? '');
     assert.ok(dir !== undefined, `dashboard path ${p.options?.path} is not mounted`);
@@ -71,23 +83,42 @@ function datasourceOfDb(db: string): DataSource {
 }
 
 /** Every InfluxQL query of a dashboard with the data source it names: panels, annotations, variables. */
-function queries(dash: Record<string, unknown>): Array<{ where: string; query: string; datasource: { uid?: string } | undefined }> {
+function queries(
+  dash: Record<string, unknown>,
+): Array<{ where: string; query: string; datasource: { uid?: string } | undefined }> {
   const out: Array<{ where: string; query: string; datasource: { uid?: string } | undefined }> = [];
   const walkPanels = (panels: unknown[]): void => {
     for (const p of panels as Array<Record<string, unknown>>) {
       for (const t of (p['targets'] ?? []) as Array<Record<string, unknown>>) {
-        out.push({ where: `panel "${String(p['title'])}" ${String(t['refId'])}`, query: String(t['query']), datasource: (t['datasource'] ?? p['datasource']) as { uid?: string } });
+        out.push({
+          where: `panel "${String(p['title'])}" ${String(t['refId'])}`,
+          query: String(t['query']),
+          datasource: (t['datasource'] ?? p['datasource']) as { uid?: string },
+        });
       }
       walkPanels((p['panels'] ?? []) as unknown[]);
     }
   };
   walkPanels((dash['panels'] ?? []) as unknown[]);
-  for (const a of ((dash['annotations'] as { list?: unknown[] } | undefined)?.list ?? []) as Array<Record<string, unknown>>) {
+  for (const a of ((dash['annotations'] as { list?: unknown[] } | undefined)?.list ?? []) as Array<
+    Record<string, unknown>
+  >) {
     if (a['builtIn'] === 1) continue;
-    out.push({ where: `annotation "${String(a['name'])}"`, query: String(a['query']), datasource: a['datasource'] as { uid?: string } });
+    out.push({
+      where: `annotation "${String(a['name'])}"`,
+      query: String(a['query']),
+      datasource: a['datasource'] as { uid?: string },
+    });
   }
-  for (const v of ((dash['templating'] as { list?: unknown[] } | undefined)?.list ?? []) as Array<Record<string, unknown>>) {
-    if (v['type'] === 'query') out.push({ where: `variable $${String(v['name'])}`, query: String(v['query']), datasource: v['datasource'] as { uid?: string } });
+  for (const v of ((dash['templating'] as { list?: unknown[] } | undefined)?.list ?? []) as Array<
+    Record<string, unknown>
+  >) {
+    if (v['type'] === 'query')
+      out.push({
+        where: `variable $${String(v['name'])}`,
+        query: String(v['query']),
+        datasource: v['datasource'] as { uid?: string },
+      });
   }
   return out;
 }
@@ -95,7 +126,12 @@ function queries(dash: Record<string, unknown>): Array<{ where: string; query: s
 /** What the sandbox writes: the poller's points (with its routers' tags) and the TICKscripts' outputs. */
 async function writtenModel(): Promise<WrittenModel> {
   const routerTags = /tags:\s*\{([^}]*)\}/.exec(readFileSync(join(REPO, 'docker/poller/poll.yaml'), 'utf8'));
-  const tags = Object.fromEntries((routerTags?.[1] ?? '').split(',').filter((s) => s.includes(':')).map((s) => s.split(':').map((x) => x.trim()) as [string, string]));
+  const tags = Object.fromEntries(
+    (routerTags?.[1] ?? '')
+      .split(',')
+      .filter((s) => s.includes(':'))
+      .map((s) => s.split(':').map((x) => x.trim()) as [string, string]),
+  );
   const poller = pollerMeasurements(tags);
   const ticks = tickscriptMeasurements(join(REPO, 'tickscripts'), poller, await servedFunctions(undefined));
   const model: WrittenModel = new Map(poller);
@@ -109,7 +145,10 @@ async function sandboxMetrics(): Promise<SandboxMetrics> {
   const args = kudf.command ?? [];
   const udfDir = hostPathOf(compose, kudf, args[args.indexOf('--udf-dir') + 1] ?? '');
   const functions = (await servedFunctions(udfDir)).map((d) => d.name);
-  return new SandboxMetrics(functions, pollConfig.routers.map((r) => r.name));
+  return new SandboxMetrics(
+    functions,
+    pollConfig.routers.map((r) => r.name),
+  );
 }
 
 const targets = scrapeTargets(compose, telegrafConf);
@@ -132,7 +171,11 @@ async function modelsByDatasource(): Promise<Map<string, WrittenModel>> {
     [ADSL_DB, await writtenModel()],
     [TELEGRAF_DB, await telegrafModel()],
   ]);
-  return new Map(datasources.flatMap((d) => (byDb.has(d.jsonData?.dbName ?? '') ? [[d.uid, byDb.get(d.jsonData!.dbName!)!] as const] : [])));
+  return new Map(
+    datasources.flatMap((d) =>
+      byDb.has(d.jsonData?.dbName ?? '') ? [[d.uid, byDb.get(d.jsonData!.dbName!)!] as const] : [],
+    ),
+  );
 }
 
 /** The name a subquery stands under in the model of the query around it. */
@@ -171,7 +214,11 @@ function queryProblems(query: string, model: WrittenModel): string[] {
   const sub = splitSubquery(query);
   if (sub !== undefined) {
     // The outer query reads the inner one's columns as fields and its GROUP BY tags as tags.
-    const derived: Measurement = { fields: new Set(selectColumns(sub.inner)), tags: new Set(groupByNames(sub.inner)), writers: new Set([SUBQUERY]) };
+    const derived: Measurement = {
+      fields: new Set(selectColumns(sub.inner)),
+      tags: new Set(groupByNames(sub.inner)),
+      writers: new Set([SUBQUERY]),
+    };
     return [...queryProblems(sub.inner, model), ...queryProblems(sub.outer, new Map([...model, [SUBQUERY, derived]]))];
   }
   const show = /^SHOW TAG VALUES FROM "([^"]+)" WITH KEY = "([^"]+)"/i.exec(query);
@@ -184,13 +231,17 @@ function queryProblems(query: string, model: WrittenModel): string[] {
   const m = model.get(measurement);
   if (m === undefined) return [`nothing writes ${measurement}`];
   // InfluxQL may select a tag next to fields (it comes back as a column), never a tag alone.
-  const problems = fields.filter((f) => !m.fields.has(f) && !m.tags.has(f)).map((f) => `${measurement} has no field ${f} (written: ${[...m.fields].join(', ')})`);
-  if (fields.length > 0 && fields.every((f) => m.tags.has(f))) problems.push(`${measurement}: the query selects only tags, which InfluxQL answers with nothing`);
+  const problems = fields
+    .filter((f) => !m.fields.has(f) && !m.tags.has(f))
+    .map((f) => `${measurement} has no field ${f} (written: ${[...m.fields].join(', ')})`);
+  if (fields.length > 0 && fields.every((f) => m.tags.has(f)))
+    problems.push(`${measurement}: the query selects only tags, which InfluxQL answers with nothing`);
   const where = /\bWHERE\b(.*?)(?:\bGROUP BY\b|\bORDER BY\b|\bLIMIT\b|$)/is.exec(query)?.[1] ?? '';
   for (const [, name] of where.matchAll(/"([^"]+)"/g)) {
     if (!m.fields.has(name!) && !m.tags.has(name!)) problems.push(`${measurement} has no field or tag ${name}`);
   }
-  for (const name of groupByNames(query)) if (!m.tags.has(name)) problems.push(`${measurement} has no tag ${name} to group by`);
+  for (const name of groupByNames(query))
+    if (!m.tags.has(name)) problems.push(`${measurement} has no tag ${name} to group by`);
   return problems;
 }
 
@@ -236,7 +287,11 @@ describe('Grafana provisioning', () => {
     for (const d of dashboards()) {
       const qs = queries(d.json);
       assert.ok(qs.length > 0);
-      for (const q of qs) assert.ok(q.datasource?.uid !== undefined && uids.has(q.datasource.uid), `${d.file} ${q.where}: data source ${JSON.stringify(q.datasource)}`);
+      for (const q of qs)
+        assert.ok(
+          q.datasource?.uid !== undefined && uids.has(q.datasource.uid),
+          `${d.file} ${q.where}: data source ${JSON.stringify(q.datasource)}`,
+        );
     }
   });
 
@@ -246,7 +301,8 @@ describe('Grafana provisioning', () => {
     for (const d of dashboards()) {
       const problems = queries(d.json).flatMap((q) => {
         const model = models.get(q.datasource?.uid ?? '');
-        if (model === undefined) return [`${d.file} ${q.where}: nothing is known to write the database of ${JSON.stringify(q.datasource)}`];
+        if (model === undefined)
+          return [`${d.file} ${q.where}: nothing is known to write the database of ${JSON.stringify(q.datasource)}`];
         checked++;
         return queryProblems(q.query, model).map((p) => `${d.file} ${q.where}: ${p}`);
       });
@@ -257,7 +313,10 @@ describe('Grafana provisioning', () => {
 
   test('the query check itself rejects an unknown measurement, field, tag and group-by key', async () => {
     const model = await writtenModel();
-    assert.deepEqual(queryProblems('SELECT mean("snr_margin_down_db") FROM "adsl_line" WHERE "host" =~ /x/ GROUP BY "host"', model), []);
+    assert.deepEqual(
+      queryProblems('SELECT mean("snr_margin_down_db") FROM "adsl_line" WHERE "host" =~ /x/ GROUP BY "host"', model),
+      [],
+    );
     assert.equal(queryProblems('SELECT "value" FROM "adsl_nothing"', model).length, 1);
     assert.equal(queryProblems('SELECT mean("snr_margin_dn_db") FROM "adsl_line"', model).length, 1);
     assert.equal(queryProblems('SELECT "value" FROM "adsl_connection" WHERE "router" = \'x\'', model).length, 1);
@@ -267,7 +326,8 @@ describe('Grafana provisioning', () => {
     assert.equal(queryProblems('SELECT "host" FROM "adsl_connection"', model).length, 1);
     // Expressions name every field they use; a subquery's outer query reads its columns and tags.
     assert.equal(queryProblems('SELECT last("line_up") / last("nope") AS "r" FROM "adsl_connection"', model).length, 1);
-    const sub = 'SELECT "r" FROM (SELECT non_negative_difference(last("value")) AS "r" FROM "adsl_connection" WHERE $timeFilter GROUP BY time(10s), "host") WHERE "r" > 0 GROUP BY "host"';
+    const sub =
+      'SELECT "r" FROM (SELECT non_negative_difference(last("value")) AS "r" FROM "adsl_connection" WHERE $timeFilter GROUP BY time(10s), "host") WHERE "r" > 0 GROUP BY "host"';
     assert.deepEqual(queryProblems(sub, model), []);
     assert.equal(queryProblems(sub.replace('SELECT "r" FROM', 'SELECT "value" FROM'), model).length, 1);
     assert.equal(queryProblems(sub.replace('WHERE "r" > 0', 'WHERE "n" > 0'), model).length, 1);
@@ -284,19 +344,28 @@ describe('Grafana provisioning', () => {
     assert.ok(changes !== undefined, 'adsl_state_changes.tick writes adsl_state_changes');
     for (const f of ['value', 'prev_value', 'prev_duration']) assert.ok(changes.fields.has(f), f);
     assert.ok(changes.tags.has('source') && changes.tags.has('host'));
-    assert.deepEqual([...model.get('adsl_line_smoothed')!.fields].sort(), ['attenuation_down_db_ewma', 'snr_margin_down_db_avg']);
+    assert.deepEqual([...model.get('adsl_line_smoothed')!.fields].sort(), [
+      'attenuation_down_db_ewma',
+      'snr_margin_down_db_avg',
+    ]);
   });
 
   test('the dashboard shows line state, state changes, SNR margin, attenuation and sync rates', async () => {
     const all = dashboards().flatMap((d) => queries(d.json).map((q) => q.query));
     const reads = (measurement: string, field: string): boolean =>
-      all.some((q) => !/^SHOW/i.test(q) && selects(q).some((s) => s.measurement === measurement && s.fields.includes(field)));
+      all.some(
+        (q) => !/^SHOW/i.test(q) && selects(q).some((s) => s.measurement === measurement && s.fields.includes(field)),
+      );
     assert.ok(reads('adsl_connection', 'value'), 'line state');
     assert.ok(reads('adsl_connection', 'line_up'), 'line up');
     assert.ok(reads('adsl_state_changes', 'value'), 'state changes');
-    for (const f of ['snr_margin_down_db', 'attenuation_down_db', 'sync_rate_down_kbps', 'sync_rate_up_kbps']) assert.ok(reads('adsl_line', f), f);
+    for (const f of ['snr_margin_down_db', 'attenuation_down_db', 'sync_rate_down_kbps', 'sync_rate_up_kbps'])
+      assert.ok(reads('adsl_line', f), f);
     const annotations = dashboards().flatMap((d) => queries(d.json).filter((q) => q.where.startsWith('annotation')));
-    assert.ok(annotations.some((a) => parseSelect(a.query).measurement === 'adsl_state_changes'), 'state changes as annotations');
+    assert.ok(
+      annotations.some((a) => parseSelect(a.query).measurement === 'adsl_state_changes'),
+      'state changes as annotations',
+    );
   });
 });
 
@@ -323,8 +392,10 @@ function dashboardRegexes(node: unknown, path = '$'): Array<{ where: string; pat
   const o = node as Record<string, unknown>;
   const found: Array<{ where: string; pattern: string }> = [];
   const options = o['options'] as Record<string, unknown> | undefined;
-  if (o['type'] === 'regex' && typeof options?.['pattern'] === 'string') found.push({ where: `${path}.options.pattern`, pattern: options['pattern'] });
-  if (o['id'] === 'byRegexp' && typeof o['options'] === 'string') found.push({ where: `${path}.options`, pattern: o['options'] });
+  if (o['type'] === 'regex' && typeof options?.['pattern'] === 'string')
+    found.push({ where: `${path}.options.pattern`, pattern: options['pattern'] });
+  if (o['id'] === 'byRegexp' && typeof o['options'] === 'string')
+    found.push({ where: `${path}.options`, pattern: o['options'] });
   if (typeof o['regex'] === 'string' && o['regex'] !== '') found.push({ where: `${path}.regex`, pattern: o['regex'] });
   for (const [k, v] of Object.entries(o)) found.push(...dashboardRegexes(v, `${path}.${k}`));
   return found;
@@ -334,7 +405,8 @@ function dashboardRegexes(node: unknown, path = '$'): Array<{ where: string; pat
 function mappedColor(mappings: ReadonlyArray<Record<string, unknown>>, value: string): string | undefined {
   for (const m of mappings) {
     const options = m['options'] as Record<string, unknown>;
-    if (m['type'] === 'regex' && grafanaRegex(String(options['pattern'])).test(value)) return (options['result'] as { color?: string }).color;
+    if (m['type'] === 'regex' && grafanaRegex(String(options['pattern'])).test(value))
+      return (options['result'] as { color?: string }).color;
     if (m['type'] === 'value' && value in options) return (options[value] as { color?: string }).color;
   }
   return undefined;
@@ -361,8 +433,14 @@ function annotationColumnProblems(annotation: Record<string, unknown>): string[]
     .map(([k, v]) => [k, String(v)] as const);
   // Grafana splits tagsColumn at commas and reads each column of every row as tags.
   const tagsColumn = annotation['tagsColumn'];
-  for (const t of (typeof tagsColumn === 'string' ? tagsColumn : '').split(',').map((x) => x.trim()).filter((x) => x !== '')) named.push(['tagsColumn', t]);
-  return named.filter(([, c]) => !columns.has(c)).map(([k, c]) => `${k} "${c}" is not selected (columns: ${[...columns].join(', ')})`);
+  for (const t of (typeof tagsColumn === 'string' ? tagsColumn : '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== ''))
+    named.push(['tagsColumn', t]);
+  return named
+    .filter(([, c]) => !columns.has(c))
+    .map(([k, c]) => `${k} "${c}" is not selected (columns: ${[...columns].join(', ')})`);
 }
 
 describe('Grafana dashboards as Grafana reads them', () => {
@@ -393,8 +471,15 @@ describe('Grafana dashboards as Grafana reads them', () => {
       .flatMap((d) => (d.json['panels'] ?? []) as Array<Record<string, unknown>>)
       .find((p) => p['title'] === 'Line state');
     assert.ok(panel !== undefined);
-    const mappings = ((panel['fieldConfig'] as { defaults?: { mappings?: Array<Record<string, unknown>> } }).defaults?.mappings ?? []);
-    const colorOf: Record<string, string> = { showtime: 'green', training: 'orange', idle: 'red', down: 'red', error: 'red' };
+    const mappings =
+      (panel['fieldConfig'] as { defaults?: { mappings?: Array<Record<string, unknown>> } }).defaults?.mappings ?? [];
+    const colorOf: Record<string, string> = {
+      showtime: 'green',
+      training: 'orange',
+      idle: 'red',
+      down: 'red',
+      error: 'red',
+    };
     // The states the parsers' fixtures (real device outputs) print, with the class they parse to.
     const fixtureDir = join(REPO, 'test/fixtures/adsl');
     const seen: Array<[string, string]> = readdirSync(fixtureDir)
@@ -418,19 +503,34 @@ describe('Grafana dashboards as Grafana reads them', () => {
       ['Error', 'error'],
       ['Failed', 'error'],
     ];
-    const wrong = [...seen, ...more].filter(([state, cls]) => mappedColor(mappings, state) !== colorOf[cls]).map(([state, cls]) => `${state} (${cls}) -> ${mappedColor(mappings, state)}`);
+    const wrong = [...seen, ...more]
+      .filter(([state, cls]) => mappedColor(mappings, state) !== colorOf[cls])
+      .map(([state, cls]) => `${state} (${cls}) -> ${mappedColor(mappings, state)}`);
     assert.deepEqual(wrong, []);
   });
 
   test("each annotation's text, title and tag columns are selected by its query", () => {
     const annotations = dashboards().flatMap((d) =>
-      (((d.json['annotations'] as { list?: unknown[] } | undefined)?.list ?? []) as Array<Record<string, unknown>>).filter((a) => a['builtIn'] !== 1).map((a) => ({ file: d.file, a })),
+      (((d.json['annotations'] as { list?: unknown[] } | undefined)?.list ?? []) as Array<Record<string, unknown>>)
+        .filter((a) => a['builtIn'] !== 1)
+        .map((a) => ({ file: d.file, a })),
     );
     assert.ok(annotations.length > 0);
-    for (const { file, a } of annotations) assert.deepEqual(annotationColumnProblems(a), [], `${file} annotation "${String(a['name'])}"`);
-    assert.ok(annotations.some(({ a }) => typeof a['tagsColumn'] === 'string' && a['tagsColumn'].split(',').includes('host')), 'state changes are tagged with the router');
+    for (const { file, a } of annotations)
+      assert.deepEqual(annotationColumnProblems(a), [], `${file} annotation "${String(a['name'])}"`);
+    assert.ok(
+      annotations.some(({ a }) => typeof a['tagsColumn'] === 'string' && a['tagsColumn'].split(',').includes('host')),
+      'state changes are tagged with the router',
+    );
     // The check itself: the query as it was (no "host" selected) fails it.
-    assert.equal(annotationColumnProblems({ query: 'SELECT "value", "prev_value" FROM "adsl_state_changes" WHERE $timeFilter', textColumn: 'value', tagsColumn: 'host' }).length, 1);
+    assert.equal(
+      annotationColumnProblems({
+        query: 'SELECT "value", "prev_value" FROM "adsl_state_changes" WHERE $timeFilter',
+        textColumn: 'value',
+        tagsColumn: 'host',
+      }).length,
+      1,
+    );
     assert.deepEqual(selectColumns('SELECT mean("x") AS "down", last("y"), "z" FROM "m"'), ['down', 'last', 'z']);
   });
 });
@@ -448,44 +548,93 @@ describe('the host and poller dashboard', () => {
   test("the Telegraf naming modelled here is the one Telegraf documents for metric_version 1, on prom-client's text format", async () => {
     // Go's fmt.Sprint of the bounds, as in Telegraf's own histogram example (125000, 1e+06, +Inf).
     const cases: Array<[number, string]> = [
-      [0.005, '0.005'], [125000, '125000'], [1e6, '1e+06'], [2e6, '2e+06'], [0.0001, '0.0001'], [0.00001, '1e-05'],
-      [1048576, '1.048576e+06'], [2.5, '2.5'], [1, '1'], [-3.5e-7, '-3.5e-07'], [123456.7, '123456.7'], [Infinity, '+Inf'],
+      [0.005, '0.005'],
+      [125000, '125000'],
+      [1e6, '1e+06'],
+      [2e6, '2e+06'],
+      [0.0001, '0.0001'],
+      [0.00001, '1e-05'],
+      [1048576, '1.048576e+06'],
+      [2.5, '2.5'],
+      [1, '1'],
+      [-3.5e-7, '-3.5e-07'],
+      [123456.7, '123456.7'],
+      [Infinity, '+Inf'],
     ];
-    assert.deepEqual(cases.map(([x]) => goFloat(x)), cases.map(([, s]) => s));
+    assert.deepEqual(
+      cases.map(([x]) => goFloat(x)),
+      cases.map(([, s]) => s),
+    );
     const r = new Registry();
-    const h = new Histogram({ name: 'apiserver_request_latencies', help: 'h', labelNames: ['resource', 'verb'], buckets: [125000, 250000, 500000, 1e6, 2e6, 4e6, 8e6], registers: [r] });
+    const h = new Histogram({
+      name: 'apiserver_request_latencies',
+      help: 'h',
+      labelNames: ['resource', 'verb'],
+      buckets: [125000, 250000, 500000, 1e6, 2e6, 4e6, 8e6],
+      registers: [r],
+    });
     h.observe({ resource: 'bindings', verb: 'POST' }, 300000);
     new Counter({ name: 'x_requests_total', help: 'c', registers: [r] }).inc(3);
     new Gauge({ name: 'go_goroutines', help: 'g', registers: [r] }).set(21);
     const points = telegrafV1(await r.getMetricsAsJSON(), { url: 'http://example.org:9273/metrics', host: 'h' });
     const byName = new Map(points.map((p) => [p.measurement, p]));
-    assert.deepEqual(Object.keys(byName.get('apiserver_request_latencies')!.fields).sort(), ['+Inf', '125000', '1e+06', '250000', '2e+06', '4e+06', '500000', '8e+06', 'count', 'sum']);
-    assert.deepEqual(byName.get('apiserver_request_latencies')!.tags, { resource: 'bindings', verb: 'POST', url: 'http://example.org:9273/metrics', host: 'h' });
+    assert.deepEqual(Object.keys(byName.get('apiserver_request_latencies')!.fields).sort(), [
+      '+Inf',
+      '125000',
+      '1e+06',
+      '250000',
+      '2e+06',
+      '4e+06',
+      '500000',
+      '8e+06',
+      'count',
+      'sum',
+    ]);
+    assert.deepEqual(byName.get('apiserver_request_latencies')!.tags, {
+      resource: 'bindings',
+      verb: 'POST',
+      url: 'http://example.org:9273/metrics',
+      host: 'h',
+    });
     assert.deepEqual(byName.get('go_goroutines')!.fields, { gauge: 21 });
     // The text format keeps a counter's family name whole; OpenMetrics would drop `_total`.
     assert.deepEqual(byName.get('x_requests_total')!.fields, { counter: 3 });
     const metrics = await sandboxMetrics();
-    for (const reg of [metrics.host.registry, metrics.poller.registry]) assert.match(reg.contentType, /^text\/plain; version=0\.0\.4/);
+    for (const reg of [metrics.host.registry, metrics.poller.registry])
+      assert.match(reg.contentType, /^text\/plain; version=0\.0\.4/);
   });
 
   test('every query reads the telegraf data source', () => {
     const uid = datasourceOfDb(TELEGRAF_DB).uid;
     const qs = queries(dash());
     assert.ok(qs.length > 30);
-    assert.deepEqual(qs.filter((q) => q.datasource?.uid !== uid).map((q) => q.where), []);
+    assert.deepEqual(
+      qs.filter((q) => q.datasource?.uid !== uid).map((q) => q.where),
+      [],
+    );
   });
 
   test('every metric of kudf serve and kudf poll (beyond prom-client defaults) is on a panel', async () => {
     const model = await telegrafModel();
-    const read = new Set(queries(dash()).flatMap((q) => (/^SHOW/i.test(q.query) ? [] : selects(q.query).map((s) => s.measurement))));
+    const read = new Set(
+      queries(dash()).flatMap((q) => (/^SHOW/i.test(q.query) ? [] : selects(q.query).map((s) => s.measurement))),
+    );
     const ours = [...model.keys()].filter((m) => /^kudf_(host|poll|writer)_/.test(m) || m === 'kudf_poll_total');
     assert.ok(ours.length >= 30, ours.join(', '));
-    assert.deepEqual(ours.filter((m) => !read.has(m)), []);
+    assert.deepEqual(
+      ours.filter((m) => !read.has(m)),
+      [],
+    );
   });
 
   test('the panels are in rows for the host, the poller and their processes', () => {
-    const rows = ((dash()['panels'] ?? []) as Array<Record<string, unknown>>).filter((p) => p['type'] === 'row').map((p) => String(p['title']));
-    assert.deepEqual(rows.map((r) => /^(Host|Poller|Processes)\b/.exec(r)?.[1]), ['Host', 'Poller', 'Processes']);
+    const rows = ((dash()['panels'] ?? []) as Array<Record<string, unknown>>)
+      .filter((p) => p['type'] === 'row')
+      .map((p) => String(p['title']));
+    assert.deepEqual(
+      rows.map((r) => /^(Host|Poller|Processes)\b/.exec(r)?.[1]),
+      ['Host', 'Poller', 'Processes'],
+    );
     const ids = allPanels((dash()['panels'] ?? []) as unknown[]).map((p) => p['id']);
     assert.equal(new Set(ids).size, ids.length, 'panel ids are unique');
   });
@@ -501,12 +650,17 @@ describe('the host and poller dashboard', () => {
     const target = (panel['targets'] as Array<Record<string, unknown>>)[0]!;
     assert.equal(target['alias'], '$col');
     const bound = (b: string): number => (b === '+Inf' ? Infinity : Number(b));
-    const buckets = [...model.get('kudf_host_keepalive_response_seconds')!.fields].filter((f) => f !== 'sum' && f !== 'count').sort((a, b) => bound(a) - bound(b));
+    const buckets = [...model.get('kudf_host_keepalive_response_seconds')!.fields]
+      .filter((f) => f !== 'sum' && f !== 'count')
+      .sort((a, b) => bound(a) - bound(b));
     const query = String(target['query']);
     const outer = splitSubquery(query)!.outer;
     assert.deepEqual(selectColumns(outer), buckets);
     const items = splitTopLevel(/^\s*SELECT\s+(.+?)\s+FROM\s/is.exec(outer)![1]!);
-    assert.deepEqual(items, buckets.map((b, i) => (i === 0 ? `sum("${b}") AS "${b}"` : `sum("${b}") - sum("${buckets[i - 1]}") AS "${b}"`)));
+    assert.deepEqual(
+      items,
+      buckets.map((b, i) => (i === 0 ? `sum("${b}") AS "${b}"` : `sum("${b}") - sum("${buckets[i - 1]}") AS "${b}"`)),
+    );
   });
 
   describe('on a real InfluxDB, over what Telegraf writes from scrapes of the host and the poller', () => {
@@ -544,7 +698,8 @@ describe('the host and poller dashboard', () => {
       for (const name of ['function', 'router']) q = q.replaceAll(`$${name}`, vars[name] ?? '.*');
       return q;
     };
-    const values = (series: QuerySeries[]): unknown[] => series.flatMap((s) => s.values.flatMap((row) => row.slice(1))).filter((v) => v !== null);
+    const values = (series: QuerySeries[]): unknown[] =>
+      series.flatMap((s) => s.values.flatMap((row) => row.slice(1))).filter((v) => v !== null);
 
     test('every query runs and returns data', async () => {
       const problems: string[] = [];
@@ -561,17 +716,29 @@ describe('the host and poller dashboard', () => {
 
     test('the keepalive heatmap cells add up to the keepalives answered after the first scrape, none negative', async () => {
       const panel = allPanels((dash()['panels'] ?? []) as unknown[]).find((p) => p['type'] === 'heatmap')!;
-      const series = await influx.query(TELEGRAF_DB, expand(String((panel['targets'] as Array<{ query: string }>)[0]!.query)));
+      const series = await influx.query(
+        TELEGRAF_DB,
+        expand(String((panel['targets'] as Array<{ query: string }>)[0]!.query)),
+      );
       const cells = values(series) as number[];
-      assert.ok(cells.every((c) => c >= 0), 'per-bucket counts are never negative');
-      assert.equal(cells.reduce((a, b) => a + b, 0), metrics.keepalives - keepalivesAtFirstScrape);
+      assert.ok(
+        cells.every((c) => c >= 0),
+        'per-bucket counts are never negative',
+      );
+      assert.equal(
+        cells.reduce((a, b) => a + b, 0),
+        metrics.keepalives - keepalivesAtFirstScrape,
+      );
     });
 
     test("every override's regex picks out series of its panel, named as Grafana names them from the alias", async () => {
       const problems: string[] = [];
       let overrides = 0;
       for (const panel of allPanels((dash()['panels'] ?? []) as unknown[])) {
-        const regexes = (((panel['fieldConfig'] as { overrides?: Array<{ matcher: { id: string; options: unknown } }> } | undefined)?.overrides) ?? [])
+        const regexes = (
+          (panel['fieldConfig'] as { overrides?: Array<{ matcher: { id: string; options: unknown } }> } | undefined)
+            ?.overrides ?? []
+        )
           .filter((o) => o.matcher.id === 'byRegexp')
           .map((o) => String(o.matcher.options));
         if (regexes.length === 0) continue;
@@ -579,12 +746,18 @@ describe('the host and poller dashboard', () => {
         for (const t of (panel['targets'] ?? []) as Array<{ query: string; alias?: string }>) {
           for (const series of await influx.query(TELEGRAF_DB, expand(t.query))) {
             // Grafana's InfluxQL aliases: $tag_<key> is the series' tag value, $col the column.
-            for (const col of series.columns.slice(1)) names.push((t.alias ?? `${series.name}.${col}`).replace(/\$tag_(\w+)/g, (_, k: string) => series.tags?.[k] ?? '').replace(/\$col/g, col));
+            for (const col of series.columns.slice(1))
+              names.push(
+                (t.alias ?? `${series.name}.${col}`)
+                  .replace(/\$tag_(\w+)/g, (_, k: string) => series.tags?.[k] ?? '')
+                  .replace(/\$col/g, col),
+              );
           }
         }
         for (const r of regexes) {
           overrides++;
-          if (!names.some((n) => grafanaRegex(r).test(n))) problems.push(`panel "${String(panel['title'])}": ${r} matches none of ${names.join(', ')}`);
+          if (!names.some((n) => grafanaRegex(r).test(n)))
+            problems.push(`panel "${String(panel['title'])}": ${r} matches none of ${names.join(', ')}`);
         }
       }
       assert.ok(overrides >= 5, `${overrides} overrides`);
@@ -592,14 +765,22 @@ describe('the host and poller dashboard', () => {
     });
 
     test('the function variable lists the functions the host serves and narrows the panels to the ones chosen', async () => {
-      const variable = ((dash()['templating'] as { list: Array<Record<string, unknown>> }).list).find((v) => v['name'] === 'function')!;
+      const variable = (dash()['templating'] as { list: Array<Record<string, unknown>> }).list.find(
+        (v) => v['name'] === 'function',
+      )!;
       const listed = values(await influx.query(TELEGRAF_DB, String(variable['query']))).filter((v) => v !== 'function');
       assert.deepEqual([...listed].sort(), [...metrics.functions].sort());
       const chosen = metrics.functions[0]!;
       const sessions = queries(dash()).find((q) => q.where.startsWith('panel "Sessions active by function"'))!;
       // Grafana puts a chosen value into a regex escaped, several as (a|b).
-      const series = await influx.query(TELEGRAF_DB, expand(sessions.query, { function: `(${chosen.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')})` }));
-      assert.deepEqual(series.map((s) => s.tags?.['function']), [chosen]);
+      const series = await influx.query(
+        TELEGRAF_DB,
+        expand(sessions.query, { function: `(${chosen.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')})` }),
+      );
+      assert.deepEqual(
+        series.map((s) => s.tags?.['function']),
+        [chosen],
+      );
     });
   });
 });

@@ -9,7 +9,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/host-process.js';
 
-const PERMISSIVE = new Set(['MIT', 'ISC', 'BSD-2-Clause', 'BSD-3-Clause', 'Apache-2.0', '0BSD', 'Unlicense', 'CC0-1.0', 'BlueOak-1.0.0']);
+const PERMISSIVE = new Set([
+  'MIT',
+  'ISC',
+  'BSD-2-Clause',
+  'BSD-3-Clause',
+  'Apache-2.0',
+  '0BSD',
+  'Unlicense',
+  'CC0-1.0',
+  'BlueOak-1.0.0',
+]);
 
 interface LockEntry {
   dev?: boolean;
@@ -27,7 +37,9 @@ function declared(dir: string, lock: LockEntry): string[] {
 
 describe('licences of what the package installs', () => {
   it('are all permissive', () => {
-    const lock = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
+    const lock = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, LockEntry>;
+    };
     const runtime = Object.entries(lock.packages).filter(([dir, entry]) => dir !== '' && entry.dev !== true);
     assert.ok(runtime.length > 20, `only ${runtime.length} runtime packages found in package-lock.json`);
     const refused: string[] = [];
@@ -37,7 +49,8 @@ describe('licences of what the package installs', () => {
       const choices = licences.flatMap((l) => l.replace(/[()]/g, '').split(/\s+OR\s+/));
       // Optional packages not installed on this platform declare nothing here; the lock says so.
       if (choices.length === 0 && !existsSync(join(REPO_ROOT, dir))) continue;
-      if (!choices.some((c) => PERMISSIVE.has(c))) refused.push(`${dir.replace(/^.*node_modules\//, '')}: ${licences.join(', ') || 'none declared'}`);
+      if (!choices.some((c) => PERMISSIVE.has(c)))
+        refused.push(`${dir.replace(/^.*node_modules\//, '')}: ${licences.join(', ') || 'none declared'}`);
     }
     assert.deepEqual(refused, []);
   });

@@ -7,7 +7,18 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -135,22 +146,52 @@ describe('the published package', { timeout: 600_000 }, () => {
     packed = first.files;
     app = join(work, 'app');
     mkdirSync(app);
-    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'kudf-user-functions', version: '1.0.0', private: true, type: 'module' }, null, 2));
+    writeFileSync(
+      join(app, 'package.json'),
+      JSON.stringify({ name: 'kudf-user-functions', version: '1.0.0', private: true, type: 'module' }, null, 2),
+    );
     ok(run('npm', ['install', '--ignore-scripts', join(work, first.filename)], app), 'npm install <tarball>');
     kudf = realpathSync(join(app, 'node_modules/.bin/kudf'));
     writeTsProject(app);
     // One compiler run for both files: tsc still emits function.js when wrong.ts fails.
-    compiled = run(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(app, 'tsconfig.json')], app);
+    compiled = run(
+      process.execPath,
+      [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(app, 'tsconfig.json')],
+      app,
+    );
   });
 
   it('ships the compiled code with type declarations, the proto file, LICENSE, README and CHANGELOG, and no source maps', () => {
     const paths = new Set(packed.map((f) => f.path));
-    for (const needed of ['package.json', 'LICENSE', 'README.md', 'CHANGELOG.md', 'proto/udf.proto', 'dist/src/cli/main.js', 'dist/udfs/index.js', 'dist/src/sdk/index.js', 'dist/src/sdk/index.d.ts', 'dist/src/probe/index.d.ts']) {
+    for (const needed of [
+      'package.json',
+      'LICENSE',
+      'README.md',
+      'CHANGELOG.md',
+      'proto/udf.proto',
+      'dist/src/cli/main.js',
+      'dist/udfs/index.js',
+      'dist/src/sdk/index.js',
+      'dist/src/sdk/index.d.ts',
+      'dist/src/probe/index.d.ts',
+    ]) {
       assert.ok(paths.has(needed), `${needed} is not in the package`);
     }
-    assert.deepEqual(packed.filter((f) => f.path.endsWith('.map')), [], 'source maps point at sources the package does not ship');
-    assert.deepEqual(packed.filter((f) => /^(dist\/)?(test|bench|fuzz|scripts)\//.test(f.path)), [], 'tests, benchmarks and scripts stay out');
-    assert.deepEqual(packed.filter((f) => f.path.endsWith('.ts') && !f.path.endsWith('.d.ts')), [], 'TypeScript sources stay out');
+    assert.deepEqual(
+      packed.filter((f) => f.path.endsWith('.map')),
+      [],
+      'source maps point at sources the package does not ship',
+    );
+    assert.deepEqual(
+      packed.filter((f) => /^(dist\/)?(test|bench|fuzz|scripts)\//.test(f.path)),
+      [],
+      'tests, benchmarks and scripts stay out',
+    );
+    assert.deepEqual(
+      packed.filter((f) => f.path.endsWith('.ts') && !f.path.endsWith('.d.ts')),
+      [],
+      'TypeScript sources stay out',
+    );
     for (const js of packed.filter((f) => f.path.startsWith('dist/') && f.path.endsWith('.js'))) {
       assert.ok(paths.has(js.path.replace(/\.js$/, '.d.ts')), `${js.path} has no declaration next to it`);
     }
@@ -160,7 +201,8 @@ describe('the published package', { timeout: 600_000 }, () => {
     const dist = join(app, 'node_modules/kapacitor-udf-host/dist');
     const files = readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'));
     assert.ok(files.length > 50, `only ${files.length} compiled files installed`);
-    for (const f of files) assert.ok(!readFileSync(join(dist, f), 'utf8').includes('sourceMappingURL'), `${f} names a source map`);
+    for (const f of files)
+      assert.ok(!readFileSync(join(dist, f), 'utf8').includes('sourceMappingURL'), `${f} names a source map`);
   });
 
   it('types a function through the published declarations: only the wrongly typed file fails to compile', () => {
@@ -168,7 +210,12 @@ describe('the published package', { timeout: 600_000 }, () => {
     assert.notEqual(compiled.status, 0, 'a boolean option builder assigned to a string compiled');
     const errors = compiled.stdout.split('\n').filter((l) => /error TS\d+/.test(l));
     assert.ok(errors.length > 0, compiled.stdout + compiled.stderr);
-    for (const e of errors) assert.match(e, /^src\/wrong\.ts\(\d+,\d+\): error TS2322/, `the TypeScript function or the declarations fail to compile:\n${compiled.stdout}`);
+    for (const e of errors)
+      assert.match(
+        e,
+        /^src\/wrong\.ts\(\d+,\d+\): error TS2322/,
+        `the TypeScript function or the declarations fail to compile:\n${compiled.stdout}`,
+      );
     assert.ok(existsSync(join(app, 'out', 'function.js')));
   });
 
@@ -178,7 +225,22 @@ describe('the published package', { timeout: 600_000 }, () => {
     cpSync(join(app, 'out', 'function.js'), join(udfDir, 'scale-ts.js'));
     writeFileSync(join(udfDir, 'double-js.mjs'), JS_FUNCTION);
     const sockets = join(work, 'sockets');
-    const host = spawn(process.execPath, [kudf, 'serve', '--socket-dir', sockets, '--udf-dir', udfDir, '--functions', 'scaleTs,doubleJs', '--threads', '1'], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
+    const host = spawn(
+      process.execPath,
+      [
+        kudf,
+        'serve',
+        '--socket-dir',
+        sockets,
+        '--udf-dir',
+        udfDir,
+        '--functions',
+        'scaleTs,doubleJs',
+        '--threads',
+        '1',
+      ],
+      { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let log = '';
     host.stdout.setEncoding('utf8').on('data', (t: string) => (log += t));
     host.stderr.setEncoding('utf8').on('data', (t: string) => (log += t));
@@ -191,20 +253,46 @@ describe('the published package', { timeout: 600_000 }, () => {
         host.stdout.on('data', check);
         void exited.then((code) => reject(new Error(`kudf serve exited with ${code}:\n${log}`)));
       });
-      const probe = (args: string[]): string => ok(run(process.execPath, [kudf, 'probe', ...args], app), `kudf probe ${args.join(' ')}`);
+      const probe = (args: string[]): string =>
+        ok(run(process.execPath, [kudf, 'probe', ...args], app), `kudf probe ${args.join(' ')}`);
 
-      const info = JSON.parse(probe(['info', '--socket', join(sockets, 'scaleTs.sock')])) as { wants: string; provides: string; options: Record<string, unknown> };
+      const info = JSON.parse(probe(['info', '--socket', join(sockets, 'scaleTs.sock')])) as {
+        wants: string;
+        provides: string;
+        options: Record<string, unknown>;
+      };
       assert.equal(info.wants, 'stream');
       assert.deepEqual(Object.keys(info.options).sort(), ['factor', 'field']);
 
       const points = join(work, 'points.lp');
-      writeFileSync(points, 'line,host=a v=2 1000000000\nline,host=a v=5 2000000000\nline,host=a state="up" 3000000000\n');
-      const scaled = probe(['run', '--socket', join(sockets, 'scaleTs.sock'), '--opt', 'field=v:string', '--opt', 'factor=3.0:double', '--points', points]);
+      writeFileSync(
+        points,
+        'line,host=a v=2 1000000000\nline,host=a v=5 2000000000\nline,host=a state="up" 3000000000\n',
+      );
+      const scaled = probe([
+        'run',
+        '--socket',
+        join(sockets, 'scaleTs.sock'),
+        '--opt',
+        'field=v:string',
+        '--opt',
+        'factor=3.0:double',
+        '--points',
+        points,
+      ]);
       assert.match(scaled, /^line,host=a scaled=6 1000000000$/m);
       assert.match(scaled, /^line,host=a scaled=15 2000000000$/m);
       assert.doesNotMatch(scaled, /3000000000/, 'a point without the field is not scaled');
 
-      const doubled = probe(['run', '--socket', join(sockets, 'doubleJs.sock'), '--opt', 'field=v:string', '--points', points]);
+      const doubled = probe([
+        'run',
+        '--socket',
+        join(sockets, 'doubleJs.sock'),
+        '--opt',
+        'field=v:string',
+        '--points',
+        points,
+      ]);
       assert.match(doubled, /^line,host=a v=4 1000000000$/m);
       assert.match(doubled, /^line,host=a v=10 2000000000$/m);
       assert.match(doubled, /^line,host=a state="up" 3000000000$/m);

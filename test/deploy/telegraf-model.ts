@@ -87,7 +87,8 @@ export function telegrafV1(metrics: readonly Metric[], extraTags: Readonly<Recor
         else {
           const at = v.labels[bound];
           // Telegraf reads the bound from the text format, where prom-client prints `+Inf`.
-          if (at !== undefined && !Number.isNaN(v.value)) p.fields[goFloat(at === '+Inf' ? Infinity : Number(at))] = v.value;
+          if (at !== undefined && !Number.isNaN(v.value))
+            p.fields[goFloat(at === '+Inf' ? Infinity : Number(at))] = v.value;
         }
       }
       out.push(...byLabels.values());
@@ -104,9 +105,17 @@ export function telegrafV1(metrics: readonly Metric[], extraTags: Readonly<Recor
 }
 
 /** Measurements, fields and tags of a set of points, as the dashboard checks read them. */
-export function modelOf(points: readonly TelegrafPoint[], writer: string, into: WrittenModel = new Map()): WrittenModel {
+export function modelOf(
+  points: readonly TelegrafPoint[],
+  writer: string,
+  into: WrittenModel = new Map(),
+): WrittenModel {
   for (const p of points) {
-    const m = into.get(p.measurement) ?? { fields: new Set<string>(), tags: new Set<string>(), writers: new Set<string>() };
+    const m = into.get(p.measurement) ?? {
+      fields: new Set<string>(),
+      tags: new Set<string>(),
+      writers: new Set<string>(),
+    };
     for (const f of Object.keys(p.fields)) m.fields.add(f);
     for (const t of Object.keys(p.tags)) m.tags.add(t);
     m.writers.add(writer);
@@ -158,7 +167,18 @@ export class SandboxMetrics {
   readonly poller: PollerMetrics;
   private ready = false;
   private bytesInFlight = 0;
-  private readonly writer: WriterFigures = { accepted: 0, written: 0, queued: 0, queuedBytes: 0, oldestQueuedSeconds: 0, dropped: 0, deadLettered: 0, invalid: 0, requests: 0, retries: 0 };
+  private readonly writer: WriterFigures = {
+    accepted: 0,
+    written: 0,
+    queued: 0,
+    queuedBytes: 0,
+    oldestQueuedSeconds: 0,
+    dropped: 0,
+    deadLettered: 0,
+    invalid: 0,
+    requests: 0,
+    retries: 0,
+  };
   private steps = 0;
   /** Keepalives observed so far, for checks on the keepalive panels. */
   keepalives = 0;
@@ -205,7 +225,14 @@ export class SandboxMetrics {
       }
       h.counted(f, { requests: 3 + i, pointsIn: 20 + i, pointsOut: 10 + i, batchesIn: i % 2, batchesOut: i % 2 });
       // Keepalives from 0.2 ms to 3 s, so every bucket, +Inf included, fills at some step.
-      for (const s of [0.0002, 0.0007, 0.003, 0.02 * (1 + (i % 5)), i % 7 === 3 ? 0.3 : 0.0004, i % 11 === 5 ? 3 : 0.0009]) {
+      for (const s of [
+        0.0002,
+        0.0007,
+        0.003,
+        0.02 * (1 + (i % 5)),
+        i % 7 === 3 ? 0.3 : 0.0004,
+        i % 11 === 5 ? 3 : 0.0009,
+      ]) {
         h.keepalive(f, s);
         this.keepalives++;
       }
@@ -225,7 +252,12 @@ export class SandboxMetrics {
     const w = this.writer;
     for (const router of this.routers) {
       const failed = i % 4 === 2;
-      this.poller.poll({ router, errorClass: failed ? 'connect' : 'none', durationMs: failed ? 10_000 : 300 + 40 * i, points: failed ? 0 : 12 });
+      this.poller.poll({
+        router,
+        errorClass: failed ? 'connect' : 'none',
+        durationMs: failed ? 10_000 : 300 + 40 * i,
+        points: failed ? 0 : 12,
+      });
       if (!failed) w.accepted += 13;
     }
     w.requests += 1;

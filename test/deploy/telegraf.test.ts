@@ -65,7 +65,9 @@ describe('Telegraf scrapes the host and the poller', () => {
     const prom = conf.inputs?.['prometheus'] ?? [];
     assert.equal(prom.length, 1);
     const urls = (prom[0]!.urls ?? []).map((u) => new URL(u));
-    const ours = [...compose.services.values()].filter((s) => s.build !== undefined && ['serve', 'poll'].includes((s.command ?? ['serve'])[0]!));
+    const ours = [...compose.services.values()].filter(
+      (s) => s.build !== undefined && ['serve', 'poll'].includes((s.command ?? ['serve'])[0]!),
+    );
     assert.ok(ours.length >= 2);
     for (const svc of ours) {
       const args = svc.command ?? [];
@@ -74,7 +76,10 @@ describe('Telegraf scrapes the host and the poller', () => {
       // Inside the container: every address, or Telegraf (another container) cannot reach it.
       assert.match(at, /^0\.0\.0\.0:\d+$/, `${svc.name}: --http ${at}`);
       const port = at.split(':')[1];
-      assert.ok(urls.some((u) => u.hostname === svc.name && u.port === port && u.pathname === '/metrics'), `${svc.name}:${port}/metrics is not scraped`);
+      assert.ok(
+        urls.some((u) => u.hostname === svc.name && u.port === port && u.pathname === '/metrics'),
+        `${svc.name}:${port}/metrics is not scraped`,
+      );
       assert.equal(svc.raw['ports'], undefined, `${svc.name}: the metrics port must not be published`);
     }
   });
@@ -89,6 +94,10 @@ describe('Telegraf scrapes the host and the poller', () => {
   test('it maps metrics with metric_version 1, the measurement and field names the host and poller dashboard reads', () => {
     // Unset means 1 in inputs.prometheus: measurement = metric family, fields counter/gauge and
     // one per histogram bucket. Version 2 writes everything into a `prometheus` measurement.
-    for (const input of conf.inputs?.['prometheus'] ?? []) assert.ok(input.metric_version === undefined || input.metric_version === 1, `metric_version = ${input.metric_version}`);
+    for (const input of conf.inputs?.['prometheus'] ?? [])
+      assert.ok(
+        input.metric_version === undefined || input.metric_version === 1,
+        `metric_version = ${input.metric_version}`,
+      );
   });
 });

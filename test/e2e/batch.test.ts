@@ -50,7 +50,10 @@ function seeded(seed: number, start: bigint, spanMs: number): Row[] {
     spike: fc.integer({ min: -20_000, max: 20_000 }),
   });
   const per = Math.ceil(spanMs / 60);
-  const all = fc.sample(fc.array(fc.array(step, { minLength: per, maxLength: per }), { minLength: HOSTS.length, maxLength: HOSTS.length }), { seed, numRuns: 1 })[0];
+  const all = fc.sample(
+    fc.array(fc.array(step, { minLength: per, maxLength: per }), { minLength: HOSTS.length, maxLength: HOSTS.length }),
+    { seed, numRuns: 1 },
+  )[0];
   const rows: Row[] = [];
   (all ?? []).forEach((steps, h) => {
     let t = start;
@@ -114,7 +117,8 @@ function byWindow(points: PostedPoint[], shift = 0n): Map<bigint, PostedPoint[]>
  */
 function commonWindows(a: Map<bigint, unknown>, b: Map<bigint, unknown>): bigint[] {
   const lo = [a, b].map((m) => [...m.keys()].reduce((x, y) => (y < x ? y : x))).reduce((x, y) => (y > x ? y : x));
-  const hi = [a, b].map((m) => [...m.keys()].reduce((x, y) => (y > x ? y : x))).reduce((x, y) => (y < x ? y : x)) - PERIOD;
+  const hi =
+    [a, b].map((m) => [...m.keys()].reduce((x, y) => (y > x ? y : x))).reduce((x, y) => (y < x ? y : x)) - PERIOD;
   const out: bigint[] = [];
   for (let w = lo; w <= hi; w += PERIOD) {
     assert.ok(a.has(w) && b.has(w), `window ending ${w} missing on one side`);
@@ -175,7 +179,10 @@ describe('batch functions under a real |query() next to what Kapacitor offers fo
     await collector?.stop();
   });
 
-  const windowsSeen = (shift = 0n) => (ps: PostedPoint[]) => byWindow(ps, shift).size >= WINDOWS + 2;
+  const windowsSeen =
+    (shift = 0n) =>
+    (ps: PostedPoint[]) =>
+      byWindow(ps, shift).size >= WINDOWS + 2;
 
   it('@edgeDetectBatch emits the points changeDetect emits, window by window, state starting afresh in each', async () => {
     const cd = byWindow(await collector.waitUntil('cd', `${WINDOWS} windows`, windowsSeen()));
@@ -186,7 +193,10 @@ describe('batch functions under a real |query() next to what Kapacitor offers fo
       // Each window starts afresh: every host's first point in it comes out.
       for (const h of HOSTS) {
         const first = rows.find((r) => r.host === h && windowEnd(r.time) === w && r.fields['value'] !== undefined);
-        assert.ok(first !== undefined && ed.get(w)?.some((p) => p.tags['host'] === h && p.time === first.time), `${h}, window ending ${w}`);
+        assert.ok(
+          first !== undefined && ed.get(w)?.some((p) => p.tags['host'] === h && p.time === first.time),
+          `${h}, window ending ${w}`,
+        );
       }
       assert.deepEqual(
         ed.get(w)?.map((p) => [p.name, p.tags, p.time, p.fields]),
@@ -240,13 +250,16 @@ describe('batch functions under a real |query() next to what Kapacitor offers fo
           const [u, v] = [pts[i - 1] as Row, pts[i] as Row];
           area += ((Number(u.fields['watts']) + Number(v.fields['watts'])) / 2) * (Number(v.time - u.time) / 1e9);
         }
-        assert.ok(Math.abs(area - (p.fields['integral'] as number)) <= 1e-9 * area, `${area} vs ${p.fields['integral'] as number}`);
+        assert.ok(
+          Math.abs(area - (p.fields['integral'] as number)) <= 1e-9 * area,
+          `${area} vs ${p.fields['integral'] as number}`,
+        );
       }
     }
     assert.ok(sparse > 0, 'a window with a single point of the sparse host');
   });
 
-  it('@outliers returns exactly the points outside Tukey\'s fences (type 7 quartiles, k = 1.5) of each queried batch', async () => {
+  it("@outliers returns exactly the points outside Tukey's fences (type 7 quartiles, k = 1.5) of each queried batch", async () => {
     // One post per host and window on both branches, an empty batch included: the k-th post
     // of a host on one is the same batch as the k-th on the other.
     const perHost = (ps: PostedPoint[], path: string): Map<string, PostedPoint[][]> => {
@@ -257,9 +270,13 @@ describe('batch functions under a real |query() next to what Kapacitor offers fo
       }
       return m;
     };
-    const enough = (path: string) => (ps: PostedPoint[]) => HOSTS.every((h) => (perHost(ps, path).get(h)?.length ?? 0) >= WINDOWS);
+    const enough = (path: string) => (ps: PostedPoint[]) =>
+      HOSTS.every((h) => (perHost(ps, path).get(h)?.length ?? 0) >= WINDOWS);
     const raw = perHost(await collector.waitUntil('raw', `${WINDOWS} batches a host`, enough('raw')), 'raw');
-    const found = perHost(await collector.waitUntil('outliers', `${WINDOWS} batches a host`, enough('outliers')), 'outliers');
+    const found = perHost(
+      await collector.waitUntil('outliers', `${WINDOWS} batches a host`, enough('outliers')),
+      'outliers',
+    );
     let outliers = 0;
     let batches = 0;
     // Batches without outliers are passed on empty (the pairing above counts on it).
@@ -291,6 +308,9 @@ describe('batch functions under a real |query() next to what Kapacitor offers fo
         batches++;
       }
     }
-    assert.ok(batches >= WINDOWS * HOSTS.length && outliers >= batches / 4 && empty > 0, `${outliers} outliers in ${batches} batches, ${empty} empty`);
+    assert.ok(
+      batches >= WINDOWS * HOSTS.length && outliers >= batches / 4 && empty > 0,
+      `${outliers} outliers in ${batches} batches, ${empty} empty`,
+    );
   });
 });

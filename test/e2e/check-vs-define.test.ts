@@ -21,7 +21,14 @@ import { join } from 'node:path';
 import { freePort, waitFor } from '../helpers/free-port.js';
 import { HostProcess, KUDF, type LogLine } from '../helpers/host-process.js';
 import { Influxd } from '../helpers/influxd.js';
-import { Kapacitord, SANDBOX_CONF, SANDBOX_PATHS, kapacitorBin, rewriteSandboxConf, udfConfBlocks } from '../helpers/kapacitor.js';
+import {
+  Kapacitord,
+  SANDBOX_CONF,
+  SANDBOX_PATHS,
+  kapacitorBin,
+  rewriteSandboxConf,
+  udfConfBlocks,
+} from '../helpers/kapacitor.js';
 import {
   CASES_DIR,
   SANDBOX_UDF_DIR,
@@ -66,14 +73,23 @@ describe('kudf check agrees with Kapacitor define', () => {
   });
 
   /** Defines the script as the load directory does and waits until each of its UDFs has answered Init. */
-  async function kapacitorVerdict(id: string, script: string, udfCalls: number): Promise<{ verdict: Verdict; message: string }> {
+  async function kapacitorVerdict(
+    id: string,
+    script: string,
+    udfCalls: number,
+  ): Promise<{ verdict: Verdict; message: string }> {
     const refused = await kapacitor.define(id, script);
     if (refused !== '') {
       await kapacitor.deleteTask(id);
       return { verdict: 'define', message: refused };
     }
-    const inits = (): LogLine[] => host.logs.filter((l) => taskIdOf(l) === id && (l.msg === 'session initialised' || l.msg === 'init rejected'));
-    await waitFor(`${id}: Init of its ${udfCalls} UDF node(s)`, () => Promise.resolve(inits().length >= udfCalls), 20_000);
+    const inits = (): LogLine[] =>
+      host.logs.filter((l) => taskIdOf(l) === id && (l.msg === 'session initialised' || l.msg === 'init rejected'));
+    await waitFor(
+      `${id}: Init of its ${udfCalls} UDF node(s)`,
+      () => Promise.resolve(inits().length >= udfCalls),
+      20_000,
+    );
     let task = await kapacitor.task(id);
     if (inits().some((l) => l.msg === 'init rejected')) {
       // Kapacitor learns of it from the InitResponse; its task stops with that error.
@@ -83,7 +99,9 @@ describe('kudf check agrees with Kapacitor define', () => {
       });
     }
     await kapacitor.deleteTask(id);
-    return task.error !== '' || !task.executing ? { verdict: 'start', message: task.error } : { verdict: 'ok', message: '' };
+    return task.error !== '' || !task.executing
+      ? { verdict: 'start', message: task.error }
+      : { verdict: 'ok', message: '' };
   }
 
   for (const file of caseFiles()) {
@@ -97,7 +115,12 @@ describe('kudf check agrees with Kapacitor define', () => {
       assert.equal(kap.verdict, expectedVerdict(file), `Kapacitor: ${kap.message}`);
       assert.equal(kudf.verdict, kap.verdict, `kudf check: ${kudf.problems.join('; ')}; Kapacitor: ${kap.message}`);
       assert.equal(kudf.exitCode, kudf.verdict === 'ok' ? 0 : 1);
-      if (!RECORD) assert.deepEqual(seen[file], recorded[file], 'the messages differ from verdicts.json (RECORD_CHECK_VERDICTS=1 re-records them)');
+      if (!RECORD)
+        assert.deepEqual(
+          seen[file],
+          recorded[file],
+          'the messages differ from verdicts.json (RECORD_CHECK_VERDICTS=1 re-records them)',
+        );
     });
   }
 });
@@ -122,7 +145,9 @@ describe('one bad TICKscript in the load directory', () => {
         .replaceAll(SANDBOX_PATHS.load, join(dir, 'load'))
         .replaceAll(SANDBOX_PATHS.sockets, socketDir);
       writeFileSync(join(dir, 'kapacitor.conf'), conf);
-      const child = spawn(kapacitorBin('kapacitord'), ['-config', join(dir, 'kapacitor.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(kapacitorBin('kapacitord'), ['-config', join(dir, 'kapacitor.conf')], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let log = '';
       child.stderr.setEncoding('utf8').on('data', (t: string) => (log += t));
       const code = await new Promise<number | null>((resolve) => {
@@ -148,16 +173,33 @@ describe('one bad TICKscript in the load directory', () => {
       copyFileSync(join(CASES_DIR, 'good-mirror.tick'), join(tasks, 'a_good.tick'));
       copyFileSync(join(CASES_DIR, 'bad-syntax-unclosed-call.tick'), join(tasks, 'b_bad.tick'));
       copyFileSync(join(CASES_DIR, 'good-moving-average.tick'), join(tasks, 'c_good.tick'));
-      const res = spawnSync(process.execPath, [KUDF, 'check', '--udf-dir', SANDBOX_UDF_DIR, ...['a_good', 'b_bad', 'c_good'].map((f) => join(tasks, `${f}.tick`))], { encoding: 'utf8' });
+      const res = spawnSync(
+        process.execPath,
+        [
+          KUDF,
+          'check',
+          '--udf-dir',
+          SANDBOX_UDF_DIR,
+          ...['a_good', 'b_bad', 'c_good'].map((f) => join(tasks, `${f}.tick`)),
+        ],
+        { encoding: 'utf8' },
+      );
       assert.equal(res.status, 1, res.stdout);
       assert.match(res.stdout, /b_bad\.tick:7: syntax error at line 7 char 13: .* \[define\]/);
       assert.match(res.stdout, /1 make Kapacitor refuse the task/);
 
       const { code, log } = await runKapacitord(tasks, host.socketDir);
-      assert.notEqual(code, null, `kapacitord still running after 60 s with a bad TICKscript in its load directory:\n${log.slice(-3000)}`);
+      assert.notEqual(
+        code,
+        null,
+        `kapacitord still running after 60 s with a bad TICKscript in its load directory:\n${log.slice(-3000)}`,
+      );
       assert.notEqual(code, 0);
       // The load service names the file and Kapacitor's parse error; the files after it are not loaded.
-      assert.match(log, /failed to load file [^\n]*b_bad\.tick: failed to create task: invalid TICKscript: parser: unexpected \| line 7 char 13/);
+      assert.match(
+        log,
+        /failed to load file [^\n]*b_bad\.tick: failed to create task: invalid TICKscript: parser: unexpected \| line 7 char 13/,
+      );
       assert.match(log, /started task[^\n]*task=a_good/);
       assert.doesNotMatch(log, /task=c_good/);
     } finally {

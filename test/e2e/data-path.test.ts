@@ -27,10 +27,15 @@ type Row = Record<string, unknown> & { time: number };
  * why computed values are compared to 1e-6 relative.
  */
 function rowsOf(series: QuerySeries[]): Row[] {
-  return series.flatMap((s) => s.values.map((v) => ({ ...s.tags, ...Object.fromEntries(s.columns.map((c, i) => [c, v[i]])) }) as Row)).sort((a, b) => a.time - b.time);
+  return series
+    .flatMap((s) =>
+      s.values.map((v) => ({ ...s.tags, ...Object.fromEntries(s.columns.map((c, i) => [c, v[i]])) }) as Row),
+    )
+    .sort((a, b) => a.time - b.time);
 }
 
-const close = (a: number, b: number, what: string): void => assert.ok(Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b)), `${what}: ${a} != ${b}`);
+const close = (a: number, b: number, what: string): void =>
+  assert.ok(Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b)), `${what}: ${a} != ${b}`);
 const seconds = (ns: number): number => ns / 1e9;
 
 describe('the sandbox data path: router, poller, InfluxDB, Kapacitor, host', () => {
@@ -69,7 +74,16 @@ describe('the sandbox data path: router, poller, InfluxDB, Kapacitor, host', () 
     assert.notEqual(training, showtime);
     const configPath = join(root, 'poll.json');
     writePollConfig(configPath, {
-      routers: [{ name: 'dsl-1', port: sshd.port, user: sshd.user, command: `cat ${OUTPUT}`, auth: { privateKeyFile: sshd.clientKeyPath }, fingerprint: sshd.hostFingerprint }],
+      routers: [
+        {
+          name: 'dsl-1',
+          port: sshd.port,
+          user: sshd.user,
+          command: `cat ${OUTPUT}`,
+          auth: { privateKeyFile: sshd.clientKeyPath },
+          fingerprint: sshd.hostFingerprint,
+        },
+      ],
       influxUrl: influx.url,
       db: 'adsl',
       queueDir: join(root, 'queue'),
@@ -88,22 +102,46 @@ describe('the sandbox data path: router, poller, InfluxDB, Kapacitor, host', () 
     poll.child.kill('SIGTERM');
     await poll.exited;
 
-    const states = rowsOf(await influx.query('adsl', 'SELECT "value", "state_class" FROM adsl_connection GROUP BY "host"'));
+    const states = rowsOf(
+      await influx.query('adsl', 'SELECT "value", "state_class" FROM adsl_connection GROUP BY "host"'),
+    );
     assert.ok(states.length >= 9, `only ${states.length} polls stored`);
     // changeDetect's semantics on what InfluxDB holds: the first point, then every change.
     const expected: Array<{ time: number; value: unknown; prev_value: unknown; prev_duration: unknown }> = [];
     for (const s of states) {
       const prev = expected.at(-1);
       if (prev !== undefined && prev.value === s['value']) continue;
-      expected.push({ time: s.time, value: s['value'], prev_value: prev?.value ?? null, prev_duration: prev === undefined ? null : seconds(s.time - prev.time) });
+      expected.push({
+        time: s.time,
+        value: s['value'],
+        prev_value: prev?.value ?? null,
+        prev_duration: prev === undefined ? null : seconds(s.time - prev.time),
+      });
     }
     assert.ok(expected.length >= 4);
 
     let changes: Row[] = [];
-    await waitFor('adsl_state_changes', async () => (changes = rowsOf(await influx.query('adsl', 'SELECT * FROM adsl_state_changes GROUP BY *'))).length >= expected.length, 30_000, 250);
+    await waitFor(
+      'adsl_state_changes',
+      async () =>
+        (changes = rowsOf(await influx.query('adsl', 'SELECT * FROM adsl_state_changes GROUP BY *'))).length >=
+        expected.length,
+      30_000,
+      250,
+    );
     assert.deepEqual(
-      changes.map((c) => ({ time: c.time, value: c['value'], prev_value: c['prev_value'] ?? null, first: c['prev_duration'] === undefined || c['prev_duration'] === null })),
-      expected.map((e) => ({ time: e.time, value: e.value, prev_value: e.prev_value, first: e.prev_duration === null })),
+      changes.map((c) => ({
+        time: c.time,
+        value: c['value'],
+        prev_value: c['prev_value'] ?? null,
+        first: c['prev_duration'] === undefined || c['prev_duration'] === null,
+      })),
+      expected.map((e) => ({
+        time: e.time,
+        value: e.value,
+        prev_value: e.prev_value,
+        first: e.prev_duration === null,
+      })),
     );
     for (const [i, c] of changes.entries()) {
       assert.equal(c['host'], 'dsl-1');
@@ -111,16 +149,25 @@ describe('the sandbox data path: router, poller, InfluxDB, Kapacitor, host', () 
       const e = expected[i]!;
       if (e.prev_duration !== null) close(c['prev_duration'] as number, e.prev_duration as number, 'prev_duration (s)');
     }
-    const alerts = readFileSync(join(kapacitor.dataDir, 'adsl_alerts.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { level: string; time: string; id: string });
+    const alerts = readFileSync(join(kapacitor.dataDir, 'adsl_alerts.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { level: string; time: string; id: string });
     const trainings = expected.filter((e) => e.value === 'G.994 Training');
     const critical = alerts.filter((a) => a.level === 'CRITICAL');
     assert.equal(critical.length, trainings.length);
-    for (const [i, a] of critical.entries()) assert.ok(Math.abs(Date.parse(a.time) - trainings[i]!.time / 1e6) <= 1, `alert at ${a.time}`);
+    for (const [i, a] of critical.entries())
+      assert.ok(Math.abs(Date.parse(a.time) - trainings[i]!.time / 1e6) <= 1, `alert at ${a.time}`);
     assert.ok(alerts.every((a) => a.id === 'adsl-line/dsl-1'));
 
     // Line metrics: moving average over the last 10 polls, EWMA with a 30-minute half-life,
     // and the running integral of the sync rate.
-    const lines = rowsOf(await influx.query('adsl', 'SELECT "snr_margin_down_db", "attenuation_down_db", "sync_rate_down_kbps" FROM adsl_line GROUP BY "host"'));
+    const lines = rowsOf(
+      await influx.query(
+        'adsl',
+        'SELECT "snr_margin_down_db", "attenuation_down_db", "sync_rate_down_kbps" FROM adsl_line GROUP BY "host"',
+      ),
+    );
     assert.equal(lines.length, states.length);
     let smoothed: Row[] = [];
     let capacity: Row[] = [];
@@ -129,7 +176,10 @@ describe('the sandbox data path: router, poller, InfluxDB, Kapacitor, host', () 
       async () => {
         smoothed = rowsOf(await influx.query('adsl', 'SELECT * FROM adsl_line_smoothed GROUP BY *'));
         capacity = rowsOf(await influx.query('adsl', 'SELECT * FROM adsl_line_capacity GROUP BY *'));
-        return smoothed.filter((r) => r['attenuation_down_db_ewma'] !== null && r['snr_margin_down_db_avg'] !== null).length >= lines.length && capacity.length >= lines.length;
+        return (
+          smoothed.filter((r) => r['attenuation_down_db_ewma'] !== null && r['snr_margin_down_db_avg'] !== null)
+            .length >= lines.length && capacity.length >= lines.length
+        );
       },
       30_000,
       250,
@@ -140,7 +190,11 @@ describe('the sandbox data path: router, poller, InfluxDB, Kapacitor, host', () 
       const s = smoothed[i]!;
       assert.equal(s.time, l.time);
       const window = lines.slice(Math.max(0, i - 9), i + 1).map((x) => x['snr_margin_down_db'] as number);
-      close(s['snr_margin_down_db_avg'] as number, window.reduce((a, b) => a + b, 0) / window.length, 'snr_margin_down_db_avg');
+      close(
+        s['snr_margin_down_db_avg'] as number,
+        window.reduce((a, b) => a + b, 0) / window.length,
+        'snr_margin_down_db_avg',
+      );
       const x = l['attenuation_down_db'] as number;
       if (i === 0) ewma = x;
       else {
@@ -148,15 +202,26 @@ describe('the sandbox data path: router, poller, InfluxDB, Kapacitor, host', () 
         ewma = alpha * x + (1 - alpha) * ewma;
       }
       close(s['attenuation_down_db_ewma'] as number, ewma, 'attenuation_down_db_ewma');
-      if (i > 0) total += (((l['sync_rate_down_kbps'] as number) + (lines[i - 1]!['sync_rate_down_kbps'] as number)) / 2) * seconds(l.time - lines[i - 1]!.time);
+      if (i > 0)
+        total +=
+          (((l['sync_rate_down_kbps'] as number) + (lines[i - 1]!['sync_rate_down_kbps'] as number)) / 2) *
+          seconds(l.time - lines[i - 1]!.time);
       assert.equal(capacity[i]!.time, l.time);
       close(capacity[i]!['sync_capacity_down_kbit'] as number, total, 'sync_capacity_down_kbit');
     }
 
     // mirror.tick logs every adsl_poll point that came back through the host.
     const polls = rowsOf(await influx.query('adsl', 'SELECT "success" FROM adsl_poll GROUP BY "host"'));
-    await waitFor('mirror log lines', async () => kapacitor.log.split('\n').filter((l) => l.includes('prefix=mirror')).length >= polls.length, 20_000, 100);
-    assert.equal(kapacitor.log.split('\n').filter((l) => l.includes('prefix=mirror') && l.includes('name=adsl_poll')).length, polls.length);
+    await waitFor(
+      'mirror log lines',
+      async () => kapacitor.log.split('\n').filter((l) => l.includes('prefix=mirror')).length >= polls.length,
+      20_000,
+      100,
+    );
+    assert.equal(
+      kapacitor.log.split('\n').filter((l) => l.includes('prefix=mirror') && l.includes('name=adsl_poll')).length,
+      polls.length,
+    );
 
     // The batch scripts run every 10 minutes or every hour; a replay runs each once now over
     // its own query, limited to the polls of this test.
@@ -166,7 +231,8 @@ describe('the sandbox data path: router, poller, InfluxDB, Kapacitor, host', () 
       assert.ok(m !== null, `${task} has no query`);
       return `${m[1]} WHERE ${span} GROUP BY "host"`;
     };
-    for (const task of ['adsl_state_changes_hourly', 'adsl_sync_volume_hourly', 'adsl_snr_outliers']) await kapacitor.replayQuery(task, scriptQuery(task));
+    for (const task of ['adsl_state_changes_hourly', 'adsl_sync_volume_hourly', 'adsl_snr_outliers'])
+      await kapacitor.replayQuery(task, scriptQuery(task));
     let hourly: Row[] = [];
     let volume: Row[] = [];
     await waitFor(

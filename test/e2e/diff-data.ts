@@ -42,7 +42,9 @@ export function lineOf(measurement: string, tags: Record<string, string>, p: Ser
 
 /** All points of all series of the measurements as line protocol, merged in time order (ties: in the order given). */
 export function linesInTimeOrder(measurements: Array<[string, Series[]]>): string[] {
-  const all = measurements.flatMap(([m, series]) => series.flatMap((s) => s.points.map((p) => ({ time: p.time, line: lineOf(m, s.tags, p) }))));
+  const all = measurements.flatMap(([m, series]) =>
+    series.flatMap((s) => s.points.map((p) => ({ time: p.time, line: lineOf(m, s.tags, p) }))),
+  );
   // A stable sort keeps ties in the order given.
   all.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
   return all.map((x) => x.line);
@@ -72,7 +74,10 @@ const arbSteps = (n: number): fc.Arbitrary<Step[]> =>
 
 /** Seeded steps for each series: the same seed gives the same data on every run. */
 export function stepsFor(seed: number, series: number, n: number): Step[][] {
-  return fc.sample(fc.array(arbSteps(n), { minLength: series, maxLength: series }), { seed, numRuns: 1 })[0] as Step[][];
+  return fc.sample(fc.array(arbSteps(n), { minLength: series, maxLength: series }), {
+    seed,
+    numRuns: 1,
+  })[0] as Step[][];
 }
 
 /** Times from `start`, each gap between 0.2 and 9 s with a nanosecond part. */
@@ -174,7 +179,8 @@ export function snrSeries(seed: number, hosts: number, n: number, start: bigint)
       level += s.x / 4;
       const fields: Record<string, LpValue> = { other: `"o${i % 4}"` };
       const missing = s.drop < 6 && i !== st.length - 1;
-      if (!missing) fields['snr'] = Math.floor(si / 2) % 2 === 0 ? (level + s.x / 10).toFixed(4) : `${Math.round(level * 10)}i`;
+      if (!missing)
+        fields['snr'] = Math.floor(si / 2) % 2 === 0 ? (level + s.x / 10).toFixed(4) : `${Math.round(level * 10)}i`;
       return { time: times[i] as bigint, fields };
     });
     return { tags: t, points };

@@ -10,7 +10,17 @@ import assert from 'node:assert/strict';
 import { HostProcess } from '../helpers/host-process.js';
 import { HttpCollector, type PostedPoint } from '../helpers/http-collector.js';
 import { Kapacitord, SANDBOX_UDF_DIR } from '../helpers/kapacitor.js';
-import { goTypeOf, linesInTimeOrder, mixedSeries, parseLp, SECOND, snrSeries, stateSeries, STATES, type Series } from './diff-data.js';
+import {
+  goTypeOf,
+  linesInTimeOrder,
+  mixedSeries,
+  parseLp,
+  SECOND,
+  snrSeries,
+  stateSeries,
+  STATES,
+  type Series,
+} from './diff-data.js';
 
 const DB = 'kdiff';
 const RP = 'autogen';
@@ -30,8 +40,17 @@ const MA_SIZE = 5;
 const TYPES_MESSAGE = `'{{ range $k, $v := .Fields }}{{ $k }}={{ printf "%T:%v" $v $v }};{{ end }}'`;
 
 function withFinal(series: Series[]): Series[] {
-  const last = series.reduce((t, s) => (s.points[s.points.length - 1]!.time > t ? s.points[s.points.length - 1]!.time : t), 0n);
-  return [...series, { tags: { host: 'zz', line: 'l0' }, points: [{ time: last + 10n * SECOND, fields: { seq: '0i', note: '"fin"', value: '"FIN"', mode: '"FIN"' } }] }];
+  const last = series.reduce(
+    (t, s) => (s.points[s.points.length - 1]!.time > t ? s.points[s.points.length - 1]!.time : t),
+    0n,
+  );
+  return [
+    ...series,
+    {
+      tags: { host: 'zz', line: 'l0' },
+      points: [{ time: last + 10n * SECOND, fields: { seq: '0i', note: '"fin"', value: '"FIN"', mode: '"FIN"' } }],
+    },
+  ];
 }
 
 function tagKey(tags: Record<string, string>): string {
@@ -60,10 +79,22 @@ function typesOf(p: PostedPoint): Record<string, string> | undefined {
 }
 
 /** A point as compared: group (tags), time, fields, field types when known; in group, then time order. */
-function comparable(points: PostedPoint[]): Array<{ name: string; tags: string; time: string; fields: Record<string, unknown>; types?: Record<string, [string, string]> }> {
+function comparable(points: PostedPoint[]): Array<{
+  name: string;
+  tags: string;
+  time: string;
+  fields: Record<string, unknown>;
+  types?: Record<string, [string, string]>;
+}> {
   return points
     .map((p) => {
-      const c: { name: string; tags: string; time: string; fields: Record<string, unknown>; types?: Record<string, [string, string]> } = {
+      const c: {
+        name: string;
+        tags: string;
+        time: string;
+        fields: Record<string, unknown>;
+        types?: Record<string, [string, string]>;
+      } = {
         name: p.name,
         tags: tagKey(p.tags),
         time: p.time.toString(),
@@ -108,7 +139,8 @@ describe("our functions and Kapacitor's own nodes on the same stream", () => {
   const stream = (measurement: string, groupBy: string[]): string =>
     `stream\n    |from()\n        .measurement('${measurement}')${groupBy.length > 0 ? `\n        .groupBy(${groupBy.map((g) => `'${g}'`).join(', ')})` : ''}\n`;
   const post = (id: string): string => `    |httpPost('${collector.url(id)}')\n`;
-  const alertPost = (id: string): string => `    |alert()\n        .crit(lambda: TRUE)\n        .message(${TYPES_MESSAGE})\n        .post('${collector.url(id)}')\n`;
+  const alertPost = (id: string): string =>
+    `    |alert()\n        .crit(lambda: TRUE)\n        .message(${TYPES_MESSAGE})\n        .post('${collector.url(id)}')\n`;
 
   before(async () => {
     collector = await HttpCollector.start();
@@ -121,24 +153,32 @@ describe("our functions and Kapacitor's own nodes on the same stream", () => {
     tasks['cd_all'] = `${stream('mixed', [])}    |changeDetect('value')\n${post('cd_all')}`;
     tasks['ed_all'] = `${stream('mixed', [])}    @edgeDetect()\n        .field('value')\n${post('ed_all')}`;
     tasks['cd_two'] = `${stream('mixed', ['host'])}    |changeDetect('value', 'mode')\n${post('cd_two')}`;
-    tasks['ed_two'] = `${stream('mixed', ['host'])}    @edgeDetect()\n        .field('value')\n        .field('mode')\n${post('ed_two')}`;
+    tasks['ed_two'] =
+      `${stream('mixed', ['host'])}    @edgeDetect()\n        .field('value')\n        .field('mode')\n${post('ed_two')}`;
     tasks['none'] = `${grouped}${alertPost('none')}`;
     tasks['mirror'] = `${grouped}    @mirror()\n${alertPost('mirror')}`;
     const snr = stream('snr', ['host', 'line']);
     tasks['ma_builtin'] = `${snr}    |movingAverage('snr', ${MA_SIZE})\n${alertPost('ma_builtin')}`;
-    tasks['ma_ours'] = `${snr}    @movingAverage()\n        .field('snr')\n        .size(${MA_SIZE})\n        .full(TRUE)\n        .as('movingAverage')\n${alertPost('ma_ours')}`;
+    tasks['ma_ours'] =
+      `${snr}    @movingAverage()\n        .field('snr')\n        .size(${MA_SIZE})\n        .full(TRUE)\n        .as('movingAverage')\n${alertPost('ma_ours')}`;
     // Every measurement of the database: by measurement too, or one state across measurements.
     const everything = "stream\n    |from()\n        .groupBy('host', 'line')\n";
     tasks['cd_byname'] = `${everything}        .groupByMeasurement()\n    |changeDetect('value')\n${post('cd_byname')}`;
-    tasks['ed_byname'] = `${everything}        .groupByMeasurement()\n    @edgeDetect()\n        .field('value')\n${post('ed_byname')}`;
+    tasks['ed_byname'] =
+      `${everything}        .groupByMeasurement()\n    @edgeDetect()\n        .field('value')\n${post('ed_byname')}`;
     tasks['cd_across'] = `${everything}    |changeDetect('value')\n${post('cd_across')}`;
     tasks['ed_across'] = `${everything}    @edgeDetect()\n        .field('value')\n${post('ed_across')}`;
     const snrByHost = stream('snr', ['host']);
     tasks['ma_builtin_host'] = `${snrByHost}    |movingAverage('snr', ${MA_SIZE})\n${post('ma_builtin_host')}`;
-    tasks['ma_ours_host'] = `${snrByHost}    @movingAverage()\n        .field('snr')\n        .size(${MA_SIZE})\n        .full(TRUE)\n        .as('movingAverage')\n${post('ma_ours_host')}`;
-    const tracked = STATES.map((s) => `    |stateDuration(lambda: "value" == '${s}')\n        .as('d_${s}')\n    |stateCount(lambda: "value" == '${s}')\n        .as('c_${s}')\n`).join('');
+    tasks['ma_ours_host'] =
+      `${snrByHost}    @movingAverage()\n        .field('snr')\n        .size(${MA_SIZE})\n        .full(TRUE)\n        .as('movingAverage')\n${post('ma_ours_host')}`;
+    const tracked = STATES.map(
+      (s) =>
+        `    |stateDuration(lambda: "value" == '${s}')\n        .as('d_${s}')\n    |stateCount(lambda: "value" == '${s}')\n        .as('c_${s}')\n`,
+    ).join('');
     tasks['state_tracked'] = `${stream('line_state', ['host', 'line'])}${tracked}${post('state_tracked')}`;
-    tasks['ed_duration'] = `${stream('line_state', ['host', 'line'])}    @edgeDetect()\n        .field('value')\n        .previous('prev_')\n        .durationField('prev_duration')\n${post('ed_duration')}`;
+    tasks['ed_duration'] =
+      `${stream('line_state', ['host', 'line'])}    @edgeDetect()\n        .field('value')\n        .previous('prev_')\n        .durationField('prev_duration')\n${post('ed_duration')}`;
 
     for (const [id, script] of Object.entries(tasks)) {
       const err = await kapacitor.define(id, script, { type: 'stream', dbrp: [DB, RP] });
@@ -199,23 +239,31 @@ describe("our functions and Kapacitor's own nodes on the same stream", () => {
     const cd = await collector.waitUntil('cd_two', 'the final point', fin);
     const ed = await collector.waitUntil('ed_two', 'the final point', fin);
     assert.deepEqual(comparable(ed), comparable(cd));
-    assert.ok(cd.some((p) => p.fields['value'] === undefined) && cd.some((p) => p.fields['mode'] === undefined), 'points without one of the fields came out');
+    assert.ok(
+      cd.some((p) => p.fields['value'] === undefined) && cd.some((p) => p.fields['mode'] === undefined),
+      'points without one of the fields came out',
+    );
   });
 
   it('changeDetect and @edgeDetect agree over every measurement, grouped by measurement too or sharing one state across measurements', async () => {
     const fin = (ps: PostedPoint[]): boolean => ps.some((p) => p.name === 'fin');
     const results: Record<string, PostedPoint[]> = {};
-    for (const id of ['cd_byname', 'ed_byname', 'cd_across', 'ed_across']) results[id] = await collector.waitUntil(id, 'the final point', fin);
+    for (const id of ['cd_byname', 'ed_byname', 'cd_across', 'ed_across'])
+      results[id] = await collector.waitUntil(id, 'the final point', fin);
     assert.deepEqual(comparable(results['ed_byname'] ?? []), comparable(results['cd_byname'] ?? []));
     assert.deepEqual(comparable(results['ed_across'] ?? []), comparable(results['cd_across'] ?? []));
     // By measurement, each measurement's changes are those of a task on that measurement alone.
     const alone = comparable(collector.points('cd_grouped')).map(({ name, tags, time }) => ({ name, tags, time }));
-    const mixedOnly = comparable((results['ed_byname'] ?? []).filter((p) => p.name === 'mixed')).map(({ name, tags, time }) => ({ name, tags, time }));
+    const mixedOnly = comparable((results['ed_byname'] ?? []).filter((p) => p.name === 'mixed')).map(
+      ({ name, tags, time }) => ({ name, tags, time }),
+    );
     assert.deepEqual(mixedOnly, alone);
     // Across measurements, one measurement's points change the state the other's are compared with.
     const names = new Set((results['ed_across'] ?? []).map((p) => p.name));
     assert.deepEqual([...names].sort(), ['fin', 'line_state', 'mixed']);
-    const across = comparable((results['ed_across'] ?? []).filter((p) => p.name === 'mixed')).map(({ name, tags, time }) => ({ name, tags, time }));
+    const across = comparable((results['ed_across'] ?? []).filter((p) => p.name === 'mixed')).map(
+      ({ name, tags, time }) => ({ name, tags, time }),
+    );
     assert.notDeepEqual(across, mixedOnly);
   });
 
@@ -224,16 +272,22 @@ describe("our functions and Kapacitor's own nodes on the same stream", () => {
     const none = await collector.waitUntil('none', 'every series ended', done);
     const mirror = await collector.waitUntil('mirror', 'every series ended', done);
     assert.deepEqual(comparable(mirror), comparable(none));
-    assert.equal(none.length, MIXED.reduce((n, s) => n + s.points.length, 0));
+    assert.equal(
+      none.length,
+      MIXED.reduce((n, s) => n + s.points.length, 0),
+    );
     // What came out is what was written, with line protocol's types.
-    const written = new Map(MIXED.flatMap((s) => s.points.map((p) => [`${tagKey(s.tags)}@${p.time}`, p.fields] as const)));
+    const written = new Map(
+      MIXED.flatMap((s) => s.points.map((p) => [`${tagKey(s.tags)}@${p.time}`, p.fields] as const)),
+    );
     for (const p of mirror) {
       const fields = written.get(`${tagKey(p.tags)}@${p.time}`);
       assert.ok(fields !== undefined, `unexpected point ${tagKey(p.tags)} ${p.time}`);
       assert.deepEqual(p.fields, Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, parseLp(v)])));
       assert.deepEqual(typesOf(p), Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, goTypeOf(v)])));
       // Ints exactly, beyond 2^53 too.
-      for (const [k, v] of Object.entries(fields)) if (goTypeOf(v) === 'int64') assert.equal(printed(p)?.[k]?.[1], v.slice(0, -1));
+      for (const [k, v] of Object.entries(fields))
+        if (goTypeOf(v) === 'int64') assert.equal(printed(p)?.[k]?.[1], v.slice(0, -1));
     }
   });
 
@@ -273,7 +327,10 @@ describe("our functions and Kapacitor's own nodes on the same stream", () => {
         const x = p.fields['movingAverage'] as number;
         const y = kept[i]?.fields['movingAverage'] as number;
         // A float, for int input too, from both.
-        assert.deepEqual([typesOf(p), typesOf(kept[i] as PostedPoint)], [{ movingAverage: 'float64' }, { movingAverage: 'float64' }]);
+        assert.deepEqual(
+          [typesOf(p), typesOf(kept[i] as PostedPoint)],
+          [{ movingAverage: 'float64' }, { movingAverage: 'float64' }],
+        );
         // The built-in keeps a plain running sum, ours a compensated one: equal to rounding.
         assert.ok(Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(y)), `${key} ${p.time}: ${x} vs ${y}`);
         compared++;
@@ -292,7 +349,8 @@ describe("our functions and Kapacitor's own nodes on the same stream", () => {
       const h = s.tags['host'] as string;
       if ((last.get(h) ?? 0n) < t) last.set(h, t);
     }
-    const done = (ps: PostedPoint[]): boolean => [...last].every(([h, t]) => ps.some((p) => p.tags['host'] === h && p.time === t));
+    const done = (ps: PostedPoint[]): boolean =>
+      [...last].every(([h, t]) => ps.some((p) => p.tags['host'] === h && p.time === t));
     const builtin = await collector.waitUntil('ma_builtin_host', 'every host ended', done);
     const ours = await collector.waitUntil('ma_ours_host', 'every host ended', done);
     assert.ok(builtin.every((p) => Object.keys(p.tags).join() === 'host'));
@@ -300,7 +358,9 @@ describe("our functions and Kapacitor's own nodes on the same stream", () => {
     // Same averages at the same times, once the built-in's repeats (see above) are left out.
     const strip = (ps: PostedPoint[]): Array<[string, bigint]> =>
       [...byGroup(ps.map((p) => ({ ...p, tags: { host: p.tags['host'] as string } }))).values()].flatMap((list) =>
-        list.filter((p, i) => i === 0 || p.time !== (list[i - 1] as PostedPoint).time).map((p): [string, bigint] => [p.tags['host'] as string, p.time]),
+        list
+          .filter((p, i) => i === 0 || p.time !== (list[i - 1] as PostedPoint).time)
+          .map((p): [string, bigint] => [p.tags['host'] as string, p.time]),
       );
     assert.deepEqual(strip(ours), strip(builtin));
     const value = new Map(builtin.map((p) => [`${p.tags['host']}@${p.time}`, p.fields['movingAverage'] as number]));
@@ -340,9 +400,15 @@ describe("our functions and Kapacitor's own nodes on the same stream", () => {
         const prev = change.fields['prev_value'] as string;
         const last = st.filter((p) => p.time < change.time).pop() as PostedPoint;
         assert.equal(last.fields['value'], prev);
-        assert.equal(last.fields[`c_${prev}`], st.filter((p) => p.time <= last.time && p.time >= (ed[i - 1] as PostedPoint).time).length);
+        assert.equal(
+          last.fields[`c_${prev}`],
+          st.filter((p) => p.time <= last.time && p.time >= (ed[i - 1] as PostedPoint).time).length,
+        );
         const expected = (last.fields[`d_${prev}`] as number) + Number(change.time - last.time) / 1e9;
-        assert.ok(Math.abs((change.fields['prev_duration'] as number) - expected) < 1e-6, `${key} ${change.time}: ${change.fields['prev_duration'] as number} vs ${expected}`);
+        assert.ok(
+          Math.abs((change.fields['prev_duration'] as number) - expected) < 1e-6,
+          `${key} ${change.time}: ${change.fields['prev_duration'] as number} vs ${expected}`,
+        );
         compared++;
       }
     }

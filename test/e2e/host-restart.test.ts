@@ -30,7 +30,8 @@ describe('the host killed and started again while tasks run', () => {
 
   const send = async (count: number): Promise<void> => {
     const lines: string[] = [];
-    for (let i = 0; i < count; i += 1, n += 1) lines.push(`m,host=r1 v=${n}i ${1_700_000_000_000_000_000n + BigInt(n) * 1_000_000n}`);
+    for (let i = 0; i < count; i += 1, n += 1)
+      lines.push(`m,host=r1 v=${n}i ${1_700_000_000_000_000_000n + BigInt(n) * 1_000_000n}`);
     await kapacitor.write(DB, 'autogen', lines);
   };
   const count = async (measurement: string): Promise<number> => influx.count(DB, measurement, 'v');
@@ -56,7 +57,12 @@ describe('the host killed and started again while tasks run', () => {
   it('leaves the tasks failed after the host is back, and runs them again once they are disabled and enabled, or reloaded', async () => {
     const ids = ['loaded', 'defined'];
     await send(100);
-    await waitFor('points before the kill', async () => (await count('loaded_out')) === 100 && (await count('defined_out')) === 100, 20_000, 100);
+    await waitFor(
+      'points before the kill',
+      async () => (await count('loaded_out')) === 100 && (await count('defined_out')) === 100,
+      20_000,
+      100,
+    );
 
     host.child.kill('SIGKILL');
     await host.exited;
@@ -67,8 +73,14 @@ describe('the host killed and started again while tasks run', () => {
     await send(1);
     const noticed = (id: string, tasks: KapacitorTask[]): 'write error' | 'keepalive' | undefined => {
       const t = tasks.find((x) => x.id === id);
-      if (t !== undefined && !t.executing && /^mirror\d+: stopping UDF server: write error: .*broken pipe$/.test(t.error)) return 'write error';
-      if (kapacitor.errorLines().some((l) => l.includes(`task=${id} `) && l.includes('keepalive timedout'))) return 'keepalive';
+      if (
+        t !== undefined &&
+        !t.executing &&
+        /^mirror\d+: stopping UDF server: write error: .*broken pipe$/.test(t.error)
+      )
+        return 'write error';
+      if (kapacitor.errorLines().some((l) => l.includes(`task=${id} `) && l.includes('keepalive timedout')))
+        return 'keepalive';
       return undefined;
     };
     let outcome: Array<string | undefined> = [];
@@ -82,7 +94,9 @@ describe('the host killed and started again while tasks run', () => {
       30_000,
       200,
     );
-    console.log(`# Kapacitor noticed the killed host through: ${ids.map((id, i) => `${id}: ${outcome[i]}`).join(', ')}`);
+    console.log(
+      `# Kapacitor noticed the killed host through: ${ids.map((id, i) => `${id}: ${outcome[i]}`).join(', ')}`,
+    );
     for (const t of await kapacitor.tasks()) assert.equal(t.status, 'enabled', 'Kapacitor keeps a failed task enabled');
 
     host = await HostProcess.start([], { udfDir: SANDBOX_UDF_DIR, socketDir: host.socketDir });
@@ -91,7 +105,11 @@ describe('the host killed and started again while tasks run', () => {
     await new Promise((r) => setTimeout(r, 1_500));
     assert.equal(await count('defined_out'), 100);
     assert.equal(await count('loaded_out'), 100);
-    assert.equal(host.logs.filter((l) => l.msg === 'session initialised').length, 0, 'a task connected to the new host by itself');
+    assert.equal(
+      host.logs.filter((l) => l.msg === 'session initialised').length,
+      0,
+      'a task connected to the new host by itself',
+    );
 
     // Disabled and enabled again, a task connects to the new host.
     assert.equal(await kapacitor.setStatus('defined', 'disabled'), '');
@@ -99,10 +117,20 @@ describe('the host killed and started again while tasks run', () => {
     await kapacitor.waitExecuting(['defined']);
     // SIGHUP reloads the load directory, which disables and enables each of its tasks.
     kapacitor.signal('SIGHUP');
-    await waitFor('the reloaded task connecting', async () => host.logs.filter((l) => l.msg === 'session initialised').length >= 2, 20_000, 100);
+    await waitFor(
+      'the reloaded task connecting',
+      async () => host.logs.filter((l) => l.msg === 'session initialised').length >= 2,
+      20_000,
+      100,
+    );
     await kapacitor.waitExecuting(ids);
     await send(25);
-    await waitFor('points after the recovery', async () => (await count('loaded_out')) === 125 && (await count('defined_out')) === 125, 20_000, 100);
+    await waitFor(
+      'points after the recovery',
+      async () => (await count('loaded_out')) === 125 && (await count('defined_out')) === 125,
+      20_000,
+      100,
+    );
 
     const doc = readFileSync(join(REPO_ROOT, 'docs/troubleshooting.md'), 'utf8');
     assert.match(doc, /does not reconnect a task whose socket closed/);

@@ -48,12 +48,26 @@ describe('keepalives on a real Kapacitor', () => {
       await kapacitor.write(DB, 'autogen', lines);
       await new Promise((r) => setTimeout(r, 20));
       const task = await kapacitor.task('steady');
-      assert.equal(task.executing, true, `the task stopped after ${Date.now() - started} ms: ${task.error}\n${kapacitor.log.slice(-2000)}`);
+      assert.equal(
+        task.executing,
+        true,
+        `the task stopped after ${Date.now() - started} ms: ${task.error}\n${kapacitor.log.slice(-2000)}`,
+      );
     }
-    const stats = async (): Promise<Record<string, NodeStats>> => ((await kapacitor.task('steady')) as unknown as { stats: { 'node-stats': Record<string, NodeStats> } }).stats['node-stats'];
-    await waitFor('every point through both UDFs', async () => Object.entries(await stats()).some(([name, s]) => name.startsWith('mirror') && s.emitted === sent), 20_000, 100);
+    const stats = async (): Promise<Record<string, NodeStats>> =>
+      ((await kapacitor.task('steady')) as unknown as { stats: { 'node-stats': Record<string, NodeStats> } }).stats[
+        'node-stats'
+      ];
+    await waitFor(
+      'every point through both UDFs',
+      async () => Object.entries(await stats()).some(([name, s]) => name.startsWith('mirror') && s.emitted === sent),
+      20_000,
+      100,
+    );
     const nodes = await stats();
-    const udfs = Object.entries(nodes).filter(([name]) => name.startsWith('movingAverage') || name.startsWith('mirror'));
+    const udfs = Object.entries(nodes).filter(
+      ([name]) => name.startsWith('movingAverage') || name.startsWith('mirror'),
+    );
     assert.equal(udfs.length, 2);
     for (const [name, s] of udfs) {
       assert.equal(s.collected, sent, name);

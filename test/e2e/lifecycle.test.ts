@@ -29,7 +29,13 @@ async function rows(influx: Influxd, measurement: string): Promise<Row[]> {
   for (const series of s) {
     for (const v of series.values) {
       const r = Object.fromEntries(series.columns.map((c, i) => [c, v[i]])) as Record<string, unknown>;
-      out.push({ time: Math.round((r['time'] as number) / 1e6), host: series.tags?.['host'] ?? (r['host'] as string), value: r['value'] as string, prev_value: (r['prev_value'] as string | null) ?? null, dur: (r['dur'] as number | null) ?? null });
+      out.push({
+        time: Math.round((r['time'] as number) / 1e6),
+        host: series.tags?.['host'] ?? (r['host'] as string),
+        value: r['value'] as string,
+        prev_value: (r['prev_value'] as string | null) ?? null,
+        dur: (r['dur'] as number | null) ?? null,
+      });
     }
   }
   return out.sort((a, b) => a.time - b.time || a.host.localeCompare(b.host));
@@ -74,7 +80,12 @@ describe('task lifecycles on a real Kapacitor', () => {
     influx = await Influxd.start();
     await influx.exec(`CREATE DATABASE ${DB}`);
     host = await HostProcess.start([], { udfDir: SANDBOX_UDF_DIR });
-    kapacitor = await Kapacitord.start({ socketDir: host.socketDir, influxUrl: influx.url, tasksDir: null, snapshotInterval: '500ms' });
+    kapacitor = await Kapacitord.start({
+      socketDir: host.socketDir,
+      influxUrl: influx.url,
+      tasksDir: null,
+      snapshotInterval: '500ms',
+    });
   });
 
   after(async () => {
@@ -86,43 +97,88 @@ describe('task lifecycles on a real Kapacitor', () => {
   it('goes on from its snapshot after kapacitord restarts: no second first point, durations continue', async () => {
     assert.equal(await kapacitor.define('snap', edgeScript('snap_out'), { type: 'stream', dbrp: [DB, 'autogen'] }), '');
     await kapacitor.waitExecuting(['snap']);
-    await kapacitor.write(DB, 'autogen', [line('a', 'UP', 0), line('b', 'UP', 0), line('a', 'UP', 10), line('a', 'DOWN', 20), line('b', 'UP', 20)]);
-    const before = await waitRows(influx, 'snap_out', 3);
-    assert.deepEqual(before.map((r) => [r.time, r.host, r.value, r.prev_value, r.dur]), [
-      [ms(0), 'a', 'UP', null, null],
-      [ms(0), 'b', 'UP', null, null],
-      [ms(20), 'a', 'DOWN', 'UP', 20],
+    await kapacitor.write(DB, 'autogen', [
+      line('a', 'UP', 0),
+      line('b', 'UP', 0),
+      line('a', 'UP', 10),
+      line('a', 'DOWN', 20),
+      line('b', 'UP', 20),
     ]);
+    const before = await waitRows(influx, 'snap_out', 3);
+    assert.deepEqual(
+      before.map((r) => [r.time, r.host, r.value, r.prev_value, r.dur]),
+      [
+        [ms(0), 'a', 'UP', null, null],
+        [ms(0), 'b', 'UP', null, null],
+        [ms(20), 'a', 'DOWN', 'UP', 20],
+      ],
+    );
     // Kapacitor saves snapshots only on its interval (here 500 ms, splayed), never at stop.
     await new Promise((r) => setTimeout(r, 2_000));
     const restores = host.logs.length;
     await kapacitor.pause('SIGTERM');
     await kapacitor.resume();
     await kapacitor.waitExecuting(['snap']);
-    await kapacitor.write(DB, 'autogen', [line('a', 'DOWN', 30), line('b', 'UP', 30), line('b', 'DOWN', 45), line('a', 'UP', 50)]);
-    const after = await waitRows(influx, 'snap_out', 5);
-    assert.deepEqual(after.slice(3).map((r) => [r.time, r.host, r.value, r.prev_value, r.dur]), [
-      [ms(45), 'b', 'DOWN', 'UP', 45],
-      [ms(50), 'a', 'UP', 'DOWN', 30],
+    await kapacitor.write(DB, 'autogen', [
+      line('a', 'DOWN', 30),
+      line('b', 'UP', 30),
+      line('b', 'DOWN', 45),
+      line('a', 'UP', 50),
     ]);
-    assert.ok(host.logs.slice(restores).some((l) => /restor/i.test(l.msg)), 'the host logged no restore');
+    const after = await waitRows(influx, 'snap_out', 5);
+    assert.deepEqual(
+      after.slice(3).map((r) => [r.time, r.host, r.value, r.prev_value, r.dur]),
+      [
+        [ms(45), 'b', 'DOWN', 'UP', 45],
+        [ms(50), 'a', 'UP', 'DOWN', 30],
+      ],
+    );
+    assert.ok(
+      host.logs.slice(restores).some((l) => /restor/i.test(l.msg)),
+      'the host logged no restore',
+    );
   });
 
   it('starts a task redefined with another pipeline from a clean state', async () => {
     // A pipeline with another node: Kapacitor finds no snapshot for the new node and restores none.
-    assert.equal(await kapacitor.define('snap', edgeScript('snap_where', "    |where(lambda: TRUE)"), { type: 'stream', dbrp: [DB, 'autogen'] }), '');
+    assert.equal(
+      await kapacitor.define('snap', edgeScript('snap_where', '    |where(lambda: TRUE)'), {
+        type: 'stream',
+        dbrp: [DB, 'autogen'],
+      }),
+      '',
+    );
     await kapacitor.waitExecuting(['snap']);
     await kapacitor.write(DB, 'autogen', [line('a', 'UP', 60)]);
-    assert.deepEqual((await waitRows(influx, 'snap_where', 1)).map((r) => [r.time, r.host, r.value, r.prev_value, r.dur]), [[ms(60), 'a', 'UP', null, null]]);
+    assert.deepEqual(
+      (await waitRows(influx, 'snap_where', 1)).map((r) => [r.time, r.host, r.value, r.prev_value, r.dur]),
+      [[ms(60), 'a', 'UP', null, null]],
+    );
     await new Promise((r) => setTimeout(r, 1_500));
     // The same nodes with other options: Kapacitor does restore, and the host refuses a snapshot
     // taken under other options, so the state starts clean as well.
     const mark = host.logs.length;
-    assert.equal(await kapacitor.define('snap', edgeScript('snap_opts', "    |where(lambda: TRUE)").replace(".durationField('dur')", ".durationField('dur').unit(1m)"), { type: 'stream', dbrp: [DB, 'autogen'] }), '');
+    assert.equal(
+      await kapacitor.define(
+        'snap',
+        edgeScript('snap_opts', '    |where(lambda: TRUE)').replace(
+          ".durationField('dur')",
+          ".durationField('dur').unit(1m)",
+        ),
+        { type: 'stream', dbrp: [DB, 'autogen'] },
+      ),
+      '',
+    );
     await kapacitor.waitExecuting(['snap']);
     await kapacitor.write(DB, 'autogen', [line('a', 'UP', 70)]);
-    assert.deepEqual((await waitRows(influx, 'snap_opts', 1)).map((r) => [r.time, r.host, r.value, r.prev_value, r.dur]), [[ms(70), 'a', 'UP', null, null]]);
-    assert.ok(host.logs.slice(mark).some((l) => l.level === 40 && /snapshot/i.test(l.msg)), `no warning about the foreign snapshot:\n${JSON.stringify(host.logs.slice(mark))}`);
+    assert.deepEqual(
+      (await waitRows(influx, 'snap_opts', 1)).map((r) => [r.time, r.host, r.value, r.prev_value, r.dur]),
+      [[ms(70), 'a', 'UP', null, null]],
+    );
+    assert.ok(
+      host.logs.slice(mark).some((l) => l.level === 40 && /snapshot/i.test(l.msg)),
+      `no warning about the foreign snapshot:\n${JSON.stringify(host.logs.slice(mark))}`,
+    );
     await kapacitor.deleteTask('snap');
   });
 });

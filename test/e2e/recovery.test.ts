@@ -86,7 +86,10 @@ describe('tasks brought back after the host restarts', () => {
   };
 
   const startHost = async (kapacitorUrl: string): Promise<{ host: HostProcess; readyAt: number }> => {
-    const h = await HostProcess.start(['--threads', '1', '--grace', '1s', '--kapacitor-url', kapacitorUrl, '--state-dir', stateDir], { udfDir: SANDBOX_UDF_DIR, socketDir });
+    const h = await HostProcess.start(
+      ['--threads', '1', '--grace', '1s', '--kapacitor-url', kapacitorUrl, '--state-dir', stateDir],
+      { udfDir: SANDBOX_UDF_DIR, socketDir },
+    );
     return { host: h, readyAt: Date.now() };
   };
 
@@ -96,7 +99,10 @@ describe('tasks brought back after the host restarts', () => {
       'every task back',
       async () => {
         const all = await kapacitor.tasks();
-        return TASKS.every((id) => all.find((x) => x.id === id)?.executing === true) && TASKS.every((id) => h.logs.some((l) => l.msg === 'task brought back' && l['task'] === id));
+        return (
+          TASKS.every((id) => all.find((x) => x.id === id)?.executing === true) &&
+          TASKS.every((id) => h.logs.some((l) => l.msg === 'task brought back' && l['task'] === id))
+        );
       },
       5_000,
       50,
@@ -112,14 +118,31 @@ describe('tasks brought back after the host restarts', () => {
     // an address where nothing listens (it has nothing to bring back yet).
     ({ host } = await startHost('http://127.0.0.1:9'));
     kapacitor = await Kapacitord.start({ socketDir, tasksDir: null, snapshotInterval: '1s', udfTimeout: '10s' });
-    assert.equal(await kapacitor.define('avg_task', script('avg_task', "@movingAverage()\n        .field('v')\n        .size(3)\n        .as('avg')", collector.url)), '');
+    assert.equal(
+      await kapacitor.define(
+        'avg_task',
+        script(
+          'avg_task',
+          "@movingAverage()\n        .field('v')\n        .size(3)\n        .as('avg')",
+          collector.url,
+        ),
+      ),
+      '',
+    );
     assert.equal(await kapacitor.define('mirror_task', script('mirror_task', '@mirror()', collector.url)), '');
     assert.equal(await kapacitor.define('off_task', script('off_task', '@mirror()', collector.url)), '');
     await kapacitor.waitExecuting([...TASKS, 'off_task']);
-    await waitFor('the tasks recorded', async () => {
-      const state = JSON.parse(readFileSync(join(stateDir, 'tasks.json'), 'utf8')) as { tasks: Record<string, unknown> };
-      return [...TASKS, 'off_task'].every((id) => id in state.tasks);
-    }, 10_000, 50);
+    await waitFor(
+      'the tasks recorded',
+      async () => {
+        const state = JSON.parse(readFileSync(join(stateDir, 'tasks.json'), 'utf8')) as {
+          tasks: Record<string, unknown>;
+        };
+        return [...TASKS, 'off_task'].every((id) => id in state.tasks);
+      },
+      10_000,
+      50,
+    );
     // A person disables this one: it must stay disabled through every restart.
     assert.equal(await kapacitor.setStatus('off_task', 'disabled'), '');
   });
@@ -135,7 +158,12 @@ describe('tasks brought back after the host restarts', () => {
     it(`after ${signal}, every task executes again within 5 s of the host being ready, from its restored snapshot; points sent while it was down are dropped`, async (ctx) => {
       const base = { avg: collector.count('avg_task'), mirror: collector.count('mirror_task') };
       await send(6);
-      await waitFor('the points through both tasks', async () => collector.count('avg_task') === base.avg + 6 && collector.count('mirror_task') === base.mirror + 6, 20_000, 50);
+      await waitFor(
+        'the points through both tasks',
+        async () => collector.count('avg_task') === base.avg + 6 && collector.count('mirror_task') === base.mirror + 6,
+        20_000,
+        50,
+      );
       const windowBefore = [v - 2, v - 1, v];
       // Snapshots every second: wait for one taken after the last point.
       await new Promise((r) => setTimeout(r, 2_500));
@@ -146,26 +174,48 @@ describe('tasks brought back after the host restarts', () => {
       // While the host is down: the first write fails the tasks (broken pipe), the rest find no task executing.
       const whileDown = await send(5);
       await new Promise((r) => setTimeout(r, 1_000));
-      await waitFor('Kapacitor saw the tasks fail', async () => {
-        const all = await kapacitor.tasks();
-        return TASKS.every((id) => all.find((x) => x.id === id)?.executing === false) || signal === 'SIGTERM';
-      }, 20_000, 100);
+      await waitFor(
+        'Kapacitor saw the tasks fail',
+        async () => {
+          const all = await kapacitor.tasks();
+          return TASKS.every((id) => all.find((x) => x.id === id)?.executing === false) || signal === 'SIGTERM';
+        },
+        20_000,
+        100,
+      );
 
       const started = await startHost(kapacitor.url);
       host = started.host;
       const ms = await backWithin(host, started.readyAt);
-      ctx.diagnostic(`${signal}: every task executing again ${ms} ms after the host was ready; ${whileDown.length} points written while it was down, ${collector.count('mirror_task') - seenBefore} of them came out`);
+      ctx.diagnostic(
+        `${signal}: every task executing again ${ms} ms after the host was ready; ${whileDown.length} points written while it was down, ${collector.count('mirror_task') - seenBefore} of them came out`,
+      );
 
       assert.equal(collector.count('mirror_task'), seenBefore, 'points written while the host was down came out');
-      assert.equal((await kapacitor.task('off_task')).status, 'disabled', 'the task a person disabled was enabled again');
-      assert.ok(host.logs.some((l) => l.msg === 'task is disabled in Kapacitor; left disabled' && l['task'] === 'off_task'));
+      assert.equal(
+        (await kapacitor.task('off_task')).status,
+        'disabled',
+        'the task a person disabled was enabled again',
+      );
+      assert.ok(
+        host.logs.some((l) => l.msg === 'task is disabled in Kapacitor; left disabled' && l['task'] === 'off_task'),
+      );
 
       // The moving average goes on from the window it had: the points sent while down are not in it.
       const avgBefore = collector.count('avg_task');
       const [next] = await send(1);
-      await waitFor('the first point after the restart', async () => collector.count('mirror_task') === seenBefore + 1 && collector.count('avg_task') === avgBefore + 1, 10_000, 50);
+      await waitFor(
+        'the first point after the restart',
+        async () => collector.count('mirror_task') === seenBefore + 1 && collector.count('avg_task') === avgBefore + 1,
+        10_000,
+        50,
+      );
       const restored = [windowBefore[1]!, windowBefore[2]!, next!];
-      assert.equal(collector.last('avg_task')?.['avg'], restored.reduce((a, b) => a + b, 0) / 3, `expected the average of ${restored.join(', ')} (restored window), a fresh window would give ${next}`);
+      assert.equal(
+        collector.last('avg_task')?.['avg'],
+        restored.reduce((a, b) => a + b, 0) / 3,
+        `expected the average of ${restored.join(', ')} (restored window), a fresh window would give ${next}`,
+      );
     });
   }
 });

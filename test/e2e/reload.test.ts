@@ -73,7 +73,9 @@ describe('reloading function code under a real Kapacitor', () => {
       host.child.kill('SIGHUP');
       // Points keep flowing while the host loads the new file and moves the session.
       for (let r = 1; r < ROUNDS_PER_RELOAD; r++) await round();
-      const line = await host.waitForLog((l) => l.msg.startsWith('functions reloaded') && reloadLines().length > before);
+      const line = await host.waitForLog(
+        (l) => l.msg.startsWith('functions reloaded') && reloadLines().length > before,
+      );
       assert.equal(line['outcome'], 'ok');
       assert.equal(line['moved'], 1, 'the task moved to the new code');
       assert.equal(line['kept'], 0);
@@ -81,11 +83,23 @@ describe('reloading function code under a real Kapacitor', () => {
     await round();
     const byTime = (a: PostedPoint, b: PostedPoint): number => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0);
     const reloaded = (await collector.waitUntil('/reloaded', `${sent} points`, (p) => p.length >= sent)).sort(byTime);
-    const unreloaded = (await collector.waitUntil('/unreloaded', `${sent} points`, (p) => p.length >= sent)).sort(byTime);
+    const unreloaded = (await collector.waitUntil('/unreloaded', `${sent} points`, (p) => p.length >= sent)).sort(
+      byTime,
+    );
     assert.equal(reloaded.length, sent);
     assert.equal(unreloaded.length, sent);
-    const strip = (p: PostedPoint): unknown => ({ time: p.time, tags: p.tags, count: p.fields['count'], sum: p.fields['sum'], v: p.fields['v'] });
-    assert.deepEqual(reloaded.map(strip), unreloaded.map(strip), 'the same points, counts and sums as the unreloaded run');
+    const strip = (p: PostedPoint): unknown => ({
+      time: p.time,
+      tags: p.tags,
+      count: p.fields['count'],
+      sum: p.fields['sum'],
+      v: p.fields['v'],
+    });
+    assert.deepEqual(
+      reloaded.map(strip),
+      unreloaded.map(strip),
+      'the same points, counts and sums as the unreloaded run',
+    );
     const codes = reloaded.map((p) => Number(p.fields['code']));
     assert.deepEqual(
       codes.filter((c, i) => i === 0 || c !== codes[i - 1]),
@@ -93,10 +107,14 @@ describe('reloading function code under a real Kapacitor', () => {
       'each reload took over from the one before',
     );
     for (const id of ['reloaded', 'unreloaded']) {
-      const task = (await kapacitor.task(id)) as Awaited<ReturnType<Kapacitord['task']>> & { stats: { 'node-stats': Record<string, NodeStats> } };
+      const task = (await kapacitor.task(id)) as Awaited<ReturnType<Kapacitord['task']>> & {
+        stats: { 'node-stats': Record<string, NodeStats> };
+      };
       assert.equal(task.executing, true, id);
       assert.equal(task.error, '', id);
-      const udf = Object.entries(task.stats['node-stats']).find(([name]) => name.startsWith('tally') || name.startsWith('twin'));
+      const udf = Object.entries(task.stats['node-stats']).find(
+        ([name]) => name.startsWith('tally') || name.startsWith('twin'),
+      );
       assert.ok(udf !== undefined, `${id}: no UDF node in ${JSON.stringify(task.stats['node-stats'])}`);
       assert.equal(udf[1].collected, sent, `${id}: collected`);
       assert.equal(udf[1].emitted, sent, `${id}: emitted`);
@@ -104,6 +122,10 @@ describe('reloading function code under a real Kapacitor', () => {
     }
     assert.deepEqual(kapacitor.errorLines(), []);
     assert.ok(!/keepalive/i.test(kapacitor.log), 'Kapacitor logged a keepalive problem');
-    assert.deepEqual(host.logs.filter((l) => l.level >= 50), [], 'the host logged no error');
+    assert.deepEqual(
+      host.logs.filter((l) => l.level >= 50),
+      [],
+      'the host logged no error',
+    );
   });
 });

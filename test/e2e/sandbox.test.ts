@@ -18,7 +18,14 @@ import { parse as parseToml } from 'smol-toml';
 import { HostProcess, KUDF } from '../helpers/host-process.js';
 import { Influxd } from '../helpers/influxd.js';
 import { waitFor } from '../helpers/free-port.js';
-import { Kapacitord, SANDBOX_CONF, SANDBOX_UDF_DIR, TICKSCRIPTS, rewriteSandboxConf, udfConfBlocks } from '../helpers/kapacitor.js';
+import {
+  Kapacitord,
+  SANDBOX_CONF,
+  SANDBOX_UDF_DIR,
+  TICKSCRIPTS,
+  rewriteSandboxConf,
+  udfConfBlocks,
+} from '../helpers/kapacitor.js';
 import { publishLines, seedStateTable } from './seed.js';
 
 describe('the sandbox on a real Kapacitor', () => {
@@ -52,7 +59,11 @@ describe('the sandbox on a real Kapacitor', () => {
     const walk = (a: unknown, b: unknown, path: string): void => {
       if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) {
         for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
-          walk((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], path === '' ? key : `${path}.${key}`);
+          walk(
+            (a as Record<string, unknown>)[key],
+            (b as Record<string, unknown>)[key],
+            path === '' ? key : `${path}.${key}`,
+          );
         }
       } else if (JSON.stringify(a) !== JSON.stringify(b)) changed.push(path);
     };
@@ -64,16 +75,30 @@ describe('the sandbox on a real Kapacitor', () => {
       'influxdb.0.subscriptions-sync-interval',
       'influxdb.0.urls.0',
     ]);
-    assert.throws(() => rewriteSandboxConf('hostname = "x"\n', { httpPort: 1, influxUrl: undefined, snapshotInterval: '1s', udfBlocks: '' }), /expected one match/);
+    assert.throws(
+      () =>
+        rewriteSandboxConf('hostname = "x"\n', {
+          httpPort: 1,
+          influxUrl: undefined,
+          snapshotInterval: '1s',
+          udfBlocks: '',
+        }),
+      /expected one match/,
+    );
   });
 
   it('starts: every socket answers Info and every TICKscript in tickscripts/ is defined and executing, with no error logged', async () => {
     const health = spawnSync(process.execPath, [KUDF, 'health', '--socket-dir', host.socketDir], { encoding: 'utf8' });
     assert.equal(health.status, 0, health.stdout + health.stderr);
-    const configured = Object.keys((parseToml(readFileSync(kapacitor.confPath, 'utf8'))['udf'] as { functions: Record<string, unknown> }).functions);
+    const configured = Object.keys(
+      (parseToml(readFileSync(kapacitor.confPath, 'utf8'))['udf'] as { functions: Record<string, unknown> }).functions,
+    );
     assert.ok(configured.includes('edgeDetect') && configured.includes('scale'));
-    for (const name of configured) assert.match(health.stdout, new RegExp(`\\b${name}\\b`), `${name} is not among the sockets that answered`);
-    const scripts = readdirSync(TICKSCRIPTS).filter((f) => f.endsWith('.tick')).map((f) => f.replace(/\.tick$/, ''));
+    for (const name of configured)
+      assert.match(health.stdout, new RegExp(`\\b${name}\\b`), `${name} is not among the sockets that answered`);
+    const scripts = readdirSync(TICKSCRIPTS)
+      .filter((f) => f.endsWith('.tick'))
+      .map((f) => f.replace(/\.tick$/, ''));
     assert.ok(scripts.length >= 8);
     await kapacitor.waitExecuting(scripts);
     const tasks = await kapacitor.tasks();
@@ -89,7 +114,16 @@ describe('the sandbox on a real Kapacitor', () => {
 
   it('turns the seed ADSL table, written to InfluxDB with kudf publish, into adsl_state_changes with prev_value and prev_duration, and TRAINING alerts', async () => {
     const seed = seedStateTable();
-    const pub = publishLines(seed.lines, ['--influx-url', influx.url, '--influx-db', 'adsl', '--influx-rp', 'autogen', '--queue-dir', join(kapacitor.dir, 'queue')]);
+    const pub = publishLines(seed.lines, [
+      '--influx-url',
+      influx.url,
+      '--influx-db',
+      'adsl',
+      '--influx-rp',
+      'autogen',
+      '--queue-dir',
+      join(kapacitor.dir, 'queue'),
+    ]);
     assert.equal(pub.status, 0, pub.stderr);
     // influxDBOut flushes every 10 s by default.
     let rows: unknown[][] = [];
@@ -107,8 +141,22 @@ describe('the sandbox on a real Kapacitor', () => {
     );
     const got = rows.map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i]])));
     assert.deepEqual(
-      got.map((r) => ({ timeMs: Math.round((r['time'] as number) / 1e6), host: r['host'], source: r['source'], value: r['value'], prev_value: r['prev_value'] ?? null, prev_duration: r['prev_duration'] ?? null })),
-      seed.changes.map((c) => ({ timeMs: Number(c.time / 1_000_000n), host: 'router1', source: 'kapacitor', value: c.value, prev_value: c.prevValue ?? null, prev_duration: c.prevDurationS ?? null })),
+      got.map((r) => ({
+        timeMs: Math.round((r['time'] as number) / 1e6),
+        host: r['host'],
+        source: r['source'],
+        value: r['value'],
+        prev_value: r['prev_value'] ?? null,
+        prev_duration: r['prev_duration'] ?? null,
+      })),
+      seed.changes.map((c) => ({
+        timeMs: Number(c.time / 1_000_000n),
+        host: 'router1',
+        source: 'kapacitor',
+        value: c.value,
+        prev_value: c.prevValue ?? null,
+        prev_duration: c.prevDurationS ?? null,
+      })),
     );
     const alerts = readFileSync(join(kapacitor.dataDir, 'adsl_alerts.log'), 'utf8')
       .trim()
@@ -123,7 +171,10 @@ describe('the sandbox on a real Kapacitor', () => {
       assert.equal(a.message, `router1: line is TRAINING (was SHOWTIME for ${training[i]!.prevDurationS} s)`);
     }
     // Every TRAINING but a last one is cleared by the change back.
-    assert.equal(alerts.filter((a) => a.level === 'OK').length, training.length - (seed.changes.at(-1)?.value === 'TRAINING' ? 1 : 0));
+    assert.equal(
+      alerts.filter((a) => a.level === 'OK').length,
+      training.length - (seed.changes.at(-1)?.value === 'TRAINING' ? 1 : 0),
+    );
     assert.deepEqual(kapacitor.errorLines(), []);
   });
 });

@@ -31,7 +31,8 @@ function readStates(file: string): Array<{ host: string; value: string; time: bi
  */
 export function seedStateTable(): { lines: string[]; changes: StateChange[] } {
   const lines = readStates('adsl_connection.input.lp').map(
-    (s) => `adsl_connection,host=${s.host} value="${s.value}",state_class="${s.value.toLowerCase()}",line_up=${s.value === 'SHOWTIME'} ${s.time}`,
+    (s) =>
+      `adsl_connection,host=${s.host} value="${s.value}",state_class="${s.value.toLowerCase()}",line_up=${s.value === 'SHOWTIME'} ${s.time}`,
   );
   const expected = readStates('adsl_connection.expected.lp');
   const changes = expected.map((s, i): StateChange => {
@@ -44,5 +45,9 @@ export function seedStateTable(): { lines: string[]; changes: StateChange[] } {
 
 /** Runs `kudf publish` with the lines on stdin. */
 export function publishLines(lines: string[], args: string[]): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [KUDF, 'publish', '--format', 'lp', ...args], { input: `${lines.join('\n')}\n`, encoding: 'utf8', timeout: 60_000 });
+  return spawnSync(process.execPath, [KUDF, 'publish', '--format', 'lp', ...args], {
+    input: `${lines.join('\n')}\n`,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 }

@@ -59,7 +59,10 @@ let definitions: Promise<UdfDefinition[]> | undefined;
 
 /** The same check in this process (the command's own report printer), for the fast suite. */
 export async function kudfCheckInProcess(file: string): Promise<KudfVerdict> {
-  definitions ??= listUdfDir(SANDBOX_UDF_DIR).then(async (urls) => [...builtinUdfs, ...(await loadRegistry(urls)).values()]);
+  definitions ??= listUdfDir(SANDBOX_UDF_DIR).then(async (urls) => [
+    ...builtinUdfs,
+    ...(await loadRegistry(urls)).values(),
+  ]);
   const path = join(CASES_DIR, file);
   let out = '';
   const code = printReport(await checkFiles([path], await definitions), (t) => (out += t));
@@ -93,11 +96,23 @@ export function renderTable(v: Record<string, CaseVerdicts>): string {
   const rows = Object.entries(v)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([file, c]) => {
-      const kudf = c.kudf.problems.length === 0 ? 'no problems' : c.kudf.problems.map((p) => `\`${cell(p)}\``).join('<br>');
-      const kap = c.kapacitor.message === '' ? (c.kapacitor.verdict === 'ok' ? 'defined, executing' : '') : `\`${cell(c.kapacitor.message)}\``;
+      const kudf =
+        c.kudf.problems.length === 0 ? 'no problems' : c.kudf.problems.map((p) => `\`${cell(p)}\``).join('<br>');
+      const kap =
+        c.kapacitor.message === ''
+          ? c.kapacitor.verdict === 'ok'
+            ? 'defined, executing'
+            : ''
+          : `\`${cell(c.kapacitor.message)}\``;
       return `| [${file}](../test/fixtures/tickscripts/${file}) | ${VERDICT_TEXT[c.kudf.verdict]} | ${kudf} | ${VERDICT_TEXT[c.kapacitor.verdict]} | ${kap} |`;
     });
-  return [BEGIN, '| TICKscript | kudf check | its message | Kapacitor 1.5.9 | its message |', '|---|---|---|---|---|', ...rows, END].join('\n');
+  return [
+    BEGIN,
+    '| TICKscript | kudf check | its message | Kapacitor 1.5.9 | its message |',
+    '|---|---|---|---|---|',
+    ...rows,
+    END,
+  ].join('\n');
 }
 
 /** The table as it stands in docs/kapacitor.md (between its markers), or undefined. */

@@ -26,7 +26,8 @@ export interface FakeCliConfig {
 }
 
 const config = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')) as FakeCliConfig;
-const event = (e: Record<string, unknown>): void => appendFileSync(config.log, `${JSON.stringify({ pid: process.pid, ...e })}\n`);
+const event = (e: Record<string, unknown>): void =>
+  appendFileSync(config.log, `${JSON.stringify({ pid: process.pid, ...e })}\n`);
 
 const stdin = process.stdin;
 // A router CLI reads keys, not lines, and echoes them itself; the pty must not do it for it.

@@ -2,7 +2,11 @@ import { Writable } from 'node:stream';
 import { createLogger, type Logger, type LogLevel } from '../../src/log/logger.js';
 
 /** A pino logger whose JSON lines are kept in memory, so tests can search what was logged. */
-export function captureLogger(level: LogLevel = 'trace'): { logger: Logger; text: () => string; lines: () => Array<Record<string, unknown>> } {
+export function captureLogger(level: LogLevel = 'trace'): {
+  logger: Logger;
+  text: () => string;
+  lines: () => Array<Record<string, unknown>>;
+} {
   let buf = '';
   const stream = new Writable({
     write(chunk: Buffer, _enc, cb) {

@@ -18,11 +18,15 @@ export function fixtureParser(fixturesDir: string): (family: string, text: strin
   const known = new Map<string, object>();
   for (const f of readdirSync(fixturesDir)) {
     if (!f.endsWith('.txt')) continue;
-    const expected = JSON.parse(readFileSync(join(fixturesDir, f.replace(/\.txt$/, '.expected.json')), 'utf8')) as object;
+    const expected = JSON.parse(
+      readFileSync(join(fixturesDir, f.replace(/\.txt$/, '.expected.json')), 'utf8'),
+    ) as object;
     known.set(norm(readFileSync(join(fixturesDir, f), 'utf8')), expected);
   }
   return (family, text) => {
     const status = known.get(norm(text));
-    return status !== undefined ? { ok: true, family: family === 'auto' ? 'fixture' : family, status } : { ok: false, family, reason: 'not a known fixture' };
+    return status !== undefined
+      ? { ok: true, family: family === 'auto' ? 'fixture' : family, status }
+      : { ok: false, family, reason: 'not a known fixture' };
   };
 }

@@ -76,21 +76,28 @@ export async function startFakeRouter(opts: FakeRouterOptions): Promise<FakeRout
   const hostFingerprint = `SHA256:${createHash('sha256').update(hostBlob).digest('base64').replace(/=+$/, '')}`;
   const allowedKey = opts.publicKey !== undefined ? utils.parseKey(opts.publicKey) : undefined;
   const allowedParsed: ParsedKey | undefined =
-    allowedKey !== undefined && !(allowedKey instanceof Error) ? (Array.isArray(allowedKey) ? (allowedKey as ParsedKey[])[0] : allowedKey) : undefined;
+    allowedKey !== undefined && !(allowedKey instanceof Error)
+      ? Array.isArray(allowedKey)
+        ? (allowedKey as ParsedKey[])[0]
+        : allowedKey
+      : undefined;
   const allowedBlob = allowedParsed?.getPublicSSH();
 
   const clients = new Set<Connection>();
   const state = { logins: 0, commands: [] as string[], pagerAnswers: 0 };
 
   const serverConfig: ConstructorParameters<typeof Server>[0] = { hostKeys: [hostKey] };
-  if (opts.algorithms !== undefined) serverConfig.algorithms = opts.algorithms as NonNullable<typeof serverConfig.algorithms>;
+  if (opts.algorithms !== undefined)
+    serverConfig.algorithms = opts.algorithms as NonNullable<typeof serverConfig.algorithms>;
   const server = new Server(serverConfig, (client) => {
     clients.add(client);
     client.on('close', () => clients.delete(client));
     client.on('error', () => clients.delete(client));
     client.on('authentication', (ctx) => {
-      if (ctx.method === 'password' && opts.password !== undefined && ctx.password === opts.password) return ctx.accept();
-      if (ctx.method === 'publickey' && allowedBlob !== undefined && ctx.key.data.equals(allowedBlob)) return ctx.accept();
+      if (ctx.method === 'password' && opts.password !== undefined && ctx.password === opts.password)
+        return ctx.accept();
+      if (ctx.method === 'publickey' && allowedBlob !== undefined && ctx.key.data.equals(allowedBlob))
+        return ctx.accept();
       return ctx.reject(['password', 'publickey']);
     });
     client.on('ready', () => {

@@ -55,7 +55,14 @@ export class HostProcess {
   /** Starts `kudf serve` with extra arguments and waits for 'host ready' (or the process to exit). */
   static async start(
     args: string[] = [],
-    options: { socketDir?: string; env?: NodeJS.ProcessEnv; udfDir?: string; uid?: number; gid?: number; fdLimit?: { soft: number; hard: number } } = {},
+    options: {
+      socketDir?: string;
+      env?: NodeJS.ProcessEnv;
+      udfDir?: string;
+      uid?: number;
+      gid?: number;
+      fdLimit?: { soft: number; hard: number };
+    } = {},
   ): Promise<HostProcess> {
     const socketDir = options.socketDir ?? (await mkdtemp(join(tmpdir(), 'kudf-test-')));
     const argv = [KUDF, 'serve', '--socket-dir', socketDir, '--udf-dir', options.udfDir ?? TEST_UDF_DIR, ...args];
@@ -63,7 +70,17 @@ export class HostProcess {
     const [cmd, cmdArgs] =
       options.fdLimit === undefined
         ? [process.execPath, argv]
-        : ['/bin/sh', ['-c', 'h=$0; s=$1; shift; ulimit -Sn "$s" && ulimit -Hn "$h" && exec "$@"', String(options.fdLimit.hard), String(options.fdLimit.soft), process.execPath, ...argv]];
+        : [
+            '/bin/sh',
+            [
+              '-c',
+              'h=$0; s=$1; shift; ulimit -Sn "$s" && ulimit -Hn "$h" && exec "$@"',
+              String(options.fdLimit.hard),
+              String(options.fdLimit.soft),
+              process.execPath,
+              ...argv,
+            ],
+          ];
     const child = spawn(cmd, cmdArgs, {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: options.env ?? process.env,
@@ -73,7 +90,10 @@ export class HostProcess {
     const host = new HostProcess(child, socketDir, options.socketDir === undefined);
     const ready = host.waitForLog((l) => l.msg === 'host ready');
     const outcome = await Promise.race([ready.then(() => 'ready' as const), host.exited.then(() => 'exited' as const)]);
-    if (outcome === 'exited') throw new Error(`kudf serve exited before it was ready:\n${host.logs.map((l) => JSON.stringify(l)).join('\n')}\n${host.stderr}`);
+    if (outcome === 'exited')
+      throw new Error(
+        `kudf serve exited before it was ready:\n${host.logs.map((l) => JSON.stringify(l)).join('\n')}\n${host.stderr}`,
+      );
     return host;
   }
 

@@ -113,7 +113,13 @@ export class HttpCollector {
           columns.forEach((col, i) => {
             if (i !== timeAt && values[i] !== null) fields[col] = values[i];
           });
-          const p: PostedPoint = { seq: post.seq, name: row.name ?? '', tags: row.tags ?? {}, time: rfc3339ToNs(values[timeAt] as string), fields };
+          const p: PostedPoint = {
+            seq: post.seq,
+            name: row.name ?? '',
+            tags: row.tags ?? {},
+            time: rfc3339ToNs(values[timeAt] as string),
+            fields,
+          };
           if (post.message !== undefined) p.message = post.message;
           out.push(p);
         }
@@ -123,10 +129,19 @@ export class HttpCollector {
   }
 
   /** Waits until `done(points)` holds for what `path` received. */
-  async waitUntil(path: string, what: string, done: (points: PostedPoint[]) => boolean, timeoutMs = 60_000): Promise<PostedPoint[]> {
-    await waitFor(`${what} at /${path}`, () => Promise.resolve(done(this.points(path))), timeoutMs, 100).catch((err: unknown) => {
-      throw new Error(`${(err as Error).message} (received ${this.points(path).length} points in ${this.posts(path).length} posts)`);
-    });
+  async waitUntil(
+    path: string,
+    what: string,
+    done: (points: PostedPoint[]) => boolean,
+    timeoutMs = 60_000,
+  ): Promise<PostedPoint[]> {
+    await waitFor(`${what} at /${path}`, () => Promise.resolve(done(this.points(path))), timeoutMs, 100).catch(
+      (err: unknown) => {
+        throw new Error(
+          `${(err as Error).message} (received ${this.points(path).length} points in ${this.posts(path).length} posts)`,
+        );
+      },
+    );
     return this.points(path);
   }
 

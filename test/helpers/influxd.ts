@@ -144,7 +144,11 @@ export class Influxd {
 
   /** Runs a statement such as CREATE DATABASE. */
   async exec(q: string): Promise<void> {
-    const res = await fetch(`${this.url}/query`, { method: 'POST', headers: this.authHeaders(), body: new URLSearchParams({ q }) });
+    const res = await fetch(`${this.url}/query`, {
+      method: 'POST',
+      headers: this.authHeaders(),
+      body: new URLSearchParams({ q }),
+    });
     const text = await res.text();
     if (!res.ok || text.includes('"error"')) throw new Error(`statement failed: ${res.status} ${text}`);
   }

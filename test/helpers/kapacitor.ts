@@ -40,7 +40,15 @@ export function kapacitorBin(name: 'kapacitord' | 'kapacitor', version = KAPACIT
 
 /** What `kudf functions --conf` prints for the sandbox's socket directory and functions. */
 export function udfConfBlocks(opts: { timeout?: string; udfDir?: string } = {}): string {
-  const args = [KUDF, 'functions', '--conf', '--socket-dir', SANDBOX_PATHS.sockets, '--udf-dir', opts.udfDir ?? SANDBOX_UDF_DIR];
+  const args = [
+    KUDF,
+    'functions',
+    '--conf',
+    '--socket-dir',
+    SANDBOX_PATHS.sockets,
+    '--udf-dir',
+    opts.udfDir ?? SANDBOX_UDF_DIR,
+  ];
   if (opts.timeout !== undefined) args.push('--timeout', opts.timeout);
   const res = spawnSync(process.execPath, args, { encoding: 'utf8' });
   if (res.status !== 0) throw new Error(`kudf functions --conf failed: ${res.stderr}`);
@@ -64,7 +72,8 @@ export function rewriteSandboxConf(source: string, r: ConfRewrite): string {
   let text = source;
   const once = (pattern: RegExp, replacement: string): void => {
     const matches = text.match(new RegExp(pattern.source, 'gm'));
-    if (matches?.length !== 1) throw new Error(`kapacitor.conf: expected one match of ${pattern.source}, found ${matches?.length ?? 0}`);
+    if (matches?.length !== 1)
+      throw new Error(`kapacitor.conf: expected one match of ${pattern.source}, found ${matches?.length ?? 0}`);
     text = text.replace(new RegExp(pattern.source, 'm'), replacement);
   };
   // InfluxDB sends subscription writes to http://<hostname>:<port>.
@@ -132,7 +141,8 @@ export class Kapacitord {
   }
 
   static async start(opts: KapacitordOptions): Promise<Kapacitord> {
-    if (process.getuid?.() !== 0) throw new Error('the Kapacitor end-to-end suite runs kapacitord in a mount namespace and needs root');
+    if (process.getuid?.() !== 0)
+      throw new Error('the Kapacitor end-to-end suite runs kapacitord in a mount namespace and needs root');
     const version = opts.version ?? KAPACITOR_VERSION;
     kapacitorBin('kapacitord', version);
     const dir = mkdtempSync(join(tmpdir(), 'kudf-kapacitor-'));
@@ -149,7 +159,10 @@ export class Kapacitord {
         httpPort: port,
         influxUrl: opts.influxUrl,
         snapshotInterval: opts.snapshotInterval ?? '60s',
-        udfBlocks: udfConfBlocks({ ...(opts.udfTimeout !== undefined ? { timeout: opts.udfTimeout } : {}), ...(opts.udfDir !== undefined ? { udfDir: opts.udfDir } : {}) }),
+        udfBlocks: udfConfBlocks({
+          ...(opts.udfTimeout !== undefined ? { timeout: opts.udfTimeout } : {}),
+          ...(opts.udfDir !== undefined ? { udfDir: opts.udfDir } : {}),
+        }),
       }),
     );
     const k = new Kapacitord(dir, port, confPath, { data, sockets: opts.socketDir, load }, version);
@@ -161,7 +174,8 @@ export class Kapacitord {
   async resume(): Promise<void> {
     if (this.child !== undefined) return;
     for (const p of Object.values(SANDBOX_PATHS)) mkdirSync(p, { recursive: true });
-    const script = 'mount --bind "$1" "$4" && mount --bind "$2" "$5" && mount --bind "$3" "$6" && exec "$7" -config "$8"';
+    const script =
+      'mount --bind "$1" "$4" && mount --bind "$2" "$5" && mount --bind "$3" "$6" && exec "$7" -config "$8"';
     const child = spawn(
       'unshare',
       [
@@ -249,7 +263,10 @@ export class Kapacitord {
   }
 
   async tasks(): Promise<KapacitorTask[]> {
-    const res = await this.api('GET', '/tasks?fields=type&fields=status&fields=executing&fields=error&fields=script&fields=dbrps&limit=1000');
+    const res = await this.api(
+      'GET',
+      '/tasks?fields=type&fields=status&fields=executing&fields=error&fields=script&fields=dbrps&limit=1000',
+    );
     return (res.json as { tasks: KapacitorTask[] }).tasks;
   }
 
@@ -260,13 +277,21 @@ export class Kapacitord {
   }
 
   /** Defines (or redefines, as `kapacitor define` does) a task; resolves with Kapacitor's error message, or ''. */
-  async define(id: string, script: string, opts: { type?: 'stream' | 'batch'; status?: 'enabled' | 'disabled'; dbrp?: [string, string] } = {}): Promise<string> {
+  async define(
+    id: string,
+    script: string,
+    opts: { type?: 'stream' | 'batch'; status?: 'enabled' | 'disabled'; dbrp?: [string, string] } = {},
+  ): Promise<string> {
     const existing = await this.api('GET', `/tasks/${encodeURIComponent(id)}`);
     const body: Record<string, unknown> = { id, script, status: opts.status ?? 'enabled' };
     if (opts.type !== undefined) body['type'] = opts.type;
     if (opts.dbrp !== undefined) body['dbrps'] = [{ db: opts.dbrp[0], rp: opts.dbrp[1] }];
-    const res = existing.status === 200 ? await this.api('PATCH', `/tasks/${encodeURIComponent(id)}`, body) : await this.api('POST', '/tasks', body);
-    if (res.status < 200 || res.status >= 300) return (res.json as { error?: string } | undefined)?.error ?? `HTTP ${res.status}`;
+    const res =
+      existing.status === 200
+        ? await this.api('PATCH', `/tasks/${encodeURIComponent(id)}`, body)
+        : await this.api('POST', '/tasks', body);
+    if (res.status < 200 || res.status >= 300)
+      return (res.json as { error?: string } | undefined)?.error ?? `HTTP ${res.status}`;
     // A PATCH does not restart a running task: it goes on with the old pipeline. `kapacitor define`
     // (cmd/kapacitor) therefore disables and enables an enabled task after updating it; so does this.
     if (existing.status === 200 && body['status'] === 'enabled') {
@@ -289,7 +314,10 @@ export class Kapacitord {
 
   /** Line protocol through Kapacitor's own write endpoint (stream tasks of that db/rp get it). */
   async write(db: string, rp: string, lines: string[]): Promise<void> {
-    const res = await fetch(`${this.url}/kapacitor/v1/write?db=${db}&rp=${rp}&precision=ns`, { method: 'POST', body: lines.join('\n') });
+    const res = await fetch(`${this.url}/kapacitor/v1/write?db=${db}&rp=${rp}&precision=ns`, {
+      method: 'POST',
+      body: lines.join('\n'),
+    });
     if (res.status !== 204) throw new Error(`kapacitor write: ${res.status} ${await res.text()}`);
   }
 
@@ -302,8 +330,14 @@ export class Kapacitord {
     if (res.status !== 201) throw new Error(`replay of ${task}: ${res.status} ${JSON.stringify(res.json)}`);
     const id = (res.json as { id: string }).id;
     let last: { status: string; error: string } = { status: 'running', error: '' };
-    await waitFor(`replay of ${task}`, async () => (last = (await this.api('GET', `/replays/${id}`)).json as typeof last).status !== 'running', 30_000, 100);
-    if (last.status !== 'finished' || last.error !== '') throw new Error(`replay of ${task}: ${last.status} ${last.error}`);
+    await waitFor(
+      `replay of ${task}`,
+      async () => (last = (await this.api('GET', `/replays/${id}`)).json as typeof last).status !== 'running',
+      30_000,
+      100,
+    );
+    if (last.status !== 'finished' || last.error !== '')
+      throw new Error(`replay of ${task}: ${last.status} ${last.error}`);
   }
 
   /** Waits until every task listed is executing (or throws with the tasks' errors and the log). */
@@ -318,7 +352,9 @@ export class Kapacitord {
       timeoutMs,
       100,
     ).catch((err: unknown) => {
-      throw new Error(`${(err as Error).message}: ${JSON.stringify(last.map((t) => ({ id: t.id, executing: t.executing, error: t.error })))}\n${this.log.slice(-3000)}`);
+      throw new Error(
+        `${(err as Error).message}: ${JSON.stringify(last.map((t) => ({ id: t.id, executing: t.executing, error: t.error })))}\n${this.log.slice(-3000)}`,
+      );
     });
   }
 }

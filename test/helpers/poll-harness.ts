@@ -13,7 +13,10 @@ import { REPO_ROOT } from './host-process.js';
 
 /** One router of a config file as the poller gets it (durations in ms, secrets resolved from `env`). */
 export function routerConfig(entry: Record<string, unknown>, env: Record<string, string> = {}): RouterConfig {
-  const c = validatePollConfig({ routers: [entry] }, { env, readFile: (p) => readFileSync(p, 'utf8'), baseDir: REPO_ROOT, homeDir: REPO_ROOT });
+  const c = validatePollConfig(
+    { routers: [entry] },
+    { env, readFile: (p) => readFileSync(p, 'utf8'), baseDir: REPO_ROOT, homeDir: REPO_ROOT },
+  );
   const r = c.routers[0];
   assert.ok(r !== undefined);
   return r;
@@ -36,6 +39,13 @@ export function pollerOn<S extends CommandRunner>(
 ): PollHarness<S> {
   const session = open(router, log.logger);
   const written: LinePoint[][] = [];
-  const poller = new RouterPoller({ router, runner: session, parse, sink: (p) => written.push(p), clock: systemClock, logger: log.logger });
+  const poller = new RouterPoller({
+    router,
+    runner: session,
+    parse,
+    sink: (p) => written.push(p),
+    clock: systemClock,
+    logger: log.logger,
+  });
   return { poller, session, written, log };
 }

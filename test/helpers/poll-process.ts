@@ -58,11 +58,15 @@ export class PollProcess {
   }
 
   static start(configPath: string, options: { env?: Record<string, string>; logLevel?: string } = {}): PollProcess {
-    const child = spawn(process.execPath, [KUDF, 'poll', '--config', configPath, '--log-level', options.logLevel ?? 'debug'], {
-      cwd: REPO_ROOT,
-      env: cleanEnv(options.env ?? {}),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [KUDF, 'poll', '--config', configPath, '--log-level', options.logLevel ?? 'debug'],
+      {
+        cwd: REPO_ROOT,
+        env: cleanEnv(options.env ?? {}),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     return new PollProcess(child);
   }
 
@@ -79,7 +83,10 @@ export class PollProcess {
   async waitUntil(what: string, ready: () => boolean, timeoutMs = 20_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!ready()) {
-      if (!this.running) throw new Error(`kudf poll exited (${JSON.stringify(this.exitInfo)}) while waiting for ${what}\n${this.tail()}`);
+      if (!this.running)
+        throw new Error(
+          `kudf poll exited (${JSON.stringify(this.exitInfo)}) while waiting for ${what}\n${this.tail()}`,
+        );
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${this.tail()}`);
       await new Promise((r) => setTimeout(r, 25));
     }
@@ -142,7 +149,15 @@ export function writePollConfig(path: string, spec: PollConfigSpec): void {
     ...(spec.influxUrl !== undefined
       ? {
           queueDir: spec.queueDir,
-          influx: { url: spec.influxUrl, db: spec.db, flushInterval: 100, retryMinDelay: 200, retryMaxDelay: 1000, timeout: 2000, ...spec.influx },
+          influx: {
+            url: spec.influxUrl,
+            db: spec.db,
+            flushInterval: 100,
+            retryMinDelay: 200,
+            retryMaxDelay: 1000,
+            timeout: 2000,
+            ...spec.influx,
+          },
         }
       : {}),
     defaults: { interval: spec.intervalS ?? 1, timeout: '5s', connectTimeout: '5s' },
@@ -182,7 +197,11 @@ export interface PollMatch {
  * millisecond, and the log line recovers that start within the logging delay. Two logged polls
  * that start at the same millisecond stay ambiguous (each would claim both points).
  */
-export function matchPolls(loggedStartsMs: readonly number[], storedNs: readonly number[], toleranceMs = 300): PollMatch {
+export function matchPolls(
+  loggedStartsMs: readonly number[],
+  storedNs: readonly number[],
+  toleranceMs = 300,
+): PollMatch {
   const stored = storedNs.map((t) => t / 1e6);
   const claimed = new Map<number, number>();
   const missing: number[] = [];
@@ -233,7 +252,11 @@ export interface CuttingRouter {
  * for the n-th command (0-based): the full text, or its first half cut off one of two ways.
  * The cut is on a line boundary, as a buffer flush in a router CLI would leave it.
  */
-export async function startCuttingRouter(opts: { password: string; output: string; plan: (n: number) => CutPlan }): Promise<CuttingRouter> {
+export async function startCuttingRouter(opts: {
+  password: string;
+  output: string;
+  plan: (n: number) => CutPlan;
+}): Promise<CuttingRouter> {
   const key = makeHostKey();
   const lines = opts.output.split('\n');
   const half = `${lines.slice(0, Math.floor(lines.length / 2)).join('\n')}\n`;
@@ -244,7 +267,9 @@ export async function startCuttingRouter(opts: { password: string; output: strin
     clients.add(client);
     client.on('close', () => clients.delete(client));
     client.on('error', () => clients.delete(client));
-    client.on('authentication', (ctx) => (ctx.method === 'password' && ctx.password === opts.password ? ctx.accept() : ctx.reject(['password'])));
+    client.on('authentication', (ctx) =>
+      ctx.method === 'password' && ctx.password === opts.password ? ctx.accept() : ctx.reject(['password']),
+    );
     client.on('ready', () => {
       state.logins += 1;
       client.on('session', (acceptSession) => {

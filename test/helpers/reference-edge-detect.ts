@@ -21,7 +21,10 @@ interface Snapshot {
  * A deliberately plain edgeDetect: maps instead of slots, whole-stream loop, no snapshots.
  * Returns the emitted points in order, as `{ time, group, fields }`.
  */
-export function referenceEdgeDetect(opts: EdgeReferenceOptions, points: Point[]): Array<{ time: bigint; group: string; fields: Record<string, FieldValue> }> {
+export function referenceEdgeDetect(
+  opts: EdgeReferenceOptions,
+  points: Point[],
+): Array<{ time: bigint; group: string; fields: Record<string, FieldValue> }> {
   const current = new Map<string, Snapshot>();
   const candidate = new Map<string, Snapshot>();
   const out: Array<{ time: bigint; group: string; fields: Record<string, FieldValue> }> = [];
@@ -48,7 +51,8 @@ export function referenceEdgeDetect(opts: EdgeReferenceOptions, points: Point[])
     const state = current.get(p.group);
     if (state === undefined) {
       current.set(p.group, { values: seen, time: p.time });
-      if (opts.emitFirst && transitionOk(undefined, seen.get(field0))) out.push({ time: p.time, group: p.group, fields: { ...p.fields } });
+      if (opts.emitFirst && transitionOk(undefined, seen.get(field0)))
+        out.push({ time: p.time, group: p.group, fields: { ...p.fields } });
       continue;
     }
     if (!changedFrom(state.values, seen)) {

@@ -19,7 +19,10 @@ function numeric(p: Point, field: string): number | undefined {
   return undefined;
 }
 
-export function referenceMovingAverage(opts: { field: string; size?: number; period?: bigint; full: boolean }, points: Point[]): RefOut[] {
+export function referenceMovingAverage(
+  opts: { field: string; size?: number; period?: bigint; full: boolean },
+  points: Point[],
+): RefOut[] {
   const windows = new Map<string, Array<{ t: bigint; v: number }>>();
   const out: RefOut[] = [];
   for (const p of points) {

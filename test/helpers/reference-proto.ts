@@ -178,30 +178,39 @@ export const fieldValue: fc.Arbitrary<FieldValue> = fc.oneof(fc.double(), int64,
 // Our decoders build plain objects for messages (null-prototype ones only for maps).
 const PLAIN = { noNullPrototype: true } as const;
 
-export const point: fc.Arbitrary<Point> = fc.record({
-  time: int64,
-  name: text,
-  database: text,
-  retentionPolicy: text,
-  group: text,
-  dimensions: fc.array(text, { maxLength: 4 }),
-  tags: record(text),
-  fields: record(fieldValue),
-  byName: fc.boolean(),
-}, PLAIN);
+export const point: fc.Arbitrary<Point> = fc.record(
+  {
+    time: int64,
+    name: text,
+    database: text,
+    retentionPolicy: text,
+    group: text,
+    dimensions: fc.array(text, { maxLength: 4 }),
+    tags: record(text),
+    fields: record(fieldValue),
+    byName: fc.boolean(),
+  },
+  PLAIN,
+);
 
-export const beginBatch: fc.Arbitrary<BeginBatch> = fc.record({
-  name: text,
-  group: text,
-  tags: record(text),
-  size: int64,
-  byName: fc.boolean(),
-}, PLAIN);
+export const beginBatch: fc.Arbitrary<BeginBatch> = fc.record(
+  {
+    name: text,
+    group: text,
+    tags: record(text),
+    size: int64,
+    byName: fc.boolean(),
+  },
+  PLAIN,
+);
 
-export const endBatch: fc.Arbitrary<EndBatch> = fc.record({
-  name: text,
-  group: text,
-  tmax: int64,
-  tags: record(text),
-  byName: fc.boolean(),
-}, PLAIN);
+export const endBatch: fc.Arbitrary<EndBatch> = fc.record(
+  {
+    name: text,
+    group: text,
+    tmax: int64,
+    tags: record(text),
+    byName: fc.boolean(),
+  },
+  PLAIN,
+);

@@ -1,13 +1,28 @@
 import { pino } from 'pino';
 import { Session } from '../../src/host/session.js';
 import { freezeRequest } from '../../src/protocol/index.js';
-import type { BeginBatch, EndBatch, Fields, InitOption, OptionValue, Point, Response, Tags } from '../../src/protocol/types.js';
+import type {
+  BeginBatch,
+  EndBatch,
+  Fields,
+  InitOption,
+  OptionValue,
+  Point,
+  Response,
+  Tags,
+} from '../../src/protocol/types.js';
 import { parseOptions, type UdfDefinition, type UdfInstance } from '../../src/sdk/index.js';
 
 /** Option builders that produce what Kapacitor would send for `.name(value, ...)`. */
 export const o = {
-  str: (name: string, ...values: string[]): InitOption => ({ name, values: values.map((value) => ({ type: 'string', value })) }),
-  int: (name: string, value: number | bigint): InitOption => ({ name, values: [{ type: 'int', value: BigInt(value) }] }),
+  str: (name: string, ...values: string[]): InitOption => ({
+    name,
+    values: values.map((value) => ({ type: 'string', value })),
+  }),
+  int: (name: string, value: number | bigint): InitOption => ({
+    name,
+    values: [{ type: 'int', value: BigInt(value) }],
+  }),
   dbl: (name: string, value: number): InitOption => ({ name, values: [{ type: 'double', value }] }),
   bool: (name: string, value: boolean): InitOption => ({ name, values: [{ type: 'bool', value }] }),
   /** A duration in nanoseconds. */
@@ -146,7 +161,12 @@ export class Harness {
 }
 
 /** Runs `points` through one session, and again split at `at` across snapshot -> restore. */
-export function runSplit(def: UdfDefinition, options: InitOption[], points: Point[], at: number): { whole: Point[]; split: Point[] } {
+export function runSplit(
+  def: UdfDefinition,
+  options: InitOption[],
+  points: Point[],
+  at: number,
+): { whole: Point[]; split: Point[] } {
   const whole = new Harness(def).start(options).feed(points);
   const first = new Harness(def).start(options);
   const head = first.feed(points.slice(0, at));
@@ -155,7 +175,12 @@ export function runSplit(def: UdfDefinition, options: InitOption[], points: Poin
 }
 
 /** Same as {@link runSplit} for batches, split between batches. */
-export function runSplitBatches(def: UdfDefinition, options: InitOption[], batches: BatchSpec[], at: number): { whole: Point[]; split: Point[] } {
+export function runSplitBatches(
+  def: UdfDefinition,
+  options: InitOption[],
+  batches: BatchSpec[],
+  at: number,
+): { whole: Point[]; split: Point[] } {
   const whole = new Harness(def).start(options).batches(batches);
   const first = new Harness(def).start(options);
   const head = first.batches(batches.slice(0, at));

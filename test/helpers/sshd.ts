@@ -35,10 +35,10 @@ export interface SshdOptions {
 
 const SSHD = '/usr/sbin/sshd';
 
-
-
 function keygen(path: string): void {
-  execFileSync('/usr/bin/ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'kudf-test', '-f', path], { stdio: 'ignore' });
+  execFileSync('/usr/bin/ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'kudf-test', '-f', path], {
+    stdio: 'ignore',
+  });
 }
 
 /**
@@ -64,7 +64,8 @@ esac
 
 export async function startSshd(opts: SshdOptions): Promise<SshdHandle> {
   // The tests need the real thing; CI installs it (.ci/run), so its absence is a failure, not a skip.
-  if (!existsSync(SSHD) || !existsSync('/usr/bin/ssh-keygen')) throw new Error(`${SSHD} or ssh-keygen not found: apt-get install openssh-server`);
+  if (!existsSync(SSHD) || !existsSync('/usr/bin/ssh-keygen'))
+    throw new Error(`${SSHD} or ssh-keygen not found: apt-get install openssh-server`);
   const dir = mkdtempSync(join(tmpdir(), 'kudf-sshd-'));
   chmodSync(dir, 0o755);
   // Privilege separation needs this directory; a fresh CI container may not have it.
@@ -79,7 +80,9 @@ export async function startSshd(opts: SshdOptions): Promise<SshdHandle> {
   writeFileSync(script, forceScript(dir, opts.root), { mode: 0o755 });
   const user = userInfo().username;
   const hostPublicKey = readFileSync(`${hostKeyPath}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
-  const fp = execFileSync('/usr/bin/ssh-keygen', ['-l', '-E', 'sha256', '-f', `${hostKeyPath}.pub`], { encoding: 'utf8' });
+  const fp = execFileSync('/usr/bin/ssh-keygen', ['-l', '-E', 'sha256', '-f', `${hostKeyPath}.pub`], {
+    encoding: 'utf8',
+  });
   const hostFingerprint = fp.split(' ')[1] ?? '';
 
   let lastErr = '';
@@ -166,4 +169,3 @@ function commandLog(dir: string): Array<{ client: string; command: string }> {
       return { client: l.slice(0, bar), command: l.slice(bar + 1) };
     });
 }
-

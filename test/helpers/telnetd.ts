@@ -37,7 +37,8 @@ export async function startTelnetd(cli: Omit<FakeCliConfig, 'log'>): Promise<Tel
   const cliScript = fileURLToPath(new URL('./fake-router-cli.js', import.meta.url));
   const login = `${process.execPath} ${cliScript} ${configPath}`;
   // telnetd splits -E on whitespace and has no quoting.
-  if (/\s/.test(process.execPath) || /\s/.test(cliScript) || /\s/.test(configPath)) throw new Error(`telnetd -E cannot run a path with spaces: ${login}`);
+  if (/\s/.test(process.execPath) || /\s/.test(cliScript) || /\s/.test(configPath))
+    throw new Error(`telnetd -E cannot run a path with spaces: ${login}`);
 
   const children = new Set<ChildProcess>();
   let connections = 0;

@@ -8,7 +8,8 @@ type Token = { kind: 'field' | 'string' | 'number' | 'bool' | 'op' | 'paren'; te
 
 function tokenize(src: string): Token[] {
   const out: Token[] = [];
-  const re = /\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|(-?\d+(?:\.\d+)?)|(TRUE|FALSE)\b|(==|!=|AND\b|OR\b|NOT\b)|([()]))/y;
+  const re =
+    /\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|(-?\d+(?:\.\d+)?)|(TRUE|FALSE)\b|(==|!=|AND\b|OR\b|NOT\b)|([()]))/y;
   let pos = 0;
   while (pos < src.length) {
     if (/^\s*$/.test(src.slice(pos))) break;
@@ -92,7 +93,9 @@ function truthy(v: Value): boolean {
 
 /** The lambda of `.<method>(lambda: ...)` in a TICKscript, e.g. `crit`; throws if absent. */
 export function lambdaOf(script: string, method: string): string {
-  const m = new RegExp(String.raw`\.${method}\(\s*lambda:\s*((?:[^()'"]|'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|\([^()]*\))*)\)`).exec(script);
+  const m = new RegExp(
+    String.raw`\.${method}\(\s*lambda:\s*((?:[^()'"]|'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|\([^()]*\))*)\)`,
+  ).exec(script);
   if (!m?.[1]) throw new Error(`no .${method}(lambda: ...) in the script`);
   return m[1].trim();
 }

@@ -62,7 +62,9 @@ export interface Tr064Box {
  */
 export async function startTr064Box(opts: Tr064BoxOptions): Promise<Tr064Box> {
   const digest = auth.digest({ realm: AVM_REALM, qop: 'auth' }, (user: string, callback: (ha1?: string) => void) => {
-    callback(user === opts.user ? createHash('md5').update(`${user}:${AVM_REALM}:${opts.password}`).digest('hex') : undefined);
+    callback(
+      user === opts.user ? createHash('md5').update(`${user}:${AVM_REALM}:${opts.password}`).digest('hex') : undefined,
+    );
   });
   const state = { calls: [] as string[], connections: 0, challenges: 0 };
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
@@ -86,7 +88,7 @@ export async function startTr064Box(opts: Tr064BoxOptions): Promise<Tr064Box> {
     res.on('finish', () => {
       if (res.statusCode === 401 && before !== 401) state.challenges += 1;
     });
-    (digest.check(handler))(req, res);
+    digest.check(handler)(req, res);
   };
 
   let dir: string | undefined;
@@ -96,7 +98,23 @@ export async function startTr064Box(opts: Tr064BoxOptions): Promise<Tr064Box> {
     dir = mkdtempSync(join(tmpdir(), 'kudf-tr064-'));
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=fritz.box', '-addext', 'subjectAltName=IP:127.0.0.1'],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=fritz.box',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
       { stdio: 'ignore' },
     );
     certPem = readFileSync(join(dir, 'cert.pem'), 'utf8');

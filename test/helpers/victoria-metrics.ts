@@ -34,7 +34,13 @@ export class VictoriaMetrics {
     const port = await freePort();
     const child = spawn(
       VICTORIA_METRICS_BIN,
-      [`-storageDataPath=${join(dir, 'data')}`, `-httpListenAddr=127.0.0.1:${port}`, '-retentionPeriod=100y', '-search.latencyOffset=0s', '-loggerLevel=ERROR'],
+      [
+        `-storageDataPath=${join(dir, 'data')}`,
+        `-httpListenAddr=127.0.0.1:${port}`,
+        '-retentionPeriod=100y',
+        '-search.latencyOffset=0s',
+        '-loggerLevel=ERROR',
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let stderr = '';

@@ -54,7 +54,14 @@ describe("load generator: Kapacitor's write mode", () => {
   it('writes every frame as a length write and a body write, never two frames in one write, and loses or reorders nothing', async () => {
     received = [];
     const workload = echoWorkload();
-    const conn = await LoadConnection.open({ socketPath: socketPath(), workload, maxPoints: workload.pointsPerChunk, maxSeconds: 60, keepaliveMs: 2, writes: 'kapacitor' });
+    const conn = await LoadConnection.open({
+      socketPath: socketPath(),
+      workload,
+      maxPoints: workload.pointsPerChunk,
+      maxSeconds: 60,
+      keepaliveMs: 2,
+      writes: 'kapacitor',
+    });
     const result = await conn.run();
     assert.equal(result.error, undefined);
     assert.equal(result.sentPoints, workload.pointsPerChunk);
@@ -81,12 +88,23 @@ describe("load generator: Kapacitor's write mode", () => {
     const frames = result.sentPoints + result.keepalivesSent;
     assert.ok(calls.calls >= 2 * frames, `${calls.calls} write calls for ${frames} frames`);
     const largestBody = Math.max(...frameSpans(workload.chunk).map((s) => s.end - s.bodyStart));
-    assert.ok(calls.largest <= largestBody, `one write of ${calls.largest} bytes, the largest frame body is ${largestBody}`);
+    assert.ok(
+      calls.largest <= largestBody,
+      `one write of ${calls.largest} bytes, the largest frame body is ${largestBody}`,
+    );
   });
 
   it('with a window of points in flight, stops on a chunk boundary after the time cap with every point returned', async () => {
     const workload = echoWorkload();
-    const conn = await LoadConnection.open({ socketPath: socketPath(), workload, maxPoints: 1e12, maxSeconds: 0.3, keepaliveMs: 0, window: 5, writes: 'kapacitor' });
+    const conn = await LoadConnection.open({
+      socketPath: socketPath(),
+      workload,
+      maxPoints: 1e12,
+      maxSeconds: 0.3,
+      keepaliveMs: 0,
+      window: 5,
+      writes: 'kapacitor',
+    });
     const result = await conn.run();
     assert.equal(result.error, undefined);
     assert.ok(result.sentPoints > 0);

@@ -16,24 +16,95 @@ const catalogue = readFileSync(join(REPO_ROOT, 'docs/errors.md'), 'utf8');
 const dir = mkdtempSync(join(tmpdir(), 'kudf-cli-errors-'));
 
 function kudf(args: string[]): { status: number | null; stderr: string } {
-  const r = spawnSync(process.execPath, [KUDF, ...args], { encoding: 'utf8', timeout: 20_000, input: '', env: { ...process.env, KUDF_SOCKET_DIR: join(dir, 'sockets') } });
+  const r = spawnSync(process.execPath, [KUDF, ...args], {
+    encoding: 'utf8',
+    timeout: 20_000,
+    input: '',
+    env: { ...process.env, KUDF_SOCKET_DIR: join(dir, 'sockets') },
+  });
   return { status: r.status, stderr: r.stderr };
 }
 
 const cases: Array<{ args: string[]; command: string; code: string; exit: number; says: RegExp }> = [
-  { args: ['serve', '--functions', 'nosuch'], command: 'serve', code: 'KUDF_HOST_UNKNOWN_FUNCTION', exit: 2, says: /unknown function 'nosuch'/ },
-  { args: ['serve', '--stdio', 'nosuch'], command: 'serve', code: 'KUDF_HOST_UNKNOWN_FUNCTION', exit: 2, says: /unknown function 'nosuch'/ },
-  { args: ['serve', '--udf-dir', '/missing'], command: 'serve', code: 'KUDF_UDF_DIR', exit: 2, says: /cannot read --udf-dir/ },
-  { args: ['serve', '--socket-group', 'nosuchgroup'], command: 'serve', code: 'KUDF_USAGE', exit: 2, says: /no group named 'nosuchgroup'/ },
+  {
+    args: ['serve', '--functions', 'nosuch'],
+    command: 'serve',
+    code: 'KUDF_HOST_UNKNOWN_FUNCTION',
+    exit: 2,
+    says: /unknown function 'nosuch'/,
+  },
+  {
+    args: ['serve', '--stdio', 'nosuch'],
+    command: 'serve',
+    code: 'KUDF_HOST_UNKNOWN_FUNCTION',
+    exit: 2,
+    says: /unknown function 'nosuch'/,
+  },
+  {
+    args: ['serve', '--udf-dir', '/missing'],
+    command: 'serve',
+    code: 'KUDF_UDF_DIR',
+    exit: 2,
+    says: /cannot read --udf-dir/,
+  },
+  {
+    args: ['serve', '--socket-group', 'nosuchgroup'],
+    command: 'serve',
+    code: 'KUDF_USAGE',
+    exit: 2,
+    says: /no group named 'nosuchgroup'/,
+  },
   { args: ['serve', '--grace', '10x'], command: 'serve', code: 'KUDF_USAGE', exit: 2, says: /'10x' is not a duration/ },
   { args: ['serve', '--log-level', 'loud'], command: 'serve', code: 'KUDF_USAGE', exit: 2, says: /--log-level/ },
-  { args: ['serve', '--socket-dir', '/proc/x'], command: 'serve', code: 'KUDF_SOCKET_DIR_FAILED', exit: 1, says: /\/proc\/x/ },
-  { args: ['probe', 'run', '--opt', 'field', '--socket', '/tmp/none.sock'], command: 'probe', code: 'KUDF_PROBE_BAD_OPTION_ARG', exit: 2, says: /must look like name=value:type/ },
-  { args: ['probe', 'info', '--socket', join(dir, 'none.sock')], command: 'probe', code: 'KUDF_PROBE_CONNECT', exit: 1, says: /cannot connect/ },
-  { args: ['publish', '--influx-api', 'v3'], command: 'publish', code: 'KUDF_INFLUX_SETTING_INVALID', exit: 2, says: /--influx-api: must be v1, v2 or stdout/ },
-  { args: ['poll', '--config', join(dir, 'missing.yaml')], command: 'poll', code: 'KUDF_POLL_CONFIG_INVALID', exit: 2, says: /cannot read the file/ },
-  { args: ['poll', '--config', join(dir, 'missing.yaml'), '--log-level', 'loud'], command: 'poll', code: 'KUDF_USAGE', exit: 2, says: /--log-level/ },
-  { args: ['parse', '--family', 'nosuch', '/dev/null'], command: 'parse', code: 'KUDF_USAGE', exit: 2, says: /unknown family "nosuch"/ },
+  {
+    args: ['serve', '--socket-dir', '/proc/x'],
+    command: 'serve',
+    code: 'KUDF_SOCKET_DIR_FAILED',
+    exit: 1,
+    says: /\/proc\/x/,
+  },
+  {
+    args: ['probe', 'run', '--opt', 'field', '--socket', '/tmp/none.sock'],
+    command: 'probe',
+    code: 'KUDF_PROBE_BAD_OPTION_ARG',
+    exit: 2,
+    says: /must look like name=value:type/,
+  },
+  {
+    args: ['probe', 'info', '--socket', join(dir, 'none.sock')],
+    command: 'probe',
+    code: 'KUDF_PROBE_CONNECT',
+    exit: 1,
+    says: /cannot connect/,
+  },
+  {
+    args: ['publish', '--influx-api', 'v3'],
+    command: 'publish',
+    code: 'KUDF_INFLUX_SETTING_INVALID',
+    exit: 2,
+    says: /--influx-api: must be v1, v2 or stdout/,
+  },
+  {
+    args: ['poll', '--config', join(dir, 'missing.yaml')],
+    command: 'poll',
+    code: 'KUDF_POLL_CONFIG_INVALID',
+    exit: 2,
+    says: /cannot read the file/,
+  },
+  {
+    args: ['poll', '--config', join(dir, 'missing.yaml'), '--log-level', 'loud'],
+    command: 'poll',
+    code: 'KUDF_USAGE',
+    exit: 2,
+    says: /--log-level/,
+  },
+  {
+    args: ['parse', '--family', 'nosuch', '/dev/null'],
+    command: 'parse',
+    code: 'KUDF_USAGE',
+    exit: 2,
+    says: /unknown family "nosuch"/,
+  },
   { args: ['reload', '--socket-dir', dir], command: 'reload', code: '', exit: 2, says: /no running host serves/ },
   { args: ['nosuchcommand'], command: '', code: 'KUDF_USAGE', exit: 2, says: /unknown command 'nosuchcommand'/ },
 ];

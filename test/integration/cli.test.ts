@@ -26,12 +26,29 @@ async function kudf(args: string[]): Promise<{ code: number; stdout: string; std
 describe('process mode: kudf serve --stdio', () => {
   it('runs a session over stdin/stdout with every log line on stderr', async () => {
     let stderr = '';
-    const client = KapacitorClient.spawnProcess(process.execPath, [KUDF, 'serve', '--stdio', 'mirror', '--log-level', 'debug'], { timeoutMs: 5000, stderr: 'pipe' });
+    const client = KapacitorClient.spawnProcess(
+      process.execPath,
+      [KUDF, 'serve', '--stdio', 'mirror', '--log-level', 'debug'],
+      { timeoutMs: 5000, stderr: 'pipe' },
+    );
     client.processStderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     const init = await client.init([], 'stdio-task', 'n1');
     assert.equal(init.success, true);
     const time = 1514979051065000001n;
-    client.send({ kind: 'point', point: { time, name: 'm', database: 'd', retentionPolicy: 'r', group: 'h=a', dimensions: ['h'], tags: { h: 'a' }, fields: { v: 2n }, byName: false } });
+    client.send({
+      kind: 'point',
+      point: {
+        time,
+        name: 'm',
+        database: 'd',
+        retentionPolicy: 'r',
+        group: 'h=a',
+        dimensions: ['h'],
+        tags: { h: 'a' },
+        fields: { v: 2n },
+        byName: false,
+      },
+    });
     await client.close();
     assert.equal(client.data.length, 1);
     assert.equal(client.data[0]?.kind === 'point' ? client.data[0].point.time : 0n, time);
@@ -41,7 +58,16 @@ describe('process mode: kudf serve --stdio', () => {
   });
 
   it('kudf probe run --prog mirrors a line-protocol file grouped by host', async () => {
-    const res = await kudf(['probe', 'run', '--prog', `${process.execPath} ${KUDF} serve --stdio mirror`, '--points', ADSL_INPUT, '--group-by', 'host']);
+    const res = await kudf([
+      'probe',
+      'run',
+      '--prog',
+      `${process.execPath} ${KUDF} serve --stdio mirror`,
+      '--points',
+      ADSL_INPUT,
+      '--group-by',
+      'host',
+    ]);
     assert.equal(res.code, 0, res.stderr);
     const expected = parseLineProtocol(await readFile(ADSL_INPUT, 'utf8')).map(formatLine);
     assert.deepEqual(res.stdout.trim().split('\n'), expected);
@@ -60,15 +86,38 @@ describe('CLI against a running host', () => {
   it('kudf probe info prints the function options as JSON', async () => {
     const res = await kudf(['probe', 'info', '--socket', host.socket('edgeDetect')]);
     assert.equal(res.code, 0, res.stderr);
-    const info = JSON.parse(res.stdout) as { wants: string; provides: string; options: Record<string, { valueTypes: string[] }> };
+    const info = JSON.parse(res.stdout) as {
+      wants: string;
+      provides: string;
+      options: Record<string, { valueTypes: string[] }>;
+    };
     assert.equal(info.wants, 'stream');
     assert.deepEqual(info.options['field'], { valueTypes: ['string'] });
   });
 
   it('kudf probe run prints the mirrored points with their group and dimensions as JSON', async () => {
-    const res = await kudf(['probe', 'run', '--socket', host.socket('mirror'), '--points', ADSL_INPUT, '--group-by', 'host', '--format', 'json']);
+    const res = await kudf([
+      'probe',
+      'run',
+      '--socket',
+      host.socket('mirror'),
+      '--points',
+      ADSL_INPUT,
+      '--group-by',
+      'host',
+      '--format',
+      'json',
+    ]);
     assert.equal(res.code, 0, res.stderr);
-    const lines = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as { point: { group: string; dimensions: string[]; time: string; fieldsString: Record<string, string> } });
+    const lines = res.stdout
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            point: { group: string; dimensions: string[]; time: string; fieldsString: Record<string, string> };
+          },
+      );
     assert.equal(lines.length, 17);
     assert.equal(lines[0]?.point.group, 'host=router1');
     assert.deepEqual(lines[0]?.point.dimensions, ['host']);
@@ -79,13 +128,42 @@ describe('CLI against a running host', () => {
   it('kudf probe run with options and a snapshot round trip restores the state in a new task', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kudf-snap-'));
     const snap = join(dir, 'edge.snap');
-    const first = await kudf(['probe', 'run', '--socket', host.socket('edgeDetect'), '--opt', 'field=value:string', '--points', ADSL_INPUT, '--group-by', 'host', '--snapshot', snap]);
+    const first = await kudf([
+      'probe',
+      'run',
+      '--socket',
+      host.socket('edgeDetect'),
+      '--opt',
+      'field=value:string',
+      '--points',
+      ADSL_INPUT,
+      '--group-by',
+      'host',
+      '--snapshot',
+      snap,
+    ]);
     assert.equal(first.code, 0, first.stderr);
     assert.equal(first.stdout.trim().split('\n').length, 6);
     // The restored state is the last emitted one (TRAINING): a TRAINING point is not a change, SHOWTIME is.
     const next = join(dir, 'next.lp');
-    await writeFile(next, 'adsl_connection,host=router1 value="TRAINING" 1514980581000000000\nadsl_connection,host=router1 value="SHOWTIME" 1514980671000000000\n');
-    const again = await kudf(['probe', 'run', '--socket', host.socket('edgeDetect'), '--opt', 'field=value:string', '--points', next, '--group-by', 'host', '--restore', snap]);
+    await writeFile(
+      next,
+      'adsl_connection,host=router1 value="TRAINING" 1514980581000000000\nadsl_connection,host=router1 value="SHOWTIME" 1514980671000000000\n',
+    );
+    const again = await kudf([
+      'probe',
+      'run',
+      '--socket',
+      host.socket('edgeDetect'),
+      '--opt',
+      'field=value:string',
+      '--points',
+      next,
+      '--group-by',
+      'host',
+      '--restore',
+      snap,
+    ]);
     assert.equal(again.code, 0, again.stderr);
     assert.equal(again.stdout.trim(), 'adsl_connection,host=router1 value="SHOWTIME" 1514980671000000000');
   });
@@ -113,7 +191,10 @@ describe('kudf health and kudf functions without a host', () => {
   it('kudf functions --json lists every built-in function with its options', async () => {
     const res = await kudf(['functions', '--json']);
     assert.equal(res.code, 0, res.stderr);
-    const list = JSON.parse(res.stdout) as Array<{ name: string; options: Array<{ name: string; valueTypes: string[] }> }>;
+    const list = JSON.parse(res.stdout) as Array<{
+      name: string;
+      options: Array<{ name: string; valueTypes: string[] }>;
+    }>;
     const names = list.map((f) => f.name);
     for (const name of ['mirror', 'edgeDetect', 'movingAverage']) assert.ok(names.includes(name), `${name} is listed`);
     const edge = list.find((f) => f.name === 'edgeDetect');
@@ -132,7 +213,7 @@ describe('kudf health and kudf functions without a host', () => {
   it('kudf check --udf-dir knows the functions of that directory', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kudf-check-'));
     const script = join(dir, 'burn.tick');
-    await writeFile(script, "dbrp \"db\".\"rp\"\nstream\n    |from().measurement('m')\n    @burn()\n");
+    await writeFile(script, 'dbrp "db"."rp"\nstream\n    |from().measurement(\'m\')\n    @burn()\n');
     const without = await kudf(['check', script]);
     assert.equal(without.code, 1);
     assert.match(without.stdout, /burn\.tick:4: unknown function '@burn\(\)'/);
@@ -142,7 +223,12 @@ describe('kudf health and kudf functions without a host', () => {
 
   it('kudf functions --conf --process prints prog/args blocks', async () => {
     const res = await kudf(['functions', '--conf', '--process', '--prog', '/usr/local/bin/kudf']);
-    const conf = parseToml(res.stdout) as { udf: { functions: Record<string, { prog: string; args: string[]; timeout: string }> } };
-    assert.deepEqual({ ...conf.udf.functions['mirror'], args: [...(conf.udf.functions['mirror']?.args ?? [])] }, { prog: '/usr/local/bin/kudf', args: ['serve', '--stdio', 'mirror'], timeout: '10s' });
+    const conf = parseToml(res.stdout) as {
+      udf: { functions: Record<string, { prog: string; args: string[]; timeout: string }> };
+    };
+    assert.deepEqual(
+      { ...conf.udf.functions['mirror'], args: [...(conf.udf.functions['mirror']?.args ?? [])] },
+      { prog: '/usr/local/bin/kudf', args: ['serve', '--stdio', 'mirror'], timeout: '10s' },
+    );
   });
 });

@@ -60,7 +60,8 @@ function rawResponses(socket: import('node:net').Socket): { responses: Response[
   const responses: Response[] = [];
   socket.on('data', (chunk: Buffer) => {
     decoder.feed(chunk);
-    for (let body = decoder.nextFrame(); body !== undefined; body = decoder.nextFrame()) responses.push(decodeResponse(body));
+    for (let body = decoder.nextFrame(); body !== undefined; body = decoder.nextFrame())
+      responses.push(decodeResponse(body));
   });
   // Like Kapacitor, close our side once the UDF has closed its own.
   socket.on('end', () => socket.end());
@@ -90,7 +91,9 @@ describe('kudf serve over Unix sockets with worker threads', () => {
 
   it('logs every socket at start-up, one per function', async () => {
     const serving = host.logs.filter((l) => l.msg === 'serving function').map((l) => l['socket']);
-    const files = (await readdir(host.socketDir)).filter((f) => f.endsWith('.sock')).map((f) => join(host.socketDir, f));
+    const files = (await readdir(host.socketDir))
+      .filter((f) => f.endsWith('.sock'))
+      .map((f) => join(host.socketDir, f));
     assert.deepEqual([...serving].sort(), files.sort());
     for (const udf of ['mirror', 'burn', 'crash']) assert.ok(serving.includes(host.socket(udf)), `${udf} is served`);
   });
@@ -124,11 +127,25 @@ describe('kudf serve over Unix sockets with worker threads', () => {
     await client.init([]);
     const tags = { host: 'a' };
     const begin = { name: 'cpu', group: 'host=a', tags, size: 2n, byName: false };
-    const points = [0, 1].map((i) => ({ ...point(i, 'a'), name: '', database: '', retentionPolicy: '', dimensions: [] }));
+    const points = [0, 1].map((i) => ({
+      ...point(i, 'a'),
+      name: '',
+      database: '',
+      retentionPolicy: '',
+      dimensions: [],
+    }));
     const end = { name: 'cpu', group: 'host=a', tmax: points[1]!.time, tags, byName: false };
-    client.sendMany([{ kind: 'begin', begin }, ...points.map((p) => ({ kind: 'point' as const, point: p })), { kind: 'end', end }]);
+    client.sendMany([
+      { kind: 'begin', begin },
+      ...points.map((p) => ({ kind: 'point' as const, point: p })),
+      { kind: 'end', end },
+    ]);
     await client.close();
-    assert.deepEqual(plain(client.data), [{ kind: 'begin', begin }, ...points.map((p) => ({ kind: 'point', point: p })), { kind: 'end', end }]);
+    assert.deepEqual(plain(client.data), [
+      { kind: 'begin', begin },
+      ...points.map((p) => ({ kind: 'point', point: p })),
+      { kind: 'end', end },
+    ]);
   });
 
   it('echoes the keepalive time and keeps int64 times exact', async () => {
@@ -183,7 +200,8 @@ describe('kudf serve over Unix sockets with worker threads', () => {
     await client.init([]);
     const sent = Array.from({ length: 20_000 }, (_, i) => point(i, 'a'));
     for (let i = 0; i < sent.length; i += 2000) {
-      if (!client.sendMany(sent.slice(i, i + 2000).map((p) => ({ kind: 'point' as const, point: p })))) await client.drained();
+      if (!client.sendMany(sent.slice(i, i + 2000).map((p) => ({ kind: 'point' as const, point: p }))))
+        await client.drained();
     }
     await client.close();
     assert.equal(client.data.length, sent.length);
@@ -194,7 +212,10 @@ describe('kudf serve over Unix sockets with worker threads', () => {
     const client = await KapacitorClient.connectSocket(host.socket('crash'), { timeoutMs: 5000 });
     await client.init([], 'task-throw', 'node-7');
     client.send({ kind: 'point', point: point(1, 'a', { fields: { mode: 'throw' } }) });
-    await assert.rejects(client.close(), (err: ProbeError) => err.code === 'KUDF_PROBE_UDF_ERROR' && /crash: asked to throw/.test(err.message));
+    await assert.rejects(
+      client.close(),
+      (err: ProbeError) => err.code === 'KUDF_PROBE_UDF_ERROR' && /crash: asked to throw/.test(err.message),
+    );
     const line = await host.waitForLog((l) => l.level >= 50 && /asked to throw/.test(l.msg));
     assert.equal(line['taskID'], 'task-throw');
     assert.equal(line['nodeID'], 'node-7');
@@ -203,8 +224,21 @@ describe('kudf serve over Unix sockets with worker threads', () => {
   it('probe run reports an ErrorResponse that comes while it waits to send more, instead of exiting silently', async () => {
     // Large writes, so that the probe is waiting for 'drain' when the first point's error arrives:
     // Kapacitor's side then ends its output, which never drains.
-    const points = [{ measurement: 'm', tags: {}, fields: { mode: 'throw' }, time: 1n }, ...Array.from({ length: 60_000 }, (_, i) => ({ measurement: 'm', tags: {}, fields: { mode: 'ok', v: i }, time: BigInt(i + 2) }))];
-    const run = probeTask(host.socket('crash'), { points, grouping: { dimensions: [], byName: false }, timeoutMs: 10_000, chunk: 20_000 });
+    const points = [
+      { measurement: 'm', tags: {}, fields: { mode: 'throw' }, time: 1n },
+      ...Array.from({ length: 60_000 }, (_, i) => ({
+        measurement: 'm',
+        tags: {},
+        fields: { mode: 'ok', v: i },
+        time: BigInt(i + 2),
+      })),
+    ];
+    const run = probeTask(host.socket('crash'), {
+      points,
+      grouping: { dimensions: [], byName: false },
+      timeoutMs: 10_000,
+      chunk: 20_000,
+    });
     const outcome = await beforeDeadline(
       run.then(
         () => 'resolved',
@@ -250,7 +284,10 @@ describe('kudf serve over Unix sockets with worker threads', () => {
     const stuck = await KapacitorClient.connectSocket(host.socket('crash'), { timeoutMs: 0 });
     await stuck.init([]);
     stuck.send({ kind: 'point', point: point(1, 'a', { fields: { mode: 'hang' } }) });
-    await assert.rejects(stuck.close(), (err: ProbeError) => err.code === 'KUDF_PROBE_UDF_ERROR' && /session lost/.test(err.message));
+    await assert.rejects(
+      stuck.close(),
+      (err: ProbeError) => err.code === 'KUDF_PROBE_UDF_ERROR' && /session lost/.test(err.message),
+    );
     assert.ok(host.logs.some((l) => /stopped answering heartbeats/.test(l.msg)));
     const run = await probeTask(host.socket('mirror'), {});
     assert.equal(run.output.length, 1);
@@ -266,7 +303,8 @@ describe('kudf serve over Unix sockets with worker threads', () => {
     // Write until the kernel and the host push back, without reading anything.
     const writeSome = (): boolean => {
       const batch: Uint8Array[] = [];
-      for (let i = 0; i < 5000 && sent < total; i++, sent++) batch.push(encodeFrame(encodeRequest({ kind: 'point', point: point(sent, 'a') })));
+      for (let i = 0; i < 5000 && sent < total; i++, sent++)
+        batch.push(encodeFrame(encodeRequest({ kind: 'point', point: point(sent, 'a') })));
       return socket.write(Buffer.concat(batch));
     };
     socket.write(Buffer.concat(frames));
@@ -276,7 +314,10 @@ describe('kudf serve over Unix sockets with worker threads', () => {
     const blockedAt = sent;
     const rssBlocked = await host.rssBytes();
     assert.ok(blockedAt < total, 'the writer was pushed back before sending everything');
-    assert.ok(rssBlocked - rssBefore < 150 * 1024 * 1024, `host RSS grew by ${rssBlocked - rssBefore} bytes while the peer did not read`);
+    assert.ok(
+      rssBlocked - rssBefore < 150 * 1024 * 1024,
+      `host RSS grew by ${rssBlocked - rssBefore} bytes while the peer did not read`,
+    );
     // Now read, and keep writing the rest as the host lets us.
     const decoder = new FrameDecoder();
     let expected = 0;
@@ -309,13 +350,19 @@ describe('kudf serve over Unix sockets with worker threads', () => {
   });
 
   it('refuses to start on a socket directory another host is serving', async () => {
-    const child = spawn(process.execPath, [KUDF, 'serve', '--socket-dir', host.socketDir, '--threads', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [KUDF, 'serve', '--socket-dir', host.socketDir, '--threads', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     assert.equal(code, 1);
     assert.match(out, /is in use: another process answers on it/);
-    assert.equal((await probeInfo({ socket: host.socket('mirror') }, 2000)).wants, 'stream', 'the running host is untouched');
+    assert.equal(
+      (await probeInfo({ socket: host.socket('mirror') }, 2000)).wants,
+      'stream',
+      'the running host is untouched',
+    );
   });
 });
 
@@ -330,12 +377,17 @@ describe('kudf serve when a worker dies', () => {
 
   it('ends only the sessions of a worker that exits, with an ErrorResponse, and replaces the worker', async () => {
     // Least-loaded placement on a fresh host: healthy sessions on worker 1 and 2, the crasher joins worker 1.
-    const healthy = await Promise.all([0, 1].map(() => KapacitorClient.connectSocket(crashHost.socket('mirror'), { timeoutMs: 0 })));
+    const healthy = await Promise.all(
+      [0, 1].map(() => KapacitorClient.connectSocket(crashHost.socket('mirror'), { timeoutMs: 0 })),
+    );
     for (const c of healthy) await c.init([]);
     const crasher = await KapacitorClient.connectSocket(crashHost.socket('crash'), { timeoutMs: 0 });
     await crasher.init([]);
     crasher.send({ kind: 'point', point: point(1, 'a', { fields: { mode: 'exit' } }) });
-    await assert.rejects(crasher.close(), (err: ProbeError) => err.code === 'KUDF_PROBE_UDF_ERROR' && /session lost: worker/.test(err.message));
+    await assert.rejects(
+      crasher.close(),
+      (err: ProbeError) => err.code === 'KUDF_PROBE_UDF_ERROR' && /session lost: worker/.test(err.message),
+    );
     await crashHost.waitForLog((l) => l.msg === 'worker replaced');
     // One of the healthy sessions shared the dead worker and ended; the other still mirrors.
     const outcomes = await Promise.allSettled(
@@ -345,10 +397,17 @@ describe('kudf serve when a worker dies', () => {
         return c.data.length;
       }),
     );
-    assert.equal(outcomes.filter((o) => o.status === 'fulfilled' && o.value === 1).length, 1, 'the session on the other worker is untouched');
-    assert.equal((await probeInfo({ socket: crashHost.socket('mirror') }, 2000)).wants, 'stream', 'new connections are served');
+    assert.equal(
+      outcomes.filter((o) => o.status === 'fulfilled' && o.value === 1).length,
+      1,
+      'the session on the other worker is untouched',
+    );
+    assert.equal(
+      (await probeInfo({ socket: crashHost.socket('mirror') }, 2000)).wants,
+      'stream',
+      'new connections are served',
+    );
   });
-
 });
 
 describe('kudf serve start-up and shutdown', () => {
@@ -356,7 +415,10 @@ describe('kudf serve start-up and shutdown', () => {
     const dir = await mkdtemp(join(tmpdir(), 'kudf-stale-'));
     // A listener killed with SIGKILL leaves its socket file behind, as a crash does.
     const path = join(dir, 'mirror.sock');
-    const crashed = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+    const crashed = spawn(process.execPath, [
+      '-e',
+      `require('net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`,
+    ]);
     await new Promise((resolve) => crashed.on('exit', resolve));
     assert.ok((await lstat(join(dir, 'mirror.sock'))).isSocket());
     const host = await HostProcess.start(['--threads', '0', '--functions', 'mirror'], { socketDir: dir });
@@ -371,7 +433,10 @@ describe('kudf serve start-up and shutdown', () => {
 
   it('lets an open session finish after SIGTERM, then removes the socket files and exits 0', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kudf-term-'));
-    const host = await HostProcess.start(['--threads', '1', '--functions', 'mirror', '--socket-mode', '660', '--grace', '20s'], { socketDir: dir });
+    const host = await HostProcess.start(
+      ['--threads', '1', '--functions', 'mirror', '--socket-mode', '660', '--grace', '20s'],
+      { socketDir: dir },
+    );
     assert.equal((await stat(host.socket('mirror'))).mode & 0o777, 0o660);
     const client = await KapacitorClient.connectSocket(host.socket('mirror'), { timeoutMs: 0 });
     await client.init([]);
@@ -381,7 +446,10 @@ describe('kudf serve start-up and shutdown', () => {
     await client.close();
     assert.equal(client.data.length, 1, 'the session still got its reply during the grace period');
     assert.equal(await host.exited, 0);
-    assert.deepEqual((await readdir(dir)).filter((f) => f.endsWith('.sock')), []);
+    assert.deepEqual(
+      (await readdir(dir)).filter((f) => f.endsWith('.sock')),
+      [],
+    );
   });
 
   it('runs every session on the main thread with --threads 0', async () => {

@@ -13,7 +13,8 @@ import { stopChild } from '../helpers/child-process.js';
 import { KUDF } from '../helpers/host-process.js';
 
 const ANSI = /\u001b\[[0-9;]*m/;
-const PRETTY_LINE = /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} [+-]\d{4}\] (TRACE|DEBUG|INFO|WARN|ERROR|FATAL) \(kudf[a-z-]*\): /;
+const PRETTY_LINE =
+  /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} [+-]\d{4}\] (TRACE|DEBUG|INFO|WARN|ERROR|FATAL) \(kudf[a-z-]*\): /;
 
 let dir = '';
 before(async () => {
@@ -26,7 +27,11 @@ after(async () => {
 /** Runs `kudf serve` with its stdout piped until 'host ready', drives one mirror task through it, and returns everything it logged. */
 async function serveLog(extra: string[]): Promise<string[]> {
   const socketDir = join(dir, `sockets-${extra.join('') || 'default'}`);
-  const host = spawn(process.execPath, [KUDF, 'serve', '--socket-dir', socketDir, '--functions', 'mirror', '--threads', '1', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const host = spawn(
+    process.execPath,
+    [KUDF, 'serve', '--socket-dir', socketDir, '--functions', 'mirror', '--threads', '1', ...extra],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   host.stdout.setEncoding('utf8').on('data', (t: string) => (out += t));
   host.stderr.setEncoding('utf8').on('data', (t: string) => (out += t));
@@ -39,7 +44,11 @@ async function serveLog(extra: string[]): Promise<string[]> {
     });
     const points = join(dir, 'points.lp');
     await writeFile(points, 'cpu,host=a v=1 1000000000\n');
-    const probe = spawnSync(process.execPath, [KUDF, 'probe', 'run', '--socket', join(socketDir, 'mirror.sock'), '--points', points], { encoding: 'utf8' });
+    const probe = spawnSync(
+      process.execPath,
+      [KUDF, 'probe', 'run', '--socket', join(socketDir, 'mirror.sock'), '--points', points],
+      { encoding: 'utf8' },
+    );
     assert.equal(probe.status, 0, probe.stderr);
   } finally {
     await stopChild(host, 5000);
@@ -50,7 +59,11 @@ async function serveLog(extra: string[]): Promise<string[]> {
 /** Runs `kudf publish` (empty input, no database) on a pseudo-terminal; returns what the terminal showed. */
 function publishOnTerminal(extra: string, env: NodeJS.ProcessEnv = process.env): string {
   const command = `'${process.execPath}' '${KUDF}' publish ${extra} < /dev/null`;
-  const res = spawnSync('script', ['--quiet', '--return', '--command', command, '/dev/null'], { encoding: 'utf8', env, cwd: dir });
+  const res = spawnSync('script', ['--quiet', '--return', '--command', command, '/dev/null'], {
+    encoding: 'utf8',
+    env,
+    cwd: dir,
+  });
   assert.equal(res.status, 0, `script: ${res.stdout}${res.stderr}`);
   return res.stdout.replace(/\r/g, '');
 }
@@ -60,7 +73,10 @@ describe('log formats', () => {
     const lines = await serveLog([]);
     const parsed = lines.map((l) => JSON.parse(l) as { msg: string; thread?: number });
     assert.ok(parsed.some((l) => l.msg === 'host ready'));
-    assert.ok(parsed.some((l) => l.msg === 'session initialised' && typeof l.thread === 'number'), 'a worker thread logged the session');
+    assert.ok(
+      parsed.some((l) => l.msg === 'session initialised' && typeof l.thread === 'number'),
+      'a worker thread logged the session',
+    );
   });
 
   it('writes pino-pretty lines with --log-format pretty, without colours into a pipe, from the main thread and the workers alike', async () => {
@@ -70,8 +86,14 @@ describe('log formats', () => {
       assert.doesNotMatch(line, ANSI);
       assert.throws(() => JSON.parse(line) as unknown);
     }
-    assert.ok(lines.some((l) => / INFO \(kudf\): host ready/.test(l)), lines.join('\n'));
-    assert.ok(lines.some((l) => /: session initialised .*"thread":\d/.test(l)), 'a worker thread logged the session in the same form');
+    assert.ok(
+      lines.some((l) => / INFO \(kudf\): host ready/.test(l)),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((l) => /: session initialised .*"thread":\d/.test(l)),
+      'a worker thread logged the session in the same form',
+    );
   });
 
   it('refuses a format it does not know, naming the choices', () => {

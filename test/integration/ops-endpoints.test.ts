@@ -32,8 +32,15 @@ async function get(url: string, init?: RequestInit): Promise<{ status: number; t
   return { status: res.status, type: res.headers.get('content-type') ?? '', body: await res.text() };
 }
 
-function points(n: number): Array<{ measurement: string; tags: Record<string, string>; fields: Record<string, number>; time: bigint }> {
-  return Array.from({ length: n }, (_, i) => ({ measurement: 'm', tags: { host: `h${i % 3}` }, fields: { v: i }, time: BigInt(i + 1) * 1_000_000_000n }));
+function points(
+  n: number,
+): Array<{ measurement: string; tags: Record<string, string>; fields: Record<string, number>; time: bigint }> {
+  return Array.from({ length: n }, (_, i) => ({
+    measurement: 'm',
+    tags: { host: `h${i % 3}` },
+    fields: { v: i },
+    time: BigInt(i + 1) * 1_000_000_000n,
+  }));
 }
 
 async function rawConnect(path: string): Promise<Socket> {
@@ -71,7 +78,7 @@ describe('kudf serve --http', () => {
     assert.equal((await get(`${base}/metrics`, { method: 'POST' })).status, 405);
   });
 
-  it('counts a task\'s points, session and snapshot per function, and never shows its option values', async () => {
+  it("counts a task's points, session and snapshot per function, and never shows its option values", async () => {
     const result = await probeRun({
       target: { socket: host.socket('movingAverage') },
       options: [o.str('field', 'v'), o.int('size', 3), o.str('as', OPTION_VALUE)],
@@ -89,14 +96,19 @@ describe('kudf serve --http', () => {
     assert.equal(result.output.length, 120);
     // Counts travel with the worker's next heartbeat answer (about once a second) or at session end.
     let text = '';
-    await waitFor('the session counted', async () => {
-      text = (await get(`${base}/metrics`)).body;
-      return (
-        sample(text, 'kudf_host_points_in_total', { function: 'movingAverage' }) === 120 &&
-        sample(text, 'kudf_host_connections_ended_total', { function: 'movingAverage', reason: 'eof' }) === 1 &&
-        sample(text, 'kudf_host_snapshot_bytes_count', { function: 'movingAverage' }) === 1
-      );
-    }, 10_000, 200);
+    await waitFor(
+      'the session counted',
+      async () => {
+        text = (await get(`${base}/metrics`)).body;
+        return (
+          sample(text, 'kudf_host_points_in_total', { function: 'movingAverage' }) === 120 &&
+          sample(text, 'kudf_host_connections_ended_total', { function: 'movingAverage', reason: 'eof' }) === 1 &&
+          sample(text, 'kudf_host_snapshot_bytes_count', { function: 'movingAverage' }) === 1
+        );
+      },
+      10_000,
+      200,
+    );
     assert.equal(sample(text, 'kudf_host_points_out_total', { function: 'movingAverage' }), 120);
     assert.equal(sample(text, 'kudf_host_sessions_started_total', { function: 'movingAverage' }), 1);
     assert.equal(sample(text, 'kudf_host_connections_ended_total', { function: 'movingAverage', reason: 'eof' }), 1);
@@ -115,41 +127,100 @@ describe('kudf serve --http', () => {
 
   it('counts an Init failure and an ErrorResponse by kind', async () => {
     const rejected = await probeRun({
-        target: { socket: host.socket('movingAverage') },
-        options: [o.int('field', 3), o.int('size', 3)],
-        taskID: 'bad_init',
-        nodeID: 'n',
-        points: points(1),
-        grouping: { dimensions: [], byName: false },
-        database: 'db',
-        retentionPolicy: 'rp',
-        batch: false,
-        snapshot: false,
-        timeoutMs: 2000,
-        chunk: 10,
-      }).then((r) => r.init, (err: unknown) => err);
-    assert.ok(!('success' in (rejected as object)) || (rejected as { success: boolean }).success === false, 'the bad Init was accepted');
+      target: { socket: host.socket('movingAverage') },
+      options: [o.int('field', 3), o.int('size', 3)],
+      taskID: 'bad_init',
+      nodeID: 'n',
+      points: points(1),
+      grouping: { dimensions: [], byName: false },
+      database: 'db',
+      retentionPolicy: 'rp',
+      batch: false,
+      snapshot: false,
+      timeoutMs: 2000,
+      chunk: 10,
+    }).then(
+      (r) => r.init,
+      (err: unknown) => err,
+    );
+    assert.ok(
+      !('success' in (rejected as object)) || (rejected as { success: boolean }).success === false,
+      'the bad Init was accepted',
+    );
     // A point before Init: a protocol error, answered with an ErrorResponse.
     const socket = await rawConnect(host.socket('mirror'));
-    socket.write(encodeFrame(encodeRequest({ kind: 'point', point: { time: 1n, name: 'm', database: '', retentionPolicy: '', group: '', dimensions: [], tags: {}, fields: { v: 1 }, byName: false } })));
+    socket.write(
+      encodeFrame(
+        encodeRequest({
+          kind: 'point',
+          point: {
+            time: 1n,
+            name: 'm',
+            database: '',
+            retentionPolicy: '',
+            group: '',
+            dimensions: [],
+            tags: {},
+            fields: { v: 1 },
+            byName: false,
+          },
+        }),
+      ),
+    );
     await new Promise<void>((resolve) => socket.on('close', () => resolve()));
-    await waitFor('both counted', async () => {
-      const text = (await get(`${base}/metrics`)).body;
-      return sample(text, 'kudf_host_init_failures_total', { function: 'movingAverage' }) === 1 && sample(text, 'kudf_host_error_responses_total', { function: 'mirror', kind: 'protocol' }) === 1;
-    }, 10_000, 200);
+    await waitFor(
+      'both counted',
+      async () => {
+        const text = (await get(`${base}/metrics`)).body;
+        return (
+          sample(text, 'kudf_host_init_failures_total', { function: 'movingAverage' }) === 1 &&
+          sample(text, 'kudf_host_error_responses_total', { function: 'mirror', kind: 'protocol' }) === 1
+        );
+      },
+      10_000,
+      200,
+    );
   });
 
   it('lists a live session in /status with its task, node, function, worker, counts and last keepalive', async () => {
     const socket = await rawConnect(host.socket('mirror'));
     socket.write(encodeFrame(encodeRequest({ kind: 'init', taskID: 'status_task', nodeID: 'mirror3', options: [] })));
-    for (let i = 0; i < 5; i++) socket.write(encodeFrame(encodeRequest({ kind: 'point', point: { time: BigInt(i + 1), name: 'm', database: 'db', retentionPolicy: 'rp', group: '', dimensions: [], tags: {}, fields: { v: i }, byName: false } })));
+    for (let i = 0; i < 5; i++)
+      socket.write(
+        encodeFrame(
+          encodeRequest({
+            kind: 'point',
+            point: {
+              time: BigInt(i + 1),
+              name: 'm',
+              database: 'db',
+              retentionPolicy: 'rp',
+              group: '',
+              dimensions: [],
+              tags: {},
+              fields: { v: i },
+              byName: false,
+            },
+          }),
+        ),
+      );
     socket.write(encodeFrame(encodeRequest({ kind: 'keepalive', time: 42n })));
-    type Status = { ready: boolean; functions: Array<{ name: string; socket: string }>; sessions: Array<Record<string, unknown>>; workers: Array<Record<string, unknown>> };
+    type Status = {
+      ready: boolean;
+      functions: Array<{ name: string; socket: string }>;
+      sessions: Array<Record<string, unknown>>;
+      workers: Array<Record<string, unknown>>;
+    };
     let status: Status | undefined;
-    await waitFor('the session with its counts', async () => {
-      status = JSON.parse((await get(`${base}/status`)).body) as Status;
-      return status.sessions.some((s) => s['taskID'] === 'status_task' && s['pointsIn'] === 5);
-    }, 10_000, 200);
+    await waitFor(
+      'the session with its counts',
+      async () => {
+        status = JSON.parse((await get(`${base}/status`)).body) as Status;
+        return status.sessions.some((s) => s['taskID'] === 'status_task' && s['pointsIn'] === 5);
+      },
+      10_000,
+      200,
+    );
     const s = status!.sessions.find((x) => x['taskID'] === 'status_task')!;
     assert.equal(s['nodeID'], 'mirror3');
     assert.equal(s['function'], 'mirror');
@@ -173,7 +244,10 @@ describe('kudf serve without --http', () => {
   it('serves no operations endpoint', async () => {
     const host = await HostProcess.start(['--threads', '1']);
     try {
-      assert.equal(host.logs.some((l) => l.msg === 'operations endpoints listening'), false);
+      assert.equal(
+        host.logs.some((l) => l.msg === 'operations endpoints listening'),
+        false,
+      );
     } finally {
       await host.stop();
     }

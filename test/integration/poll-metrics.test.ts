@@ -37,12 +37,21 @@ describe('kudf poll --http', () => {
       ],
     });
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^INFLUX/.test(k)));
-    child = spawn(process.execPath, [KUDF, 'poll', '--config', cfg, '--http', '127.0.0.1:0'], { cwd: REPO_ROOT, env: { ...env, ROUTER_KEY: s.clientKey }, stdio: ['ignore', 'ignore', 'pipe'] });
+    child = spawn(process.execPath, [KUDF, 'poll', '--config', cfg, '--http', '127.0.0.1:0'], {
+      cwd: REPO_ROOT,
+      env: { ...env, ROUTER_KEY: s.clientKey },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     child.stderr?.setEncoding('utf8').on('data', (t: string) => (stderr += t));
-    await waitFor('the endpoints', async () => {
-      url = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(stderr)?.[1] ?? '';
-      return url !== '';
-    }, 20_000, 50);
+    await waitFor(
+      'the endpoints',
+      async () => {
+        url = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(stderr)?.[1] ?? '';
+        return url !== '';
+      },
+      20_000,
+      50,
+    );
   });
 
   after(async () => {
@@ -52,19 +61,36 @@ describe('kudf poll --http', () => {
 
   it('counts polls by router and error class, their durations and the points they made', async () => {
     let text = '';
-    await waitFor('a poll of each router', async () => {
-      text = await (await fetch(`${url}/metrics`)).text();
-      return (sample(text, 'kudf_poll_total', { router: 'dsl-1', error_class: 'none' }) ?? 0) >= 1 && (sample(text, 'kudf_poll_total', { router: 'dsl-gone', error_class: 'connect' }) ?? 0) >= 1;
-    }, 30_000, 250);
+    await waitFor(
+      'a poll of each router',
+      async () => {
+        text = await (await fetch(`${url}/metrics`)).text();
+        return (
+          (sample(text, 'kudf_poll_total', { router: 'dsl-1', error_class: 'none' }) ?? 0) >= 1 &&
+          (sample(text, 'kudf_poll_total', { router: 'dsl-gone', error_class: 'connect' }) ?? 0) >= 1
+        );
+      },
+      30_000,
+      250,
+    );
     assert.ok((sample(text, 'kudf_poll_duration_seconds_count', { router: 'dsl-1' }) ?? 0) >= 1);
     // adsl_connection and adsl_line per successful poll; a failed poll makes only adsl_poll.
     assert.ok((sample(text, 'kudf_poll_points_total', { router: 'dsl-1' }) ?? 0) >= 2);
     assert.equal(sample(text, 'kudf_poll_points_total', { router: 'dsl-gone' }), 0);
     assert.ok((sample(text, 'kudf_writer_points_accepted_total') ?? 0) >= 3);
-    for (const name of ['kudf_writer_queue_lines', 'kudf_writer_queue_bytes', 'kudf_writer_queue_oldest_age_seconds', 'kudf_writer_retries_total', 'kudf_writer_dropped_lines_total', 'kudf_writer_dead_letter_lines_total']) {
+    for (const name of [
+      'kudf_writer_queue_lines',
+      'kudf_writer_queue_bytes',
+      'kudf_writer_queue_oldest_age_seconds',
+      'kudf_writer_retries_total',
+      'kudf_writer_dropped_lines_total',
+      'kudf_writer_dead_letter_lines_total',
+    ]) {
       assert.ok(sample(text, name) !== undefined, name);
     }
-    const status = (await (await fetch(`${url}/status`)).json()) as { routers: Array<{ name: string; polls: number; lastErrorClass: string }> };
+    const status = (await (await fetch(`${url}/status`)).json()) as {
+      routers: Array<{ name: string; polls: number; lastErrorClass: string }>;
+    };
     assert.deepEqual(status.routers.map((r) => r.name).sort(), ['dsl-1', 'dsl-gone']);
     assert.equal(status.routers.find((r) => r.name === 'dsl-gone')?.lastErrorClass, 'connect');
     assert.equal((await fetch(`${url}/readyz`)).status, 200);

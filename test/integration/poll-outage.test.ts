@@ -54,7 +54,12 @@ function queueBytes(dir: string): number {
 }
 
 /** Every logged poll has its adsl_poll point, no stored point lacks a logged poll, and each time is stored once. */
-async function assertEveryPollOnce(influxd: Influxd, db: string, host: string, polls: readonly PollLog[]): Promise<Row[]> {
+async function assertEveryPollOnce(
+  influxd: Influxd,
+  db: string,
+  host: string,
+  polls: readonly PollLog[],
+): Promise<Row[]> {
   const stored = await rows(influxd, db, 'adsl_poll', host);
   const times = stored.map((r) => r.time);
   assert.equal(new Set(times).size, times.length, 'each poll time stored once');
@@ -105,7 +110,12 @@ describe('kudf poll through InfluxDB outages', () => {
     before(async () => {
       await influxd.exec('CREATE DATABASE outage');
       const cfg = join(scratch, 'outage.json');
-      writePollConfig(cfg, { routers: [sshdRouter('dsl-out')], influxUrl: influxd.url, db: 'outage', queueDir: join(scratch, 'q-outage') });
+      writePollConfig(cfg, {
+        routers: [sshdRouter('dsl-out')],
+        influxUrl: influxd.url,
+        db: 'outage',
+        queueDir: join(scratch, 'q-outage'),
+      });
       p = poller(cfg);
       await p.waitUntil('two polls', () => p.polls().length >= 2);
       await waitFor('the first delivery', async () => (await influxd.count('outage', 'adsl_poll', 'duration_ms')) >= 1);
@@ -127,7 +137,10 @@ describe('kudf poll through InfluxDB outages', () => {
       assert.ok(pollsDuringOutage >= 5, `the outage spanned polls (${pollsDuringOutage})`);
       const polls = p.polls();
       const stored = await assertEveryPollOnce(influxd, 'outage', 'dsl-out', polls);
-      assert.ok(stored.every((r) => r['success'] === true && r['error_class'] === 'none'), 'the router itself never failed');
+      assert.ok(
+        stored.every((r) => r['success'] === true && r['error_class'] === 'none'),
+        'the router itself never failed',
+      );
     });
 
     it('stores adsl_connection and adsl_line for exactly the same poll times', async () => {
@@ -139,7 +152,10 @@ describe('kudf poll through InfluxDB outages', () => {
         line.map((r) => r.time),
         pollTimes,
       );
-      assert.ok(line.every((r) => r['sync_rate_down_kbps'] === 31829), 'values intact after the replay');
+      assert.ok(
+        line.every((r) => r['sync_rate_down_kbps'] === 31829),
+        'values intact after the replay',
+      );
     });
 
     it('ends with an empty queue, nothing dropped, and its own poll count equal to the logged polls', () => {
@@ -155,7 +171,10 @@ describe('kudf poll through InfluxDB outages', () => {
 
     it('logs the outage with its cause (ECONNREFUSED) and the recovery once, one line per backed-off retry, and nothing else above info', () => {
       const retries = p.logs.filter((l) => RETRY_LINE.test(l.msg));
-      assert.ok(retries.some((l) => l.level === WARN && l.msg === WRITE_FAILED), 'the outage is logged at warn');
+      assert.ok(
+        retries.some((l) => l.level === WARN && l.msg === WRITE_FAILED),
+        'the outage is logged at warn',
+      );
       for (const l of retries) {
         assert.match(String(l['reason']), /ECONNREFUSED/);
         assert.ok(Number(l['queued']) > 0, 'says how much is waiting');
@@ -166,19 +185,22 @@ describe('kudf poll through InfluxDB outages', () => {
         retries.map((_l, i) => i + 1),
       );
       const waits = retries.map((l) => Number(l['retryInMs']));
-      assert.ok(waits.every((w) => w <= RETRY_MAX_MS), 'waits capped at retryMaxDelay');
-      assert.ok(waits.slice(-2).every((w) => w >= RETRY_MAX_MS / 2), 'the later waits reach the cap (equal jitter: at least half)');
+      assert.ok(
+        waits.every((w) => w <= RETRY_MAX_MS),
+        'waits capped at retryMaxDelay',
+      );
+      assert.ok(
+        waits.slice(-2).every((w) => w >= RETRY_MAX_MS / 2),
+        'the later waits reach the cap (equal jitter: at least half)',
+      );
       assert.equal(p.logs.filter((l) => l.msg === WRITES_BACK).length, 1);
       const others = p.logs.filter((l) => l.level >= WARN && !RETRY_LINE.test(l.msg));
       assert.deepEqual(others, [], 'the router polls are not blamed for the database outage');
     });
 
-    it(
-      'logs the outage once at warn, not once per retry',
-      () => {
-        assert.equal(p.logs.filter((l) => RETRY_LINE.test(l.msg) && l.level >= WARN).length, 1);
-      },
-    );
+    it('logs the outage once at warn, not once per retry', () => {
+      assert.equal(p.logs.filter((l) => RETRY_LINE.test(l.msg) && l.level >= WARN).length, 1);
+    });
   });
 
   it('a poller killed with SIGKILL while InfluxDB is down delivers its queued polls exactly once after a restart', async () => {
@@ -190,21 +212,33 @@ describe('kudf poll through InfluxDB outages', () => {
     await first.waitUntil('a poll', () => first.polls().length >= 1);
     await influxd.pause();
     const atPause = first.polls().length;
-    await first.waitUntil('polls and a failed write with InfluxDB down', () => first.polls().length >= atPause + 4 && first.logs.some((l) => l.msg === WRITE_FAILED));
+    await first.waitUntil(
+      'polls and a failed write with InfluxDB down',
+      () => first.polls().length >= atPause + 4 && first.logs.some((l) => l.msg === WRITE_FAILED),
+    );
     // Kill right after a poll finished, so the next one (an interval away) is not half done.
     const n = first.polls().length;
     await first.waitUntil('the next poll', () => first.polls().length > n);
     await first.kill();
     const firstPolls = first.polls();
-    assert.equal(first.logs.some((l) => l.msg === 'poller stopped'), false, 'no orderly shutdown happened');
+    assert.equal(
+      first.logs.some((l) => l.msg === 'poller stopped'),
+      false,
+      'no orderly shutdown happened',
+    );
     assert.ok(queueBytes(queueDir) > 0, 'points sit in the on-disk queue');
 
     await influxd.resume();
     const second = poller(cfg);
-    await second.waitUntil('the writer to start', () => second.logs.some((l) => String(l.msg).startsWith('writer started')));
+    await second.waitUntil('the writer to start', () =>
+      second.logs.some((l) => String(l.msg).startsWith('writer started')),
+    );
     const started = second.logs.find((l) => String(l.msg).startsWith('writer started'));
     assert.equal(started?.msg, 'writer started; replaying queued lines');
-    assert.ok(Number(started?.['pending']) >= 3 * (firstPolls.length - atPause - 1), `the outage's polls are queued (${String(started?.['pending'])})`);
+    assert.ok(
+      Number(started?.['pending']) >= 3 * (firstPolls.length - atPause - 1),
+      `the outage's polls are queued (${String(started?.['pending'])})`,
+    );
     await second.waitUntil('two polls after the restart', () => second.polls().length >= 2);
     const exit = await second.stop();
     assert.equal(exit.code, 0, second.tail());
@@ -256,22 +290,37 @@ describe('kudf poll through InfluxDB outages', () => {
       const writer = stopped?.['writer'] as { accepted: number; written: number; dropped: number; queued: number };
       const logged = drops();
       assert.ok(logged.length >= 1, 'the full queue is logged');
-      assert.ok(logged.every((l) => l.level === 50 && l['maxBytes'] === 4096 && Number(l['lines']) > 0), 'each drop report is an error naming the bound and the count');
-      assert.ok(logged.reduce((n, l) => n + Number(l['lines']), 0) <= writer.dropped, 'the reports never claim more than was dropped');
+      assert.ok(
+        logged.every((l) => l.level === 50 && l['maxBytes'] === 4096 && Number(l['lines']) > 0),
+        'each drop report is an error naming the bound and the count',
+      );
+      assert.ok(
+        logged.reduce((n, l) => n + Number(l['lines']), 0) <= writer.dropped,
+        'the reports never claim more than was dropped',
+      );
       assert.ok(writer.dropped > Number(logged[0]?.['lines']), 'the queue overflowed again after the first report');
       assert.equal(writer.queued, 0);
       assert.equal(writer.accepted, 3 * p.polls().length);
       let stored = 0;
-      for (const m of ['adsl_poll', 'adsl_connection', 'adsl_line']) stored += (await rows(influxd, 'full', m, 'dsl-full')).length;
+      for (const m of ['adsl_poll', 'adsl_connection', 'adsl_line'])
+        stored += (await rows(influxd, 'full', m, 'dsl-full')).length;
       // A line counts both as stored and as dropped only if InfluxDB stored it from a request that
       // then failed (stopped mid-request: no answer), so the writer kept it and the bound later
       // dropped it. A refused connection delivers nothing. So the excess is at most what was
       // queued at failures other than a refusal, and nothing else.
       const excess = stored + writer.dropped - writer.accepted;
-      assert.ok(excess >= 0, `nothing vanished without being counted (stored ${stored} + dropped ${writer.dropped} < accepted ${writer.accepted})`);
-      const sentButUnanswered = p.logs.filter((l) => RETRY_LINE.test(l.msg) && !/ECONNREFUSED/.test(String(l['reason'])));
+      assert.ok(
+        excess >= 0,
+        `nothing vanished without being counted (stored ${stored} + dropped ${writer.dropped} < accepted ${writer.accepted})`,
+      );
+      const sentButUnanswered = p.logs.filter(
+        (l) => RETRY_LINE.test(l.msg) && !/ECONNREFUSED/.test(String(l['reason'])),
+      );
       const inDoubt = sentButUnanswered.reduce((n, l) => n + Number(l['queued']), 0);
-      assert.ok(excess <= inDoubt, `stored + dropped exceeds accepted by ${excess}, more than the ${inDoubt} lines queued at failures after sending (${sentButUnanswered.map((l) => String(l['reason'])).join('; ')})`);
+      assert.ok(
+        excess <= inDoubt,
+        `stored + dropped exceeds accepted by ${excess}, more than the ${inDoubt} lines queued at failures after sending (${sentButUnanswered.map((l) => String(l['reason'])).join('; ')})`,
+      );
     });
 
     it('loses only the oldest polls of the outage and stores no point that was never polled', async () => {
@@ -281,7 +330,9 @@ describe('kudf poll through InfluxDB outages', () => {
       assert.deepEqual(m.unexplained, []);
       assert.equal(m.ambiguous, 0);
       assert.ok(m.missing.length > 0, 'the bound forced a loss');
-      const keptDuringOutage = pollStartsMs(polls).filter((t) => t > pausedAt && t < resumedAt && !m.missing.includes(t));
+      const keptDuringOutage = pollStartsMs(polls).filter(
+        (t) => t > pausedAt && t < resumedAt && !m.missing.includes(t),
+      );
       assert.ok(keptDuringOutage.length > 0, 'the newest polls of the outage survive');
       assert.ok(
         m.missing.every((t) => t > pausedAt - 2000 && t < Math.min(...keptDuringOutage)),
@@ -289,12 +340,9 @@ describe('kudf poll through InfluxDB outages', () => {
       );
     });
 
-    it(
-      'logs the full queue once per outage rather than at every poll that overflows it',
-      () => {
-        assert.equal(drops().length, 1);
-      },
-    );
+    it('logs the full queue once per outage rather than at every poll that overflows it', () => {
+      assert.equal(drops().length, 1);
+    });
   });
 
   describe('routers that break off: mid-output connection drop, command killed by a signal, silence after TCP accept', () => {
@@ -307,8 +355,16 @@ describe('kudf poll through InfluxDB outages', () => {
 
     before(async () => {
       await influxd.exec('CREATE DATABASE cut');
-      tcpCut = await startCuttingRouter({ password: 'pw-cut', output: fixture, plan: (n) => (n === 1 ? 'drop-connection' : 'full') });
-      signalCut = await startCuttingRouter({ password: 'pw-cut', output: fixture, plan: (n) => (n === 1 ? 'killed-by-signal' : 'full') });
+      tcpCut = await startCuttingRouter({
+        password: 'pw-cut',
+        output: fixture,
+        plan: (n) => (n === 1 ? 'drop-connection' : 'full'),
+      });
+      signalCut = await startCuttingRouter({
+        password: 'pw-cut',
+        output: fixture,
+        plan: (n) => (n === 1 ? 'killed-by-signal' : 'full'),
+      });
       silent = await startSilentRouter();
       const cut = (name: string, r: { port: number; hostFingerprint: string }): PollRouterSpec => ({
         name,
@@ -330,8 +386,9 @@ describe('kudf poll through InfluxDB outages', () => {
         queueDir: join(scratch, 'q-cut'),
       });
       p = poller(cfg);
-      await p.waitUntil('three polls of each cutting router and two of the silent one', () =>
-        p.polls('cut-tcp').length >= 3 && p.polls('cut-signal').length >= 3 && p.polls('silent').length >= 2,
+      await p.waitUntil(
+        'three polls of each cutting router and two of the silent one',
+        () => p.polls('cut-tcp').length >= 3 && p.polls('cut-signal').length >= 3 && p.polls('silent').length >= 2,
         30_000,
       );
       const exit = await p.stop();
@@ -356,8 +413,16 @@ describe('kudf poll through InfluxDB outages', () => {
       const failedAt = polls[1]?.time;
       const conn = await rows(influxd, 'cut', 'adsl_connection', 'cut-tcp');
       const line = await rows(influxd, 'cut', 'adsl_line', 'cut-tcp');
-      assert.equal(conn.some((r) => r.time === failedAt), false, 'no adsl_connection from the truncated output');
-      assert.equal(line.some((r) => r.time === failedAt), false, 'no adsl_line from the truncated output');
+      assert.equal(
+        conn.some((r) => r.time === failedAt),
+        false,
+        'no adsl_connection from the truncated output',
+      );
+      assert.equal(
+        line.some((r) => r.time === failedAt),
+        false,
+        'no adsl_line from the truncated output',
+      );
       assert.equal(line.length, polls.length - 1, 'line data for every other poll');
       assert.equal(tcpCut.logins, 2, 'one fresh login after the drop, then the connection is kept');
     });
@@ -371,16 +436,17 @@ describe('kudf poll through InfluxDB outages', () => {
       assert.match(String(w[0]?.['err']), /closed the SSH connection/);
     });
 
-    it(
-      'a command killed by a signal mid-output fails that poll instead of storing its first half as a successful reading',
-      async () => {
-        const polls = await rows(influxd, 'cut', 'adsl_poll', 'cut-signal');
-        assert.equal(polls[1]?.['success'], false, 'the killed command is a failed poll');
-        const line = await rows(influxd, 'cut', 'adsl_line', 'cut-signal');
-        assert.equal(line.some((r) => r.time === polls[1]?.time), false, 'no adsl_line from the truncated output');
-        assert.equal(warnings('cut-signal').length, 1, 'logged once with its cause');
-      },
-    );
+    it('a command killed by a signal mid-output fails that poll instead of storing its first half as a successful reading', async () => {
+      const polls = await rows(influxd, 'cut', 'adsl_poll', 'cut-signal');
+      assert.equal(polls[1]?.['success'], false, 'the killed command is a failed poll');
+      const line = await rows(influxd, 'cut', 'adsl_line', 'cut-signal');
+      assert.equal(
+        line.some((r) => r.time === polls[1]?.time),
+        false,
+        'no adsl_line from the truncated output',
+      );
+      assert.equal(warnings('cut-signal').length, 1, 'logged once with its cause');
+    });
 
     it('a router that accepts TCP and says nothing fails each poll as timeout, logged once per poll, without holding up the others', async () => {
       const polls = await assertEveryPollOnce(influxd, 'cut', 'silent', p.polls('silent'));
@@ -388,7 +454,11 @@ describe('kudf poll through InfluxDB outages', () => {
       assert.deepEqual(await rows(influxd, 'cut', 'adsl_connection', 'silent'), []);
       const w = warnings('silent');
       assert.equal(w.length, polls.length, 'one warning per failed poll');
-      assert.ok(w.every((l) => l['code'] === 'KUDF_SSH_CONNECT_TIMEOUT' && /no SSH session within 1000 ms/.test(String(l['err']))));
+      assert.ok(
+        w.every(
+          (l) => l['code'] === 'KUDF_SSH_CONNECT_TIMEOUT' && /no SSH session within 1000 ms/.test(String(l['err'])),
+        ),
+      );
       assert.ok(silent.accepted >= polls.length, 'each poll really connected');
     });
   });

@@ -17,7 +17,11 @@ const PASSWORD = 'S3cr3t-Router-Pw-81f2';
 const parse = fixtureParser(fixtures);
 
 async function withRouter(opts: Partial<FakeRouterOptions>, body: (r: FakeRouter) => Promise<void>): Promise<void> {
-  const r = await startFakeRouter({ password: PASSWORD, answer: (cmd) => (cmd === 'xdslctl info --stats' ? FIXTURE : `unknown: ${cmd}`), ...opts });
+  const r = await startFakeRouter({
+    password: PASSWORD,
+    answer: (cmd) => (cmd === 'xdslctl info --stats' ? FIXTURE : `unknown: ${cmd}`),
+    ...opts,
+  });
   try {
     await body(r);
   } finally {
@@ -28,15 +32,25 @@ async function withRouter(opts: Partial<FakeRouterOptions>, body: (r: FakeRouter
 function routerFor(fr: FakeRouter, over: Record<string, unknown> = {}): RouterConfig {
   return routerConfig(
     {
-      name: 'dsl-shell', address: '127.0.0.1', port: fr.port, user: 'admin', command: 'xdslctl info --stats',
-      auth: { passwordEnv: 'ROUTER_PW' }, hostKey: { fingerprint: fr.hostFingerprint }, mode: 'shell', timeout: 10, connectTimeout: 10,
-      shell: { prompt: '^router> ?$' }, ...over,
+      name: 'dsl-shell',
+      address: '127.0.0.1',
+      port: fr.port,
+      user: 'admin',
+      command: 'xdslctl info --stats',
+      auth: { passwordEnv: 'ROUTER_PW' },
+      hostKey: { fingerprint: fr.hostFingerprint },
+      mode: 'shell',
+      timeout: 10,
+      connectTimeout: 10,
+      shell: { prompt: '^router> ?$' },
+      ...over,
     },
     { ROUTER_PW: PASSWORD },
   );
 }
 
-const pollerFor = (router: RouterConfig, log = captureLogger('debug')) => pollerOn(router, (r, logger) => new SshSession({ router: r, logger }), parse, log);
+const pollerFor = (router: RouterConfig, log = captureLogger('debug')) =>
+  pollerOn(router, (r, logger) => new SshSession({ router: r, logger }), parse, log);
 
 describe('shell mode against a scripted router CLI', () => {
   it('answers every --More-- with a space and parses the whole paged output', async () => {
@@ -58,10 +72,17 @@ describe('shell mode against a scripted router CLI', () => {
 
   it('sends setup commands once and reuses the shell channel for later polls', async () => {
     await withRouter({ pageLines: 5 }, async (fr) => {
-      const { poller, session } = pollerFor(routerFor(fr, { shell: { prompt: '^router> ?$', setup: ['terminal length 0'] } }));
+      const { poller, session } = pollerFor(
+        routerFor(fr, { shell: { prompt: '^router> ?$', setup: ['terminal length 0'] } }),
+      );
       try {
         for (let i = 0; i < 3; i += 1) assert.equal((await poller.poll()).success, true);
-        assert.deepEqual(fr.commands, ['terminal length 0', 'xdslctl info --stats', 'xdslctl info --stats', 'xdslctl info --stats']);
+        assert.deepEqual(fr.commands, [
+          'terminal length 0',
+          'xdslctl info --stats',
+          'xdslctl info --stats',
+          'xdslctl info --stats',
+        ]);
         assert.equal(fr.pagerAnswers, 0, 'terminal length 0 turned the pager off');
         assert.equal(fr.logins, 1);
       } finally {
@@ -102,7 +123,10 @@ describe('shell mode against a scripted router CLI', () => {
         session.close();
       }
       const text = log.text();
-      assert.ok(log.lines().some((l) => l.ssh2 === true), 'ssh2 debug output reached pino at trace level');
+      assert.ok(
+        log.lines().some((l) => l.ssh2 === true),
+        'ssh2 debug output reached pino at trace level',
+      );
       assert.ok(!text.includes(PASSWORD), 'password found in logs');
     });
   });

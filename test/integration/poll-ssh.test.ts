@@ -20,13 +20,22 @@ const parse = fixtureParser(fixtures);
 
 function routerFor(s: SshdHandle, over: Record<string, unknown> = {}): RouterConfig {
   return routerConfig({
-    name: 'dsl-a', address: '127.0.0.1', port: s.port, user: s.user, command: FIXTURE_CMD,
-    auth: { privateKey: s.clientKey }, hostKey: { fingerprint: s.hostFingerprint }, tags: { site: 'lab' }, timeout: 10, connectTimeout: 10,
+    name: 'dsl-a',
+    address: '127.0.0.1',
+    port: s.port,
+    user: s.user,
+    command: FIXTURE_CMD,
+    auth: { privateKey: s.clientKey },
+    hostKey: { fingerprint: s.hostFingerprint },
+    tags: { site: 'lab' },
+    timeout: 10,
+    connectTimeout: 10,
     ...over,
   });
 }
 
-const pollerFor = (router: RouterConfig, log = captureLogger('debug')) => pollerOn(router, (r, logger) => new SshSession({ router: r, logger }), parse, log);
+const pollerFor = (router: RouterConfig, log = captureLogger('debug')) =>
+  pollerOn(router, (r, logger) => new SshSession({ router: r, logger }), parse, log);
 
 describe('polling a real sshd', () => {
   let s: SshdHandle;
@@ -43,7 +52,10 @@ describe('polling a real sshd', () => {
       const res = await poller.poll();
       assert.equal(res.success, true, res.errorClass);
       const pts = written[0] ?? [];
-      assert.deepEqual(pts.map((p) => p.measurement), ['adsl_connection', 'adsl_line', 'adsl_poll']);
+      assert.deepEqual(
+        pts.map((p) => p.measurement),
+        ['adsl_connection', 'adsl_line', 'adsl_poll'],
+      );
       assert.deepEqual(pts[0]?.fields, { value: 'Showtime', state_class: 'showtime', line_up: true });
       assert.deepEqual(pts[0]?.tags, { site: 'lab', host: 'dsl-a' });
       assert.equal(pts[1]?.fields.sync_rate_down_kbps, 31829n);
@@ -77,7 +89,10 @@ describe('polling a real sshd', () => {
     const session = new SshSession({ router, logger: captureLogger('info').logger });
     try {
       assert.match(await session.run(FIXTURE_CMD, 10_000), /Status: Showtime/);
-      await assert.rejects(session.run('drop', 10_000), (e: unknown) => e instanceof TransportError && e.errorClass === 'connect');
+      await assert.rejects(
+        session.run('drop', 10_000),
+        (e: unknown) => e instanceof TransportError && e.errorClass === 'connect',
+      );
       assert.match(await session.run(FIXTURE_CMD, 10_000), /Status: Showtime/);
       assert.equal(s.connections() - before, 2);
     } finally {
@@ -93,7 +108,10 @@ describe('polling a real sshd', () => {
     try {
       const res = await poller.poll();
       assert.equal(res.errorClass, 'hostkey');
-      assert.deepEqual(written[0]?.map((p) => [p.measurement, p.fields.success, p.fields.error_class]), [['adsl_poll', false, 'hostkey']]);
+      assert.deepEqual(
+        written[0]?.map((p) => [p.measurement, p.fields.success, p.fields.error_class]),
+        [['adsl_poll', false, 'hostkey']],
+      );
       assert.match(log.text(), /router dsl-a/);
       assert.ok(log.text().includes(s.hostFingerprint));
       assert.match(log.text(), /HOST KEY CHANGED/);

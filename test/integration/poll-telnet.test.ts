@@ -22,8 +22,17 @@ const FIXTURE = readFileSync(join(fixtures, 'broadcom-xdslctl-info-stats-1.txt')
 const PASSWORD = 'Tel-Net-Pw-5d31c9';
 const parse = fixtureParser(fixtures);
 
-async function withTelnetd(cli: Partial<Omit<FakeCliConfig, 'log'>>, body: (t: TelnetdHandle) => Promise<void>): Promise<void> {
-  const t = await startTelnetd({ loginPrompt: 'Account:', password: PASSWORD, prompt: 'DSL-G225> ', answers: { 'xdslctl info --stats': FIXTURE, hang: 'hang' }, ...cli });
+async function withTelnetd(
+  cli: Partial<Omit<FakeCliConfig, 'log'>>,
+  body: (t: TelnetdHandle) => Promise<void>,
+): Promise<void> {
+  const t = await startTelnetd({
+    loginPrompt: 'Account:',
+    password: PASSWORD,
+    prompt: 'DSL-G225> ',
+    answers: { 'xdslctl info --stats': FIXTURE, hang: 'hang' },
+    ...cli,
+  });
   try {
     await body(t);
   } finally {
@@ -34,14 +43,24 @@ async function withTelnetd(cli: Partial<Omit<FakeCliConfig, 'log'>>, body: (t: T
 function routerFor(port: number, over: Record<string, unknown> = {}, password = PASSWORD): RouterConfig {
   return routerConfig(
     {
-      name: 'dsl-telnet', address: '127.0.0.1', port, user: 'admin', command: 'xdslctl info --stats', transport: 'telnet',
-      auth: { passwordEnv: 'ROUTER_PW' }, timeout: 10, connectTimeout: 10, shell: { prompt: '^DSL-G225> ?$' }, ...over,
+      name: 'dsl-telnet',
+      address: '127.0.0.1',
+      port,
+      user: 'admin',
+      command: 'xdslctl info --stats',
+      transport: 'telnet',
+      auth: { passwordEnv: 'ROUTER_PW' },
+      timeout: 10,
+      connectTimeout: 10,
+      shell: { prompt: '^DSL-G225> ?$' },
+      ...over,
     },
     { ROUTER_PW: password },
   );
 }
 
-const pollerFor = (router: RouterConfig, log = captureLogger('trace')) => pollerOn(router, (r, logger) => new TelnetSession({ router: r, logger }), parse, log);
+const pollerFor = (router: RouterConfig, log = captureLogger('trace')) =>
+  pollerOn(router, (r, logger) => new TelnetSession({ router: r, logger }), parse, log);
 
 describe('telnet transport against Debian telnetd', () => {
   it('logs in at Account:/Password:, pages through --More-- and keeps one session for every poll', async () => {
@@ -69,12 +88,22 @@ describe('telnet transport against Debian telnetd', () => {
   it('answers Username: and login: prompts, and runs setup commands once per session', async () => {
     for (const loginPrompt of ['Username:', 'login:']) {
       await withTelnetd({ loginPrompt, pageLines: 5 }, async (t) => {
-        const { poller, session } = pollerFor(routerFor(t.port, { shell: { prompt: '^DSL-G225> ?$', setup: ['terminal length 0'] } }));
+        const { poller, session } = pollerFor(
+          routerFor(t.port, { shell: { prompt: '^DSL-G225> ?$', setup: ['terminal length 0'] } }),
+        );
         try {
           assert.equal((await poller.poll()).success, true);
           assert.equal((await poller.poll()).success, true);
-          assert.deepEqual(t.commands(), ['terminal length 0', 'xdslctl info --stats', 'xdslctl info --stats'], loginPrompt);
-          assert.equal(t.events().filter((e) => e.event === 'pager').length, 0, 'terminal length 0 turned the pager off');
+          assert.deepEqual(
+            t.commands(),
+            ['terminal length 0', 'xdslctl info --stats', 'xdslctl info --stats'],
+            loginPrompt,
+          );
+          assert.equal(
+            t.events().filter((e) => e.event === 'pager').length,
+            0,
+            'terminal length 0 turned the pager off',
+          );
         } finally {
           session.close();
         }

@@ -23,7 +23,13 @@ describe('hung routers', () => {
     const events: string[] = [];
     const config = validatePollConfig(
       {
-        defaults: { user: 'u', command: 'show dsl interface atm0', auth: { password: 'pw' }, hostKey: { acceptAny: true }, connectTimeout: '1500ms' },
+        defaults: {
+          user: 'u',
+          command: 'show dsl interface atm0',
+          auth: { password: 'pw' },
+          hostKey: { acceptAny: true },
+          connectTimeout: '1500ms',
+        },
         routers: [
           { name: 'silent', address: '127.0.0.1', port: silent.port },
           { name: 'good', address: '127.0.0.1', port: good.port },
@@ -43,7 +49,12 @@ describe('hung routers', () => {
     try {
       await service.runOnce();
       assert.equal(silent.accepted, 1);
-      assert.deepEqual(events, ['good:adsl_connection:', 'good:adsl_line:', 'good:adsl_poll:none', 'silent:adsl_poll:timeout']);
+      assert.deepEqual(events, [
+        'good:adsl_connection:',
+        'good:adsl_line:',
+        'good:adsl_poll:none',
+        'silent:adsl_poll:timeout',
+      ]);
     } finally {
       await service.stop();
       await silent.close();
@@ -56,7 +67,18 @@ describe('hung routers', () => {
     const fr = await startFakeRouter({ password: 'pw', answer: () => (hang ? 'hang' : FIXTURE) });
     const config = validatePollConfig(
       {
-        routers: [{ name: 'r', address: '127.0.0.1', port: fr.port, user: 'u', command: 'show dsl interface atm0', auth: { password: 'pw' }, hostKey: { fingerprint: fr.hostFingerprint }, timeout: '400ms' }],
+        routers: [
+          {
+            name: 'r',
+            address: '127.0.0.1',
+            port: fr.port,
+            user: 'u',
+            command: 'show dsl interface atm0',
+            auth: { password: 'pw' },
+            hostKey: { fingerprint: fr.hostFingerprint },
+            timeout: '400ms',
+          },
+        ],
       },
       { env: {}, readFile: () => '', baseDir: repo, homeDir: repo },
     );
@@ -83,13 +105,29 @@ describe('hung routers', () => {
     const fr = await startFakeRouter({ password: 'pw', answer: () => 'hang' });
     const config = validatePollConfig(
       {
-        routers: [{ name: 'r', address: '127.0.0.1', port: fr.port, user: 'u', command: 'x', auth: { password: 'pw' }, hostKey: { fingerprint: fr.hostFingerprint }, timeout: 60 }],
+        routers: [
+          {
+            name: 'r',
+            address: '127.0.0.1',
+            port: fr.port,
+            user: 'u',
+            command: 'x',
+            auth: { password: 'pw' },
+            hostKey: { fingerprint: fr.hostFingerprint },
+            timeout: 60,
+          },
+        ],
         shutdownTimeout: '200ms',
       },
       { env: {}, readFile: () => '', baseDir: repo, homeDir: repo },
     );
     const results: string[] = [];
-    const service = new PollService({ config, parse: fixtureParser(fixtures), logger: captureLogger('info').logger, sink: (p) => results.push(String(p.at(-1)?.fields.error_class)) });
+    const service = new PollService({
+      config,
+      parse: fixtureParser(fixtures),
+      logger: captureLogger('info').logger,
+      sink: (p) => results.push(String(p.at(-1)?.fields.error_class)),
+    });
     try {
       const once = service.runOnce();
       while (fr.commands.length === 0) await new Promise((r) => setTimeout(r, 10));

@@ -26,7 +26,12 @@ const GET_STATS = fixture('avm-tr064-wandslinterfaceconfig-getstatisticstotal-1.
 const PASSWORD = 'Fritz-Box-Pw-0c7e42';
 
 async function withBox(over: Partial<Tr064BoxOptions>, body: (b: Tr064Box) => Promise<void>): Promise<void> {
-  const box = await startTr064Box({ user: 'dslf-config', password: PASSWORD, responses: { GetInfo: GET_INFO, GetStatisticsTotal: GET_STATS }, ...over });
+  const box = await startTr064Box({
+    user: 'dslf-config',
+    password: PASSWORD,
+    responses: { GetInfo: GET_INFO, GetStatisticsTotal: GET_STATS },
+    ...over,
+  });
   try {
     await body(box);
   } finally {
@@ -35,10 +40,23 @@ async function withBox(over: Partial<Tr064BoxOptions>, body: (b: Tr064Box) => Pr
 }
 
 function routerFor(port: number, over: Record<string, unknown> = {}, password = PASSWORD): RouterConfig {
-  return routerConfig({ name: 'fritz', address: '127.0.0.1', port, user: 'dslf-config', transport: 'tr064', auth: { passwordEnv: 'PW' }, timeout: 5, ...over }, { PW: password });
+  return routerConfig(
+    {
+      name: 'fritz',
+      address: '127.0.0.1',
+      port,
+      user: 'dslf-config',
+      transport: 'tr064',
+      auth: { passwordEnv: 'PW' },
+      timeout: 5,
+      ...over,
+    },
+    { PW: password },
+  );
 }
 
-const pollerFor = (router: RouterConfig, log = captureLogger('trace')) => pollerOn(router, (r, logger) => new Tr064Session({ router: r, logger }), statusParser, log);
+const pollerFor = (router: RouterConfig, log = captureLogger('trace')) =>
+  pollerOn(router, (r, logger) => new Tr064Session({ router: r, logger }), statusParser, log);
 
 describe('TR-064 transport', () => {
   it('calls GetInfo, GetStatisticsTotal and AVM DSL info with digest auth, skipping an action the box lacks, on one kept connection', async () => {
@@ -54,7 +72,11 @@ describe('TR-064 transport', () => {
         assert.equal(line?.fields.crc_errors_down, 6n, 'from GetStatisticsTotal');
         assert.equal(line?.fields.retrain_count, 1n);
         const svc = 'urn:dslforum-org:service:WANDSLInterfaceConfig:1';
-        assert.deepEqual(box.calls.slice(-3), [`${svc}#GetInfo`, `${svc}#GetStatisticsTotal`, `${svc}#X_AVM-DE_GetDSLInfo`]);
+        assert.deepEqual(box.calls.slice(-3), [
+          `${svc}#GetInfo`,
+          `${svc}#GetStatisticsTotal`,
+          `${svc}#X_AVM-DE_GetDSLInfo`,
+        ]);
         assert.equal(box.connections, 1, 'one kept-alive connection for all polls');
         assert.equal(box.challenges, 1, 'the digest challenge is answered once and reused');
         assert.ok(!log.text().includes(PASSWORD));
@@ -69,18 +91,24 @@ describe('TR-064 transport', () => {
     // with three of the action's output arguments (AVM's service description) added.
     const dslInfo = GET_INFO.replace('GetInfoResponse', 'X_AVM-DE_GetDSLInfoResponse')
       .replace('GetInfoResponse', 'X_AVM-DE_GetDSLInfoResponse')
-      .replace('<NewStatus>Up</NewStatus>', '<NewLinkStatus>Up</NewLinkStatus>\n<NewModulationType>VDSL2</NewModulationType>\n<NewCurrentProfile>35b</NewCurrentProfile>');
-    await withBox({ responses: { GetInfo: GET_INFO, GetStatisticsTotal: GET_STATS, 'X_AVM-DE_GetDSLInfo': dslInfo } }, async (box) => {
-      const { poller, session, written } = pollerFor(routerFor(box.port));
-      try {
-        assert.equal((await poller.poll()).success, true);
-        const line = written[0]?.find((p) => p.measurement === 'adsl_line');
-        assert.equal(line?.fields.mode, 'VDSL2');
-        assert.equal(line?.fields.profile, '35b');
-      } finally {
-        session.close();
-      }
-    });
+      .replace(
+        '<NewStatus>Up</NewStatus>',
+        '<NewLinkStatus>Up</NewLinkStatus>\n<NewModulationType>VDSL2</NewModulationType>\n<NewCurrentProfile>35b</NewCurrentProfile>',
+      );
+    await withBox(
+      { responses: { GetInfo: GET_INFO, GetStatisticsTotal: GET_STATS, 'X_AVM-DE_GetDSLInfo': dslInfo } },
+      async (box) => {
+        const { poller, session, written } = pollerFor(routerFor(box.port));
+        try {
+          assert.equal((await poller.poll()).success, true);
+          const line = written[0]?.find((p) => p.measurement === 'adsl_line');
+          assert.equal(line?.fields.mode, 'VDSL2');
+          assert.equal(line?.fields.profile, '35b');
+        } finally {
+          session.close();
+        }
+      },
+    );
   });
 
   it('classifies a wrong password as auth, and names neither password', async () => {
@@ -90,7 +118,10 @@ describe('TR-064 transport', () => {
       try {
         const res = await poller.poll();
         assert.equal(res.errorClass, 'auth');
-        await assert.rejects(session.run('GetInfo', 2000), (err: TransportError) => err.code === 'KUDF_TR064_AUTH' && !err.message.includes(wrong));
+        await assert.rejects(
+          session.run('GetInfo', 2000),
+          (err: TransportError) => err.code === 'KUDF_TR064_AUTH' && !err.message.includes(wrong),
+        );
         assert.ok(!log.text().includes(wrong));
       } finally {
         session.close();
@@ -106,7 +137,10 @@ describe('TR-064 transport', () => {
       try {
         const r1 = await strict.poller.poll();
         assert.equal(r1.errorClass, 'hostkey', 'an unknown certificate is an unproven identity');
-        await assert.rejects(strict.session.run('GetInfo', 2000), (err: TransportError) => err.code === 'KUDF_TR064_TLS');
+        await assert.rejects(
+          strict.session.run('GetInfo', 2000),
+          (err: TransportError) => err.code === 'KUDF_TR064_TLS',
+        );
         assert.equal((await trusted.poller.poll()).success, true);
         assert.equal((await skipped.poller.poll()).success, true);
       } finally {

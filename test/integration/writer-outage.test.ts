@@ -18,12 +18,27 @@ import { createWriter, type PointWriter } from '../../src/ingest/writer/index.js
 import { Influxd } from '../helpers/influxd.js';
 import { waitFor } from '../helpers/free-port.js';
 
-const FAST: WriterTuning = { ...DEFAULT_TUNING, flushIntervalMs: 20, retryMinDelayMs: 20, retryMaxDelayMs: 150, timeoutMs: 2000, batchSize: 50 };
+const FAST: WriterTuning = {
+  ...DEFAULT_TUNING,
+  flushIntervalMs: 20,
+  retryMinDelayMs: 20,
+  retryMaxDelayMs: 150,
+  timeoutMs: 2000,
+  batchSize: 50,
+};
 const T0 = 1_700_000_000_000_000_000n;
 
 function settingsFor(url: string, db: string, queueDir: string): InfluxSettings {
   return {
-    target: { kind: 'v1', url, database: db, retentionPolicy: undefined, username: undefined, password: undefined, createDatabase: false },
+    target: {
+      kind: 'v1',
+      url,
+      database: db,
+      retentionPolicy: undefined,
+      username: undefined,
+      password: undefined,
+      createDatabase: false,
+    },
     tuning: FAST,
     queueDir,
   };
@@ -31,11 +46,23 @@ function settingsFor(url: string, db: string, queueDir: string): InfluxSettings 
 
 /** Point i of a run: a unique timestamp per point and a value derived from i, so both loss and corruption show. */
 function point(i: number): LinePoint {
-  return { measurement: 'seq', tags: { src: String(i % 3) }, fields: { i: BigInt(i), half: i / 2 }, time: T0 + BigInt(i) * 1000n };
+  return {
+    measurement: 'seq',
+    tags: { src: String(i % 3) },
+    fields: { i: BigInt(i), half: i / 2 },
+    time: T0 + BigInt(i) * 1000n,
+  };
 }
 
 async function runChild(): Promise<void> {
-  const cfg = JSON.parse(process.env['KUDF_WRITER_CHILD'] as string) as { url: string; db: string; queueDir: string; from: number; count: number; perWrite: number };
+  const cfg = JSON.parse(process.env['KUDF_WRITER_CHILD'] as string) as {
+    url: string;
+    db: string;
+    queueDir: string;
+    from: number;
+    count: number;
+    perWrite: number;
+  };
   const logger = createLogger({ level: 'warn', fd: 2 });
   const w = createWriter(settingsFor(cfg.url, cfg.db, cfg.queueDir), { logger, segmentBytes: 4096 });
   for (let i = cfg.from; i < cfg.from + cfg.count; i += cfg.perWrite) {
@@ -65,9 +92,15 @@ interface ChildStats {
 }
 
 /** Starts a writer child; `until` decides from its stats lines when to SIGKILL it (never, when undefined). */
-function child(cfg: object, until?: (s: ChildStats) => boolean): Promise<{ killed: boolean; last: ChildStats | undefined }> {
+function child(
+  cfg: object,
+  until?: (s: ChildStats) => boolean,
+): Promise<{ killed: boolean; last: ChildStats | undefined }> {
   const self = fileURLToPath(import.meta.url);
-  const proc = spawn(process.execPath, [self], { env: { ...process.env, KUDF_WRITER_CHILD: JSON.stringify(cfg) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [self], {
+    env: { ...process.env, KUDF_WRITER_CHILD: JSON.stringify(cfg) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let last: ChildStats | undefined;
   let killed = false;
   createInterface({ input: proc.stdout }).on('line', (l) => {
@@ -119,7 +152,10 @@ if (process.env['KUDF_WRITER_CHILD'] !== undefined) {
     await influxd.exec('CREATE DATABASE outage');
     let logText = '';
     const logger = createLogger({ level: 'debug', stream: { write: (s: string) => void (logText += s) } });
-    const w: PointWriter = createWriter(settingsFor(influxd.url, 'outage', join(scratch, 'q-outage')), { logger, segmentBytes: 2048 });
+    const w: PointWriter = createWriter(settingsFor(influxd.url, 'outage', join(scratch, 'q-outage')), {
+      logger,
+      segmentBytes: 2048,
+    });
     let i = 0;
     const writeSome = (n: number): void => {
       w.write(Array.from({ length: n }, () => point(i++)));
@@ -147,7 +183,10 @@ if (process.env['KUDF_WRITER_CHILD'] !== undefined) {
     await influxd.exec('CREATE DATABASE killed');
     const queueDir = join(scratch, 'q-killed');
     await influxd.pause();
-    const first = await child({ url: influxd.url, db: 'killed', queueDir, from: 0, count: 500, perWrite: 25 }, (s) => s.retries >= 2);
+    const first = await child(
+      { url: influxd.url, db: 'killed', queueDir, from: 0, count: 500, perWrite: 25 },
+      (s) => s.retries >= 2,
+    );
     assert.equal(first.killed, true);
     assert.equal(first.last?.written, 0);
     await influxd.resume();
@@ -160,7 +199,10 @@ if (process.env['KUDF_WRITER_CHILD'] !== undefined) {
   test('a writer killed with SIGKILL in the middle of delivering resumes where it stopped: counts stay exact', async () => {
     await influxd.exec('CREATE DATABASE midway');
     const queueDir = join(scratch, 'q-midway');
-    const first = await child({ url: influxd.url, db: 'midway', queueDir, from: 0, count: 2000, perWrite: 100 }, (s) => s.written >= 300);
+    const first = await child(
+      { url: influxd.url, db: 'midway', queueDir, from: 0, count: 2000, perWrite: 100 },
+      (s) => s.written >= 300,
+    );
     assert.equal(first.killed, true, 'killed before it finished');
     const before = await influxd.count('midway', 'seq', 'i');
     assert.ok(before > 0 && before < 2000, `partly delivered before the kill (${before})`);

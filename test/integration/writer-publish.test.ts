@@ -22,9 +22,17 @@ after(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-function run(args: string[], input: string, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  input: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('INFLUX')));
-  const p = spawn(process.execPath, [MAIN, 'publish', ...args], { cwd: scratch, env: { ...clean, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const p = spawn(process.execPath, [MAIN, 'publish', ...args], {
+    cwd: scratch,
+    env: { ...clean, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   p.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -48,7 +56,11 @@ test('kudf publish writes line protocol from stdin to influxd, configured from t
   writeFileSync(join(scratch, '.env'), `INFLUXDB_DATABASE=pub\nINFLUXDB_PORT=${influxd.port}\n`);
   try {
     const lines = Array.from({ length: 250 }, (_, k) => `seq,src=p i=${k}i,half=${k / 2} ${1_000_000_000 + k}`);
-    const r = await run(['--queue-dir', join(scratch, 'q'), '--influx-flush-interval', '20'], `${lines.join('\n')}\nnot a point\n`, { INFLUXDB_HOST: '127.0.0.1' });
+    const r = await run(
+      ['--queue-dir', join(scratch, 'q'), '--influx-flush-interval', '20'],
+      `${lines.join('\n')}\nnot a point\n`,
+      { INFLUXDB_HOST: '127.0.0.1' },
+    );
     assert.equal(r.code, 1, 'one bad input line');
     assert.match(r.stderr, /input line is not a point/);
     assert.equal(await influxd.count('pub', 'seq', 'i'), 250);
@@ -59,7 +71,16 @@ test('kudf publish writes line protocol from stdin to influxd, configured from t
 
 test('kudf publish to a stopped server exits 3 and the next run delivers what the first one queued', async () => {
   await influxd.exec('CREATE DATABASE later');
-  const args = ['--influx-url', influxd.url, '--influx-db', 'later', '--queue-dir', join(scratch, 'q-later'), '--influx-timeout', '1000'];
+  const args = [
+    '--influx-url',
+    influxd.url,
+    '--influx-db',
+    'later',
+    '--queue-dir',
+    join(scratch, 'q-later'),
+    '--influx-timeout',
+    '1000',
+  ];
   await influxd.pause();
   const first = await run(args, 'm v=1i 1\nm v=2i 2\n');
   assert.equal(first.code, 3, first.stderr);
@@ -67,11 +88,17 @@ test('kudf publish to a stopped server exits 3 and the next run delivers what th
   const second = await run(args, 'm v=3i 3\n');
   assert.equal(second.code, 0, second.stderr);
   const rows = await influxd.query('later', 'SELECT v FROM m');
-  assert.deepEqual(rows[0]?.values.map((v) => v[1]), [1, 2, 3]);
+  assert.deepEqual(
+    rows[0]?.values.map((v) => v[1]),
+    [1, 2, 3],
+  );
 });
 
 test('kudf publish with a bad setting exits 2 and names the key', async () => {
-  const r = await run(['--influx-url', 'http://127.0.0.1:1', '--influx-db', 'x', '--influx-batch-size', 'lots'], 'm v=1 1\n');
+  const r = await run(
+    ['--influx-url', 'http://127.0.0.1:1', '--influx-db', 'x', '--influx-batch-size', 'lots'],
+    'm v=1 1\n',
+  );
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--influx-batch-size/);
 });

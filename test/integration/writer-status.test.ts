@@ -41,7 +41,10 @@ class ScriptedPeer {
       req.on('end', () => {
         let body = Buffer.concat(chunks);
         if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
-        const lines = body.toString('utf8').split('\n').filter((l) => l !== '');
+        const lines = body
+          .toString('utf8')
+          .split('\n')
+          .filter((l) => l !== '');
         this.requests.push({ path: req.url ?? '', lines: lines.length, auth: req.headers.authorization });
         const r = this.script(lines, req);
         if (r.status === 204) this.accepted.push(...lines);
@@ -79,7 +82,15 @@ function recordingClock(): Clock & { delays: number[] } {
   };
 }
 
-const TUNING: WriterTuning = { ...DEFAULT_TUNING, flushIntervalMs: 7, retryMinDelayMs: 10, retryMaxDelayMs: 80, retryAfterMaxMs: 500, timeoutMs: 2000, batchSize: 64 };
+const TUNING: WriterTuning = {
+  ...DEFAULT_TUNING,
+  flushIntervalMs: 7,
+  retryMinDelayMs: 10,
+  retryMaxDelayMs: 80,
+  retryAfterMaxMs: 500,
+  timeoutMs: 2000,
+  batchSize: 64,
+};
 
 let peer: ScriptedPeer;
 let scratch: string;
@@ -101,7 +112,15 @@ function reset(script: ScriptedPeer['script']): void {
 
 function v1Settings(name: string, tuning: Partial<WriterTuning> = {}): InfluxSettings {
   return {
-    target: { kind: 'v1', url: peer.url, database: 'db', retentionPolicy: 'rp', username: 'u', password: 'Peer-Secret-pw', createDatabase: false },
+    target: {
+      kind: 'v1',
+      url: peer.url,
+      database: 'db',
+      retentionPolicy: 'rp',
+      username: 'u',
+      password: 'Peer-Secret-pw',
+      createDatabase: false,
+    },
     tuning: { ...TUNING, ...tuning },
     queueDir: join(scratch, name),
   };
@@ -115,15 +134,24 @@ function v2Settings(name: string, tuning: Partial<WriterTuning> = {}): InfluxSet
   };
 }
 
-const pts = (n: number, from = 0): LinePoint[] => Array.from({ length: n }, (_, k) => ({ measurement: 'm', tags: {}, fields: { v: BigInt(from + k) }, time: BigInt(from + k) }));
-const expectLines = (n: number, from = 0): string[] => Array.from({ length: n }, (_, k) => `m v=${from + k}i ${from + k}`);
+const pts = (n: number, from = 0): LinePoint[] =>
+  Array.from({ length: n }, (_, k) => ({
+    measurement: 'm',
+    tags: {},
+    fields: { v: BigInt(from + k) },
+    time: BigInt(from + k),
+  }));
+const expectLines = (n: number, from = 0): string[] =>
+  Array.from({ length: n }, (_, k) => `m v=${from + k}i ${from + k}`);
 
 function silent(): ReturnType<typeof createLogger> {
   return createLogger({ level: 'silent' });
 }
 
 test('413 splits the batch until the pieces fit, and every line arrives once, in order', async () => {
-  reset((lines) => (lines.length > 10 ? { status: 413, body: '{"error":"Request Entity Too Large"}' } : { status: 204 }));
+  reset((lines) =>
+    lines.length > 10 ? { status: 413, body: '{"error":"Request Entity Too Large"}' } : { status: 204 },
+  );
   const w = createWriter(v1Settings('split'), { logger: silent(), clock: recordingClock() });
   w.write(pts(64));
   await w.flush();
@@ -136,20 +164,30 @@ test('413 splits the batch until the pieces fit, and every line arrives once, in
 
 test('503 with Retry-After is honoured up to the configured cap, then the data is delivered', async () => {
   let refusals = 2;
-  reset(() => (refusals-- > 0 ? { status: 503, headers: { 'Retry-After': '2' }, body: '{"error":"busy"}' } : { status: 204 }));
+  reset(() =>
+    refusals-- > 0 ? { status: 503, headers: { 'Retry-After': '2' }, body: '{"error":"busy"}' } : { status: 204 },
+  );
   const clock = recordingClock();
   const w = createWriter(v1Settings('retry-after'), { logger: silent(), clock });
   w.write(pts(5));
   await waitFor('delivery', async () => peer.accepted.length === 5);
   await w.close();
   assert.deepEqual(peer.accepted, expectLines(5));
-  assert.equal(clock.delays.filter((d) => d === 2000).length, 0, 'a 2 s Retry-After is capped at retryAfterMaxMs (500)');
+  assert.equal(
+    clock.delays.filter((d) => d === 2000).length,
+    0,
+    'a 2 s Retry-After is capped at retryAfterMaxMs (500)',
+  );
   assert.equal(clock.delays.filter((d) => d === 500).length, 2);
 });
 
 test('429 with a short Retry-After through the v2 client is honoured as given', async () => {
   let refusals = 1;
-  reset(() => (refusals-- > 0 ? { status: 429, headers: { 'Retry-After': '0' }, body: '{"code":"too many requests","message":"slow down"}' } : { status: 204 }));
+  reset(() =>
+    refusals-- > 0
+      ? { status: 429, headers: { 'Retry-After': '0' }, body: '{"code":"too many requests","message":"slow down"}' }
+      : { status: 204 },
+  );
   const clock = recordingClock();
   const w = createWriter(v2Settings('v2-429'), { logger: silent(), clock });
   w.write(pts(3));
@@ -179,7 +217,11 @@ test('over its byte bound the queue drops the oldest lines, says so, and deliver
   reset(() => (down ? { status: 503, body: '{"error":"down"}' } : { status: 204 }));
   let logText = '';
   const logger = createLogger({ level: 'info', stream: { write: (s: string) => void (logText += s) } });
-  const w = createWriter(v1Settings('bounded', { queueMaxBytes: 2000 }), { logger, clock: recordingClock(), segmentBytes: 512 });
+  const w = createWriter(v1Settings('bounded', { queueMaxBytes: 2000 }), {
+    logger,
+    clock: recordingClock(),
+    segmentBytes: 512,
+  });
   for (let k = 0; k < 20; k++) w.write(pts(10, k * 10));
   await w.flush();
   const dropped = w.stats.dropped;
@@ -194,7 +236,14 @@ test('over its byte bound the queue drops the oldest lines, says so, and deliver
 
 test('401 keeps the batch and retries; the token never reaches the log, even when the server echoes it', async () => {
   let refusals = 3;
-  reset((_lines, req) => (refusals-- > 0 ? { status: 401, body: JSON.stringify({ code: 'unauthorized', message: `bad ${req.headers.authorization ?? ''}` }) } : { status: 204 }));
+  reset((_lines, req) =>
+    refusals-- > 0
+      ? {
+          status: 401,
+          body: JSON.stringify({ code: 'unauthorized', message: `bad ${req.headers.authorization ?? ''}` }),
+        }
+      : { status: 204 },
+  );
   let logText = '';
   const logger = createLogger({ level: 'debug', stream: { write: (s: string) => void (logText += s) } });
   const w = createWriter(v2Settings('v2-401'), { logger, clock: recordingClock() });

@@ -5,7 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LinePoint } from '../../src/line-protocol/index.js';
 import { createLogger } from '../../src/log/logger.js';
-import { DEFAULT_TUNING, resolveInfluxSettings, type InfluxSettings, type WriterTuning } from '../../src/ingest/influx-settings.js';
+import {
+  DEFAULT_TUNING,
+  resolveInfluxSettings,
+  type InfluxSettings,
+  type WriterTuning,
+} from '../../src/ingest/influx-settings.js';
 import { createWriter, type DeadLetterEntry, type PointWriter } from '../../src/ingest/writer/index.js';
 import { Influxd } from '../helpers/influxd.js';
 import { waitFor } from '../helpers/free-port.js';
@@ -28,7 +33,14 @@ after(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-const FAST: WriterTuning = { ...DEFAULT_TUNING, flushIntervalMs: 20, retryMinDelayMs: 20, retryMaxDelayMs: 200, timeoutMs: 3000, batchSize: 100 };
+const FAST: WriterTuning = {
+  ...DEFAULT_TUNING,
+  flushIntervalMs: 20,
+  retryMinDelayMs: 20,
+  retryMaxDelayMs: 200,
+  timeoutMs: 3000,
+  batchSize: 100,
+};
 
 function capture(): { logger: ReturnType<typeof createLogger>; text: () => string } {
   let buf = '';
@@ -36,7 +48,10 @@ function capture(): { logger: ReturnType<typeof createLogger>; text: () => strin
   return { logger, text: () => buf };
 }
 
-function v1(db: string, extra: Partial<{ createDatabase: boolean; password: string; precision: WriterTuning['precision'] }> = {}): InfluxSettings {
+function v1(
+  db: string,
+  extra: Partial<{ createDatabase: boolean; password: string; precision: WriterTuning['precision'] }> = {},
+): InfluxSettings {
   return {
     target: {
       kind: 'v1',
@@ -63,14 +78,29 @@ test('points written through /write read back with exact values and field types'
   const w = createWriter(v1('exactdb'), { logger: log.logger });
   const t0 = 1_700_000_000_000_000_000n;
   const points: LinePoint[] = [
-    { measurement: 'dsl', tags: { line: 'a b', router: 'r1' }, fields: { snr: 6.5, crc: 42n, up: true, mode: 'VDSL2 "17a"' }, time: t0 },
-    { measurement: 'dsl', tags: { line: 'a b', router: 'r1' }, fields: { snr: 7, crc: -9007199254740993n, up: false, mode: 'two\nlines' }, time: t0 + 1n },
+    {
+      measurement: 'dsl',
+      tags: { line: 'a b', router: 'r1' },
+      fields: { snr: 6.5, crc: 42n, up: true, mode: 'VDSL2 "17a"' },
+      time: t0,
+    },
+    {
+      measurement: 'dsl',
+      tags: { line: 'a b', router: 'r1' },
+      fields: { snr: 7, crc: -9007199254740993n, up: false, mode: 'two\nlines' },
+      time: t0 + 1n,
+    },
   ];
   w.write(points);
   await drained(w);
   await w.close();
   const types = await influxd.query('exactdb', 'SHOW FIELD KEYS FROM dsl');
-  assert.deepEqual(Object.fromEntries((types[0]?.values ?? []).map((v) => [v[0], v[1]])), { crc: 'integer', mode: 'string', snr: 'float', up: 'boolean' });
+  assert.deepEqual(Object.fromEntries((types[0]?.values ?? []).map((v) => [v[0], v[1]])), {
+    crc: 'integer',
+    mode: 'string',
+    snr: 'float',
+    up: 'boolean',
+  });
   const rows = await influxd.query('exactdb', 'SELECT crc, mode, snr, up FROM dsl GROUP BY *');
   assert.equal(rows.length, 1);
   assert.deepEqual(rows[0]?.tags, { line: 'a b', router: 'r1' });
@@ -80,7 +110,9 @@ test('points written through /write read back with exact values and field types'
   assert.deepEqual(values[0], [1.7e18, 42, 'VDSL2 "17a"', 6.5, true]);
   assert.equal(values[1]?.[2], 'two\nlines');
   assert.equal(values[1]?.[3], 7);
-  const raw = await fetch(`${influxd.url}/query?${new URLSearchParams({ db: 'exactdb', q: 'SELECT crc FROM dsl', epoch: 'ns', u: ADMIN.user, p: ADMIN.password }).toString()}`).then((r) => r.text());
+  const raw = await fetch(
+    `${influxd.url}/query?${new URLSearchParams({ db: 'exactdb', q: 'SELECT crc FROM dsl', epoch: 'ns', u: ADMIN.user, p: ADMIN.password }).toString()}`,
+  ).then((r) => r.text());
   assert.ok(raw.includes('-9007199254740993'), raw);
   assert.equal(w.stats.written, 2);
   assert.equal(w.stats.accepted, 2);
@@ -168,7 +200,14 @@ test('passwords appear in no log line, not even when the server refuses them', a
   assert.equal(bad.stats.queued, 1, 'a 401 keeps the data');
   assert.match(log.text(), /refuses the credentials/);
 
-  const fromUrl = resolveInfluxSettings({ influxUrl: `http://${ADMIN.user}:${ADMIN.password}@127.0.0.1:${influxd.port}`, influxDb: 'secrets', queueDir: join(scratch, 'url-creds') }, {});
+  const fromUrl = resolveInfluxSettings(
+    {
+      influxUrl: `http://${ADMIN.user}:${ADMIN.password}@127.0.0.1:${influxd.port}`,
+      influxDb: 'secrets',
+      queueDir: join(scratch, 'url-creds'),
+    },
+    {},
+  );
   fromUrl.tuning = { ...fromUrl.tuning, ...FAST };
   const good = createWriter(fromUrl, { logger: log.logger });
   good.write([{ measurement: 'm', tags: {}, fields: { v: 2 }, time: 2n }]);
@@ -178,7 +217,12 @@ test('passwords appear in no log line, not even when the server refuses them', a
 
   const text = log.text();
   assert.ok(text.length > 0);
-  for (const secret of [wrong, ADMIN.password, Buffer.from(`${ADMIN.user}:${wrong}`).toString('base64'), Buffer.from(`${ADMIN.user}:${ADMIN.password}`).toString('base64')]) {
+  for (const secret of [
+    wrong,
+    ADMIN.password,
+    Buffer.from(`${ADMIN.user}:${wrong}`).toString('base64'),
+    Buffer.from(`${ADMIN.user}:${ADMIN.password}`).toString('base64'),
+  ]) {
     assert.ok(!text.includes(secret), `log text contains ${secret}`);
   }
 });

@@ -38,18 +38,37 @@ for (const gzip of [true, false]) {
     const w = createWriter(settings(m, gzip), { logger: createLogger({ level: 'silent' }) });
     const base = BigInt(Date.now() - 300_000) * 1_000_000n;
     for (let k = 0; k < 120; k++) {
-      w.write([{ measurement: m, tags: { line: 'l1' }, fields: { snr: k + 0.25, crc: BigInt(k * 1000), mode: 'vdsl' }, time: base + BigInt(k) * 1_000_000_000n }]);
+      w.write([
+        {
+          measurement: m,
+          tags: { line: 'l1' },
+          fields: { snr: k + 0.25, crc: BigInt(k * 1000), mode: 'vdsl' },
+          time: base + BigInt(k) * 1_000_000_000n,
+        },
+      ]);
     }
     await w.flush();
     await waitFor('the queue to drain', async () => w.stats.queued === 0);
     await w.close();
     assert.equal(w.stats.written, 120);
     const series = await vm.export(`{__name__=~"${m}_.*"}`, 360);
-    const byName: Record<string, ExportedSeries> = Object.fromEntries(series.map((s) => [s.metric['__name__'] ?? '', s]));
+    const byName: Record<string, ExportedSeries> = Object.fromEntries(
+      series.map((s) => [s.metric['__name__'] ?? '', s]),
+    );
     assert.equal(byName[`${m}_snr`]?.metric['line'], 'l1');
-    assert.deepEqual(byName[`${m}_snr`]?.values, Array.from({ length: 120 }, (_, k) => k + 0.25));
-    assert.deepEqual(byName[`${m}_crc`]?.values, Array.from({ length: 120 }, (_, k) => k * 1000));
-    assert.deepEqual(byName[`${m}_mode`]?.values, Array.from({ length: 120 }, () => 0), 'strings are stored as 0');
+    assert.deepEqual(
+      byName[`${m}_snr`]?.values,
+      Array.from({ length: 120 }, (_, k) => k + 0.25),
+    );
+    assert.deepEqual(
+      byName[`${m}_crc`]?.values,
+      Array.from({ length: 120 }, (_, k) => k * 1000),
+    );
+    assert.deepEqual(
+      byName[`${m}_mode`]?.values,
+      Array.from({ length: 120 }, () => 0),
+      'strings are stored as 0',
+    );
     assert.deepEqual(
       byName[`${m}_snr`]?.timestamps,
       Array.from({ length: 120 }, (_, k) => Number(base / 1_000_000n) + k * 1000),

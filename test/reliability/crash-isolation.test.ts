@@ -43,7 +43,16 @@ describe('crash isolation with several sessions per worker', () => {
   let host: HostProcess;
 
   before(async () => {
-    host = await HostProcess.start(['--threads', '2', '--functions', 'mirror,crash', '--log-level', 'debug', '--stall-timeout', '3s']);
+    host = await HostProcess.start([
+      '--threads',
+      '2',
+      '--functions',
+      'mirror,crash',
+      '--log-level',
+      'debug',
+      '--stall-timeout',
+      '3s',
+    ]);
   });
 
   after(async () => {
@@ -60,7 +69,10 @@ describe('crash isolation with several sessions per worker', () => {
     assert.ok(doomed.size < tasks.length, 'some sessions run on the other worker');
 
     crasher.client.send({ kind: 'point', point: seqPoint(0, { mode: 'exit' }) });
-    await assert.rejects(crasher.client.close(), (err: ProbeError) => err.code === 'KUDF_PROBE_UDF_ERROR' && /session lost: worker/.test(err.message));
+    await assert.rejects(
+      crasher.client.close(),
+      (err: ProbeError) => err.code === 'KUDF_PROBE_UDF_ERROR' && /session lost: worker/.test(err.message),
+    );
     const replaced = await host.waitForLog((l) => l.msg === 'worker replaced' && l['replaces'] === crasher.worker);
     // A replacement takes sessions once it has loaded its functions.
     await host.waitForLog((l) => l.msg === 'worker ready' && l['worker'] === replaced['worker']);
@@ -68,7 +80,12 @@ describe('crash isolation with several sessions per worker', () => {
     const outcomes = await Promise.all(tasks.map((t, i) => finish(t, i)));
     tasks.forEach((t, i) => {
       const outcome = outcomes[i];
-      if (doomed.has(t.id)) assert.match(String(outcome), /^KUDF_PROBE_UDF_ERROR: .*mirror: session lost: worker/, `${t.id} on ${t.worker}`);
+      if (doomed.has(t.id))
+        assert.match(
+          String(outcome),
+          /^KUDF_PROBE_UDF_ERROR: .*mirror: session lost: worker/,
+          `${t.id} on ${t.worker}`,
+        );
       else assert.equal(outcome, 1, `${t.id} on ${t.worker} still mirrors`);
     });
     const lost = host.logs.find((l) => l.msg === 'worker lost; its sessions end' && l['worker'] === crasher.worker);
@@ -87,9 +104,15 @@ describe('crash isolation with several sessions per worker', () => {
     const tasks: Task[] = [];
     for (let i = 0; i < 4; i++) tasks.push(await openTask(host, 'mirror', `throw-peer-${i}`));
     const thrower = await openTask(host, 'crash', 'thrower');
-    assert.ok(tasks.some((t) => t.worker === thrower.worker), 'a neighbour shares the thrower’s worker');
+    assert.ok(
+      tasks.some((t) => t.worker === thrower.worker),
+      'a neighbour shares the thrower’s worker',
+    );
     thrower.client.send({ kind: 'point', point: seqPoint(0, { mode: 'throw' }) });
-    await assert.rejects(thrower.client.close(), (err: ProbeError) => err.code === 'KUDF_PROBE_UDF_ERROR' && /crash: asked to throw/.test(err.message));
+    await assert.rejects(
+      thrower.client.close(),
+      (err: ProbeError) => err.code === 'KUDF_PROBE_UDF_ERROR' && /crash: asked to throw/.test(err.message),
+    );
     assert.deepEqual(await Promise.all(tasks.map((t, i) => finish(t, i))), [1, 1, 1, 1]);
     assert.ok(!host.logs.some((l) => l.msg === 'worker lost; its sessions end' && /thrower/.test(JSON.stringify(l))));
     await assertServing((udf) => host.socket(udf));

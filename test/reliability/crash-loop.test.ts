@@ -20,7 +20,9 @@ process.on('unhandledRejection', (err) => {
 });
 
 function health(socketDir: string): Promise<{ code: number | null; out: string }> {
-  const child = spawn(process.execPath, [KUDF, 'health', '--socket-dir', socketDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [KUDF, 'health', '--socket-dir', socketDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, out })));
@@ -54,7 +56,8 @@ async function crashWorkerOf(host: HostProcess, id: string): Promise<string> {
   return place;
 }
 
-const startFailures = (host: HostProcess): LogLine[] => host.logs.filter((l) => l['code'] === 'KUDF_HOST_WORKER_START_FAILED');
+const startFailures = (host: HostProcess): LogLine[] =>
+  host.logs.filter((l) => l['code'] === 'KUDF_HOST_WORKER_START_FAILED');
 
 describe('a function file changed while the host runs', () => {
   const root = mkdtempSync(join(tmpdir(), 'kudf-loop-'));
@@ -66,9 +69,21 @@ describe('a function file changed while the host runs', () => {
     const crashFile = join(udfDir, 'crash.mjs');
     // The fixture, importing the SDK by path: outside the repository the package name does not resolve.
     const sdk = pathToFileURL(join(REPO_ROOT, 'dist/src/sdk/index.js')).href;
-    writeFileSync(crashFile, readFileSync(join(TEST_UDF_DIR, 'crash.mjs'), 'utf8').replace("'kapacitor-udf-host/sdk'", JSON.stringify(sdk)));
+    writeFileSync(
+      crashFile,
+      readFileSync(join(TEST_UDF_DIR, 'crash.mjs'), 'utf8').replace("'kapacitor-udf-host/sdk'", JSON.stringify(sdk)),
+    );
     const original = readFileSync(crashFile);
-    const host = await HostProcess.start(['--threads', '2', '--functions', 'mirror,crash', '--log-level', 'debug', '--udf-dir', udfDir]);
+    const host = await HostProcess.start([
+      '--threads',
+      '2',
+      '--functions',
+      'mirror,crash',
+      '--log-level',
+      'debug',
+      '--udf-dir',
+      udfDir,
+    ]);
     try {
       assert.equal((await health(host.socketDir)).code, 0, 'healthy at start');
 
@@ -82,13 +97,17 @@ describe('a function file changed while the host runs', () => {
       assert.match(degraded.out, /DEGRADED: 1 of 2 workers up/);
 
       // New sessions, of the built-in and of the changed function, all go to the worker that is up.
-      for (let i = 0; i < 6; i++) assert.notEqual(await mirrors(host, i % 2 === 0 ? 'mirror' : 'crash', `while-degraded-${i}`), first);
+      for (let i = 0; i < 6; i++)
+        assert.notEqual(await mirrors(host, i % 2 === 0 ? 'mirror' : 'crash', `while-degraded-${i}`), first);
 
       // Deleted, and the other worker lost too: sessions run on the main thread meanwhile.
       unlinkSync(crashFile);
       await crashWorkerOf(host, 'crasher-2');
-      await host.waitForLog((l) => l['code'] === 'KUDF_HOST_WORKER_START_FAILED' && /cannot be read any more/.test(String(l['err'])));
-      for (let i = 0; i < 4; i++) assert.equal(await mirrors(host, i % 2 === 0 ? 'mirror' : 'crash', `no-worker-${i}`), 'main');
+      await host.waitForLog(
+        (l) => l['code'] === 'KUDF_HOST_WORKER_START_FAILED' && /cannot be read any more/.test(String(l['err'])),
+      );
+      for (let i = 0; i < 4; i++)
+        assert.equal(await mirrors(host, i % 2 === 0 ? 'mirror' : 'crash', `no-worker-${i}`), 'main');
       assert.match((await health(host.socketDir)).out, /DEGRADED: 0 of 2 workers up, \d+ sessions on the main thread/);
 
       // No crash loop: a few spaced-out attempts, not one per few milliseconds.
@@ -97,7 +116,10 @@ describe('a function file changed while the host runs', () => {
       const during = startFailures(host).length - before;
       assert.ok(during <= 4, `${during} failed starts in 3 s`);
       const delays = startFailures(host).map((l) => Number(l['retryInMs']));
-      assert.ok(delays.some((d) => d >= 2000), `the delay grows (${delays.join(', ')} ms)`);
+      assert.ok(
+        delays.some((d) => d >= 2000),
+        `the delay grows (${delays.join(', ')} ms)`,
+      );
 
       // The file as the host started with it: the slots come back and take sessions again.
       writeFileSync(crashFile, original);

@@ -14,7 +14,10 @@ process.on('unhandledRejection', (err) => {
 });
 
 const cases: Array<{ mode: string; error: RegExp }> = [
-  { mode: 'timer-throw', error: /^crash: thrown from a timer \(outside a call: in a timer, promise or callback of the function\)$/ },
+  {
+    mode: 'timer-throw',
+    error: /^crash: thrown from a timer \(outside a call: in a timer, promise or callback of the function\)$/,
+  },
   { mode: 'reject', error: /^crash: rejected in a promise \(outside a call/ },
   { mode: 'exit-later', error: /^crash: process\.exit\(4\) called by function code \(outside a call/ },
   { mode: 'exit-now', error: /^crash: process\.exit\(3\) called by function code$/ },
@@ -56,7 +59,9 @@ describe('faults outside a call are attributed to their session', () => {
       // The neighbours on the same worker still answer, in order.
       await Promise.all(neighbours.map((n) => n.write(seqPoints(sent, 10))));
       sent += 10;
-      await Promise.all(neighbours.map((n) => n.next((r) => r.kind === 'point' && r.point.fields['seq'] === BigInt(sent - 1))));
+      await Promise.all(
+        neighbours.map((n) => n.next((r) => r.kind === 'point' && r.point.fields['seq'] === BigInt(sent - 1))),
+      );
     });
   }
 });

@@ -16,10 +16,16 @@ process.on('unhandledRejection', (err) => {
   throw err;
 });
 
-const frames = (...requests: Request[]): Uint8Array => new Uint8Array(Buffer.concat(requests.map((r) => encodeFrame(encodeRequest(r)))));
+const frames = (...requests: Request[]): Uint8Array =>
+  new Uint8Array(Buffer.concat(requests.map((r) => encodeFrame(encodeRequest(r)))));
 const raw = (body: number[]): Uint8Array => new Uint8Array([...encodeUvarint(body.length), ...body]);
 const cat = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
-const initEdge: Request = { kind: 'init', options: [{ name: 'field', values: [{ type: 'string', value: 'v' }] }], taskID: 'battery', nodeID: 'n' };
+const initEdge: Request = {
+  kind: 'init',
+  options: [{ name: 'field', values: [{ type: 'string', value: 'v' }] }],
+  taskID: 'battery',
+  nodeID: 'n',
+};
 
 function onlyError(responses: Response[], pattern: RegExp, before: Response['kind'][] = []): void {
   assert.deepEqual(
@@ -51,7 +57,14 @@ describe('fault battery against kudf serve over Unix sockets', () => {
   let sent = 0;
 
   before(async () => {
-    host = await HostProcess.start(['--threads', '2', '--functions', 'mirror,edgeDetect,movingAverage', '--stall-timeout', '5s']);
+    host = await HostProcess.start([
+      '--threads',
+      '2',
+      '--functions',
+      'mirror,edgeDetect,movingAverage',
+      '--stall-timeout',
+      '5s',
+    ]);
     mirror = await KapacitorClient.connectSocket(host.socket('mirror'), { timeoutMs: 0 });
     assert.equal((await mirror.init([], 'bystander', 'n')).success, true);
     // The bystander keeps points flowing for the whole battery.
@@ -90,7 +103,9 @@ describe('fault battery against kudf serve over Unix sockets', () => {
   });
 
   it('answers an HTTP request sent to the socket with an ErrorResponse and closes', async () => {
-    const http = new TextEncoder().encode(`GET /metrics HTTP/1.1\r\nHost: localhost\r\nUser-Agent: curl/8.0\r\nAccept: */*\r\n${'X-Pad: y\r\n'.repeat(8)}\r\n`);
+    const http = new TextEncoder().encode(
+      `GET /metrics HTTP/1.1\r\nHost: localhost\r\nUser-Agent: curl/8.0\r\nAccept: */*\r\n${'X-Pad: y\r\n'.repeat(8)}\r\n`,
+    );
     const r = await exchange(host.socket('edgeDetect'), http);
     onlyError(r.responses, /invalid (frame|request)/);
     assert.equal(r.ended, 'host');
@@ -102,17 +117,25 @@ describe('fault battery against kudf serve over Unix sockets', () => {
       assert.equal(r.ended, 'host', `seed ${seed}: the host closed the connection`);
       assert.ok(r.badReply === undefined, `seed ${seed}: replies decode`);
       const kinds = r.responses.map((x) => x.kind);
-      assert.ok(kinds.indexOf('error') === -1 || kinds.indexOf('error') === kinds.length - 1, `seed ${seed}: an error is the last reply (${kinds.join(',')})`);
+      assert.ok(
+        kinds.indexOf('error') === -1 || kinds.indexOf('error') === kinds.length - 1,
+        `seed ${seed}: an error is the last reply (${kinds.join(',')})`,
+      );
     }
   });
 
   it('rejects a 2^31 length prefix from its header alone, followed by a megabyte of body, without a jump in memory', async () => {
     const before = await host.rssBytes();
-    const r = await exchange(host.socket('mirror'), cat(new Uint8Array(encodeUvarint(2 ** 31)), new Uint8Array(1024 * 1024)));
+    const r = await exchange(
+      host.socket('mirror'),
+      cat(new Uint8Array(encodeUvarint(2 ** 31)), new Uint8Array(1024 * 1024)),
+    );
     const afterRss = await host.rssBytes();
     onlyError(r.responses, /frame length 2147483648 exceeds the limit/);
     assert.equal(r.ended, 'host');
-    console.log(`# 2^31 prefix: host RSS ${(before / 2 ** 20).toFixed(1)} MiB -> ${(afterRss / 2 ** 20).toFixed(1)} MiB`);
+    console.log(
+      `# 2^31 prefix: host RSS ${(before / 2 ** 20).toFixed(1)} MiB -> ${(afterRss / 2 ** 20).toFixed(1)} MiB`,
+    );
     assert.ok(afterRss - before < 32 * 2 ** 20, `RSS grew by ${afterRss - before} bytes`);
   });
 
@@ -121,7 +144,9 @@ describe('fault battery against kudf serve over Unix sockets', () => {
     const r = await exchange(host.socket('edgeDetect'), whole.subarray(0, whole.length - 5), { endAfter: true });
     assert.deepEqual(r.responses, []);
     assert.equal(r.ended, 'host');
-    const line = await host.waitForLog((l) => /middle of a frame/.test(l.msg) && l['bufferedBytes'] === whole.length - 5);
+    const line = await host.waitForLog(
+      (l) => /middle of a frame/.test(l.msg) && l['bufferedBytes'] === whole.length - 5,
+    );
     assert.ok(line.level >= 40);
   });
 
@@ -142,24 +167,40 @@ describe('fault battery against kudf serve over Unix sockets', () => {
   });
 
   it('answers a point before Init with an ErrorResponse and ignores what follows in the same write', async () => {
-    const r = await exchange(host.socket('edgeDetect'), frames({ kind: 'point', point: seqPoint(1) }, { kind: 'info' }, initEdge));
+    const r = await exchange(
+      host.socket('edgeDetect'),
+      frames({ kind: 'point', point: seqPoint(1) }, { kind: 'info' }, initEdge),
+    );
     onlyError(r.responses, /edgeDetect: point before Init/);
   });
 
   it('fails Init with an unknown option, naming it, and still answers the next request', async () => {
     const r = await exchange(
       host.socket('edgeDetect'),
-      frames({ ...initEdge, options: [...initEdge.options, { name: 'frobnicate', values: [{ type: 'bool', value: true }] }] }, { kind: 'info' }),
+      frames(
+        {
+          ...initEdge,
+          options: [...initEdge.options, { name: 'frobnicate', values: [{ type: 'bool', value: true }] }],
+        },
+        { kind: 'info' },
+      ),
       { endAfter: true },
     );
-    assert.deepEqual(r.responses.map((x) => x.kind), ['init', 'info']);
+    assert.deepEqual(
+      r.responses.map((x) => x.kind),
+      ['init', 'info'],
+    );
     const init = r.responses[0] as Extract<Response, { kind: 'init' }>;
     assert.equal(init.success, false);
     assert.match(init.error, /frobnicate/);
   });
 
   it('fails Init with a wrongly typed option, naming the option and the types', async () => {
-    const r = await exchange(host.socket('edgeDetect'), frames({ ...initEdge, options: [{ name: 'field', values: [{ type: 'int', value: 3n }] }] }), { endAfter: true });
+    const r = await exchange(
+      host.socket('edgeDetect'),
+      frames({ ...initEdge, options: [{ name: 'field', values: [{ type: 'int', value: 3n }] }] }),
+      { endAfter: true },
+    );
     const init = r.responses[0] as Extract<Response, { kind: 'init' }>;
     assert.equal(init.kind, 'init');
     assert.equal(init.success, false);
@@ -170,28 +211,45 @@ describe('fault battery against kudf serve over Unix sockets', () => {
   it('fails Restore with garbage bytes, with a well-formed snapshot of broken state, and before Init, with a RestoreResponse each', async () => {
     const init: Request = {
       kind: 'init',
-      options: [{ name: 'field', values: [{ type: 'string', value: 'v' }] }, { name: 'size', values: [{ type: 'int', value: 3n }] }],
+      options: [
+        { name: 'field', values: [{ type: 'string', value: 'v' }] },
+        { name: 'size', values: [{ type: 'int', value: 3n }] },
+      ],
       taskID: 'restore',
       nodeID: 'n',
     };
     // A real snapshot of this function and option set, with its state swapped for a wrong shape.
     const donor = await KapacitorClient.connectSocket(host.socket('movingAverage'), { timeoutMs: 0 });
-    await donor.init((init).options);
+    await donor.init(init.options);
     const envelope = JSON.parse(Buffer.from(await donor.snapshot()).toString('utf8')) as { state: unknown };
     await donor.close();
     envelope.state = { groups: 7 };
     const broken = new TextEncoder().encode(JSON.stringify(envelope));
-    const r = await exchange(host.socket('movingAverage'), frames(init, { kind: 'restore', snapshot: garbage(300, 9) }, { kind: 'restore', snapshot: broken }, { kind: 'info' }), {
-      endAfter: true,
-    });
-    assert.deepEqual(r.responses.map((x) => x.kind), ['init', 'restore', 'restore', 'info']);
+    const r = await exchange(
+      host.socket('movingAverage'),
+      frames(
+        init,
+        { kind: 'restore', snapshot: garbage(300, 9) },
+        { kind: 'restore', snapshot: broken },
+        { kind: 'info' },
+      ),
+      {
+        endAfter: true,
+      },
+    );
+    assert.deepEqual(
+      r.responses.map((x) => x.kind),
+      ['init', 'restore', 'restore', 'info'],
+    );
     for (const res of r.responses.slice(1, 3) as Array<Extract<Response, { kind: 'restore' }>>) {
       assert.equal(res.success, false);
       assert.match(res.error, /^movingAverage: /);
     }
-    const early = await exchange(host.socket('movingAverage'), frames({ kind: 'restore', snapshot: garbage(10, 3) }), { endAfter: true });
+    const early = await exchange(host.socket('movingAverage'), frames({ kind: 'restore', snapshot: garbage(10, 3) }), {
+      endAfter: true,
+    });
     assert.equal(early.responses[0]?.kind, 'restore');
-    assert.equal((early.responses[0]).success, false);
+    assert.equal(early.responses[0].success, false);
   });
 
   it('drops a session whose peer vanishes while points flow, and logs the loss with its task', async () => {
@@ -205,15 +263,20 @@ describe('fault battery against kudf serve over Unix sockets', () => {
       await new Promise((r) => setImmediate(r));
     }
     socket.destroy();
-    const line = await host.waitForLog((l) => (l.msg === 'connection lost' || l.msg === 'session ended') && l['taskID'] === 'vanishing');
+    const line = await host.waitForLog(
+      (l) => (l.msg === 'connection lost' || l.msg === 'session ended') && l['taskID'] === 'vanishing',
+    );
     assert.ok(line.msg === 'connection lost' || line.msg === 'session ended');
   });
 
   it('answers an EndBatch without a BeginBatch with an ErrorResponse, never with an EndBatch', async () => {
-    const r = await exchange(host.socket('mirror'), frames(
-      { kind: 'init', options: [], taskID: 'nobegin', nodeID: 'n' },
-      { kind: 'end', end: { name: 'm', group: '', tmax: 5n, tags: {}, byName: false } },
-    ));
+    const r = await exchange(
+      host.socket('mirror'),
+      frames(
+        { kind: 'init', options: [], taskID: 'nobegin', nodeID: 'n' },
+        { kind: 'end', end: { name: 'm', group: '', tmax: 5n, tags: {}, byName: false } },
+      ),
+    );
     onlyError(r.responses, /mirror: EndBatch without BeginBatch/, ['init']);
   });
 
@@ -225,7 +288,11 @@ describe('fault battery against kudf serve over Unix sockets', () => {
 
   it('answers Info on 200 simultaneous connections', async () => {
     const started = performance.now();
-    const results = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => probeInfo({ socket: host.socket(i % 2 === 0 ? 'mirror' : 'edgeDetect') }, 5000)));
+    const results = await Promise.allSettled(
+      Array.from({ length: 200 }, (_, i) =>
+        probeInfo({ socket: host.socket(i % 2 === 0 ? 'mirror' : 'edgeDetect') }, 5000),
+      ),
+    );
     const ms = performance.now() - started;
     const answered = results.filter((r) => r.status === 'fulfilled').length;
     console.log(`# 200 simultaneous Info connections: ${answered} answered in ${ms.toFixed(0)} ms`);

@@ -24,14 +24,25 @@ import {
   encodeRequest,
   encodeResponse,
 } from '../../src/protocol/index.js';
-import type { FieldValue, InitOption, OptionValue, Point, Request, Response, ValueType } from '../../src/protocol/types.js';
+import type {
+  FieldValue,
+  InitOption,
+  OptionValue,
+  Point,
+  Request,
+  Response,
+  ValueType,
+} from '../../src/protocol/types.js';
 import { describeUdf } from '../../src/sdk/describe.js';
 import type { UdfDefinition } from '../../src/sdk/define-udf.js';
 import { builtinUdfs } from '../../udfs/index.js';
 
 export class Violation extends Error {
   override readonly name = 'Violation';
-  constructor(readonly violation: string, message: string) {
+  constructor(
+    readonly violation: string,
+    message: string,
+  ) {
     super(`${violation}: ${message}`);
   }
 }
@@ -52,7 +63,10 @@ export function functionNamed(name: string): UdfDefinition {
 /** What an independent reading of the framing rules says a whole byte stream holds. */
 interface ReferenceFrames {
   frames: Uint8Array[];
-  end: { kind: 'clean' } | { kind: 'partial'; bytes: number } | { kind: 'error'; code: 'KUDF_FRAME_TOO_LARGE' | 'KUDF_FRAME_BAD_LENGTH' };
+  end:
+    | { kind: 'clean' }
+    | { kind: 'partial'; bytes: number }
+    | { kind: 'error'; code: 'KUDF_FRAME_TOO_LARGE' | 'KUDF_FRAME_BAD_LENGTH' };
 }
 
 /** A deliberately naive decoder (bigint arithmetic, whole stream at once) to compare against. */
@@ -123,13 +137,15 @@ export function checkFrames(bytes: Uint8Array, cuts: readonly number[], maxFrame
       decoder.feed(piece);
       for (let body = decoder.nextFrame(); body !== undefined; body = decoder.nextFrame()) {
         const want = expected.frames[n];
-        if (want === undefined || !sameBytes(body, want)) throw new Violation('frame-mismatch', `frame ${n} differs from the reference`);
+        if (want === undefined || !sameBytes(body, want))
+          throw new Violation('frame-mismatch', `frame ${n} differs from the reference`);
         n++;
         try {
           decodeRequest(body);
           requests++;
         } catch (err) {
-          if (!(err instanceof ProtocolError)) throw new Violation('decode-threw', `decodeRequest threw ${describe(err)}`);
+          if (!(err instanceof ProtocolError))
+            throw new Violation('decode-threw', `decodeRequest threw ${describe(err)}`);
         }
       }
     } catch (err) {
@@ -139,13 +155,21 @@ export function checkFrames(bytes: Uint8Array, cuts: readonly number[], maxFrame
       break;
     }
     if (decoder.bufferedBytes >= maxFrameBytes + 10) {
-      throw new Violation('over-buffered', `${decoder.bufferedBytes} bytes buffered with a ${maxFrameBytes}-byte limit`);
+      throw new Violation(
+        'over-buffered',
+        `${decoder.bufferedBytes} bytes buffered with a ${maxFrameBytes}-byte limit`,
+      );
     }
   }
-  if (n !== expected.frames.length) throw new Violation('frame-count', `decoded ${n} frames, reference has ${expected.frames.length}`);
+  if (n !== expected.frames.length)
+    throw new Violation('frame-count', `decoded ${n} frames, reference has ${expected.frames.length}`);
   const end = expected.end;
   if (end.kind === 'error') {
-    if (failure?.code !== end.code) throw new Violation('frame-error', `expected ${end.code}, got ${failure === undefined ? 'no error' : failure.code}`);
+    if (failure?.code !== end.code)
+      throw new Violation(
+        'frame-error',
+        `expected ${end.code}, got ${failure === undefined ? 'no error' : failure.code}`,
+      );
     let rethrown = false;
     try {
       decoder.feed(new Uint8Array([0]));
@@ -156,7 +180,8 @@ export function checkFrames(bytes: Uint8Array, cuts: readonly number[], maxFrame
   } else {
     if (failure !== undefined) throw new Violation('frame-error', `unexpected ${failure.code}`);
     const left = end.kind === 'partial' ? end.bytes : 0;
-    if (decoder.bufferedBytes !== left) throw new Violation('partial-bytes', `buffered ${decoder.bufferedBytes}, expected ${left}`);
+    if (decoder.bufferedBytes !== left)
+      throw new Violation('partial-bytes', `buffered ${decoder.bufferedBytes}, expected ${left}`);
   }
   return { frames: n, requests, end: end.kind === 'error' ? end.code : end.kind };
 }
@@ -208,7 +233,8 @@ class ResponseAuditor {
         if (r.error === '') throw new Violation('empty-error', 'ErrorResponse with no text');
         break;
       case 'info':
-        if (JSON.stringify(r) !== JSON.stringify(this.info)) throw new Violation('info', 'InfoResponse differs from the declaration');
+        if (JSON.stringify(r) !== JSON.stringify(this.info))
+          throw new Violation('info', 'InfoResponse differs from the declaration');
         break;
       default:
     }
@@ -237,11 +263,14 @@ function drive(session: Session, audit: ResponseAuditor, request: Request, close
   }
   const sent = audit.responses.slice(before);
   if (closed) {
-    if (sent.length > 0 || verdict !== 'close') throw new Violation('after-close', `a closed session answered ${request.kind}`);
+    if (sent.length > 0 || verdict !== 'close')
+      throw new Violation('after-close', `a closed session answered ${request.kind}`);
     return true;
   }
-  if (verdict === 'close' && !audit.failed) throw new Violation('silent-close', `session closed on ${request.kind} without an ErrorResponse`);
-  if (audit.failed && verdict !== 'close') throw new Violation('error-continues', 'session went on after an ErrorResponse');
+  if (verdict === 'close' && !audit.failed)
+    throw new Violation('silent-close', `session closed on ${request.kind} without an ErrorResponse`);
+  if (audit.failed && verdict !== 'close')
+    throw new Violation('error-continues', 'session went on after an ErrorResponse');
   if (MANAGEMENT.has(request.kind)) {
     const replies = sent.filter((r) => MANAGEMENT.has(r.kind));
     const ok = audit.failed ? replies.length === 0 : replies.length === 1 && replies[0]?.kind === request.kind;
@@ -256,7 +285,21 @@ function drive(session: Session, audit: ResponseAuditor, request: Request, close
 // Arbitraries
 
 const FIELD_NAMES = ['v', 'w', 'value', 'state', 'x'];
-const STRINGS = ['v', 'w', 'value', 'state', '', '*', 'up', 'down', 'prev_', 'dur', '__proto__', 'constructor', 'é\u0000'];
+const STRINGS = [
+  'v',
+  'w',
+  'value',
+  'state',
+  '',
+  '*',
+  'up',
+  'down',
+  'prev_',
+  'dur',
+  '__proto__',
+  'constructor',
+  'é\u0000',
+];
 
 const int64 = fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n });
 const smallTime = fc.bigInt({ min: 0n, max: 3_600_000_000_000n });
@@ -271,7 +314,11 @@ const fieldValue: fc.Arbitrary<FieldValue> = fc.oneof(
   { weight: 2, arbitrary: fc.boolean() },
 );
 
-function record<V>(keys: fc.Arbitrary<string>, values: fc.Arbitrary<V>, maxKeys: number): fc.Arbitrary<Record<string, V>> {
+function record<V>(
+  keys: fc.Arbitrary<string>,
+  values: fc.Arbitrary<V>,
+  maxKeys: number,
+): fc.Arbitrary<Record<string, V>> {
   return fc.array(fc.tuple(keys, values), { maxLength: maxKeys }).map((entries) => {
     const out = Object.create(null) as Record<string, V>;
     for (const [k, v] of entries) out[k] = v;
@@ -294,7 +341,17 @@ function pointArb(time: fc.Arbitrary<bigint>): fc.Arbitrary<Point> {
     })
     .map(({ time: t, name, group, host, tags, fields, byName }) => {
       const allTags = Object.assign(Object.create(null) as Record<string, string>, tags, { host });
-      return { time: t, name, database: 'db', retentionPolicy: 'rp', group, dimensions: Object.keys(allTags).sort(), tags: allTags, fields, byName };
+      return {
+        time: t,
+        name,
+        database: 'db',
+        retentionPolicy: 'rp',
+        group,
+        dimensions: Object.keys(allTags).sort(),
+        tags: allTags,
+        fields,
+        byName,
+      };
     });
 }
 
@@ -333,12 +390,29 @@ export function initOptionsArb(def: UdfDefinition): fc.Arbitrary<InitOption[]> {
       ? fc.record({ name: fc.string({ maxLength: 5 }), values: fc.array(anyOptionValue, { maxLength: 2 }) })
       : fc.oneof(
           { weight: 8, arbitrary: fc.constantFrom(...names).chain(wellTyped) },
-          { weight: 1, arbitrary: fc.record({ name: fc.constantFrom(...names), values: fc.array(anyOptionValue, { maxLength: 3 }) }) },
-          { weight: 1, arbitrary: fc.record({ name: fc.string({ maxLength: 5 }), values: fc.array(anyOptionValue, { maxLength: 2 }) }) },
+          {
+            weight: 1,
+            arbitrary: fc.record({
+              name: fc.constantFrom(...names),
+              values: fc.array(anyOptionValue, { maxLength: 3 }),
+            }),
+          },
+          {
+            weight: 1,
+            arbitrary: fc.record({
+              name: fc.string({ maxLength: 5 }),
+              values: fc.array(anyOptionValue, { maxLength: 2 }),
+            }),
+          },
         );
   // Most functions need `field`: give it most of the time so that Init succeeds and points flow.
   const field = names.includes('field')
-    ? fc.option(fc.constantFrom(...FIELD_NAMES).map((v): InitOption => ({ name: 'field', values: [{ type: 'string', value: v }] })), { freq: 6 })
+    ? fc.option(
+        fc
+          .constantFrom(...FIELD_NAMES)
+          .map((v): InitOption => ({ name: 'field', values: [{ type: 'string', value: v }] })),
+        { freq: 6 },
+      )
     : fc.constant(null);
   return fc.tuple(field, fc.array(one, { maxLength: 4 })).map(([f, rest]) => (f === null ? rest : [f, ...rest]));
 }
@@ -351,10 +425,16 @@ export type Step =
   | { op: 'restore-mutated'; path: number; replacement: unknown };
 
 function stepArb(def: UdfDefinition): fc.Arbitrary<Step> {
-  const req = (a: fc.Arbitrary<Request>): fc.Arbitrary<Step> => a.map((request) => ({ op: 'request' as const, request }));
+  const req = (a: fc.Arbitrary<Request>): fc.Arbitrary<Step> =>
+    a.map((request) => ({ op: 'request' as const, request }));
   return fc.oneof(
     { weight: 1, arbitrary: req(fc.constant({ kind: 'info' })) },
-    { weight: 2, arbitrary: req(initOptionsArb(def).map((options) => ({ kind: 'init' as const, options, taskID: 't', nodeID: 'n' }))) },
+    {
+      weight: 2,
+      arbitrary: req(
+        initOptionsArb(def).map((options) => ({ kind: 'init' as const, options, taskID: 't', nodeID: 'n' })),
+      ),
+    },
     { weight: 1, arbitrary: req(int64.map((time) => ({ kind: 'keepalive' as const, time }))) },
     { weight: 2, arbitrary: req(fc.constant({ kind: 'snapshot' })) },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 40 }).map((bytes): Step => ({ op: 'restore-bytes', bytes })) },
@@ -362,25 +442,41 @@ function stepArb(def: UdfDefinition): fc.Arbitrary<Step> {
     {
       weight: 3,
       arbitrary: fc
-        .record({ path: fc.nat(), replacement: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom<unknown>({ $bigint: '-1' }, { $number: 'NaN' }, [], null, -1, 1e308, 'x')) })
+        .record({
+          path: fc.nat(),
+          replacement: fc.oneof(
+            fc.jsonValue({ maxDepth: 2 }),
+            fc.constantFrom<unknown>({ $bigint: '-1' }, { $number: 'NaN' }, [], null, -1, 1e308, 'x'),
+          ),
+        })
         .map(({ path, replacement }): Step => ({ op: 'restore-mutated', path, replacement })),
     },
     {
       weight: 3,
       arbitrary: req(
-        fc.record({ name: fc.constantFrom('m', ''), group: groupName, size: fc.bigInt({ min: -1n, max: 5n }), byName: fc.boolean() }).map(
-          (b) => ({ kind: 'begin' as const, begin: { ...b, tags: Object.create(null) as Record<string, string> } }),
-        ),
+        fc
+          .record({
+            name: fc.constantFrom('m', ''),
+            group: groupName,
+            size: fc.bigInt({ min: -1n, max: 5n }),
+            byName: fc.boolean(),
+          })
+          .map((b) => ({
+            kind: 'begin' as const,
+            begin: { ...b, tags: Object.create(null) as Record<string, string> },
+          })),
       ),
     },
     { weight: 12, arbitrary: req(anyPoint.map((point) => ({ kind: 'point' as const, point }))) },
     {
       weight: 3,
       arbitrary: req(
-        fc.record({ name: fc.constantFrom('m', ''), group: groupName, tmax: smallTime, byName: fc.boolean() }).map((e) => ({
-          kind: 'end' as const,
-          end: { ...e, tags: Object.create(null) as Record<string, string> },
-        })),
+        fc
+          .record({ name: fc.constantFrom('m', ''), group: groupName, tmax: smallTime, byName: fc.boolean() })
+          .map((e) => ({
+            kind: 'end' as const,
+            end: { ...e, tags: Object.create(null) as Record<string, string> },
+          })),
       ),
     },
   );
@@ -397,24 +493,32 @@ export const scriptArb: fc.Arbitrary<Script> = fc.constantFrom(...FUNCTIONS).cha
     .tuple(fc.boolean(), initOptionsArb(def), fc.array(stepArb(def), { maxLength: 40 }))
     .map(([initFirst, options, steps]): Script => ({
       fn: def.name,
-      steps: initFirst ? [{ op: 'request', request: { kind: 'init', options, taskID: 't', nodeID: 'n' } }, ...steps] : steps,
+      steps: initFirst
+        ? [{ op: 'request', request: { kind: 'init', options, taskID: 't', nodeID: 'n' } }, ...steps]
+        : steps,
     })),
 );
 
 // ---------------------------------------------------------------------------------------------
 // Target (b): session scripts
 
-function paths(value: unknown, prefix: Array<string | number> = [], out: Array<Array<string | number>> = []): Array<Array<string | number>> {
+function paths(
+  value: unknown,
+  prefix: Array<string | number> = [],
+  out: Array<Array<string | number>> = [],
+): Array<Array<string | number>> {
   out.push(prefix);
   if (out.length > 64) return out;
   if (Array.isArray(value)) value.forEach((v, i) => paths(v, [...prefix, i], out));
-  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) paths(v, [...prefix, k], out);
+  else if (value !== null && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) paths(v, [...prefix, k], out);
   return out;
 }
 
 /** The last snapshot the session returned, with the state at one of its paths replaced. */
 function mutatedSnapshot(own: Uint8Array | undefined, path: number, replacement: unknown): Uint8Array {
-  if (own === undefined) return new TextEncoder().encode(JSON.stringify({ format: 'kudf-snapshot', state: replacement }));
+  if (own === undefined)
+    return new TextEncoder().encode(JSON.stringify({ format: 'kudf-snapshot', state: replacement }));
   const envelope = JSON.parse(Buffer.from(own).toString('utf8')) as { state: unknown };
   const all = paths(envelope.state);
   const target = all[path % all.length] ?? [];
@@ -465,11 +569,40 @@ export type Mutation =
 
 export const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.nat(7) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('set' as const), at: fc.nat(), byte: fc.constantFrom(0, 1, 0x7f, 0x80, 0xff, 0x08, 0x12, 0x0a) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('set' as const),
+      at: fc.nat(),
+      byte: fc.constantFrom(0, 1, 0x7f, 0x80, 0xff, 0x08, 0x12, 0x0a),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 6 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 8 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('duplicate' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 40 }), to: fc.nat() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('insert' as const),
+      at: fc.nat(),
+      bytes: fc.uint8Array({ minLength: 1, maxLength: 6 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('delete' as const),
+      at: fc.nat(),
+      length: fc.integer({ min: 1, max: 8 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('duplicate' as const),
+      at: fc.nat(),
+      length: fc.integer({ min: 1, max: 40 }),
+      to: fc.nat(),
+    }),
+  },
 );
 
 export function mutate(bytes: Uint8Array, mutations: readonly Mutation[]): Uint8Array {
@@ -505,7 +638,15 @@ export function mutate(bytes: Uint8Array, mutations: readonly Mutation[]): Uint8
 
 /** A valid request stream for a random function, as bytes, plus the function's name. */
 export const encodedScriptArb: fc.Arbitrary<{ fn: string; bytes: Uint8Array }> = scriptArb.map((script) => {
-  const frames = script.steps.map((s) => encodeFrame(encodeRequest(s.op === 'request' ? s.request : { kind: 'restore', snapshot: s.op === 'restore-bytes' ? s.bytes : new Uint8Array(0) })));
+  const frames = script.steps.map((s) =>
+    encodeFrame(
+      encodeRequest(
+        s.op === 'request'
+          ? s.request
+          : { kind: 'restore', snapshot: s.op === 'restore-bytes' ? s.bytes : new Uint8Array(0) },
+      ),
+    ),
+  );
   return { fn: script.fn, bytes: new Uint8Array(Buffer.concat(frames)) };
 });
 
@@ -521,7 +662,12 @@ export interface PipelineOutcome {
  * Runs bytes through the host's pipeline for one function, as SessionRunner.data does: a bad
  * frame or request ends the session with an ErrorResponse; nothing else may throw.
  */
-export function checkPipeline(fn: string, bytes: Uint8Array, cuts: readonly number[], maxFrameBytes = 1 << 16): PipelineOutcome {
+export function checkPipeline(
+  fn: string,
+  bytes: Uint8Array,
+  cuts: readonly number[],
+  maxFrameBytes = 1 << 16,
+): PipelineOutcome {
   const def = functionNamed(fn);
   const audit = new ResponseAuditor(describeUdf(def));
   const session = new Session(def, SILENT, audit.send);
@@ -538,10 +684,12 @@ export function checkPipeline(fn: string, bytes: Uint8Array, cuts: readonly numb
         try {
           request = decodeRequest(body);
         } catch (err) {
-          if (!(err instanceof ProtocolError)) throw new Violation('decode-threw', `decodeRequest threw ${describe(err)}`);
+          if (!(err instanceof ProtocolError))
+            throw new Violation('decode-threw', `decodeRequest threw ${describe(err)}`);
           const before = audit.responses.length;
           session.fail(`invalid request: ${err.message}`);
-          if (audit.responses.length !== before + 1 || !audit.failed) throw new Violation('fail', 'Session.fail sent no single ErrorResponse');
+          if (audit.responses.length !== before + 1 || !audit.failed)
+            throw new Violation('fail', 'Session.fail sent no single ErrorResponse');
           closed = true;
           break;
         }
@@ -559,7 +707,11 @@ export function checkPipeline(fn: string, bytes: Uint8Array, cuts: readonly numb
     }
   }
   // The signature groups inputs by what they exercised, so the campaign can keep one of each.
-  const error = audit.lastError.replace(/\d+/g, '#').replace(/'[^']*'/g, "'…'").replace(/\s+at offset.*$/, '').slice(0, 60);
+  const error = audit.lastError
+    .replace(/\d+/g, '#')
+    .replace(/'[^']*'/g, "'…'")
+    .replace(/\s+at offset.*$/, '')
+    .slice(0, 60);
   const output = ['point', 'begin', 'snapshot'].filter((k) => audit.kinds.has(k)).join(',');
   return { frames, responses: audit.responses.length, error: audit.lastError, signature: `${fn}|${output}|${error}` };
 }
@@ -577,7 +729,9 @@ export const framesProperty = (): fc.IPropertyWithHooks<[Uint8Array, number[], n
     fc.oneof(
       fc.uint8Array({ maxLength: 300 }),
       // Mostly-valid streams: frames of small bodies, so that whole frames and partials both occur.
-      fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 8 }).map((bodies) => new Uint8Array(Buffer.concat(bodies.map((b) => encodeFrame(b))))),
+      fc
+        .array(fc.uint8Array({ maxLength: 40 }), { maxLength: 8 })
+        .map((bodies) => new Uint8Array(Buffer.concat(bodies.map((b) => encodeFrame(b))))),
       encodedScriptArb.map((s) => s.bytes),
     ),
     fc.array(fc.nat(), { maxLength: 12 }),
@@ -592,19 +746,28 @@ export const sessionProperty = (): fc.IPropertyWithHooks<[Script]> =>
     checkSessionScript(script);
   });
 
-export const pipelineProperty = (onOutcome?: (fn: string, bytes: Uint8Array, outcome: PipelineOutcome) => void): fc.IPropertyWithHooks<[{ fn: string; bytes: Uint8Array }, Mutation[], number[]]> =>
-  fc.property(encodedScriptArb, fc.array(mutationArb, { maxLength: 4 }), fc.array(fc.nat(), { maxLength: 6 }), (script, mutations, cuts) => {
-    const bytes = mutate(script.bytes, mutations);
-    const outcome = checkPipeline(script.fn, bytes, cuts);
-    onOutcome?.(script.fn, bytes, outcome);
-  });
+export const pipelineProperty = (
+  onOutcome?: (fn: string, bytes: Uint8Array, outcome: PipelineOutcome) => void,
+): fc.IPropertyWithHooks<[{ fn: string; bytes: Uint8Array }, Mutation[], number[]]> =>
+  fc.property(
+    encodedScriptArb,
+    fc.array(mutationArb, { maxLength: 4 }),
+    fc.array(fc.nat(), { maxLength: 6 }),
+    (script, mutations, cuts) => {
+      const bytes = mutate(script.bytes, mutations);
+      const outcome = checkPipeline(script.fn, bytes, cuts);
+      onOutcome?.(script.fn, bytes, outcome);
+    },
+  );
 
 /** Raw bytes only: the cheapest target, so the campaign spends most of its inputs here. */
 export const rawFramesProperty = (): fc.IPropertyWithHooks<[Uint8Array, number[], number]> =>
   fc.property(
     fc.oneof(
       fc.uint8Array({ maxLength: 200 }),
-      fc.array(fc.uint8Array({ maxLength: 24 }), { maxLength: 6 }).map((bodies) => new Uint8Array(Buffer.concat(bodies.map((b) => encodeFrame(b))))),
+      fc
+        .array(fc.uint8Array({ maxLength: 24 }), { maxLength: 6 })
+        .map((bodies) => new Uint8Array(Buffer.concat(bodies.map((b) => encodeFrame(b))))),
     ),
     fc.array(fc.nat(), { maxLength: 8 }),
     fc.constantFrom(0, 3, 64, 1 << 16),

@@ -21,7 +21,16 @@ const CORPUS = join(REPO_ROOT, 'fuzz/corpus');
 const SEED = Number(process.env['FUZZ_SEED'] ?? 20240601);
 
 const frame = (body: number[]): number[] => [...encodeUvarint(body.length), ...body];
-const init = [...encodeFrame(encodeRequest({ kind: 'init', options: [{ name: 'field', values: [{ type: 'string', value: 'v' }] }], taskID: 't', nodeID: 'n' }))];
+const init = [
+  ...encodeFrame(
+    encodeRequest({
+      kind: 'init',
+      options: [{ name: 'field', values: [{ type: 'string', value: 'v' }] }],
+      taskID: 't',
+      nodeID: 'n',
+    }),
+  ),
+];
 
 describe('fuzzing the frame decoder, the codec and the session (short CI run)', () => {
   it('runs ~20k random inputs through every target without a violation', () => {
@@ -37,7 +46,9 @@ describe('fuzzing the frame decoder, the codec and the session (short CI run)', 
       inputs += runs;
     }
     const seconds = (performance.now() - started) / 1000;
-    console.log(`# fuzz: ${inputs} inputs in ${seconds.toFixed(1)} s (${Math.round(inputs / seconds)}/s), seed ${SEED}`);
+    console.log(
+      `# fuzz: ${inputs} inputs in ${seconds.toFixed(1)} s (${Math.round(inputs / seconds)}/s), seed ${SEED}`,
+    );
     assert.equal(inputs, 20_000);
   });
 
@@ -54,7 +65,10 @@ describe('fuzzing the frame decoder, the codec and the session (short CI run)', 
   });
 
   it('handles hand-picked hostile streams: zero-length, unknown member, deep groups, huge and over-long prefixes', () => {
-    const groups = (depth: number): number[] => [...Array<number>(depth).fill(0x4b), ...Array<number>(depth).fill(0x4c)];
+    const groups = (depth: number): number[] => [
+      ...Array<number>(depth).fill(0x4b),
+      ...Array<number>(depth).fill(0x4c),
+    ];
     const cases: Array<[string, number[], string]> = [
       ['zero-length frame', [...init, 0], 'no member set'],
       ['unknown member 9 with a varint', [...init, ...frame([0x48, 0x01])], 'unknown member'],
@@ -79,7 +93,18 @@ describe('fuzzing the frame decoder, the codec and the session (short CI run)', 
       const outcome = checkSessionScript({
         fn: 'movingAverage',
         steps: [
-          { op: 'request', request: { kind: 'init', options: [{ name: 'field', values: [{ type: 'string', value: 'v' }] }, { name: 'size', values: [{ type: 'int', value: 3n }] }], taskID: 't', nodeID: 'n' } },
+          {
+            op: 'request',
+            request: {
+              kind: 'init',
+              options: [
+                { name: 'field', values: [{ type: 'string', value: 'v' }] },
+                { name: 'size', values: [{ type: 'int', value: 3n }] },
+              ],
+              taskID: 't',
+              nodeID: 'n',
+            },
+          },
           { op: 'request', request: { kind: 'snapshot' } },
           { op: 'restore-mutated', path: 0, replacement },
         ],

@@ -17,8 +17,14 @@ process.on('unhandledRejection', (err) => {
   throw err;
 });
 
-const begin = (group: string) => ({ kind: 'begin' as const, begin: { name: 'seq', group, tags: { host: 'a' }, size: 0n, byName: false } });
-const end = (group: string) => ({ kind: 'end' as const, end: { name: 'seq', group, tmax: 0n, tags: { host: 'a' }, byName: false } });
+const begin = (group: string) => ({
+  kind: 'begin' as const,
+  begin: { name: 'seq', group, tags: { host: 'a' }, size: 0n, byName: false },
+});
+const end = (group: string) => ({
+  kind: 'end' as const,
+  end: { name: 'seq', group, tmax: 0n, tags: { host: 'a' }, byName: false },
+});
 
 /** A bystander mirror task that must get every point back, in order, whatever the others do. */
 async function bystanderSurvives(bystander: TaskPeer, from: number): Promise<void> {
@@ -38,14 +44,22 @@ describe('limits of kudf serve', () => {
 
   before(async () => {
     host = await HostProcess.start([
-      '--threads', '2',
-      '--functions', 'mirror,crash,outliers',
-      '--max-connections', '6',
-      '--init-timeout', '1s',
-      '--max-batch-points', '1000',
-      '--max-batch-bytes', '200000',
-      '--frame-timeout', '3s',
-      '--worker-heap-mb', '64',
+      '--threads',
+      '2',
+      '--functions',
+      'mirror,crash,outliers',
+      '--max-connections',
+      '6',
+      '--init-timeout',
+      '1s',
+      '--max-batch-points',
+      '1000',
+      '--max-batch-bytes',
+      '200000',
+      '--frame-timeout',
+      '3s',
+      '--worker-heap-mb',
+      '64',
     ]);
     bystander = await TaskPeer.task(host.socket('mirror'), 'bystander');
     await bystanderSurvives(bystander, sent);
@@ -105,31 +119,54 @@ describe('limits of kudf serve', () => {
     await hostile.write([begin('host=a'), ...seqPoints(0, 1500)]);
     await hostile.closed;
     assert.equal(hostile.errors().length, 1);
-    assert.match(hostile.errors()[0] ?? '', /^mirror: batch of group 'host=a' without EndBatch exceeds the batch point limit \(1000 points, --max-batch-points\)$/);
+    assert.match(
+      hostile.errors()[0] ?? '',
+      /^mirror: batch of group 'host=a' without EndBatch exceeds the batch point limit \(1000 points, --max-batch-points\)$/,
+    );
     assert.equal(hostile.responses.at(-1)?.kind, 'error');
     await ok.closed;
   });
 
   it('ends a batch over --max-batch-bytes with an ErrorResponse naming that limit, also for a function that buffers the batch itself', async () => {
-    const hostile = await TaskPeer.task(host.socket('outliers'), 'batch-bytes', [{ name: 'field', values: [{ type: 'string', value: 'v' }] }]);
+    const hostile = await TaskPeer.task(host.socket('outliers'), 'batch-bytes', [
+      { name: 'field', values: [{ type: 'string', value: 'v' }] },
+    ]);
     const wide = (seq: number) => ({ kind: 'point' as const, point: seqPoint(seq, { pad: 'x'.repeat(400) }) });
     await hostile.write([begin('host=a'), ...Array.from({ length: 900 }, (_, i) => wide(i))]);
     await hostile.closed;
-    assert.match(hostile.errors().join(), /^outliers: batch of group 'host=a' without EndBatch exceeds the batch size limit \(200000 bytes of points, --max-batch-bytes\)$/);
+    assert.match(
+      hostile.errors().join(),
+      /^outliers: batch of group 'host=a' without EndBatch exceeds the batch size limit \(200000 bytes of points, --max-batch-bytes\)$/,
+    );
   });
 
   it('refuses a large frame received only in part once the host-wide --max-partial-bytes is used up', async () => {
     // Its own host, whose frame timeout cannot end a slow writer first.
-    const own = await HostProcess.start(['--threads', '2', '--functions', 'mirror', '--max-partial-bytes', String(8 << 20), '--frame-timeout', '60s']);
+    const own = await HostProcess.start([
+      '--threads',
+      '2',
+      '--functions',
+      'mirror',
+      '--max-partial-bytes',
+      String(8 << 20),
+      '--frame-timeout',
+      '60s',
+    ]);
     try {
       // Two peers each send 5 MiB of a 6 MiB frame against an 8 MiB budget: whichever grows past
       // it is refused; the other keeps its place.
       const header = encodeUvarint(6 << 20);
-      const peers = await Promise.all([TaskPeer.task(own.socket('mirror'), 'partial-1'), TaskPeer.task(own.socket('mirror'), 'partial-2')]);
+      const peers = await Promise.all([
+        TaskPeer.task(own.socket('mirror'), 'partial-1'),
+        TaskPeer.task(own.socket('mirror'), 'partial-2'),
+      ]);
       for (const p of peers) void p.writeBytes(new Uint8Array([...header, ...new Uint8Array(5 << 20)]));
       await Promise.race(peers.map((p) => p.closed));
       const [refused, holder] = peers[0]?.socket.destroyed === true ? [peers[0], peers[1]] : [peers[1], peers[0]];
-      assert.match(refused?.errors().join() ?? '', /^mirror: frame of 6291456 bytes refused: the host-wide budget for partially received frames \(8388608 bytes, --max-partial-bytes\) is used up$/);
+      assert.match(
+        refused?.errors().join() ?? '',
+        /^mirror: frame of 6291456 bytes refused: the host-wide budget for partially received frames \(8388608 bytes, --max-partial-bytes\) is used up$/,
+      );
       assert.deepEqual(holder?.errors(), []);
       assert.ok(own.logs.some((l) => l['code'] === 'KUDF_HOST_PARTIAL_BUDGET'));
       holder?.destroy();
@@ -150,7 +187,9 @@ describe('limits of kudf serve', () => {
     const peer = await TaskPeer.task(host.socket('mirror'), 'stalled');
     await peer.writeBytes(new Uint8Array([...encodeUvarint(100), 1, 2, 3]));
     await peer.closed;
-    assert.deepEqual(peer.errors(), ['mirror: frame stalled: 3 of 100 bytes received, none for 3000 ms (--frame-timeout)']);
+    assert.deepEqual(peer.errors(), [
+      'mirror: frame stalled: 3 of 100 bytes received, none for 3000 ms (--frame-timeout)',
+    ]);
     assert.ok(host.logs.some((l) => l['code'] === 'KUDF_HOST_FRAME_TIMEOUT'));
   });
 
@@ -172,7 +211,9 @@ describe('limits of kudf serve', () => {
 
 describe('open files', () => {
   it('runs with the soft open-file limit raised to the hard one', async () => {
-    const host = await HostProcess.start(['--threads', '1', '--functions', 'mirror'], { fdLimit: { soft: 256, hard: 4096 } });
+    const host = await HostProcess.start(['--threads', '1', '--functions', 'mirror'], {
+      fdLimit: { soft: 256, hard: 4096 },
+    });
     try {
       const ready = await host.waitForLog((l) => l.msg === 'host ready');
       assert.equal(ready['fdLimit'], 4096);
@@ -183,7 +224,9 @@ describe('open files', () => {
   });
 
   it('keeps its connections under the open-file limit, refusing the rest with an ErrorResponse, logged and counted, instead of libuv dropping them unseen', async () => {
-    const host = await HostProcess.start(['--threads', '1', '--functions', 'mirror'], { fdLimit: { soft: 128, hard: 128 } });
+    const host = await HostProcess.start(['--threads', '1', '--functions', 'mirror'], {
+      fdLimit: { soft: 128, hard: 128 },
+    });
     const peers: TaskPeer[] = [];
     try {
       const warned = host.logs.find((l) => l['code'] === 'KUDF_HOST_FD_LIMIT');
@@ -196,7 +239,10 @@ describe('open files', () => {
       assert.ok(fds < 128, `the host holds ${fds} descriptors`);
       const refused = peers.filter((p) => p.errors().length > 0);
       assert.equal(refused.length, 150 - allowed, 'every connection over the limit was told');
-      assert.equal(refused[0]?.errors()[0], `mirror: too many connections (${allowed}: the open-file limit of 128 allows ${allowed})`);
+      assert.equal(
+        refused[0]?.errors()[0],
+        `mirror: too many connections (${allowed}: the open-file limit of 128 allows ${allowed})`,
+      );
       const line = await host.waitForLog((l) => l['code'] === 'KUDF_HOST_MAX_CONNECTIONS');
       assert.equal(line['maxConnections'], allowed);
       assert.ok(!host.logs.some((l) => l['code'] === 'KUDF_HOST_ACCEPT_FAILED'), 'no accept ran out of descriptors');

@@ -23,7 +23,11 @@ after(async () => {
 /** Runs dist/scripts/<name>.js to its end; resolves to its exit code and output. */
 function runScript(name: string, env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'dist/scripts', `${name}.js`)], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'dist/scripts', `${name}.js`)], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (t: string) => (out += t));
     child.stderr.setEncoding('utf8').on('data', (t: string) => (out += t));
@@ -43,12 +47,20 @@ function lastReport(out: string): Record<string, unknown> {
 describe('the long-run scripts, run briefly', { timeout: 300_000 }, () => {
   it('fuzz: every input of a short campaign passes, and behaviours land in the corpus directory given', async () => {
     const corpus = join(scratch, 'corpus');
-    const { code, out } = await runScript('fuzz', { FUZZ_RUNS: '4000', FUZZ_WORKERS: '1', FUZZ_SEED: '11', FUZZ_CORPUS: corpus });
+    const { code, out } = await runScript('fuzz', {
+      FUZZ_RUNS: '4000',
+      FUZZ_WORKERS: '1',
+      FUZZ_SEED: '11',
+      FUZZ_CORPUS: corpus,
+    });
     assert.equal(code, 0, out);
     const report = lastReport(out);
     assert.equal(report['inputs'], 4000);
     assert.equal(report['failures'], 0);
-    assert.ok((await readdir(corpus)).some((f) => f.endsWith('.bin')), 'no corpus file written');
+    assert.ok(
+      (await readdir(corpus)).some((f) => f.endsWith('.bin')),
+      'no corpus file written',
+    );
   });
 
   it('soak: a few seconds of tasks lose and reorder nothing, and the host stays up', async () => {
@@ -63,7 +75,11 @@ describe('the long-run scripts, run briefly', { timeout: 300_000 }, () => {
   });
 
   it('outage drill: a short InfluxDB outage with the poller killed at the peak loses and doubles no poll', async () => {
-    const { code, out } = await runScript('outage-drill', { DRILL_MINUTES: '0.1', DRILL_INTERVAL_S: '1', DRILL_DRAIN_S: '60' });
+    const { code, out } = await runScript('outage-drill', {
+      DRILL_MINUTES: '0.1',
+      DRILL_INTERVAL_S: '1',
+      DRILL_DRAIN_S: '60',
+    });
     assert.equal(code, 0, out);
     const report = lastReport(out);
     assert.equal(report['lost'], 0);

@@ -26,7 +26,11 @@ export interface Exchange {
  * closes or `timeoutMs` passes. `endAfter` closes our write side after sending, as Kapacitor
  * does when it stops a task.
  */
-export async function exchange(path: string, bytes: Uint8Array, opts: { endAfter?: boolean; timeoutMs?: number } = {}): Promise<Exchange> {
+export async function exchange(
+  path: string,
+  bytes: Uint8Array,
+  opts: { endAfter?: boolean; timeoutMs?: number } = {},
+): Promise<Exchange> {
   const socket = await rawConnect(path);
   const decoder = new FrameDecoder();
   const responses: Response[] = [];
@@ -73,5 +77,6 @@ export async function assertServing(socketOf: (udf: string) => string): Promise<
   client.sendMany([0, 1, 2].map((i) => ({ kind: 'point' as const, point: seqPoint(i) })));
   await client.close();
   const seqs = client.data.map((r) => (r.kind === 'point' ? r.point.fields['seq'] : r.kind));
-  if (JSON.stringify(seqs.map(String)) !== JSON.stringify(['0', '1', '2'])) throw new Error(`a fresh mirror task got ${seqs.map(String).join(',')}`);
+  if (JSON.stringify(seqs.map(String)) !== JSON.stringify(['0', '1', '2']))
+    throw new Error(`a fresh mirror task got ${seqs.map(String).join(',')}`);
 }

@@ -38,7 +38,16 @@ interface Out {
 
 function outputs(client: KapacitorClient): Out[] {
   return client.data.flatMap((r) =>
-    r.kind === 'point' ? [{ group: r.point.group, count: Number(r.point.fields['count']), sum: Number(r.point.fields['sum']), code: Number(r.point.fields['code']) }] : [],
+    r.kind === 'point'
+      ? [
+          {
+            group: r.point.group,
+            count: Number(r.point.fields['count']),
+            sum: Number(r.point.fields['sum']),
+            code: Number(r.point.fields['code']),
+          },
+        ]
+      : [],
   );
 }
 
@@ -58,19 +67,26 @@ function assertUnbroken(out: Out[], sent: Point[]): void {
   });
 }
 
-const lastLog = (host: HostProcess, test: (l: LogLine) => boolean): LogLine | undefined => [...host.logs].reverse().find(test);
+const lastLog = (host: HostProcess, test: (l: LogLine) => boolean): LogLine | undefined =>
+  [...host.logs].reverse().find(test);
 
-const reloads = (host: HostProcess): LogLine[] => host.logs.filter((l) => l.msg.startsWith('functions reloaded') || l.msg.startsWith('reload failed'));
+const reloads = (host: HostProcess): LogLine[] =>
+  host.logs.filter((l) => l.msg.startsWith('functions reloaded') || l.msg.startsWith('reload failed'));
 
 async function reloadBySignal(host: HostProcess): Promise<LogLine> {
   const before = reloads(host).length;
   host.child.kill('SIGHUP');
-  return host.waitForLog((l) => (l.msg.startsWith('functions reloaded') || l.msg.startsWith('reload failed')) && reloads(host).length > before);
+  return host.waitForLog(
+    (l) =>
+      (l.msg.startsWith('functions reloaded') || l.msg.startsWith('reload failed')) && reloads(host).length > before,
+  );
 }
 
 function kudfReload(socketDir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [KUDF, 'reload', '--socket-dir', socketDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [KUDF, 'reload', '--socket-dir', socketDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -95,7 +111,9 @@ for (const threads of ['2', '0']) {
     });
 
     it('moves running sessions through 10 reloads while points stream, losing, repeating and reordering nothing', async () => {
-      const clients = await Promise.all([0, 1].map(() => KapacitorClient.connectSocket(host.socket('tally'), { timeoutMs: 5000 })));
+      const clients = await Promise.all(
+        [0, 1].map(() => KapacitorClient.connectSocket(host.socket('tally'), { timeoutMs: 5000 })),
+      );
       for (const [i, c] of clients.entries()) assert.equal((await c.init([], `task-${i}`, 'tally2')).success, true);
       for (const c of clients) c.startKeepalives();
       const sent: Point[] = [];
@@ -135,7 +153,11 @@ for (const threads of ['2', '0']) {
           'the code version goes up one reload at a time, never back',
         );
       }
-      assert.deepEqual(host.logs.filter((l) => l.level >= 50), [], 'nothing logged as an error');
+      assert.deepEqual(
+        host.logs.filter((l) => l.level >= 50),
+        [],
+        'nothing logged as an error',
+      );
     });
 
     it('answers `kudf reload` with what it did, and a new session runs the new code', async () => {
@@ -229,11 +251,19 @@ for (const threads of ['2', '0']) {
       await c.init([]);
       const begin = { name: 'load', group: 'a', tags: { g: 'a' }, size: 3n, byName: false };
       const inBatch = (i: number): Point => ({ ...point(i, 'a'), name: '', database: '', retentionPolicy: '' });
-      c.sendMany([{ kind: 'begin', begin }, { kind: 'point', point: inBatch(1) }, { kind: 'point', point: inBatch(2) }]);
+      c.sendMany([
+        { kind: 'begin', begin },
+        { kind: 'point', point: inBatch(1) },
+        { kind: 'point', point: inBatch(2) },
+      ]);
       writeTally(udfDir, { code: 51 });
       const line = await reloadBySignal(host);
       assert.equal(line['deferred'], 1);
-      c.sendMany([{ kind: 'point', point: inBatch(3) }, { kind: 'end', end: { name: 'load', group: 'a', tags: { g: 'a' }, tmax: inBatch(3).time, byName: false } }, { kind: 'point', point: point(4, 'a') }]);
+      c.sendMany([
+        { kind: 'point', point: inBatch(3) },
+        { kind: 'end', end: { name: 'load', group: 'a', tags: { g: 'a' }, tmax: inBatch(3).time, byName: false } },
+        { kind: 'point', point: point(4, 'a') },
+      ]);
       await c.close();
       assert.deepEqual(
         outputs(c).map((o) => [o.count, o.code]),
@@ -245,7 +275,9 @@ for (const threads of ['2', '0']) {
         ],
         'the whole batch on the old code, then the new code with the state',
       );
-      assert.ok(host.logs.some((l) => l.msg === 'session moved to the reloaded code' && l['generation'] === line['generation']));
+      assert.ok(
+        host.logs.some((l) => l.msg === 'session moved to the reloaded code' && l['generation'] === line['generation']),
+      );
     });
 
     it('does not serve a new function that --functions does not name', async () => {
@@ -320,7 +352,13 @@ describe('reload without --functions', () => {
     const url = String((await host.waitForLog((l) => l.msg === 'operations endpoints listening'))['url']);
     const sample = async (): Promise<(series: string) => number> => {
       const text = await (await fetch(`${url}/metrics`)).text();
-      return (series) => Number(text.split('\n').find((l) => l.startsWith(`${series} `))?.split(' ')[1] ?? 0);
+      return (series) =>
+        Number(
+          text
+            .split('\n')
+            .find((l) => l.startsWith(`${series} `))
+            ?.split(' ')[1] ?? 0,
+        );
     };
     const before = await sample();
     const c = await KapacitorClient.connectSocket(host.socket('tally'), { timeoutMs: 5000 });
@@ -331,10 +369,16 @@ describe('reload without --functions', () => {
     await reloadBySignal(host);
     await c.close();
     const now = await sample();
-    for (const series of ['kudf_host_reloads_total{outcome="ok"}', 'kudf_host_reloads_total{outcome="failed"}', 'kudf_host_reload_sessions_total{result="moved"}']) {
+    for (const series of [
+      'kudf_host_reloads_total{outcome="ok"}',
+      'kudf_host_reloads_total{outcome="failed"}',
+      'kudf_host_reload_sessions_total{result="moved"}',
+    ]) {
       assert.equal(now(series) - before(series), 1, series);
     }
-    const status = (await (await fetch(`${url}/status`)).json()) as { lastReload?: { outcome: string; error?: string } };
+    const status = (await (await fetch(`${url}/status`)).json()) as {
+      lastReload?: { outcome: string; error?: string };
+    };
     assert.equal(status.lastReload?.outcome, 'failed');
     assert.match(String(status.lastReload?.error), /tally\.mjs/);
   });

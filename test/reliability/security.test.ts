@@ -26,7 +26,13 @@ function otherGroup(): number {
   const own = process.getgid?.() ?? 0;
   for (const line of readFileSync('/etc/group', 'utf8').split('\n')) {
     const gid = Number(line.split(':')[2]);
-    if (Number.isInteger(gid) && gid !== own && gid > 0 && (process.getuid?.() === 0 || (process.getgroups?.() ?? []).includes(gid))) return gid;
+    if (
+      Number.isInteger(gid) &&
+      gid !== own &&
+      gid > 0 &&
+      (process.getuid?.() === 0 || (process.getgroups?.() ?? []).includes(gid))
+    )
+      return gid;
   }
   return own;
 }
@@ -57,9 +63,23 @@ describe('socket permissions', () => {
     const gid = otherGroup();
     const parent = mkdtempSync(join(tmpdir(), 'kudf-perm-'));
     const dir = join(parent, 'sockets');
-    const host = await HostProcess.start(['--threads', '0', '--functions', 'mirror,edgeDetect', '--socket-mode', '660', '--socket-group', String(gid), '--dir-mode', '750'], {
-      socketDir: dir,
-    });
+    const host = await HostProcess.start(
+      [
+        '--threads',
+        '0',
+        '--functions',
+        'mirror,edgeDetect',
+        '--socket-mode',
+        '660',
+        '--socket-group',
+        String(gid),
+        '--dir-mode',
+        '750',
+      ],
+      {
+        socketDir: dir,
+      },
+    );
     try {
       const d = statSync(dir);
       assert.equal(d.mode & 0o777, 0o750, `directory mode ${(d.mode & 0o777).toString(8)}`);
@@ -98,12 +118,17 @@ describe('--udf-dir loads code only from the directory given', () => {
 
   it('serves the top-level modules and ignores subdirectories and other files', async () => {
     const socketDir = join(root, 'sock-ok');
-    const child = spawn(process.execPath, [KUDF, 'serve', '--socket-dir', socketDir, '--udf-dir', udfDir, '--threads', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [KUDF, 'serve', '--socket-dir', socketDir, '--udf-dir', udfDir, '--threads', '0'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     try {
       const deadline = Date.now() + 10_000;
-      while (!out.includes('host ready') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+      while (!out.includes('host ready') && Date.now() < deadline && child.exitCode === null)
+        await new Promise((r) => setTimeout(r, 50));
       assert.match(out, /host ready/);
       assert.match(out, /inside\.sock/);
       assert.doesNotMatch(out, /deeper/);
@@ -152,17 +177,38 @@ describe('TLS verification of the InfluxDB writer', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'kudf-tls-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], {
-      stdio: 'ignore',
-    });
-    server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
-      requests.push({ url: req.url ?? '', auth: req.headers.authorization !== undefined });
-      req.resume();
-      req.on('end', () => {
-        res.statusCode = 204;
-        res.end();
-      });
-    });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+      ],
+      {
+        stdio: 'ignore',
+      },
+    );
+    server = createServer(
+      { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+      (req, res) => {
+        requests.push({ url: req.url ?? '', auth: req.headers.authorization !== undefined });
+        req.resume();
+        req.on('end', () => {
+          res.statusCode = 204;
+          res.end();
+        });
+      },
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
   });
@@ -177,7 +223,21 @@ describe('TLS verification of the InfluxDB writer', () => {
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('INFLUX')));
     const child = spawn(
       process.execPath,
-      [KUDF, 'publish', '--influx-url', `https://127.0.0.1:${port}`, '--influx-db', 'tls', '--queue-dir', join(dir, queue), '--influx-timeout', '1500', '--log-level', 'debug', ...extra],
+      [
+        KUDF,
+        'publish',
+        '--influx-url',
+        `https://127.0.0.1:${port}`,
+        '--influx-db',
+        'tls',
+        '--queue-dir',
+        join(dir, queue),
+        '--influx-timeout',
+        '1500',
+        '--log-level',
+        'debug',
+        ...extra,
+      ],
       { env: { ...env, INFLUXDB_USERNAME: 'writer', INFLUXDB_PASSWORD: PASSWORD }, stdio: ['pipe', 'pipe', 'pipe'] },
     );
     let out = '';

@@ -46,10 +46,15 @@ describe('shutdown keeps its grace', () => {
 
     assert.equal(exit, 0, 'the host exited with code 0');
     assert.ok(exitMs < 3000, `exited ${Math.round(exitMs)} ms after SIGTERM with --grace 2s`);
-    assert.ok(host.logs.some((l) => l.msg === 'grace period over: closing the sessions still open' && l['sessions'] === 2));
+    assert.ok(
+      host.logs.some((l) => l.msg === 'grace period over: closing the sessions still open' && l['sessions'] === 2),
+    );
 
     const seqs = busy.seqs();
-    assert.ok(seqs.length >= sentBeforeSignal, `every point sent before the signal came back (${seqs.length} of ${sentBeforeSignal})`);
+    assert.ok(
+      seqs.length >= sentBeforeSignal,
+      `every point sent before the signal came back (${seqs.length} of ${sentBeforeSignal})`,
+    );
     assert.ok(
       seqs.every((s, i) => s === i),
       'replies are in order with nothing missing or doubled',
@@ -57,7 +62,10 @@ describe('shutdown keeps its grace', () => {
     assert.match(busy.errors().join(), /mirror: host shutting down/);
     assert.equal(busy.responses.at(-1)?.kind, 'error', 'the ErrorResponse is the last frame');
     assert.deepEqual(idle.errors(), ['mirror: host shutting down']);
-    assert.deepEqual(finisher.seqs(), seqPoints(0, 50).map((_, i) => i));
+    assert.deepEqual(
+      finisher.seqs(),
+      seqPoints(0, 50).map((_, i) => i),
+    );
     assert.deepEqual(finisher.errors(), []);
     assert.equal(busy.badReply ?? idle.badReply ?? finisher.badReply, undefined);
   });

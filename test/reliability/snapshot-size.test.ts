@@ -12,7 +12,7 @@ import { KapacitorClient } from '../../src/probe/index.js';
 import type { InitOption, Point } from '../../src/protocol/types.js';
 import { HostProcess } from '../helpers/host-process.js';
 
-const GROUPS = Number(process.env["SNAPSHOT_GROUPS"] ?? 1_200_000);
+const GROUPS = Number(process.env['SNAPSHOT_GROUPS'] ?? 1_200_000);
 const MAX_FRAME = 64 * 1024 * 1024;
 const OPTIONS: InitOption[] = [
   { name: 'field', values: [{ type: 'string', value: 'state' }] },
@@ -20,7 +20,17 @@ const OPTIONS: InitOption[] = [
 ];
 
 function point(group: number, state: string, time: bigint): Point {
-  return { time, name: 'adsl', database: 'db', retentionPolicy: 'autogen', group: `host=r${group}`, dimensions: ['host'], byName: false, tags: { host: `r${group}` }, fields: { state } };
+  return {
+    time,
+    name: 'adsl',
+    database: 'db',
+    retentionPolicy: 'autogen',
+    group: `host=r${group}`,
+    dimensions: ['host'],
+    byName: false,
+    tags: { host: `r${group}` },
+    fields: { state },
+  };
 }
 
 /** The envelope of a snapshot, plain or gzip-compressed (docs/sdk.md). */
@@ -39,7 +49,11 @@ async function session(host: HostProcess): Promise<KapacitorClient> {
 describe(`snapshots of ${GROUPS} groups`, () => {
   let host: HostProcess;
   before(async () => {
-    host = await HostProcess.start(['--threads', '1', ...(process.env['SNAPSHOT_HEAP_MB'] !== undefined ? ['--worker-heap-mb', process.env['SNAPSHOT_HEAP_MB']] : [])]);
+    host = await HostProcess.start([
+      '--threads',
+      '1',
+      ...(process.env['SNAPSHOT_HEAP_MB'] !== undefined ? ['--worker-heap-mb', process.env['SNAPSHOT_HEAP_MB']] : []),
+    ]);
   });
   after(async () => {
     await host?.stop();
@@ -48,7 +62,12 @@ describe(`snapshots of ${GROUPS} groups`, () => {
   it('are written under the frame limit and restored from what the host wrote', async () => {
     // A snapshot of three groups taken by the host gives the shape of a group's entry.
     const small = await session(host);
-    small.sendMany([0, 1, 2].map((g) => ({ kind: 'point' as const, point: point(g, 'SHOWTIME', 1_700_000_000_000_000_000n + BigInt(g)) })));
+    small.sendMany(
+      [0, 1, 2].map((g) => ({
+        kind: 'point' as const,
+        point: point(g, 'SHOWTIME', 1_700_000_000_000_000_000n + BigInt(g)),
+      })),
+    );
     const shape = envelope(await small.snapshot());
     await small.close();
     assert.equal(shape.state.groups.length, 3);
@@ -68,7 +87,10 @@ describe(`snapshots of ${GROUPS} groups`, () => {
     const taken = await first.snapshot();
     await first.close();
     assert.ok(taken.byteLength > 0, 'the host wrote a snapshot, not an empty one');
-    assert.ok(taken.byteLength <= MAX_FRAME, `the snapshot (${taken.byteLength} bytes) fits the frames the host accepts`);
+    assert.ok(
+      taken.byteLength <= MAX_FRAME,
+      `the snapshot (${taken.byteLength} bytes) fits the frames the host accepts`,
+    );
     const written = envelope(taken);
     assert.equal(written.state.groups.length, GROUPS, 'every group is in it');
 

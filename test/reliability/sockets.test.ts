@@ -109,7 +109,10 @@ describe('socket files at start-up', () => {
     unlinkSync(host.socket('edgeDetect'));
     await staleSocket(host.socket('edgeDetect'));
     await host.stop();
-    assert.ok(lstatSync(join(dir, 'edgeDetect.sock')).isSocket(), 'a socket file the host did not make survives its shutdown');
+    assert.ok(
+      lstatSync(join(dir, 'edgeDetect.sock')).isSocket(),
+      'a socket file the host did not make survives its shutdown',
+    );
   });
 
   it('leaves the mode and owner of an existing directory alone, also when another user runs it', async () => {
@@ -119,7 +122,10 @@ describe('socket files at start-up', () => {
     // As root, run the host as nobody in a root-owned shared directory: it must neither need nor
     // try to chmod it. As any other user the directory is its own, and the mode must stay too.
     const asOther = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    const host = await HostProcess.start(['--threads', '0', '--functions', 'mirror', '--dir-mode', '750'], { socketDir: dir, ...asOther });
+    const host = await HostProcess.start(['--threads', '0', '--functions', 'mirror', '--dir-mode', '750'], {
+      socketDir: dir,
+      ...asOther,
+    });
     try {
       const now = statSync(dir);
       assert.equal((now.mode & 0o7777).toString(8), '1777');
@@ -133,7 +139,9 @@ describe('socket files at start-up', () => {
 
   it('gives a directory it creates the configured mode', async () => {
     const dir = join(tempDir('kudf-created-'), 'a', 'b');
-    const host = await HostProcess.start(['--threads', '0', '--functions', 'mirror', '--dir-mode', '710'], { socketDir: dir });
+    const host = await HostProcess.start(['--threads', '0', '--functions', 'mirror', '--dir-mode', '710'], {
+      socketDir: dir,
+    });
     try {
       assert.equal((statSync(dir).mode & 0o777).toString(8), '710');
     } finally {
@@ -167,15 +175,24 @@ describe('socket files at start-up', () => {
       mkdirSync(dir, { recursive: true });
       for (const udf of ['mirror', 'edgeDetect', 'movingAverage']) await staleSocket(join(dir, `${udf}.sock`));
       const args = ['--socket-dir', dir, '--functions', 'mirror,edgeDetect,movingAverage', '--threads', '1'];
-      const hosts = [HostProcess.start(args.slice(2), { socketDir: dir }), HostProcess.start(args.slice(2), { socketDir: dir })];
+      const hosts = [
+        HostProcess.start(args.slice(2), { socketDir: dir }),
+        HostProcess.start(args.slice(2), { socketDir: dir }),
+      ];
       const outcomes = await Promise.allSettled(hosts);
       const winners = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
       for (const o of outcomes) {
-        if (o.status === 'rejected') assert.match(String(o.reason), /"code":"(KUDF_SOCKET_IN_USE|KUDF_SOCKET_START_RACE)"/, `round ${round}: the loser said why`);
+        if (o.status === 'rejected')
+          assert.match(
+            String(o.reason),
+            /"code":"(KUDF_SOCKET_IN_USE|KUDF_SOCKET_START_RACE)"/,
+            `round ${round}: the loser said why`,
+          );
       }
       assert.ok(winners.length >= 1, `round ${round}: a host serves`);
       for (const host of winners) {
-        for (const udf of ['mirror', 'edgeDetect', 'movingAverage']) assert.equal((await probeInfo({ socket: host.socket(udf) }, 2000)).wants !== undefined, true);
+        for (const udf of ['mirror', 'edgeDetect', 'movingAverage'])
+          assert.equal((await probeInfo({ socket: host.socket(udf) }, 2000)).wants !== undefined, true);
       }
       for (const host of winners) await host.stop();
     }

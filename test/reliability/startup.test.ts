@@ -75,7 +75,16 @@ describe('start-up diagnostics', () => {
 
   it('prints the stack of a start-up failure at debug level', async () => {
     const { dir } = udfDir('forty-two.mjs', 'export default 42;\n');
-    const run = await runServe(['--socket-dir', join(root, 'sock-debug'), '--udf-dir', dir, '--threads', '0', '--log-level', 'debug']);
+    const run = await runServe([
+      '--socket-dir',
+      join(root, 'sock-debug'),
+      '--udf-dir',
+      dir,
+      '--threads',
+      '0',
+      '--log-level',
+      'debug',
+    ]);
     const fatal = run.lines.find((l) => l['level'] === 60);
     assert.equal(fatal?.['code'], 'KUDF_UDF_BAD_EXPORT');
     assert.match(String(fatal?.['stack']), /UdfLoadError/);

@@ -24,7 +24,8 @@ export class TaskPeer {
     socket.on('data', (chunk: Buffer) => {
       try {
         this.decoder.feed(chunk);
-        for (let b = this.decoder.nextFrame(); b !== undefined; b = this.decoder.nextFrame()) this.onResponse(decodeResponse(b));
+        for (let b = this.decoder.nextFrame(); b !== undefined; b = this.decoder.nextFrame())
+          this.onResponse(decodeResponse(b));
       } catch (err) {
         this.badReply = (err as Error).message;
       }
@@ -40,7 +41,11 @@ export class TaskPeer {
   }
 
   /** Connects and initialises a task with no options; rejects unless Init succeeds. */
-  static async task(path: string, taskID: string, options: Extract<Request, { kind: 'init' }>['options'] = []): Promise<TaskPeer> {
+  static async task(
+    path: string,
+    taskID: string,
+    options: Extract<Request, { kind: 'init' }>['options'] = [],
+  ): Promise<TaskPeer> {
     const peer = await TaskPeer.connect(path);
     await peer.write([{ kind: 'init', options, taskID, nodeID: 'n' }]);
     const reply = await peer.next((r) => r.kind === 'init' || r.kind === 'error');

@@ -57,7 +57,10 @@ describe('edgeDetect', () => {
   });
 
   test('comparison is type-strict: int 1 and double 1 differ', () => {
-    const out = run([o.str('field', 'x')], [pt({ time: 0, fields: { x: 1n } }), pt({ time: 1, fields: { x: 1 } }), pt({ time: 2, fields: { x: 1 } })]);
+    const out = run(
+      [o.str('field', 'x')],
+      [pt({ time: 0, fields: { x: 1n } }), pt({ time: 1, fields: { x: 1 } }), pt({ time: 2, fields: { x: 1 } })],
+    );
     assert.deepEqual(values(out), [1n, 1]);
   });
 
@@ -72,7 +75,10 @@ describe('edgeDetect', () => {
         pt({ time: 4, fields: { x: 1, y: 'b' } }), // x absent from last emitted point: a change
       ],
     );
-    assert.deepEqual(out.map((p) => p.time / SECOND), [0n, 3n, 4n]);
+    assert.deepEqual(
+      out.map((p) => p.time / SECOND),
+      [0n, 3n, 4n],
+    );
   });
 
   test('state is kept per group', () => {
@@ -85,7 +91,10 @@ describe('edgeDetect', () => {
         pt({ time: 3, group: 'b', fields: { x: 2 } }),
       ],
     );
-    assert.deepEqual(out.map((p) => `${p.group}@${p.time / SECOND}`), ['a@0', 'b@1', 'b@3']);
+    assert.deepEqual(
+      out.map((p) => `${p.group}@${p.time / SECOND}`),
+      ['a@0', 'b@1', 'b@3'],
+    );
   });
 
   test('previous adds the previous values and durationField the time the previous state lasted in unit', () => {
@@ -102,7 +111,10 @@ describe('edgeDetect', () => {
   });
 
   test('durationField defaults to seconds', () => {
-    const out = run([o.str('field', 'x'), o.str('durationField', 'd')], [pt({ time: 10, fields: { x: 1n } }), pt({ time: 25, fields: { x: 2n } })]);
+    const out = run(
+      [o.str('field', 'x'), o.str('durationField', 'd')],
+      [pt({ time: 10, fields: { x: 1n } }), pt({ time: 25, fields: { x: 2n } })],
+    );
     assert.equal(out[1]?.fields['d'], 15);
   });
 
@@ -111,13 +123,19 @@ describe('edgeDetect', () => {
     const input = seq.map((x, i) => pt({ time: i, fields: { x } }));
     const out = run([o.str('field', 'x'), o.str('transition', 'SHOWTIME', 'TRAINING'), o.str('previous', 'p_')], input);
     // IDLE -> TRAINING at t=3 does not match; SHOWTIME -> TRAINING at 1 and 5 do.
-    assert.deepEqual(out.map((p) => p.time / SECOND), [1n, 5n]);
+    assert.deepEqual(
+      out.map((p) => p.time / SECOND),
+      [1n, 5n],
+    );
     assert.equal(out[1]?.fields['p_x'], 'SHOWTIME');
   });
 
   test('transition wildcards match any value and the first point only through a * from', () => {
     const input = ['TRAINING', 'SHOWTIME', 'TRAINING'].map((x, i) => pt({ time: i, fields: { x } }));
-    assert.deepEqual(values(run([o.str('field', 'x'), o.str('transition', '*', 'TRAINING')], input)), ['TRAINING', 'TRAINING']);
+    assert.deepEqual(values(run([o.str('field', 'x'), o.str('transition', '*', 'TRAINING')], input)), [
+      'TRAINING',
+      'TRAINING',
+    ]);
     assert.deepEqual(values(run([o.str('field', 'x'), o.str('transition', 'SHOWTIME', '*')], input)), ['TRAINING']);
   });
 
@@ -131,8 +149,14 @@ describe('edgeDetect', () => {
       pt({ time: 50, fields: { x: 'DOWN' } }), // 30 s: emitted
       pt({ time: 60, fields: { x: 'DOWN' } }),
     ];
-    const out = run([o.str('field', 'x'), o.dur('hold', 30n * SECOND), o.str('previous', 'p_'), o.str('durationField', 'd')], input);
-    assert.deepEqual(out.map((p) => p.time / SECOND), [0n, 50n]);
+    const out = run(
+      [o.str('field', 'x'), o.dur('hold', 30n * SECOND), o.str('previous', 'p_'), o.str('durationField', 'd')],
+      input,
+    );
+    assert.deepEqual(
+      out.map((p) => p.time / SECOND),
+      [0n, 50n],
+    );
     assert.equal(out[1]?.fields['p_x'], 'UP');
     assert.equal(out[1]?.fields['d'], 50);
   });
@@ -156,7 +180,11 @@ describe('edgeDetect', () => {
   });
 
   test('tolerance applies to ints too but never makes an int equal a double', () => {
-    const input = [pt({ time: 0, fields: { x: 10n } }), pt({ time: 1, fields: { x: 11n } }), pt({ time: 2, fields: { x: 10 } })];
+    const input = [
+      pt({ time: 0, fields: { x: 10n } }),
+      pt({ time: 1, fields: { x: 11n } }),
+      pt({ time: 2, fields: { x: 10 } }),
+    ];
     assert.deepEqual(values(run([o.str('field', 'x'), o.dbl('tolerance', 1.5)], input)), [10n, 10]);
   });
 
@@ -169,19 +197,36 @@ describe('edgeDetect', () => {
 
   test('in batch mode the state resets at every batch unless acrossBatches is set', () => {
     const batches = [
-      { group: 'g', tmax: 2n * SECOND, points: [pt({ time: 1, group: 'g', fields: { x: 'A' } }), pt({ time: 2, group: 'g', fields: { x: 'A' } })] },
-      { group: 'g', tmax: 4n * SECOND, points: [pt({ time: 3, group: 'g', fields: { x: 'A' } }), pt({ time: 4, group: 'g', fields: { x: 'B' } })] },
+      {
+        group: 'g',
+        tmax: 2n * SECOND,
+        points: [pt({ time: 1, group: 'g', fields: { x: 'A' } }), pt({ time: 2, group: 'g', fields: { x: 'A' } })],
+      },
+      {
+        group: 'g',
+        tmax: 4n * SECOND,
+        points: [pt({ time: 3, group: 'g', fields: { x: 'A' } }), pt({ time: 4, group: 'g', fields: { x: 'B' } })],
+      },
     ];
     const reset = new Harness(edgeDetectBatch).start([o.str('field', 'x')]).batches(batches);
     assert.deepEqual(values(reset), ['A', 'A', 'B']);
-    const across = new Harness(edgeDetectBatch).start([o.str('field', 'x'), o.bool('acrossBatches', true)]).batches(batches);
+    const across = new Harness(edgeDetectBatch)
+      .start([o.str('field', 'x'), o.bool('acrossBatches', true)])
+      .batches(batches);
     assert.deepEqual(values(across), ['A', 'B']);
   });
 
   test('each output batch is framed with the input batch metadata and the number of points emitted', () => {
     const h = new Harness(edgeDetectBatch).start([o.str('field', 'x')]);
-    const res = h.batch({ group: 'g', tmax: 9n, points: [pt({ time: 1, group: 'g', fields: { x: 1 } }), pt({ time: 2, group: 'g', fields: { x: 1 } })] });
-    assert.deepEqual(res.map((r) => r.kind), ['begin', 'point', 'end']);
+    const res = h.batch({
+      group: 'g',
+      tmax: 9n,
+      points: [pt({ time: 1, group: 'g', fields: { x: 1 } }), pt({ time: 2, group: 'g', fields: { x: 1 } })],
+    });
+    assert.deepEqual(
+      res.map((r) => r.kind),
+      ['begin', 'point', 'end'],
+    );
     const first = res[0];
     assert.equal(first?.kind === 'begin' ? first.begin.size : undefined, 1n);
     const last = res[2];
@@ -242,7 +287,10 @@ const arbOptions = fc
     hold: fc.constantFrom(0n, 2n, 5n),
     tolerance: fc.constantFrom(0, 0.1, 1.5),
     emitFirst: fc.boolean(),
-    transitions: fc.array(fc.tuple(fc.constantFrom('*', '1', 'A', 'B', 'true', '2'), fc.constantFrom('*', '1', 'A', 'B', 'false', '1.05')), { maxLength: 2 }),
+    transitions: fc.array(
+      fc.tuple(fc.constantFrom('*', '1', 'A', 'B', 'true', '2'), fc.constantFrom('*', '1', 'A', 'B', 'false', '1.05')),
+      { maxLength: 2 },
+    ),
   })
   .map((r) => {
     const fields = r.two && r.transitions.length === 0 ? ['x', 'y'] : ['x'];
@@ -263,7 +311,12 @@ const arbOptions = fc
       ref.durationField = r.durationField;
       init.push(o.str('durationField', r.durationField));
     }
-    init.push(o.dur('unit', ref.unit), o.dur('hold', ref.hold), o.dbl('tolerance', r.tolerance), o.bool('emitFirst', r.emitFirst));
+    init.push(
+      o.dur('unit', ref.unit),
+      o.dur('hold', ref.hold),
+      o.dbl('tolerance', r.tolerance),
+      o.bool('emitFirst', r.emitFirst),
+    );
     for (const [from, to] of r.transitions) init.push(o.str('transition', from, to));
     return { ref, init };
   });
@@ -282,7 +335,12 @@ describe('edgeDetect properties', () => {
   test('a random stream split across snapshot and restore gives exactly the unsplit output', () => {
     fc.assert(
       fc.property(arbOptions, arbStream, fc.nat(), ({ init }, points, cut) => {
-        const { whole, split } = runSplit(edgeDetect, init, points, points.length === 0 ? 0 : cut % (points.length + 1));
+        const { whole, split } = runSplit(
+          edgeDetect,
+          init,
+          points,
+          points.length === 0 ? 0 : cut % (points.length + 1),
+        );
         assert.deepEqual(plain(split), plain(whole));
       }),
       { numRuns: 200 },

@@ -32,19 +32,37 @@ describe('movingAverage', () => {
   });
 
   test('the output keeps the point metadata and carries only the as field, named avg by default', () => {
-    const input = pt({ time: 5, group: 'host=r1', tags: { host: 'r1' }, name: 'adsl_line', fields: { v: 3n, other: 'x' } });
+    const input = pt({
+      time: 5,
+      group: 'host=r1',
+      tags: { host: 'r1' },
+      name: 'adsl_line',
+      fields: { v: 3n, other: 'x' },
+    });
     const out = run([o.str('field', 'v'), o.int('size', 3)], [input]);
     assert.equal(out.length, 1);
     const p = out[0] as Point;
     assert.deepEqual({ ...p.fields }, { avg: 3 });
     assert.deepEqual(
       [p.time, p.name, p.database, p.retentionPolicy, p.group, p.dimensions, p.tags, p.byName],
-      [input.time, input.name, input.database, input.retentionPolicy, input.group, input.dimensions, input.tags, input.byName],
+      [
+        input.time,
+        input.name,
+        input.database,
+        input.retentionPolicy,
+        input.group,
+        input.dimensions,
+        input.tags,
+        input.byName,
+      ],
     );
   });
 
   test('keepFields keeps the input fields next to the average', () => {
-    const out = run([o.str('field', 'v'), o.int('size', 3), o.bool('keepFields', true)], [pt({ time: 0, fields: { v: 2, other: 'x' } })]);
+    const out = run(
+      [o.str('field', 'v'), o.int('size', 3), o.bool('keepFields', true)],
+      [pt({ time: 0, fields: { v: 2, other: 'x' } })],
+    );
     assert.deepEqual({ ...out[0]?.fields }, { v: 2, other: 'x', avg: 2 });
   });
 
@@ -59,26 +77,43 @@ describe('movingAverage', () => {
   test('full emits only once the count window is full', () => {
     const input = [1, 2, 3, 4].map((v, t) => pt({ time: t, fields: { v } }));
     const out = run([o.str('field', 'v'), o.int('size', 3), o.bool('full', true)], input);
-    assert.deepEqual(out.map((p) => p.fields['avg']), [2, 3]);
+    assert.deepEqual(
+      out.map((p) => p.fields['avg']),
+      [2, 3],
+    );
   });
 
   test('a point without the field, or with a non-numeric one, is skipped rather than read as 0', () => {
-    const input = [pt({ time: 0, fields: { v: 4 } }), pt({ time: 1, fields: { w: 1 } }), pt({ time: 2, fields: { v: 'x' } }), pt({ time: 3, fields: { v: 2n } })];
+    const input = [
+      pt({ time: 0, fields: { v: 4 } }),
+      pt({ time: 1, fields: { w: 1 } }),
+      pt({ time: 2, fields: { v: 'x' } }),
+      pt({ time: 3, fields: { v: 2n } }),
+    ];
     const out = run([o.str('field', 'v'), o.int('size', 5)], input);
-    assert.deepEqual(out.map((p) => p.fields['avg']), [4, 3]);
+    assert.deepEqual(
+      out.map((p) => p.fields['avg']),
+      [4, 3],
+    );
   });
 
   test('a period window holds the points with time in (t - period, t]', () => {
     const input = [0, 5, 10, 12].map((t) => pt({ time: t, fields: { v: t } }));
     const out = run([o.str('field', 'v'), o.dur('period', 10n * SECOND)], input);
     // At t=10 the point at 0 is out (0 <= 10 - 10); at 12, 5 is still in (5 > 2).
-    assert.deepEqual(out.map((p) => p.fields['avg']), [0, 2.5, 7.5, 9]);
+    assert.deepEqual(
+      out.map((p) => p.fields['avg']),
+      [0, 2.5, 7.5, 9],
+    );
   });
 
   test('with both size and period the window is whichever is smaller', () => {
     const input = [0, 1, 2, 3, 20].map((t) => pt({ time: t, fields: { v: t } }));
     const out = run([o.str('field', 'v'), o.int('size', 2), o.dur('period', 10n * SECOND)], input);
-    assert.deepEqual(out.map((p) => p.fields['avg']), [0, 0.5, 1.5, 2.5, 20]);
+    assert.deepEqual(
+      out.map((p) => p.fields['avg']),
+      [0, 0.5, 1.5, 2.5, 20],
+    );
   });
 
   test('after ten million points of wildly varying magnitude the average matches a fresh recomputation to 1e-9', () => {
@@ -136,7 +171,10 @@ describe('movingAverage properties', () => {
       fc.property(arbOpts, arbNumericStream, ({ init, ref }, points) => {
         const got = run(init, points);
         const want = referenceMovingAverage(ref, points);
-        assert.deepEqual(got.map((p) => [p.time, p.group]), want.map((w) => [w.time, w.group]));
+        assert.deepEqual(
+          got.map((p) => [p.time, p.group]),
+          want.map((w) => [w.time, w.group]),
+        );
         got.forEach((p, i) => assert.ok(close(p.fields['avg'] as number, (want[i] as { value: number }).value, 1e-9)));
       }),
       { numRuns: 300 },

@@ -7,7 +7,10 @@ import { Harness, o, plain, pt, runSplitBatches, SECOND } from '../helpers/sessi
 import { referenceOutliers } from '../helpers/reference-numeric.js';
 import { arbBatches } from './random-streams.js';
 
-const batchOf = (group: string, vs: Array<number | bigint | string>): { group: string; tmax: bigint; points: Point[] } => ({
+const batchOf = (
+  group: string,
+  vs: Array<number | bigint | string>,
+): { group: string; tmax: bigint; points: Point[] } => ({
   group,
   tmax: BigInt(vs.length) * SECOND,
   points: vs.map((v, t) => pt({ time: t, group, fields: { v } })),
@@ -23,11 +26,17 @@ describe('outliers', () => {
   test('a batch comes back with only the points outside the fences, framed with its metadata', () => {
     const h = new Harness(outliers).start([o.str('field', 'v')]);
     const res = h.batch(batchOf('host=r1', [10, 11, 12, 11, 10, 50, -30, 11n, 'x']));
-    assert.deepEqual(res.map((r) => r.kind), ['begin', 'point', 'point', 'end']);
+    assert.deepEqual(
+      res.map((r) => r.kind),
+      ['begin', 'point', 'point', 'end'],
+    );
     const begin = res[0];
     assert.equal(begin?.kind === 'begin' ? begin.begin.group : undefined, 'host=r1');
     assert.equal(begin?.kind === 'begin' ? begin.begin.size : undefined, 2n);
-    assert.deepEqual(res.flatMap((r) => (r.kind === 'point' ? [r.point.fields['v']] : [])), [50, -30]);
+    assert.deepEqual(
+      res.flatMap((r) => (r.kind === 'point' ? [r.point.fields['v']] : [])),
+      [50, -30],
+    );
     const end = res[3];
     assert.equal(end?.kind === 'end' ? end.end.tmax : undefined, 9n * SECOND);
   });
@@ -36,7 +45,10 @@ describe('outliers', () => {
     // Q1 = 3, Q3 = 7: the upper fence is 13 with k = 1.5 and 23 with k = 4.
     const vs = [1, 2, 3, 4, 5, 6, 7, 8, 20];
     assert.equal(new Harness(outliers).start([o.str('field', 'v')]).batches([batchOf('', vs)]).length, 1);
-    assert.equal(new Harness(outliers).start([o.str('field', 'v'), o.dbl('scale', 4)]).batches([batchOf('', vs)]).length, 0);
+    assert.equal(
+      new Harness(outliers).start([o.str('field', 'v'), o.dbl('scale', 4)]).batches([batchOf('', vs)]).length,
+      0,
+    );
   });
 
   test('Init fails without field and for a negative scale', () => {

@@ -12,7 +12,9 @@ const arbV: fc.Arbitrary<FieldValue | undefined> = fc.oneof(
 
 /** Interleaved groups a/b/c with non-decreasing times (gaps of 0..5 s) and the value in field `v`. */
 export const arbNumericStream: fc.Arbitrary<Point[]> = fc
-  .array(fc.record({ dt: fc.integer({ min: 0, max: 5 }), group: fc.constantFrom('a', 'b', 'c'), v: arbV }), { maxLength: 120 })
+  .array(fc.record({ dt: fc.integer({ min: 0, max: 5 }), group: fc.constantFrom('a', 'b', 'c'), v: arbV }), {
+    maxLength: 120,
+  })
   .map((rows) => {
     let t = 0;
     return rows.map((r) => {
@@ -25,7 +27,10 @@ export const arbNumericStream: fc.Arbitrary<Point[]> = fc
 
 /** Batches of one group each (a or b), consecutive in time, each with 0..15 points. */
 export const arbBatches: fc.Arbitrary<BatchSpec[]> = fc
-  .array(fc.tuple(fc.constantFrom('a', 'b'), fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), arbV), { maxLength: 15 })), { maxLength: 8 })
+  .array(
+    fc.tuple(fc.constantFrom('a', 'b'), fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), arbV), { maxLength: 15 })),
+    { maxLength: 8 },
+  )
   .map((list) => {
     let t = 0;
     return list.map(([group, rows]) => {

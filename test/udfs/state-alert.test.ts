@@ -29,16 +29,19 @@ function edgeOptions(): InitOption[] {
 
 // One output per family and state, in the family's own layout.
 const broadcom = (s: string): string => `xdslctl: ADSL driver and PHY status\nStatus: ${s}\nLast Retrain Reason:\t0\n`;
-const lantiq = (s: string, code: string, detail: string): string => `Chipset:\t\t\tLantiq-VRX200\nLine State:\t\t\t${s} [${code}: ${detail}]\n`;
+const lantiq = (s: string, code: string, detail: string): string =>
+  `Chipset:\t\t\tLantiq-VRX200\nLine State:\t\t\t${s} [${code}: ${detail}]\n`;
 const draytek = (s: string): string =>
   `  ---------------------- ATU-R Info (hw: annex A, f/w: annex A/B/C) -----------\n   Running Mode            :      17A       State                : ${s}\n`;
-const cisco = (s: string): string => `ATM0\nAlcatel 20190 chipset information\n         ATU-R (DS)            ATU-C (US)\nModem Status:     ${s}\n`;
+const cisco = (s: string): string =>
+  `ATM0\nAlcatel 20190 chipset information\n         ATU-R (DS)            ATU-C (US)\nModem Status:     ${s}\n`;
 const mediatek = (s: string): string => `ADSL link status: ${s}\nnoise margin downstream: 9.1 db\n`;
 const realtek = (s: string): string => `Adsl Line Status        ${s}\nAdsl Mode               G.DMT\n`;
 const tr064 = (s: string): string =>
   `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><u:GetInfoResponse xmlns:u="urn:dslforum-org:service:WANDSLInterfaceConfig:1">\n<NewStatus>${s}</NewStatus>\n</u:GetInfoResponse></s:Body></s:Envelope>`;
 const ubus = (s: string, up: boolean): string => JSON.stringify({ state: s, up }, null, '\t');
-const iopsys = (s: string): string => JSON.stringify({ line: [{ id: 0, status: s === 'up' ? 'up' : 'down', link_status: s }] }, null, '\t');
+const iopsys = (s: string): string =>
+  JSON.stringify({ line: [{ id: 0, status: s === 'up' ? 'up' : 'down', link_status: s }] }, null, '\t');
 
 interface Case {
   family: ParserFamily;
@@ -51,15 +54,69 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { family: 'broadcom', label: 'Broadcom', showtime: broadcom('Showtime'), alerting: [broadcom('G.994 Training'), broadcom('G.992 Started'), broadcom('G.993 Channel Analysis')], quiet: [broadcom('Idle')] },
-  { family: 'lantiq', label: 'Lantiq', showtime: lantiq('UP', '0x801', 'showtime_tc_sync'), alerting: [lantiq('DOWN', '0x300', 'handshake'), lantiq('DOWN', '0x200', 'silent')], quiet: [lantiq('DOWN', '0x100', 'idle')] },
-  { family: 'draytek', label: 'DrayTek', showtime: draytek('SHOWTIME'), alerting: [draytek('TRAINING')], quiet: [draytek('READY')] },
-  { family: 'cisco', label: 'Cisco', showtime: cisco('Showtime (DMTDSL_SHOWTIME)'), alerting: [cisco('Training (DMTDSL_TRAINING)'), cisco('Down')], quiet: [] },
-  { family: 'mediatek', label: 'TrendChip/MediaTek', showtime: mediatek('up'), alerting: [mediatek('initializing'), mediatek('down')], quiet: [mediatek('wait for initialization')] },
-  { family: 'realtek', label: 'Realtek', showtime: realtek('SHOWTIME.'), alerting: [realtek('ACTIVATING.')], quiet: [realtek('IDLE.')] },
-  { family: 'tr064', label: 'TR-064', showtime: tr064('Up'), alerting: [tr064('EstablishingLink'), tr064('NoSignal')], quiet: [] },
-  { family: 'ubus', label: 'OpenWrt ubus', showtime: ubus('Showtime with TC-Layer sync', true), alerting: [ubus('Training', false), ubus('Silent', false)], quiet: [ubus('Idle', false)] },
-  { family: 'ubus', label: 'iopsys ubus', showtime: iopsys('up'), alerting: [iopsys('establishinglink'), iopsys('nosignal')], quiet: [] },
+  {
+    family: 'broadcom',
+    label: 'Broadcom',
+    showtime: broadcom('Showtime'),
+    alerting: [broadcom('G.994 Training'), broadcom('G.992 Started'), broadcom('G.993 Channel Analysis')],
+    quiet: [broadcom('Idle')],
+  },
+  {
+    family: 'lantiq',
+    label: 'Lantiq',
+    showtime: lantiq('UP', '0x801', 'showtime_tc_sync'),
+    alerting: [lantiq('DOWN', '0x300', 'handshake'), lantiq('DOWN', '0x200', 'silent')],
+    quiet: [lantiq('DOWN', '0x100', 'idle')],
+  },
+  {
+    family: 'draytek',
+    label: 'DrayTek',
+    showtime: draytek('SHOWTIME'),
+    alerting: [draytek('TRAINING')],
+    quiet: [draytek('READY')],
+  },
+  {
+    family: 'cisco',
+    label: 'Cisco',
+    showtime: cisco('Showtime (DMTDSL_SHOWTIME)'),
+    alerting: [cisco('Training (DMTDSL_TRAINING)'), cisco('Down')],
+    quiet: [],
+  },
+  {
+    family: 'mediatek',
+    label: 'TrendChip/MediaTek',
+    showtime: mediatek('up'),
+    alerting: [mediatek('initializing'), mediatek('down')],
+    quiet: [mediatek('wait for initialization')],
+  },
+  {
+    family: 'realtek',
+    label: 'Realtek',
+    showtime: realtek('SHOWTIME.'),
+    alerting: [realtek('ACTIVATING.')],
+    quiet: [realtek('IDLE.')],
+  },
+  {
+    family: 'tr064',
+    label: 'TR-064',
+    showtime: tr064('Up'),
+    alerting: [tr064('EstablishingLink'), tr064('NoSignal')],
+    quiet: [],
+  },
+  {
+    family: 'ubus',
+    label: 'OpenWrt ubus',
+    showtime: ubus('Showtime with TC-Layer sync', true),
+    alerting: [ubus('Training', false), ubus('Silent', false)],
+    quiet: [ubus('Idle', false)],
+  },
+  {
+    family: 'ubus',
+    label: 'iopsys ubus',
+    showtime: iopsys('up'),
+    alerting: [iopsys('establishinglink'), iopsys('nosignal')],
+    quiet: [],
+  },
 ];
 
 /** The adsl_connection point the poller writes for this output, as Kapacitor streams it to edgeDetect. */
@@ -81,7 +138,11 @@ describe('adsl_state_changes.tick alert', () => {
   for (const c of CASES) {
     it(`${c.label}: raises on each training or down state after showtime and clears on the way back`, () => {
       for (const text of c.alerting) {
-        const points = [connectionPoint(c.family, c.showtime, 10), connectionPoint(c.family, text, 20), connectionPoint(c.family, c.showtime, 30)];
+        const points = [
+          connectionPoint(c.family, c.showtime, 10),
+          connectionPoint(c.family, text, 20),
+          connectionPoint(c.family, c.showtime, 30),
+        ];
         const out = new Harness(edgeDetect).start(edgeOptions()).feed(points);
         assert.equal(out.length, 3, 'each change is emitted');
         assert.deepEqual(
@@ -96,7 +157,9 @@ describe('adsl_state_changes.tick alert', () => {
     if (c.quiet.length > 0) {
       it(`${c.label}: stays quiet for an idle line`, () => {
         for (const text of c.quiet) {
-          const out = new Harness(edgeDetect).start(edgeOptions()).feed([connectionPoint(c.family, c.showtime, 10), connectionPoint(c.family, text, 20)]);
+          const out = new Harness(edgeDetect)
+            .start(edgeOptions())
+            .feed([connectionPoint(c.family, c.showtime, 10), connectionPoint(c.family, text, 20)]);
           assert.equal(out.length, 2);
           assert.equal(evalLambda(crit, out[1]?.fields ?? {}), false, String(out[1]?.fields.value));
         }

@@ -16,7 +16,10 @@ export class ConfigError extends Error {
   constructor(issues: readonly ConfigIssue[], options?: { cause?: unknown; file?: string }) {
     const where = options?.file !== undefined ? `${options.file}: ` : '';
     const lines = issues.map((i) => (i.path === '' ? i.message : `${i.path}: ${i.message}`));
-    super(`${where}invalid poll config:\n  ${lines.join('\n  ')}`, options?.cause !== undefined ? { cause: options.cause } : undefined);
+    super(
+      `${where}invalid poll config:\n  ${lines.join('\n  ')}`,
+      options?.cause !== undefined ? { cause: options.cause } : undefined,
+    );
     this.issues = issues;
   }
 }

@@ -20,7 +20,10 @@ export function loadPollConfig(file: string, opts: LoadConfigOptions = {}): Poll
   try {
     text = readFile(full);
   } catch (err) {
-    throw new ConfigError([{ path: '', message: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})` }], { file, cause: err });
+    throw new ConfigError(
+      [{ path: '', message: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})` }],
+      { file, cause: err },
+    );
   }
   let raw: unknown;
   try {

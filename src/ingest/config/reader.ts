@@ -84,7 +84,8 @@ export class ConfigReader {
         ms = Number(m[1]) * factor;
       }
     }
-    if (ms === undefined) return this.issue('must be a duration: seconds as a number, or a string like "1500ms", "30s", "5m", "1h"');
+    if (ms === undefined)
+      return this.issue('must be a duration: seconds as a number, or a string like "1500ms", "30s", "5m", "1h"');
     if (ms < minMs) return this.issue(`must be at least ${minMs} ms`);
     return Math.round(ms);
   }

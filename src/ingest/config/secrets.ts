@@ -35,7 +35,12 @@ export function readSecret(
   return readSecretFile(r, raw, sources, opts);
 }
 
-function readSecretFile(r: ConfigReader, path: string, sources: SecretSources, opts: { trimFile: boolean }): string | undefined {
+function readSecretFile(
+  r: ConfigReader,
+  path: string,
+  sources: SecretSources,
+  opts: { trimFile: boolean },
+): string | undefined {
   const full = sources.resolvePath(path);
   let text: string;
   try {

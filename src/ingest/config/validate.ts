@@ -4,7 +4,17 @@ import { ConfigReader } from './reader.js';
 import { readSecret, type SecretSources } from './secrets.js';
 import { LEGACY_ALGORITHMS, availableLegacyAlgorithms, isLegacyAlgorithmAvailable } from '../ssh/legacy-algorithms.js';
 import { PARSER_FAMILIES } from '../parsers/index.js';
-import type { HostKeyPolicy, LegacyAlgorithms, PollConfig, RouterAuth, RouterConfig, RouterTransport, ShellSettings, TelnetSettings, Tr064Settings } from './types.js';
+import type {
+  HostKeyPolicy,
+  LegacyAlgorithms,
+  PollConfig,
+  RouterAuth,
+  RouterConfig,
+  RouterTransport,
+  ShellSettings,
+  TelnetSettings,
+  Tr064Settings,
+} from './types.js';
 
 export interface ValidateOptions {
   env: Readonly<Record<string, string | undefined>>;
@@ -16,12 +26,47 @@ export interface ValidateOptions {
 }
 
 const ROUTER_KEYS = [
-  'name', 'address', 'port', 'user', 'auth', 'command', 'parser', 'interval', 'timeout', 'connectTimeout',
-  'mode', 'shell', 'tags', 'legacyAlgorithms', 'hostKey', 'transport', 'telnet', 'tr064',
+  'name',
+  'address',
+  'port',
+  'user',
+  'auth',
+  'command',
+  'parser',
+  'interval',
+  'timeout',
+  'connectTimeout',
+  'mode',
+  'shell',
+  'tags',
+  'legacyAlgorithms',
+  'hostKey',
+  'transport',
+  'telnet',
+  'tr064',
 ] as const;
 const DEFAULT_KEYS = ROUTER_KEYS.filter((k) => k !== 'name' && k !== 'address');
-const TOP_KEYS = ['defaults', 'routers', 'concurrency', 'maxBackoff', 'jitter', 'shutdownTimeout', 'queueDir', 'influx'];
-const AUTH_KEYS = ['password', 'passwordEnv', 'passwordFile', 'privateKey', 'privateKeyEnv', 'privateKeyFile', 'passphrase', 'passphraseEnv', 'passphraseFile'];
+const TOP_KEYS = [
+  'defaults',
+  'routers',
+  'concurrency',
+  'maxBackoff',
+  'jitter',
+  'shutdownTimeout',
+  'queueDir',
+  'influx',
+];
+const AUTH_KEYS = [
+  'password',
+  'passwordEnv',
+  'passwordFile',
+  'privateKey',
+  'privateKeyEnv',
+  'privateKeyFile',
+  'passphrase',
+  'passphraseEnv',
+  'passphraseFile',
+];
 const SHELL_KEYS = ['prompt', 'pager', 'setup'];
 const TELNET_KEYS = ['loginPrompt', 'passwordPrompt', 'loginFailed', 'wakeAfter'];
 const TR064_KEYS = ['https', 'insecureSkipVerify', 'caFile', 'controlUrl', 'service'];
@@ -36,9 +81,28 @@ const HOSTKEY_KEYS = ['knownHosts', 'fingerprint', 'acceptAny'];
  * (INFLUX_TOKEN[_FILE], INFLUXDB_PASSWORD[_FILE]), which the writer's resolver reads.
  */
 export const INFLUX_KEYS = [
-  'api', 'url', 'token', 'org', 'bucket', 'db', 'rp', 'user', 'password', 'createDb', 'precision', 'gzip',
-  'insecureSkipVerify', 'caFile', 'batchSize', 'flushInterval', 'timeout', 'queueMaxBytes', 'deadLetterMaxBytes',
-  'retryMinDelay', 'retryMaxDelay', 'retryAfterMax',
+  'api',
+  'url',
+  'token',
+  'org',
+  'bucket',
+  'db',
+  'rp',
+  'user',
+  'password',
+  'createDb',
+  'precision',
+  'gzip',
+  'insecureSkipVerify',
+  'caFile',
+  'batchSize',
+  'flushInterval',
+  'timeout',
+  'queueMaxBytes',
+  'deadLetterMaxBytes',
+  'retryMinDelay',
+  'retryMaxDelay',
+  'retryAfterMax',
 ];
 const LEGACY_KEYS = ['kex', 'cipher', 'serverHostKey', 'hmac'] as const;
 
@@ -50,7 +114,8 @@ export const DEFAULT_PAGER = /-{2,}\s*More\s*-{2,}|<-+\s*More\s*-+>/i;
 export const DEFAULT_LOGIN_PROMPT = /(?:account|user(?:\s*name)?|login)\s*:\s*$/i;
 export const DEFAULT_PASSWORD_PROMPT = /password\s*:\s*$/i;
 /** What devices print after a wrong password. */
-export const DEFAULT_LOGIN_FAILED = /login incorrect|incorrect password|(?:authentication|login) failed|access denied|invalid (?:login|password|user)|bad password/i;
+export const DEFAULT_LOGIN_FAILED =
+  /login incorrect|incorrect password|(?:authentication|login) failed|access denied|invalid (?:login|password|user)|bad password/i;
 
 /**
  * Checks raw config data (from YAML or JSON), resolves secrets and returns the config every
@@ -60,7 +125,10 @@ export function validatePollConfig(raw: unknown, opts: ValidateOptions): PollCon
   const issues: ConfigIssue[] = [];
   const root = new ConfigReader(raw, '', issues);
   if (!root.isObject()) {
-    throw new ConfigError([{ path: '', message: 'the file must hold a mapping with a `routers` list' }], opts.file !== undefined ? { file: opts.file } : undefined);
+    throw new ConfigError(
+      [{ path: '', message: 'the file must hold a mapping with a `routers` list' }],
+      opts.file !== undefined ? { file: opts.file } : undefined,
+    );
   }
   root.rejectUnknown(TOP_KEYS);
   const resolvePath = (p: string): string => {
@@ -104,7 +172,8 @@ export function validatePollConfig(raw: unknown, opts: ValidateOptions): PollCon
       influx = {};
       for (const k of influxR.keys() ?? []) {
         const v = influxR.child(k);
-        if (typeof v.value === 'string' || typeof v.value === 'number' || typeof v.value === 'boolean') influx[k] = v.value;
+        if (typeof v.value === 'string' || typeof v.value === 'number' || typeof v.value === 'boolean')
+          influx[k] = v.value;
         else v.issue('must be a string, number or boolean');
       }
     } else influxR.issue('must be a mapping');
@@ -151,7 +220,8 @@ function readRouter(r: ConfigReader, defaults: ConfigReader, sources: SecretSour
   const user = pick(r, defaults, 'user').string({ nonEmpty: true });
   const commandR = pick(r, defaults, 'command');
   // A TR-064 router's "command" is its list of SOAP actions, with a default.
-  const command = transport === 'tr064' && commandR.value === undefined ? DEFAULT_TR064_ACTIONS : commandR.string({ nonEmpty: true });
+  const command =
+    transport === 'tr064' && commandR.value === undefined ? DEFAULT_TR064_ACTIONS : commandR.string({ nonEmpty: true });
   const parser = optional(pick(r, defaults, 'parser'), readParserFamily) ?? (transport === 'tr064' ? 'tr064' : 'auto');
   const intervalMs = optional(pick(r, defaults, 'interval'), (c) => c.durationMs(1000)) ?? 60_000;
   const timeoutMs = optional(pick(r, defaults, 'timeout'), (c) => c.durationMs(100)) ?? 15_000;
@@ -172,15 +242,38 @@ function readRouter(r: ConfigReader, defaults: ConfigReader, sources: SecretSour
     pick(r, defaults, 'auth').issue(`${transport} logs in with a password: give password, passwordEnv or passwordFile`);
   }
   if (
-    name === undefined || address === undefined || user === undefined || command === undefined ||
-    shell === undefined || tags === undefined || hostKey === undefined || auth === undefined || telnet === undefined ||
+    name === undefined ||
+    address === undefined ||
+    user === undefined ||
+    command === undefined ||
+    shell === undefined ||
+    tags === undefined ||
+    hostKey === undefined ||
+    auth === undefined ||
+    telnet === undefined ||
     tr064 === undefined
   ) {
     return undefined;
   }
   return {
-    name, address, port, user, auth, command, parser, intervalMs, timeoutMs, connectTimeoutMs, mode, shell, tags,
-    legacyAlgorithms, hostKey, transport, telnet, tr064,
+    name,
+    address,
+    port,
+    user,
+    auth,
+    command,
+    parser,
+    intervalMs,
+    timeoutMs,
+    connectTimeoutMs,
+    mode,
+    shell,
+    tags,
+    legacyAlgorithms,
+    hostKey,
+    transport,
+    telnet,
+    tr064,
   };
 }
 
@@ -197,15 +290,31 @@ function readTr064(own: ConfigReader, dflt: ConfigReader, sources: SecretSources
   const insecureSkipVerify = flag('insecureSkipVerify');
   const caR = field('caFile');
   const caFile = caR.value === undefined ? undefined : caR.string({ nonEmpty: true });
-  const controlUrl = field('controlUrl').value === undefined ? '/upnp/control/wandslifconfig1' : field('controlUrl').string({ nonEmpty: true });
-  const service = field('service').value === undefined ? 'urn:dslforum-org:service:WANDSLInterfaceConfig:1' : field('service').string({ nonEmpty: true });
-  if (https === undefined || insecureSkipVerify === undefined || controlUrl === undefined || service === undefined) return undefined;
+  const controlUrl =
+    field('controlUrl').value === undefined
+      ? '/upnp/control/wandslifconfig1'
+      : field('controlUrl').string({ nonEmpty: true });
+  const service =
+    field('service').value === undefined
+      ? 'urn:dslforum-org:service:WANDSLInterfaceConfig:1'
+      : field('service').string({ nonEmpty: true });
+  if (https === undefined || insecureSkipVerify === undefined || controlUrl === undefined || service === undefined)
+    return undefined;
   if (caR.value !== undefined && caFile === undefined) return undefined;
   if (!controlUrl.startsWith('/')) return field('controlUrl').issue('must be a path starting with /');
   if ((insecureSkipVerify || caFile !== undefined) && !https) {
-    own.issue('insecureSkipVerify and caFile apply to https only', insecureSkipVerify ? 'insecureSkipVerify' : 'caFile');
+    own.issue(
+      'insecureSkipVerify and caFile apply to https only',
+      insecureSkipVerify ? 'insecureSkipVerify' : 'caFile',
+    );
   }
-  return { https, insecureSkipVerify, caFile: caFile === undefined ? undefined : sources.resolvePath(caFile), controlUrl, service };
+  return {
+    https,
+    insecureSkipVerify,
+    caFile: caFile === undefined ? undefined : sources.resolvePath(caFile),
+    controlUrl,
+    service,
+  };
 }
 
 function readTelnet(own: ConfigReader, dflt: ConfigReader): TelnetSettings | undefined {
@@ -220,7 +329,8 @@ function readTelnet(own: ConfigReader, dflt: ConfigReader): TelnetSettings | und
   const loginFailed = regex('loginFailed', DEFAULT_LOGIN_FAILED);
   const wakeR = field('wakeAfter');
   const wakeMs = wakeR.value === undefined ? 2000 : wakeR.durationMs(100);
-  if (loginPrompt === undefined || passwordPrompt === undefined || loginFailed === undefined || wakeMs === undefined) return undefined;
+  if (loginPrompt === undefined || passwordPrompt === undefined || loginFailed === undefined || wakeMs === undefined)
+    return undefined;
   return { loginPrompt, passwordPrompt, loginFailed, wakeMs };
 }
 
@@ -234,7 +344,10 @@ function readParserFamily(c: ConfigReader): string | undefined {
 }
 
 function readAuth(a: ConfigReader, sources: SecretSources): RouterAuth | undefined {
-  if (a.value === undefined) return a.issue('is required: give password, passwordEnv, passwordFile, privateKey, privateKeyEnv or privateKeyFile');
+  if (a.value === undefined)
+    return a.issue(
+      'is required: give password, passwordEnv, passwordFile, privateKey, privateKeyEnv or privateKeyFile',
+    );
   if (!a.isObject()) return a.issue('must be a mapping');
   a.rejectUnknown(AUTH_KEYS);
   const password = readSecret(a, 'password', sources, { trimFile: true });
@@ -300,12 +413,19 @@ function readLegacy(r: ConfigReader): LegacyAlgorithms | undefined {
   if (r.value === true) return availableLegacyAlgorithms();
   if (!r.isObject()) return r.issue('must be true, false, or a mapping of kex/cipher/serverHostKey/hmac lists');
   r.rejectUnknown(LEGACY_KEYS);
-  const out: { -readonly [K in keyof LegacyAlgorithms]: string[] } = { kex: [], cipher: [], serverHostKey: [], hmac: [] };
+  const out: { -readonly [K in keyof LegacyAlgorithms]: string[] } = {
+    kex: [],
+    cipher: [],
+    serverHostKey: [],
+    hmac: [],
+  };
   for (const kind of LEGACY_KEYS) {
     const list = optional(r.child(kind), (c) => c.stringList()) ?? [];
     list.forEach((name, i) => {
       if (!LEGACY_ALGORITHMS[kind].includes(name)) {
-        r.child(kind).child(i).issue(`"${name}" is not a known legacy algorithm (known: ${LEGACY_ALGORITHMS[kind].join(', ')})`);
+        r.child(kind)
+          .child(i)
+          .issue(`"${name}" is not a known legacy algorithm (known: ${LEGACY_ALGORITHMS[kind].join(', ')})`);
       } else if (!isLegacyAlgorithmAvailable(kind, name)) {
         r.child(kind).child(i).issue(`"${name}" is not available in this Node.js/OpenSSL build`);
       } else out[kind].push(name);
@@ -321,7 +441,10 @@ function readHostKey(r: ConfigReader, sources: SecretSources): HostKeyPolicy | u
   if (!r.isObject()) return r.issue('must be a mapping with knownHosts, fingerprint or acceptAny');
   r.rejectUnknown(HOSTKEY_KEYS);
   const given = HOSTKEY_KEYS.filter((k) => r.has(k));
-  if (given.length !== 1) return r.issue(`give exactly one of knownHosts, fingerprint, acceptAny (got ${given.length === 0 ? 'none' : given.join(', ')})`);
+  if (given.length !== 1)
+    return r.issue(
+      `give exactly one of knownHosts, fingerprint, acceptAny (got ${given.length === 0 ? 'none' : given.join(', ')})`,
+    );
   if (r.has('acceptAny')) {
     const v = r.child('acceptAny');
     if (v.value !== true) return v.issue('must be true (leave it out to verify host keys)');
@@ -338,7 +461,9 @@ function readHostKey(r: ConfigReader, sources: SecretSources): HostKeyPolicy | u
   if (!ok) fr.issue('must not be empty');
   list.forEach((f, i) => {
     if (!FINGERPRINT.test(f)) {
-      (typeof fr.value === 'string' ? fr : fr.child(i)).issue('must look like SHA256:<43 base64 characters>, as `ssh-keygen -lf` prints it');
+      (typeof fr.value === 'string' ? fr : fr.child(i)).issue(
+        'must look like SHA256:<43 base64 characters>, as `ssh-keygen -lf` prints it',
+      );
       ok = false;
     }
   });

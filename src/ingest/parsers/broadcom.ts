@@ -24,8 +24,14 @@ export function parseBroadcom(input: NormalizedText): LineStatus {
 
   // Bearer/Path 0 carries the data; a split ADSL1 link prints one `Channel:` line per latency path.
   // Some firmware glues the Channel line to the Status line (`Status: Showtime  Channel: FAST, ...`).
-  const bearer = matchLine(top, /(?:^|\s)(?:Bearer|Path):\s*0\s*,\s*Upstream rate\s*=\s*(\d+)\s*Kbps,\s*Downstream rate\s*=\s*(\d+)\s*Kbps/i);
-  const channels = matchLines(top, /(?:^|\s)Channel:\s*\w+\s*,\s*Upstream rate\s*=\s*(\d+)\s*Kbps,\s*Downstream rate\s*=\s*(\d+)\s*Kbps/i);
+  const bearer = matchLine(
+    top,
+    /(?:^|\s)(?:Bearer|Path):\s*0\s*,\s*Upstream rate\s*=\s*(\d+)\s*Kbps,\s*Downstream rate\s*=\s*(\d+)\s*Kbps/i,
+  );
+  const channels = matchLines(
+    top,
+    /(?:^|\s)Channel:\s*\w+\s*,\s*Upstream rate\s*=\s*(\d+)\s*Kbps,\s*Downstream rate\s*=\s*(\d+)\s*Kbps/i,
+  );
   if (bearer) {
     b.pair('sync_rate_down_kbps', 'sync_rate_up_kbps', toNumber(bearer[2]), toNumber(bearer[1]));
   } else if (channels.length > 0) {
@@ -69,7 +75,9 @@ type PairKey = Parameters<StatusBuilder['metric']>[0];
 // line's `Retrain Reason: 0` (`ShowtimeRetrain Reason: 0`) or `Channel: FAST, Upstream rate = ...`.
 function statusWord(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  return value.replace(/\s*(?:Last\s+)?Retrain Reason:.*$/i, '').replace(/\s+(?:Channel|Bearer|Path):\s*\w+\s*,.*$/i, '');
+  return value
+    .replace(/\s*(?:Last\s+)?Retrain Reason:.*$/i, '')
+    .replace(/\s+(?:Channel|Bearer|Path):\s*\w+\s*,.*$/i, '');
 }
 
 // Reads a `Label:  <down>  <up>` row; rows with `N/A` or a single column give nothing.

@@ -24,10 +24,18 @@ export function parseCisco(input: NormalizedText): LineStatus {
   b.text('profile', profile?.[2]);
 
   b.pair('snr_margin_down_db', 'snr_margin_up_db', ...columns(value(String.raw`Noise\s+Margin`), 'dB'));
-  b.pair('attenuation_down_db', 'attenuation_up_db', ...columns(value('Attenuation') ?? value(String.raw`Line\s+Attenuation`), 'dB'));
+  b.pair(
+    'attenuation_down_db',
+    'attenuation_up_db',
+    ...columns(value('Attenuation') ?? value(String.raw`Line\s+Attenuation`), 'dB'),
+  );
   const [cpePower, coPower] = columns(value(String.raw`Output\s+Power`) ?? value(String.raw`Actual\s+Power`), 'dBm');
   b.pair('output_power_down_dbm', 'output_power_up_dbm', coPower, cpePower);
-  b.pair('attainable_rate_down_kbps', 'attainable_rate_up_kbps', ...columns(value(String.raw`Attainable\s+Rate`), 'kbits/s'));
+  b.pair(
+    'attainable_rate_down_kbps',
+    'attainable_rate_up_kbps',
+    ...columns(value(String.raw`Attainable\s+Rate`), 'kbits/s'),
+  );
 
   const table: [string, LineMetricKey, LineMetricKey][] = [
     [String.raw`Speed\s*\(kbps\)`, 'sync_rate_down_kbps', 'sync_rate_up_kbps'],
@@ -67,9 +75,9 @@ function columns(text: string | undefined, unit?: string): [number | undefined, 
     return nums.length === 2 ? [nums[0], nums[1]] : [undefined, undefined];
   }
   const escaped = unit.replace(/[.*+?^${}()|[\]\\/]/g, String.raw`\$&`);
-  const cells = [...text.matchAll(new RegExp(String.raw`(?:([-+])\s*)?(\d+(?:\.\d+)?)?\s*${escaped}(?![\w/])`, 'gi'))].map((m) =>
-    m[2] === undefined ? undefined : toNumber(`${m[1] ?? ''}${m[2]}`),
-  );
+  const cells = [
+    ...text.matchAll(new RegExp(String.raw`(?:([-+])\s*)?(\d+(?:\.\d+)?)?\s*${escaped}(?![\w/])`, 'gi')),
+  ].map((m) => (m[2] === undefined ? undefined : toNumber(`${m[1] ?? ''}${m[2]}`)));
   return cells.length === 2 ? [cells[0], cells[1]] : [undefined, undefined];
 }
 

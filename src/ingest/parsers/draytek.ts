@@ -36,7 +36,10 @@ export function parseDraytek(input: NormalizedText): LineStatus {
 
   b.text('state', field('State', String.raw`([A-Za-z][\w.]*(?: [A-Za-z][\w.]*)*)`));
   // Empty while the line trains: the next label (`State :`) is not a value.
-  const running = field(String.raw`Running\s+Mode`, String.raw`((?![A-Za-z][\w ]*?\s*:)\S+(?: \S+)*?)(?=\s{2,}|\s+State\s*:|$)`);
+  const running = field(
+    String.raw`Running\s+Mode`,
+    String.raw`((?![A-Za-z][\w ]*?\s*:)\S+(?: \S+)*?)(?=\s{2,}|\s+State\s*:|$)`,
+  );
   if (running !== undefined && VDSL2_PROFILE.test(running)) {
     // VDSL firmwares print the profile (`17A`) where ADSL firmwares print the mode; the
     // standard itself is not printed, so no mode is claimed.
@@ -50,7 +53,12 @@ export function parseDraytek(input: NormalizedText): LineStatus {
     const hit = matchLine(lines, m);
     return hit ? toKbps(toNumber(hit[1]), hit[2] ?? '') : undefined;
   };
-  b.pair('sync_rate_down_kbps', 'sync_rate_up_kbps', rate(String.raw`DS\s+Actual\s+Rate`), rate(String.raw`US\s+Actual\s+Rate`));
+  b.pair(
+    'sync_rate_down_kbps',
+    'sync_rate_up_kbps',
+    rate(String.raw`DS\s+Actual\s+Rate`),
+    rate(String.raw`US\s+Actual\s+Rate`),
+  );
   b.pair(
     'attainable_rate_down_kbps',
     'attainable_rate_up_kbps',
@@ -58,10 +66,25 @@ export function parseDraytek(input: NormalizedText): LineStatus {
     rate(String.raw`US\s+Attainable\s+Rate`),
   );
   const num = (label: string): number | undefined => toNumber(field(label));
-  b.pair('attenuation_down_db', 'attenuation_up_db', num(String.raw`NE\s+Current\s+Attenuation`), num(String.raw`Far\s+Current\s+Attenuation`));
-  b.pair('snr_margin_down_db', 'snr_margin_up_db', num(String.raw`Cur\s+SNR\s+Margin`), num(String.raw`Far\s+SNR\s+Margin`));
+  b.pair(
+    'attenuation_down_db',
+    'attenuation_up_db',
+    num(String.raw`NE\s+Current\s+Attenuation`),
+    num(String.raw`Far\s+Current\s+Attenuation`),
+  );
+  b.pair(
+    'snr_margin_down_db',
+    'snr_margin_up_db',
+    num(String.raw`Cur\s+SNR\s+Margin`),
+    num(String.raw`Far\s+SNR\s+Margin`),
+  );
   // Transmit powers: the far end (the central office) sends downstream, the near end upstream.
-  b.pair('output_power_down_dbm', 'output_power_up_dbm', num(String.raw`FE\s+Tx\s+Power`), num(String.raw`NE\s+Tx\s+Power`));
+  b.pair(
+    'output_power_down_dbm',
+    'output_power_up_dbm',
+    num(String.raw`FE\s+Tx\s+Power`),
+    num(String.raw`NE\s+Tx\s+Power`),
+  );
   b.pair('crc_errors_down', 'crc_errors_up', num(String.raw`NE\s+CRC\s+Count`), num(String.raw`FE\s+CRC\s+Count`));
   b.pair('es_down_s', 'es_up_s', num(String.raw`NE\s+ES\s+Count`), num(String.raw`FE\s+ES\s+Count`));
   b.metric('retrain_count', num(String.raw`Xdsl\s+Reset\s+Times`));

@@ -67,7 +67,11 @@ export function parseStatus(family: ParserFamily | 'auto', text: string): ParseO
   }
   const resolved = family === 'auto' ? detectFamilyIn(input) : family;
   if (resolved === undefined) {
-    return { ok: false, family, reason: 'unrecognised output: no known DSL status format (family could not be detected)' };
+    return {
+      ok: false,
+      family,
+      reason: 'unrecognised output: no known DSL status format (family could not be detected)',
+    };
   }
   if (resolved === 'tr064') {
     const fault = tr064Fault(input);
@@ -78,7 +82,11 @@ export function parseStatus(family: ParserFamily | 'auto', text: string): ParseO
     status = PARSERS[resolved](input);
   } catch (err) {
     // Parsers are written not to throw; this keeps a poller alive if one ever does.
-    return { ok: false, family: resolved, reason: `parser failed: ${err instanceof Error ? err.message : String(err)}` };
+    return {
+      ok: false,
+      family: resolved,
+      reason: `parser failed: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
   if (Object.keys(status).length === 0) {
     return { ok: false, family: resolved, reason: `no ${resolved} status fields found in the output` };

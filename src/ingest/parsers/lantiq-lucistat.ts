@@ -10,7 +10,6 @@ const LEVELS: readonly [string, LineMetricKey, LineMetricKey][] = [
   ['actatp', 'output_power_down_dbm', 'output_power_up_dbm'],
 ];
 
-
 /** `dsl_control lucistat`: a Lua table literal, `dsl.key=value` per line; rates in bit/s. */
 export function parseLantiqLucistat(lines: readonly string[]): LineStatus {
   const vars = new Map<string, string>();
@@ -24,7 +23,12 @@ export function parseLantiqLucistat(lines: readonly string[]): LineStatus {
   b.text('state_detail', vars.get('line_state_detail'));
   b.text('mode', vars.get('line_mode_s'));
   b.text('profile', vars.get('profile_s'));
-  b.pair('sync_rate_down_kbps', 'sync_rate_up_kbps', toKbps(num('data_rate_down'), 'b/s'), toKbps(num('data_rate_up'), 'b/s'));
+  b.pair(
+    'sync_rate_down_kbps',
+    'sync_rate_up_kbps',
+    toKbps(num('data_rate_down'), 'b/s'),
+    toKbps(num('data_rate_up'), 'b/s'),
+  );
   b.pair(
     'attainable_rate_down_kbps',
     'attainable_rate_up_kbps',
@@ -32,7 +36,8 @@ export function parseLantiqLucistat(lines: readonly string[]): LineStatus {
     toKbps(num('max_data_rate_up'), 'b/s'),
   );
   for (const [name, down, up] of LEVELS) b.pair(down, up, num(`${name}_down`), num(`${name}_up`));
-  for (const [name, down, up] of LANTIQ_ERROR_COUNTERS) b.pair(down, up, num(`errors_${name}_near`), num(`errors_${name}_far`));
+  for (const [name, down, up] of LANTIQ_ERROR_COUNTERS)
+    b.pair(down, up, num(`errors_${name}_near`), num(`errors_${name}_far`));
   b.metric('uptime_s', num('line_uptime'));
   return b.build(
     (state) => classifyLantiqState(state, vars.get('line_state_detail'), vars.get('line_state_num')),

@@ -48,11 +48,23 @@ export function parseLantiq(input: NormalizedText): LineStatus {
     ];
 
   b.pair('sync_rate_down_kbps', 'sync_rate_up_kbps', ...rates(String.raw`Data\s+Rate`));
-  b.pair('attainable_rate_down_kbps', 'attainable_rate_up_kbps', ...rates(String.raw`Max\.?\s+Attainable\s+Data\s+Rate(?:\s*\(ATTNDR\))?`));
+  b.pair(
+    'attainable_rate_down_kbps',
+    'attainable_rate_up_kbps',
+    ...rates(String.raw`Max\.?\s+Attainable\s+Data\s+Rate(?:\s*\(ATTNDR\))?`),
+  );
   b.pair('attenuation_down_db', 'attenuation_up_db', ...levels(String.raw`Line\s+Attenuation(?:\s*\(LATN\))?`));
-  b.pair('signal_attenuation_down_db', 'signal_attenuation_up_db', ...levels(String.raw`Signal\s+Attenuation(?:\s*\(SATN\))?`));
+  b.pair(
+    'signal_attenuation_down_db',
+    'signal_attenuation_up_db',
+    ...levels(String.raw`Signal\s+Attenuation(?:\s*\(SATN\))?`),
+  );
   b.pair('snr_margin_down_db', 'snr_margin_up_db', ...levels(String.raw`Noise\s+Margin(?:\s*\(SNR\))?`));
-  b.pair('output_power_down_dbm', 'output_power_up_dbm', ...levels(String.raw`Aggregate\s+Transmit\s+Power(?:\s*\(ACTATP\))?`));
+  b.pair(
+    'output_power_down_dbm',
+    'output_power_up_dbm',
+    ...levels(String.raw`Aggregate\s+Transmit\s+Power(?:\s*\(ACTATP\))?`),
+  );
 
   for (const m of matchLines(lines, /\((\w+)\)\s*:\s*Near:\s*(\d+)\s*\/\s*Far:\s*(\d+)/i)) {
     const keys = ERROR_ROWS[(m[1] ?? '').toLowerCase()];

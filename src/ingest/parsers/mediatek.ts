@@ -45,9 +45,24 @@ export function parseMediatek(input: NormalizedText): LineStatus {
   // `noise margin downstream: 7.5 db` (adsl_stats, `wan adsl linedata`) or, from `wan adsl shownoise`,
   // `Noise Margin (Downstream) : 7.5 db`.
   const directed = (name: string, dir: string): string => String.raw`${name}\s+(?:${dir}|\(${dir}\))`;
-  b.pair('snr_margin_down_db', 'snr_margin_up_db', level(directed(String.raw`noise\s+margin`, 'downstream')), level(directed(String.raw`noise\s+margin`, 'upstream')));
-  b.pair('attenuation_down_db', 'attenuation_up_db', level(directed('attenuation', 'downstream')), level(directed('attenuation', 'upstream')));
-  b.pair('output_power_down_dbm', 'output_power_up_dbm', level(String.raw`output\s+power\s+downstream`), level(String.raw`output\s+power\s+upstream`));
+  b.pair(
+    'snr_margin_down_db',
+    'snr_margin_up_db',
+    level(directed(String.raw`noise\s+margin`, 'downstream')),
+    level(directed(String.raw`noise\s+margin`, 'upstream')),
+  );
+  b.pair(
+    'attenuation_down_db',
+    'attenuation_up_db',
+    level(directed('attenuation', 'downstream')),
+    level(directed('attenuation', 'upstream')),
+  );
+  b.pair(
+    'output_power_down_dbm',
+    'output_power_up_dbm',
+    level(String.raw`output\s+power\s+downstream`),
+    level(String.raw`output\s+power\s+upstream`),
+  );
 
   // `ADSL uptime : 1:55, 5 secs`, `DSL uptime : 9:07, 17 secs`; `wan adsl perfdata` prints no colon.
   const uptime = matchLine(lines, /^\s*(?:ADSL|x?DSL)\s+uptime\s*:?\s*(\S.*?)\s*$/i)?.[1];

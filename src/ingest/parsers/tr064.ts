@@ -35,7 +35,8 @@ const COUNTS: readonly [string, LineMetricKey][] = [
 export function tr064Fault(input: NormalizedText): string | undefined {
   if (!/<(?:\w+:)?Fault\b/.test(input.text)) return undefined;
   const code = /<errorCode>\s*([^<]*?)\s*</.exec(input.text)?.[1];
-  const desc = /<errorDescription>\s*([^<]*?)\s*</.exec(input.text)?.[1] ?? /<faultstring>\s*([^<]*?)\s*</.exec(input.text)?.[1];
+  const desc =
+    /<errorDescription>\s*([^<]*?)\s*</.exec(input.text)?.[1] ?? /<faultstring>\s*([^<]*?)\s*</.exec(input.text)?.[1];
   return `TR-064 SOAP fault${code ? ` ${code}` : ''}${desc ? `: ${desc}` : ''}`;
 }
 
@@ -51,7 +52,10 @@ export function parseTr064(input: NormalizedText): LineStatus {
   for (const m of input.text.matchAll(/<(?:\w+:)?New(\w+)\s*>\s*([^<]*?)\s*<\/(?:\w+:)?New\1\s*>/g)) keep(m[1], m[2]);
   // The same output arguments as other tools print them: `"NewStatus": "Up",` (JSON),
   // `'NewDownstreamCurrRate': 63679,` (a Python dict, e.g. fritzconnection), `NewStatus: Up`.
-  for (const m of input.text.matchAll(/^[\s{,]*(['"]?)New(\w+)\1\s*[:=]\s*(?:(['"])(.*?)\3|([^\s,'"{}]+))\s*[,}]?\s*$/gm)) keep(m[2], m[4] ?? m[5]);
+  for (const m of input.text.matchAll(
+    /^[\s{,]*(['"]?)New(\w+)\1\s*[:=]\s*(?:(['"])(.*?)\3|([^\s,'"{}]+))\s*[,}]?\s*$/gm,
+  ))
+    keep(m[2], m[4] ?? m[5]);
   // PHP `print_r` of the same arguments: `[NewDownstreamCurrRate] => 12442`.
   for (const m of input.text.matchAll(/^\s*\[New(\w+)\]\s*=>\s*(.*?)\s*$/gm)) keep(m[1], m[2]);
   const b = new StatusBuilder();

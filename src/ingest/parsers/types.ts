@@ -80,5 +80,4 @@ export type LineStatus = {
 
 /** Result of `parseStatus`: a status, or a reason why nothing could be extracted. */
 export type ParseOutcome =
-  | { ok: true; family: ParserFamily; status: LineStatus }
-  | { ok: false; family: ParserFamily | 'auto'; reason: string };
+  { ok: true; family: ParserFamily; status: LineStatus } | { ok: false; family: ParserFamily | 'auto'; reason: string };

@@ -48,7 +48,8 @@ export function parseIopsysDsl(root: JsonObject): LineStatus {
   const channel = first(line.channel) ?? (Array.isArray(root.line) ? undefined : root);
 
   // `link_status` is the physical link (TR-181 LinkStatus); `status` the interface, kept as a fallback.
-  const state = typeof line.link_status === 'string' ? line.link_status : typeof line.status === 'string' ? line.status : undefined;
+  const state =
+    typeof line.link_status === 'string' ? line.link_status : typeof line.status === 'string' ? line.status : undefined;
   b.text('state', state);
   if (typeof line.standard_used === 'string') b.text('mode', line.standard_used);
   if (typeof line.current_profile === 'string') b.text('profile', line.current_profile);
@@ -79,7 +80,10 @@ export function parseIopsysDsl(root: JsonObject): LineStatus {
     return { data: o, scope: 'unknown' };
   };
   const lineStats = block(line);
-  if (asNumber(lineStats.data?.errored_secs) !== undefined || asNumber(lineStats.data?.severely_errored_secs) !== undefined) {
+  if (
+    asNumber(lineStats.data?.errored_secs) !== undefined ||
+    asNumber(lineStats.data?.severely_errored_secs) !== undefined
+  ) {
     // TR-181 gives errored seconds without a direction.
     b.metric('es_s', asNumber(lineStats.data?.errored_secs));
     b.metric('ses_s', asNumber(lineStats.data?.severely_errored_secs));

@@ -36,8 +36,18 @@ export function parseUbus(input: NormalizedText): LineStatus {
 
   const down = asObject(root.downstream);
   const up = asObject(root.upstream);
-  b.pair('sync_rate_down_kbps', 'sync_rate_up_kbps', toKbps(asNumber(down?.data_rate), 'b/s'), toKbps(asNumber(up?.data_rate), 'b/s'));
-  b.pair('attainable_rate_down_kbps', 'attainable_rate_up_kbps', toKbps(asNumber(down?.attndr), 'b/s'), toKbps(asNumber(up?.attndr), 'b/s'));
+  b.pair(
+    'sync_rate_down_kbps',
+    'sync_rate_up_kbps',
+    toKbps(asNumber(down?.data_rate), 'b/s'),
+    toKbps(asNumber(up?.data_rate), 'b/s'),
+  );
+  b.pair(
+    'attainable_rate_down_kbps',
+    'attainable_rate_up_kbps',
+    toKbps(asNumber(down?.attndr), 'b/s'),
+    toKbps(asNumber(up?.attndr), 'b/s'),
+  );
   for (const [name, d, u] of DIRECTION_FIELDS) b.pair(d, u, asNumber(down?.[name]), asNumber(up?.[name]));
 
   const errors = asObject(root.errors);

@@ -13,7 +13,16 @@ export interface BackoffSettings {
  * less, and comes back to its interval with the first success. Every wait is spread by
  * `jitter` either way.
  */
-export function nextDelayMs(intervalMs: number, failures: number, settings: BackoffSettings, random: () => number): number {
-  const policy = { baseMs: intervalMs, capMs: Math.max(settings.maxBackoffMs, intervalMs), jitter: spreadJitter(settings.jitter) };
+export function nextDelayMs(
+  intervalMs: number,
+  failures: number,
+  settings: BackoffSettings,
+  random: () => number,
+): number {
+  const policy = {
+    baseMs: intervalMs,
+    capMs: Math.max(settings.maxBackoffMs, intervalMs),
+    jitter: spreadJitter(settings.jitter),
+  };
   return backoffDelayMs(policy, failures, random);
 }

@@ -40,7 +40,8 @@ export class PollService {
 
   constructor(private readonly opts: PollServiceOptions) {
     const clock = opts.clock ?? systemClock;
-    const makeRunner = opts.runnerFactory ?? ((router: RouterConfig, logger: Logger) => sessionFor(router, logger, clock));
+    const makeRunner =
+      opts.runnerFactory ?? ((router: RouterConfig, logger: Logger) => sessionFor(router, logger, clock));
     this.runners = [];
     this.pollers = opts.config.routers.map((router) => {
       const logger = opts.logger.child({ router: router.name });
@@ -67,7 +68,10 @@ export class PollService {
   }
 
   start(): void {
-    this.opts.logger.info({ routers: this.pollers.length, concurrency: this.opts.config.concurrency }, 'polling started');
+    this.opts.logger.info(
+      { routers: this.pollers.length, concurrency: this.opts.config.concurrency },
+      'polling started',
+    );
     this.scheduler.start();
   }
 
@@ -80,7 +84,11 @@ export class PollService {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       const left = await this.scheduler.stop(this.opts.config.shutdownTimeoutMs);
-      if (left > 0) this.opts.logger.warn({ unfinished: left }, 'polls still running at the shutdown deadline; closing their connections');
+      if (left > 0)
+        this.opts.logger.warn(
+          { unfinished: left },
+          'polls still running at the shutdown deadline; closing their connections',
+        );
       for (const r of this.runners) r.close();
     })();
     return this.stopping;

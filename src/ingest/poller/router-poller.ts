@@ -6,9 +6,7 @@ import { pollPoint, statusToPoints, type PointContext } from '../status-points.j
 import type { Clock } from '../timing/index.js';
 
 /** What the parsers return (`parseStatus(family | 'auto', text)`); `status` is their LineStatus. */
-export type ParseOutcome =
-  | { ok: true; family: string; status: object }
-  | { ok: false; family: string; reason: string };
+export type ParseOutcome = { ok: true; family: string; status: object } | { ok: false; family: string; reason: string };
 
 export type StatusParser = (family: string, text: string) => ParseOutcome;
 
@@ -29,7 +27,15 @@ function transportFailure(err: unknown): { errorClass: PollErrorClass; code: str
   return POLL_ERROR_CLASSES.has(errorClass) ? { errorClass: errorClass as PollErrorClass, code } : undefined;
 }
 
-const POLL_ERROR_CLASSES: ReadonlySet<string> = new Set<PollErrorClass>(['connect', 'auth', 'hostkey', 'timeout', 'parse', 'command', 'internal']);
+const POLL_ERROR_CLASSES: ReadonlySet<string> = new Set<PollErrorClass>([
+  'connect',
+  'auth',
+  'hostkey',
+  'timeout',
+  'parse',
+  'command',
+  'internal',
+]);
 
 /** Where points go: the writer's `write`, which must not throw for a full or slow database. */
 export type PointSink = (points: LinePoint[]) => void;
@@ -76,7 +82,11 @@ export class RouterPoller {
 
   async poll(): Promise<PollResult> {
     const { router, clock, logger } = this.opts;
-    const ctx: PointContext = { host: router.name, tags: router.tags, time: BigInt(Math.round(clock.now())) * 1_000_000n };
+    const ctx: PointContext = {
+      host: router.name,
+      tags: router.tags,
+      time: BigInt(Math.round(clock.now())) * 1_000_000n,
+    };
     const t0 = clock.monotonic();
     let points: LinePoint[] = [];
     let errorClass: PollErrorClass = 'none';
@@ -86,7 +96,10 @@ export class RouterPoller {
       if (!parsed.ok) {
         errorClass = 'parse';
         this.stats.parseFailures += 1;
-        logger.warn({ router: router.name, family: parsed.family, reason: parsed.reason, bytes: text.length }, 'status output not understood');
+        logger.warn(
+          { router: router.name, family: parsed.family, reason: parsed.reason, bytes: text.length },
+          'status output not understood',
+        );
       } else {
         const built = statusToPoints(parsed.status, ctx);
         points = built.points;
@@ -122,7 +135,11 @@ export class RouterPoller {
       return this.opts.parse(this.opts.router.parser, text);
     } catch (err) {
       // A parser bug must cost one poll, not the poller.
-      return { ok: false, family: this.opts.router.parser, reason: `parser threw: ${err instanceof Error ? err.message : String(err)}` };
+      return {
+        ok: false,
+        family: this.opts.router.parser,
+        reason: `parser threw: ${err instanceof Error ? err.message : String(err)}`,
+      };
     }
   }
 }

@@ -3,8 +3,7 @@ import { sha256Fingerprint } from './fingerprint.js';
 import { checkKnownHosts, knownHostsName, parseKnownHosts } from './known-hosts.js';
 
 export type HostKeyDecision =
-  | { ok: true; fingerprint: string; acceptedAny: boolean }
-  | { ok: false; fingerprint: string; message: string };
+  { ok: true; fingerprint: string; acceptedAny: boolean } | { ok: false; fingerprint: string; message: string };
 
 export interface HostKeyTarget {
   router: string;
@@ -40,7 +39,9 @@ export function verifyHostKey(
       try {
         text = readFile(policy.file);
       } catch (err) {
-        return refuse(`known_hosts file ${policy.file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+        return refuse(
+          `known_hosts file ${policy.file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+        );
       }
       const verdict = checkKnownHosts(parseKnownHosts(text), target.address, target.port, key);
       switch (verdict.status) {

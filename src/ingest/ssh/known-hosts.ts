@@ -47,7 +47,10 @@ export function knownHostsName(host: string, port: number): string {
 }
 
 function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`, 'i');
 }
 
@@ -81,7 +84,12 @@ export type KnownHostsVerdict =
  * different key of the same type for this host: the case that must never be accepted.
  * Certificate authorities are not supported, so their lines never match.
  */
-export function checkKnownHosts(entries: readonly KnownHostEntry[], host: string, port: number, key: Buffer): KnownHostsVerdict {
+export function checkKnownHosts(
+  entries: readonly KnownHostEntry[],
+  host: string,
+  port: number,
+  key: Buffer,
+): KnownHostsVerdict {
   const name = knownHostsName(host, port);
   const type = keyTypeOf(key);
   let changedLine: number | undefined;

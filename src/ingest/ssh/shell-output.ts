@@ -65,7 +65,10 @@ export class ShellOutputCollector {
       this.pages += 1;
       return 'pager';
     }
-    const atPrompt = typeof this.prompt === 'string' ? tail.trimEnd() === this.prompt.trimEnd() && tail !== '' : this.prompt.test(tail);
+    const atPrompt =
+      typeof this.prompt === 'string'
+        ? tail.trimEnd() === this.prompt.trimEnd() && tail !== ''
+        : this.prompt.test(tail);
     return atPrompt ? 'prompt' : 'more';
   }
 

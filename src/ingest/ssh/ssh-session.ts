@@ -111,7 +111,13 @@ export class SshSession extends KeptSession {
         reject(err);
       };
       const timer = this.clock.setTimeout(() => {
-        fail(new TransportError('KUDF_SSH_CONNECT_TIMEOUT', r.name, `no SSH session within ${r.connectTimeoutMs} ms (${r.address}:${r.port})`));
+        fail(
+          new TransportError(
+            'KUDF_SSH_CONNECT_TIMEOUT',
+            r.name,
+            `no SSH session within ${r.connectTimeoutMs} ms (${r.address}:${r.port})`,
+          ),
+        );
       }, r.connectTimeoutMs);
 
       client.on('ready', () => {
@@ -123,18 +129,36 @@ export class SshSession extends KeptSession {
       });
       client.on('error', (err: Error & { level?: string }) => {
         if (!settled) {
-          if (hostKey !== undefined && !hostKey.ok) fail(new TransportError('KUDF_SSH_HOSTKEY', r.name, hostKey.message, { cause: err }));
+          if (hostKey !== undefined && !hostKey.ok)
+            fail(new TransportError('KUDF_SSH_HOSTKEY', r.name, hostKey.message, { cause: err }));
           else if (err.level === 'client-authentication') {
             fail(new TransportError('KUDF_SSH_AUTH', r.name, `authentication as ${r.user} failed`, { cause: err }));
-          } else fail(new TransportError('KUDF_SSH_CONNECT', r.name, `cannot connect to ${r.address}:${r.port}: ${err.message}`, { cause: err, beforeCommand: true }));
+          } else
+            fail(
+              new TransportError(
+                'KUDF_SSH_CONNECT',
+                r.name,
+                `cannot connect to ${r.address}:${r.port}: ${err.message}`,
+                { cause: err, beforeCommand: true },
+              ),
+            );
           return;
         }
         this.log.debug({ router: r.name, err: err.message }, 'SSH connection error');
       });
       client.on('close', () => {
         if (!settled) {
-          if (hostKey !== undefined && !hostKey.ok) fail(new TransportError('KUDF_SSH_HOSTKEY', r.name, hostKey.message));
-          else fail(new TransportError('KUDF_SSH_CONNECT', r.name, `connection to ${r.address}:${r.port} closed during login`, { beforeCommand: true }));
+          if (hostKey !== undefined && !hostKey.ok)
+            fail(new TransportError('KUDF_SSH_HOSTKEY', r.name, hostKey.message));
+          else
+            fail(
+              new TransportError(
+                'KUDF_SSH_CONNECT',
+                r.name,
+                `connection to ${r.address}:${r.port} closed during login`,
+                { beforeCommand: true },
+              ),
+            );
           return;
         }
         conn.closed = true;
@@ -156,7 +180,10 @@ export class SshSession extends KeptSession {
         hostVerifier: (key: Buffer) => {
           hostKey = verifyHostKey(r.hostKey, { router: r.name, address: r.address, port: r.port }, key, this.readFile);
           if (hostKey.ok && hostKey.acceptedAny) {
-            this.log.warn({ router: r.name, fingerprint: hostKey.fingerprint }, 'host key accepted without verification (hostKey.acceptAny)');
+            this.log.warn(
+              { router: r.name, fingerprint: hostKey.fingerprint },
+              'host key accepted without verification (hostKey.acceptAny)',
+            );
           } else if (!hostKey.ok) this.log.error({ router: r.name, fingerprint: hostKey.fingerprint }, hostKey.message);
           return hostKey.ok;
         },
@@ -188,7 +215,11 @@ export class SshSession extends KeptSession {
         // against a simulated device here, 44 ms without it (bench/README, poller).
         client.setNoDelay(true);
       } catch (err) {
-        fail(new TransportError('KUDF_SSH_CONNECT', r.name, `invalid SSH settings: ${(err as Error).message}`, { cause: err }));
+        fail(
+          new TransportError('KUDF_SSH_CONNECT', r.name, `invalid SSH settings: ${(err as Error).message}`, {
+            cause: err,
+          }),
+        );
       }
     });
   }
@@ -219,10 +250,20 @@ export class SshSession extends KeptSession {
       conn.onClose = (err) => {
         if (!finish()) return;
         // Until the device has the command, a new connection may safely try again.
-        reject(sent ? err : new TransportError(err.code, err.router, err.message.replace(/^router [^:]*: /, ''), { beforeCommand: true }));
+        reject(
+          sent
+            ? err
+            : new TransportError(err.code, err.router, err.message.replace(/^router [^:]*: /, ''), {
+                beforeCommand: true,
+              }),
+        );
       };
       if (conn.closed) {
-        conn.onClose(new TransportError('KUDF_SSH_CLOSED', this.router.name, 'the router closed the SSH connection', { beforeCommand: true }));
+        conn.onClose(
+          new TransportError('KUDF_SSH_CLOSED', this.router.name, 'the router closed the SSH connection', {
+            beforeCommand: true,
+          }),
+        );
         return;
       }
       work({
@@ -249,7 +290,12 @@ export class SshSession extends KeptSession {
         conn.client.exec(command, (err, stream) => {
           if (err !== undefined && err !== null) {
             // The device refused a new channel (it allows one per connection, or dropped us): retryable.
-            reject(new TransportError('KUDF_SSH_CLOSED', name, `cannot open an exec channel: ${err.message}`, { cause: err, beforeCommand: true }));
+            reject(
+              new TransportError('KUDF_SSH_CLOSED', name, `cannot open an exec channel: ${err.message}`, {
+                cause: err,
+                beforeCommand: true,
+              }),
+            );
             return;
           }
           sent();
@@ -262,7 +308,9 @@ export class SshSession extends KeptSession {
             size += d.length;
             if (size > this.maxOutput) {
               stream.close();
-              reject(new TransportError('KUDF_SSH_OUTPUT_TOO_LARGE', name, `command output exceeds ${this.maxOutput} bytes`));
+              reject(
+                new TransportError('KUDF_SSH_OUTPUT_TOO_LARGE', name, `command output exceeds ${this.maxOutput} bytes`),
+              );
               return;
             }
             out.push(d);
@@ -278,13 +326,25 @@ export class SshSession extends KeptSession {
             const text = Buffer.concat(out).toString('utf8');
             // A command killed mid-output printed only part of its answer: never store half a reading.
             if (exitSignal !== undefined) {
-              reject(new TransportError('KUDF_SSH_COMMAND', name, `command was killed by signal ${exitSignal}; its ${size} bytes of output are incomplete and discarded`));
+              reject(
+                new TransportError(
+                  'KUDF_SSH_COMMAND',
+                  name,
+                  `command was killed by signal ${exitSignal}; its ${size} bytes of output are incomplete and discarded`,
+                ),
+              );
               return;
             }
             // Exit codes from router CLIs are unreliable; output is what counts, failure is an empty answer.
             if (exitCode !== undefined && exitCode !== 0 && text.trim() === '') {
               const stderr = Buffer.concat(errOut).toString('utf8').trim().slice(0, 200);
-              reject(new TransportError('KUDF_SSH_COMMAND', name, `command exited with status ${exitCode}${stderr !== '' ? `: ${stderr}` : ''}`));
+              reject(
+                new TransportError(
+                  'KUDF_SSH_COMMAND',
+                  name,
+                  `command exited with status ${exitCode}${stderr !== '' ? `: ${stderr}` : ''}`,
+                ),
+              );
               return;
             }
             resolve(text);
@@ -298,7 +358,13 @@ export class SshSession extends KeptSession {
     const name = this.router.name;
     // Opening the shell (banner, setup commands) and the command each get the full timeout.
     const shell = this.shell !== undefined && !this.shell.closed ? this.shell : await this.openShell(conn, timeoutMs);
-    return this.converse(conn, shell, command, timeoutMs, () => new TransportError('KUDF_SSH_COMMAND_TIMEOUT', name, `no prompt after the command within ${timeoutMs} ms`));
+    return this.converse(
+      conn,
+      shell,
+      command,
+      timeoutMs,
+      () => new TransportError('KUDF_SSH_COMMAND_TIMEOUT', name, `no prompt after the command within ${timeoutMs} ms`),
+    );
   }
 
   private openShell(conn: Connection, timeoutMs: number): Promise<ShellState> {
@@ -307,15 +373,31 @@ export class SshSession extends KeptSession {
     return this.guarded<ShellState>(
       conn,
       timeoutMs,
-      () => new TransportError('KUDF_SSH_COMMAND_TIMEOUT', name, `no prompt matching ${String(settings.prompt)} within ${timeoutMs} ms after opening the shell`),
+      () =>
+        new TransportError(
+          'KUDF_SSH_COMMAND_TIMEOUT',
+          name,
+          `no prompt matching ${String(settings.prompt)} within ${timeoutMs} ms after opening the shell`,
+        ),
       ({ resolve, reject }) => {
         // A wide, tall terminal keeps lines unwrapped and pagers quieter where the device honours it.
         conn.client.shell({ term: 'vt100', cols: 400, rows: 200 }, (err, stream) => {
           if (err !== undefined && err !== null) {
-            reject(new TransportError('KUDF_SSH_CLOSED', name, `cannot open a shell channel: ${err.message}`, { cause: err, beforeCommand: true }));
+            reject(
+              new TransportError('KUDF_SSH_CLOSED', name, `cannot open a shell channel: ${err.message}`, {
+                cause: err,
+                beforeCommand: true,
+              }),
+            );
             return;
           }
-          const state: ShellState = { stream, prompt: settings.prompt, closed: false, sink: undefined, onClose: undefined };
+          const state: ShellState = {
+            stream,
+            prompt: settings.prompt,
+            closed: false,
+            sink: undefined,
+            onClose: undefined,
+          };
           stream.on('data', (d: Buffer) => state.sink?.(d.toString('utf8')));
           stream.stderr.on('data', (d: Buffer) => state.sink?.(d.toString('utf8')));
           stream.on('close', () => {
@@ -324,7 +406,12 @@ export class SshSession extends KeptSession {
             state.onClose?.();
           });
           const collector = new ShellOutputCollector(settings.prompt, settings.pager, this.maxOutput);
-          state.onClose = () => reject(new TransportError('KUDF_SSH_CLOSED', name, 'the shell closed before its first prompt', { beforeCommand: true }));
+          state.onClose = () =>
+            reject(
+              new TransportError('KUDF_SSH_CLOSED', name, 'the shell closed before its first prompt', {
+                beforeCommand: true,
+              }),
+            );
           state.sink = (chunk) => {
             const ev = collector.push(chunk);
             if (ev === 'pager') stream.write(' ');
@@ -338,20 +425,39 @@ export class SshSession extends KeptSession {
                 this.shell = state;
                 resolve(state);
               }, reject);
-            } else if (collector.tooLarge) reject(new TransportError('KUDF_SSH_OUTPUT_TOO_LARGE', name, 'banner too large'));
+            } else if (collector.tooLarge)
+              reject(new TransportError('KUDF_SSH_OUTPUT_TOO_LARGE', name, 'banner too large'));
           };
         });
       },
     );
   }
 
-  private async runSetup(conn: Connection, state: ShellState, setup: readonly string[], timeoutMs: number): Promise<void> {
+  private async runSetup(
+    conn: Connection,
+    state: ShellState,
+    setup: readonly string[],
+    timeoutMs: number,
+  ): Promise<void> {
     for (const cmd of setup) {
-      await this.converse(conn, state, cmd, timeoutMs, () => new TransportError('KUDF_SSH_COMMAND_TIMEOUT', this.router.name, `no prompt after setup command "${cmd}"`));
+      await this.converse(
+        conn,
+        state,
+        cmd,
+        timeoutMs,
+        () =>
+          new TransportError('KUDF_SSH_COMMAND_TIMEOUT', this.router.name, `no prompt after setup command "${cmd}"`),
+      );
     }
   }
 
-  private converse(conn: Connection, state: ShellState, command: string, timeoutMs: number, onTimeout: () => TransportError): Promise<string> {
+  private converse(
+    conn: Connection,
+    state: ShellState,
+    command: string,
+    timeoutMs: number,
+    onTimeout: () => TransportError,
+  ): Promise<string> {
     const name = this.router.name;
     return this.guarded<string>(conn, timeoutMs, onTimeout, ({ resolve, reject, sent }) => {
       if (state.closed) {
@@ -369,7 +475,9 @@ export class SshSession extends KeptSession {
           resolve(collector.output(command));
         } else if (collector.tooLarge) {
           state.sink = undefined;
-          reject(new TransportError('KUDF_SSH_OUTPUT_TOO_LARGE', name, `command output exceeds ${this.maxOutput} bytes`));
+          reject(
+            new TransportError('KUDF_SSH_OUTPUT_TOO_LARGE', name, `command output exceeds ${this.maxOutput} bytes`),
+          );
         }
       };
       // Enter on a terminal sends CR; the device's line discipline turns it into a newline.

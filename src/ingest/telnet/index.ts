@@ -1,2 +1,9 @@
 export { TelnetSession, type TelnetSessionOptions, type TelnetRouter } from './telnet-session.js';
-export { TelnetDecoder, TelnetNegotiator, escapeIac, negotiationBytes, type TelnetEvent, type Negotiation } from './telnet-codec.js';
+export {
+  TelnetDecoder,
+  TelnetNegotiator,
+  escapeIac,
+  negotiationBytes,
+  type TelnetEvent,
+  type Negotiation,
+} from './telnet-codec.js';

@@ -31,7 +31,12 @@ export type TelnetEvent =
   /** An option request (`will`: the peer offers to use it; `do`: the peer asks us to). */
   | { type: Negotiation; option: number };
 
-const NEGOTIATION: Readonly<Record<number, Negotiation>> = { [WILL]: 'will', [WONT]: 'wont', [DO]: 'do', [DONT]: 'dont' };
+const NEGOTIATION: Readonly<Record<number, Negotiation>> = {
+  [WILL]: 'will',
+  [WONT]: 'wont',
+  [DO]: 'do',
+  [DONT]: 'dont',
+};
 
 const enum State {
   Data,

@@ -6,7 +6,10 @@ import { KeptSession, TransportError } from '../transport/index.js';
 import { systemClock, type Clock } from '../timing/index.js';
 import { escapeIac, TelnetDecoder, TelnetNegotiator } from './telnet-codec.js';
 
-export type TelnetRouter = Pick<RouterConfig, 'name' | 'address' | 'port' | 'user' | 'auth' | 'connectTimeoutMs' | 'shell' | 'telnet'>;
+export type TelnetRouter = Pick<
+  RouterConfig,
+  'name' | 'address' | 'port' | 'user' | 'auth' | 'connectTimeoutMs' | 'shell' | 'telnet'
+>;
 
 export interface TelnetSessionOptions {
   router: TelnetRouter;
@@ -135,7 +138,11 @@ export class TelnetSession extends KeptSession {
       // Some modems print nothing until they get a key press; an Enter after a silence wakes them.
       // At most one Enter is left unanswered: a second one typed ahead would be read as the user
       // name or password by a device that was only slow. Output re-arms it.
-      const waker = this.waker(conn, () => done, () => this.log.debug({ router: r.name, stage }, 'no output from the device; sending Enter'));
+      const waker = this.waker(
+        conn,
+        () => done,
+        () => this.log.debug({ router: r.name, stage }, 'no output from the device; sending Enter'),
+      );
       const finish = (err?: TransportError): void => {
         if (done) return;
         done = true;
@@ -147,8 +154,21 @@ export class TelnetSession extends KeptSession {
         else resolve();
       };
       const deadline = this.clock.setTimeout(() => {
-        const waitingFor = stage === 'tcp' ? 'a TCP connection' : stage === 'user' ? 'a login prompt' : stage === 'password' ? 'a password prompt' : 'the CLI prompt';
-        finish(new TransportError('KUDF_TELNET_CONNECT_TIMEOUT', r.name, `no ${waitingFor} within ${r.connectTimeoutMs} ms (${r.address}:${r.port})`));
+        const waitingFor =
+          stage === 'tcp'
+            ? 'a TCP connection'
+            : stage === 'user'
+              ? 'a login prompt'
+              : stage === 'password'
+                ? 'a password prompt'
+                : 'the CLI prompt';
+        finish(
+          new TransportError(
+            'KUDF_TELNET_CONNECT_TIMEOUT',
+            r.name,
+            `no ${waitingFor} within ${r.connectTimeoutMs} ms (${r.address}:${r.port})`,
+          ),
+        );
       }, r.connectTimeoutMs);
       const send = (text: string): void => {
         this.type(conn, `${text}\r\n`);
@@ -161,12 +181,35 @@ export class TelnetSession extends KeptSession {
         waker.arm();
       });
       conn.socket.once('error', (err) => {
-        if (stage === 'tcp') finish(new TransportError('KUDF_TELNET_CONNECT', r.name, `cannot connect to ${r.address}:${r.port}: ${err.message}`, { cause: err, beforeCommand: true }));
+        if (stage === 'tcp')
+          finish(
+            new TransportError(
+              'KUDF_TELNET_CONNECT',
+              r.name,
+              `cannot connect to ${r.address}:${r.port}: ${err.message}`,
+              { cause: err, beforeCommand: true },
+            ),
+          );
       });
       conn.onClose = () => {
         // A device that hangs up right after the password has refused it.
-        if (passwordSent) finish(new TransportError('KUDF_TELNET_AUTH', r.name, `login as ${r.user} refused: the device closed the connection after the password`));
-        else finish(new TransportError('KUDF_TELNET_CONNECT', r.name, `connection to ${r.address}:${r.port} closed during login`, { beforeCommand: true }));
+        if (passwordSent)
+          finish(
+            new TransportError(
+              'KUDF_TELNET_AUTH',
+              r.name,
+              `login as ${r.user} refused: the device closed the connection after the password`,
+            ),
+          );
+        else
+          finish(
+            new TransportError(
+              'KUDF_TELNET_CONNECT',
+              r.name,
+              `connection to ${r.address}:${r.port} closed during login`,
+              { beforeCommand: true },
+            ),
+          );
       };
       conn.sink = (chunk) => {
         buf += chunk;
@@ -179,7 +222,9 @@ export class TelnetSession extends KeptSession {
         }
         if (t.passwordPrompt.test(tail)) {
           if (passwordSent) {
-            finish(new TransportError('KUDF_TELNET_AUTH', r.name, `login as ${r.user} failed: asked for the password again`));
+            finish(
+              new TransportError('KUDF_TELNET_AUTH', r.name, `login as ${r.user} failed: asked for the password again`),
+            );
             return;
           }
           stage = 'prompt';
@@ -189,7 +234,13 @@ export class TelnetSession extends KeptSession {
         }
         if (t.loginPrompt.test(tail)) {
           if (passwordSent) {
-            finish(new TransportError('KUDF_TELNET_AUTH', r.name, `login as ${r.user} failed: asked for the user name again`));
+            finish(
+              new TransportError(
+                'KUDF_TELNET_AUTH',
+                r.name,
+                `login as ${r.user} failed: asked for the user name again`,
+              ),
+            );
             return;
           }
           if (stage !== 'password') {
@@ -198,7 +249,8 @@ export class TelnetSession extends KeptSession {
           }
           return;
         }
-        const atPrompt = typeof conn.prompt === 'string' ? tail.trimEnd() === conn.prompt.trimEnd() : conn.prompt.test(tail);
+        const atPrompt =
+          typeof conn.prompt === 'string' ? tail.trimEnd() === conn.prompt.trimEnd() : conn.prompt.test(tail);
         // A device without login (or one that asked only for a password) shows its prompt now.
         if (atPrompt && (passwordSent || stage === 'user')) {
           if (tail.trim() !== '') conn.prompt = tail;
@@ -229,18 +281,36 @@ export class TelnetSession extends KeptSession {
         if (!finish()) return;
         // The device is in an unknown state (half-sent output, a stuck CLI): start over next time.
         if (this.conn === conn) this.dropConnection();
-        reject(new TransportError('KUDF_TELNET_COMMAND_TIMEOUT', r.name, timeoutMessage ?? `no prompt after the command within ${timeoutMs} ms`));
+        reject(
+          new TransportError(
+            'KUDF_TELNET_COMMAND_TIMEOUT',
+            r.name,
+            timeoutMessage ?? `no prompt after the command within ${timeoutMs} ms`,
+          ),
+        );
       }, timeoutMs);
       if (conn.closed) {
         finish();
-        reject(new TransportError('KUDF_TELNET_CLOSED', r.name, 'the router closed the telnet connection', { beforeCommand: true }));
+        reject(
+          new TransportError('KUDF_TELNET_CLOSED', r.name, 'the router closed the telnet connection', {
+            beforeCommand: true,
+          }),
+        );
         return;
       }
       const collector = new ShellOutputCollector(conn.prompt, r.shell.pager, this.maxOutput);
       let received = false;
       conn.onClose = () => {
         // A device that had closed an idle session answers nothing at all: the command never ran there.
-        if (finish()) reject(new TransportError('KUDF_TELNET_CLOSED', r.name, 'the router closed the telnet connection during the command', { beforeCommand: !received }));
+        if (finish())
+          reject(
+            new TransportError(
+              'KUDF_TELNET_CLOSED',
+              r.name,
+              'the router closed the telnet connection during the command',
+              { beforeCommand: !received },
+            ),
+          );
       };
       conn.sink = (chunk) => {
         // Output has started: no more Enters, a stray prompt would end the next command early.
@@ -251,7 +321,14 @@ export class TelnetSession extends KeptSession {
         else if (ev === 'prompt') {
           if (finish()) resolve(collector.output(command));
         } else if (collector.tooLarge) {
-          if (finish()) reject(new TransportError('KUDF_TELNET_OUTPUT_TOO_LARGE', r.name, `command output exceeds ${this.maxOutput} bytes`));
+          if (finish())
+            reject(
+              new TransportError(
+                'KUDF_TELNET_OUTPUT_TOO_LARGE',
+                r.name,
+                `command output exceeds ${this.maxOutput} bytes`,
+              ),
+            );
         }
       };
       // Enter is CR LF on a telnet connection (RFC 854). A device that holds all of its output

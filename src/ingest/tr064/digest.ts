@@ -45,7 +45,12 @@ export function parseDigestChallenge(header: string): DigestChallenge | undefine
   };
 }
 
-const HASHES: Readonly<Record<string, string>> = { md5: 'md5', 'md5-sess': 'md5', 'sha-256': 'sha256', 'sha-256-sess': 'sha256' };
+const HASHES: Readonly<Record<string, string>> = {
+  md5: 'md5',
+  'md5-sess': 'md5',
+  'sha-256': 'sha256',
+  'sha-256-sess': 'sha256',
+};
 
 /** One session's digest state: the challenge in use and its nonce count. */
 export class DigestAuth {
@@ -80,17 +85,34 @@ export class DigestAuth {
     const c = this.challenge;
     if (c === undefined) return undefined;
     const alg = c.algorithm.toLowerCase();
-    const hash = (s: string): string => createHash(HASHES[alg] ?? 'md5').update(s, 'utf8').digest('hex');
-    const qop = c.qop === undefined ? undefined : c.qop.split(',').map((q) => q.trim()).find((q) => q === 'auth');
+    const hash = (s: string): string =>
+      createHash(HASHES[alg] ?? 'md5')
+        .update(s, 'utf8')
+        .digest('hex');
+    const qop =
+      c.qop === undefined
+        ? undefined
+        : c.qop
+            .split(',')
+            .map((q) => q.trim())
+            .find((q) => q === 'auth');
     this.nc += 1;
     const nc = this.nc.toString(16).padStart(8, '0');
     const cnonce = this.cnonce();
     let ha1 = hash(`${this.user}:${c.realm}:${this.password}`);
     if (alg.endsWith('-sess')) ha1 = hash(`${ha1}:${c.nonce}:${cnonce}`);
     const ha2 = hash(`${method.toUpperCase()}:${uri}`);
-    const response = qop !== undefined ? hash(`${ha1}:${c.nonce}:${nc}:${cnonce}:${qop}:${ha2}`) : hash(`${ha1}:${c.nonce}:${ha2}`);
+    const response =
+      qop !== undefined ? hash(`${ha1}:${c.nonce}:${nc}:${cnonce}:${qop}:${ha2}`) : hash(`${ha1}:${c.nonce}:${ha2}`);
     const q = (v: string): string => `"${v.replace(/(["\\])/g, '\\$1')}"`;
-    const parts = [`username=${q(this.user)}`, `realm=${q(c.realm)}`, `nonce=${q(c.nonce)}`, `uri=${q(uri)}`, `algorithm=${c.algorithm}`, `response=${q(response)}`];
+    const parts = [
+      `username=${q(this.user)}`,
+      `realm=${q(c.realm)}`,
+      `nonce=${q(c.nonce)}`,
+      `uri=${q(uri)}`,
+      `algorithm=${c.algorithm}`,
+      `response=${q(response)}`,
+    ];
     if (c.opaque !== undefined) parts.push(`opaque=${q(c.opaque)}`);
     if (qop !== undefined) parts.push(`qop=${qop}`, `nc=${nc}`, `cnonce=${q(cnonce)}`);
     return `Digest ${parts.join(', ')}`;

@@ -7,7 +7,10 @@ import { DigestAuth } from './digest.js';
 import { TransportError } from '../transport/index.js';
 import { systemClock, type Clock } from '../timing/index.js';
 
-export type Tr064Router = Pick<RouterConfig, 'name' | 'address' | 'port' | 'user' | 'auth' | 'connectTimeoutMs' | 'tr064'>;
+export type Tr064Router = Pick<
+  RouterConfig,
+  'name' | 'address' | 'port' | 'user' | 'auth' | 'connectTimeoutMs' | 'tr064'
+>;
 
 export interface Tr064SessionOptions {
   router: Tr064Router;
@@ -59,28 +62,49 @@ export class Tr064Session {
     // One socket per router, kept open between polls: a box is asked one thing at a time.
     if (t.https) {
       const ca = t.caFile !== undefined ? (opts.readFile ?? ((p) => readFileSync(p, 'utf8')))(t.caFile) : undefined;
-      this.agent = new HttpsAgent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: !t.insecureSkipVerify, ...(ca !== undefined ? { ca } : {}) });
+      this.agent = new HttpsAgent({
+        keepAlive: true,
+        maxSockets: 1,
+        rejectUnauthorized: !t.insecureSkipVerify,
+        ...(ca !== undefined ? { ca } : {}),
+      });
     } else this.agent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
   }
 
   /** Sockets currently open to the box (for tests of connection reuse). */
   get openSockets(): number {
-    return Object.values(this.agent.sockets).reduce((n, list) => n + (list?.length ?? 0), 0) + Object.values(this.agent.freeSockets).reduce((n, list) => n + (list?.length ?? 0), 0);
+    return (
+      Object.values(this.agent.sockets).reduce((n, list) => n + (list?.length ?? 0), 0) +
+      Object.values(this.agent.freeSockets).reduce((n, list) => n + (list?.length ?? 0), 0)
+    );
   }
 
   /** `command` is a comma-separated action list, or empty for the defaults. Throws TransportError. */
   async run(command: string, timeoutMs: number): Promise<string> {
     if (this.closed) throw new TransportError('KUDF_TR064_CLOSED', this.router.name, 'session closed');
-    const actions = command.split(',').map((a) => a.trim()).filter((a) => a !== '');
+    const actions = command
+      .split(',')
+      .map((a) => a.trim())
+      .filter((a) => a !== '');
     const replies: string[] = [];
     const deadline = this.clock.now() + timeoutMs;
     for (const action of actions) {
       const left = deadline - this.clock.now();
-      if (left <= 0) throw new TransportError('KUDF_TR064_TIMEOUT', this.router.name, `actions did not finish within ${timeoutMs} ms`);
+      if (left <= 0)
+        throw new TransportError(
+          'KUDF_TR064_TIMEOUT',
+          this.router.name,
+          `actions did not finish within ${timeoutMs} ms`,
+        );
       const body = await this.call(action, left);
       if (body !== undefined) replies.push(body);
     }
-    if (replies.length === 0) throw new TransportError('KUDF_TR064_FAULT', this.router.name, `the device has none of the actions ${actions.join(', ')}`);
+    if (replies.length === 0)
+      throw new TransportError(
+        'KUDF_TR064_FAULT',
+        this.router.name,
+        `the device has none of the actions ${actions.join(', ')}`,
+      );
     return replies.join('\n');
   }
 
@@ -100,7 +124,12 @@ export class Tr064Session {
     if (reply.status === 401) {
       // A first request, an expired nonce, or a wrong password: answer the new challenge once.
       this.challenges += 1;
-      if (!this.digest.accept(reply.challenge)) throw new TransportError('KUDF_TR064_AUTH', this.router.name, 'the device refused the request without a usable digest challenge');
+      if (!this.digest.accept(reply.challenge))
+        throw new TransportError(
+          'KUDF_TR064_AUTH',
+          this.router.name,
+          'the device refused the request without a usable digest challenge',
+        );
       reply = await this.post(action, envelope, timeoutMs);
       if (reply.status === 401) {
         this.digest.forget();
@@ -114,7 +143,11 @@ export class Tr064Session {
       return undefined;
     }
     const desc = /<errorDescription>\s*([^<]*?)\s*</.exec(reply.body)?.[1];
-    throw new TransportError('KUDF_TR064_FAULT', this.router.name, `${action}: HTTP ${reply.status}${code !== undefined ? `, UPnP error ${code}` : ''}${desc !== undefined ? ` (${desc})` : ''}`);
+    throw new TransportError(
+      'KUDF_TR064_FAULT',
+      this.router.name,
+      `${action}: HTTP ${reply.status}${code !== undefined ? `, UPnP error ${code}` : ''}${desc !== undefined ? ` (${desc})` : ''}`,
+    );
   }
 
   private post(action: string, envelope: string, timeoutMs: number): Promise<Reply> {
@@ -130,7 +163,15 @@ export class Tr064Session {
     this.requests += 1;
     return new Promise<Reply>((resolve, reject) => {
       const req = (t.https ? httpsRequest : httpRequest)(
-        { host: r.address, port: r.port, path: t.controlUrl, method: 'POST', headers, agent: this.agent, timeout: timeoutMs },
+        {
+          host: r.address,
+          port: r.port,
+          path: t.controlUrl,
+          method: 'POST',
+          headers,
+          agent: this.agent,
+          timeout: timeoutMs,
+        },
         (res: IncomingMessage) => {
           const chunks: Buffer[] = [];
           let size = 0;
@@ -151,7 +192,9 @@ export class Tr064Session {
           res.on('error', (err) => reject(this.failure(err)));
         },
       );
-      req.on('timeout', () => req.destroy(Object.assign(new Error(`no reply within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+      req.on('timeout', () =>
+        req.destroy(Object.assign(new Error(`no reply within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })),
+      );
       req.on('error', (err) => reject(this.failure(err)));
       req.end(envelope);
     });
@@ -163,9 +206,17 @@ export class Tr064Session {
     if (code === 'ETIMEDOUT') return new TransportError('KUDF_TR064_TIMEOUT', r.name, err.message, { cause: err });
     // A certificate the router's trust settings do not accept: the device's identity is not proven.
     if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT_ALTNAME/.test(code)) {
-      return new TransportError('KUDF_TR064_TLS', r.name, `TLS certificate of ${r.address}:${r.port} not accepted (${code}); set tr064.caFile or tr064.insecureSkipVerify`, { cause: err });
+      return new TransportError(
+        'KUDF_TR064_TLS',
+        r.name,
+        `TLS certificate of ${r.address}:${r.port} not accepted (${code}); set tr064.caFile or tr064.insecureSkipVerify`,
+        { cause: err },
+      );
     }
-    if (err.message === 'response too large') return new TransportError('KUDF_TR064_FAULT', r.name, `a reply exceeds ${this.maxBody} bytes`, { cause: err });
-    return new TransportError('KUDF_TR064_CONNECT', r.name, `cannot reach ${r.address}:${r.port}: ${err.message}`, { cause: err });
+    if (err.message === 'response too large')
+      return new TransportError('KUDF_TR064_FAULT', r.name, `a reply exceeds ${this.maxBody} bytes`, { cause: err });
+    return new TransportError('KUDF_TR064_CONNECT', r.name, `cannot reach ${r.address}:${r.port}: ${err.message}`, {
+      cause: err,
+    });
   }
 }

@@ -19,7 +19,13 @@ export type TelnetErrorCode =
   | 'KUDF_TELNET_COMMAND_TIMEOUT'
   | 'KUDF_TELNET_OUTPUT_TOO_LARGE';
 
-export type Tr064ErrorCode = 'KUDF_TR064_CONNECT' | 'KUDF_TR064_CLOSED' | 'KUDF_TR064_AUTH' | 'KUDF_TR064_TLS' | 'KUDF_TR064_TIMEOUT' | 'KUDF_TR064_FAULT';
+export type Tr064ErrorCode =
+  | 'KUDF_TR064_CONNECT'
+  | 'KUDF_TR064_CLOSED'
+  | 'KUDF_TR064_AUTH'
+  | 'KUDF_TR064_TLS'
+  | 'KUDF_TR064_TIMEOUT'
+  | 'KUDF_TR064_FAULT';
 
 export type TransportErrorCode = SshErrorCode | TelnetErrorCode | Tr064ErrorCode;
 
@@ -61,7 +67,12 @@ export class TransportError extends Error {
   /** True when the connection broke before the command was sent, so one retry on a new connection is safe. */
   readonly beforeCommand: boolean;
 
-  constructor(code: TransportErrorCode, router: string, message: string, options: { cause?: unknown; beforeCommand?: boolean } = {}) {
+  constructor(
+    code: TransportErrorCode,
+    router: string,
+    message: string,
+    options: { cause?: unknown; beforeCommand?: boolean } = {},
+  ) {
     super(`router ${router}: ${message}`, options.cause !== undefined ? { cause: options.cause } : undefined);
     this.code = code;
     this.router = router;

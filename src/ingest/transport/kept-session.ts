@@ -44,7 +44,10 @@ export abstract class KeptSession {
         return await this.runOnce(command, timeoutMs);
       } catch (err) {
         if (reused && err instanceof TransportError && err.beforeCommand && !this.closedForGood) {
-          this.log.debug({ router: routerName, err: err.message }, `reused ${transport} connection unusable; reconnecting`);
+          this.log.debug(
+            { router: routerName, err: err.message },
+            `reused ${transport} connection unusable; reconnecting`,
+          );
           this.dropConnection();
           return await this.runOnce(command, timeoutMs);
         }

@@ -97,7 +97,8 @@ export class DurableQueue {
     private readonly opts: QueueOptions,
   ) {
     this.dir = resolve(dir);
-    this.segmentBytes = opts.segmentBytes ?? Math.min(16 * 1024 * 1024, Math.max(64 * 1024, Math.floor(opts.maxBytes / 8)));
+    this.segmentBytes =
+      opts.segmentBytes ?? Math.min(16 * 1024 * 1024, Math.max(64 * 1024, Math.floor(opts.maxBytes / 8)));
     this.head = { segment: 0, offset: 0 };
   }
 
@@ -109,7 +110,9 @@ export class DurableQueue {
     } catch (err) {
       q.releaseLock();
       if (err instanceof WriterError) throw err;
-      throw new WriterError('KUDF_WRITER_QUEUE_IO', `cannot open queue ${dir}: ${(err as Error).message}`, { cause: err });
+      throw new WriterError('KUDF_WRITER_QUEUE_IO', `cannot open queue ${dir}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     return q;
   }
@@ -145,7 +148,8 @@ export class DurableQueue {
       // The newcomers alone exceed the bound: everything queued goes, then the oldest newcomers.
       let cut = 0;
       let cutBytes = 0;
-      while (bytes - cutBytes > this.opts.maxBytes && cut < records.length) cutBytes += Buffer.byteLength(records[cut++] as string);
+      while (bytes - cutBytes > this.opts.maxBytes && cut < records.length)
+        cutBytes += Buffer.byteLength(records[cut++] as string);
       this.dropOldest(Number.MAX_SAFE_INTEGER);
       this.noteDrop(cut, cutBytes);
       records = records.slice(cut);
@@ -200,7 +204,8 @@ export class DurableQueue {
         }
         if (lines.length > 0) return { segment: seg.id, start, ends, lines, bytes: from };
         // The first record is longer than maxBytes: read it whole.
-        if (want >= remaining) throw new WriterError('KUDF_WRITER_QUEUE_CORRUPT', `segment ${seg.id} ends inside a record`);
+        if (want >= remaining)
+          throw new WriterError('KUDF_WRITER_QUEUE_CORRUPT', `segment ${seg.id} ends inside a record`);
         want = Math.min(remaining, want * 2);
       }
     } finally {
@@ -431,7 +436,7 @@ export class DurableQueue {
     try {
       const buf = Buffer.allocUnsafe(1024 * 1024);
       let n = 0;
-      for (let at = from; at < seg.size; ) {
+      for (let at = from; at < seg.size;) {
         const got = readFullySync(fd, buf, at, Math.min(buf.length, seg.size - at));
         if (got === 0) break;
         for (let i = buf.indexOf(NL, 0); i >= 0 && i < got; i = buf.indexOf(NL, i + 1)) n++;
@@ -444,7 +449,8 @@ export class DurableQueue {
   }
 
   private takeLock(): void {
-    if (activeDirs.has(this.dir)) throw new WriterError('KUDF_WRITER_QUEUE_BUSY', `queue ${this.dir} is already open in this process`);
+    if (activeDirs.has(this.dir))
+      throw new WriterError('KUDF_WRITER_QUEUE_BUSY', `queue ${this.dir} is already open in this process`);
     const lock = join(this.dir, 'lock');
     try {
       const pid = Number(readFileSync(lock, 'utf8').trim());

@@ -45,7 +45,9 @@ export function defaultQueueDir(env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env['KUDF_QUEUE_DIR'];
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   const state = env['XDG_STATE_HOME'];
-  return state !== undefined && state !== '' ? join(state, 'kudf', 'queue') : join(homedir(), '.local', 'state', 'kudf', 'queue');
+  return state !== undefined && state !== ''
+    ? join(state, 'kudf', 'queue')
+    : join(homedir(), '.local', 'state', 'kudf', 'queue');
 }
 
 export interface WriterDeps {
@@ -74,9 +76,13 @@ export function createWriter(settings: InfluxSettings, deps: WriterDeps): PointW
   const clock = deps.clock ?? systemClock;
   if (!tuning.tlsRejectUnauthorized && target.url.startsWith('https:')) {
     // Turned off on purpose, but a man in the middle would now see every token and password.
-    deps.logger.warn({ url: redactUrl(target.url) }, 'TLS certificate verification is OFF for the InfluxDB connection (--influx-insecure-skip-verify)');
+    deps.logger.warn(
+      { url: redactUrl(target.url) },
+      'TLS certificate verification is OFF for the InfluxDB connection (--influx-insecure-skip-verify)',
+    );
   }
-  const secrets = target.kind === 'v1' ? [target.password] : [target.token, ...(target.token?.split(':').slice(1) ?? [])];
+  const secrets =
+    target.kind === 'v1' ? [target.password] : [target.token, ...(target.token?.split(':').slice(1) ?? [])];
   const scrub = secretScrubber(secrets);
   const now = (): number => clock.now();
   const transport =

@@ -22,18 +22,22 @@ export class JsonPointError extends Error {
 type FieldValue = LinePoint['fields'][string];
 
 export function pointFromJson(v: unknown): LinePoint {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new JsonPointError('a point must be a JSON object');
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new JsonPointError('a point must be a JSON object');
   const o = v as Record<string, unknown>;
-  if (typeof o['measurement'] !== 'string' || o['measurement'] === '') throw new JsonPointError('"measurement" must be a non-empty string');
+  if (typeof o['measurement'] !== 'string' || o['measurement'] === '')
+    throw new JsonPointError('"measurement" must be a non-empty string');
   const tags: Record<string, string> = {};
   if (o['tags'] !== undefined) {
-    if (typeof o['tags'] !== 'object' || o['tags'] === null || Array.isArray(o['tags'])) throw new JsonPointError('"tags" must be an object');
+    if (typeof o['tags'] !== 'object' || o['tags'] === null || Array.isArray(o['tags']))
+      throw new JsonPointError('"tags" must be an object');
     for (const [k, t] of Object.entries(o['tags'] as Record<string, unknown>)) {
       if (typeof t !== 'string') throw new JsonPointError(`tag "${k}" must be a string`);
       tags[k] = t;
     }
   }
-  if (typeof o['fields'] !== 'object' || o['fields'] === null || Array.isArray(o['fields'])) throw new JsonPointError('"fields" must be an object');
+  if (typeof o['fields'] !== 'object' || o['fields'] === null || Array.isArray(o['fields']))
+    throw new JsonPointError('"fields" must be an object');
   const fields: Record<string, FieldValue> = {};
   for (const [k, f] of Object.entries(o['fields'] as Record<string, unknown>)) fields[k] = fieldValue(k, f);
   const point: LinePoint = { measurement: o['measurement'], tags, fields };
@@ -44,7 +48,7 @@ export function pointFromJson(v: unknown): LinePoint {
 function fieldValue(key: string, f: unknown): FieldValue {
   if (typeof f === 'number' || typeof f === 'string' || typeof f === 'boolean') return f;
   if (typeof f === 'object' && f !== null && !Array.isArray(f) && Object.keys(f).length === 1 && 'int' in f) {
-    const i = (f).int;
+    const i = f.int;
     if (typeof i === 'number' && Number.isSafeInteger(i)) return BigInt(i);
     if (typeof i === 'string' && /^-?\d+$/.test(i)) return BigInt(i);
     throw new JsonPointError(`field "${key}": {"int": ...} needs an integer (a string beyond 2^53)`);
@@ -54,7 +58,10 @@ function fieldValue(key: string, f: unknown): FieldValue {
 
 function timeValue(t: unknown): bigint {
   if (typeof t === 'number') {
-    if (!Number.isSafeInteger(t)) throw new JsonPointError('"time" as a number must be a safe integer of nanoseconds; give larger values as a string');
+    if (!Number.isSafeInteger(t))
+      throw new JsonPointError(
+        '"time" as a number must be a safe integer of nanoseconds; give larger values as a string',
+      );
     return BigInt(t);
   }
   if (typeof t === 'string') {

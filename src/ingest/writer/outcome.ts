@@ -21,18 +21,27 @@ export type SendOutcome =
  * Classifies a non-2xx answer. `body` is the server's (already secret-scrubbed) text,
  * `retryAfter` the raw header.
  */
-export function outcomeForStatus(status: number, body: string, retryAfter: string | undefined, nowMs: number): SendOutcome {
+export function outcomeForStatus(
+  status: number,
+  body: string,
+  retryAfter: string | undefined,
+  nowMs: number,
+): SendOutcome {
   if (status >= 200 && status < 300) return { kind: 'ok' };
   const reason = `HTTP ${status}${body !== '' ? `: ${shorten(serverMessage(body))}` : ''}`;
   if (status === 429 || status === 503) {
     const after = parseRetryAfter(retryAfter, nowMs);
-    return after !== undefined ? { kind: 'retry', reason, status, retryAfterMs: after } : { kind: 'retry', reason, status };
+    return after !== undefined
+      ? { kind: 'retry', reason, status, retryAfterMs: after }
+      : { kind: 'retry', reason, status };
   }
   if (status >= 500 || status === 408) return { kind: 'retry', reason, status };
   if (status === 413) return { kind: 'split', reason, status };
   if (status === 400 || status === 422) {
     const m = /dropped=(\d+)/.exec(body);
-    return m?.[1] !== undefined ? { kind: 'reject', reason, status, dropped: Number(m[1]) } : { kind: 'reject', reason, status };
+    return m?.[1] !== undefined
+      ? { kind: 'reject', reason, status, dropped: Number(m[1]) }
+      : { kind: 'reject', reason, status };
   }
   // 404 is "database not found" on 1.x and "bucket not found" on 2.x: creatable, not the data's fault.
   return { kind: 'hold', reason, status, databaseMissing: status === 404 };

@@ -78,8 +78,14 @@ export class QueuedWriter implements PointWriter {
   constructor(private readonly o: QueuedWriterOptions) {
     this.log = o.logger.child({ component: 'influx-writer' });
     // The n-th retry in a row waits a random time in [d/2, d], d = min(retryMaxDelay, retryMinDelay * 2^(n-1)).
-    this.backoff = new RetryBackoff({ baseMs: o.tuning.retryMinDelayMs, capMs: o.tuning.retryMaxDelayMs, jitter: EQUAL_JITTER }, o.random);
-    this.deadLetter = new DeadLetterFile(o.deadLetterPath ?? join(o.queueDir, 'dead-letter.jsonl'), { maxBytes: o.tuning.deadLetterMaxBytes, keep: DEAD_LETTER_FILES_KEPT });
+    this.backoff = new RetryBackoff(
+      { baseMs: o.tuning.retryMinDelayMs, capMs: o.tuning.retryMaxDelayMs, jitter: EQUAL_JITTER },
+      o.random,
+    );
+    this.deadLetter = new DeadLetterFile(o.deadLetterPath ?? join(o.queueDir, 'dead-letter.jsonl'), {
+      maxBytes: o.tuning.deadLetterMaxBytes,
+      keep: DEAD_LETTER_FILES_KEPT,
+    });
     this.queue = DurableQueue.open(o.queueDir, {
       maxBytes: o.tuning.queueMaxBytes,
       ...(o.segmentBytes !== undefined ? { segmentBytes: o.segmentBytes } : {}),
@@ -87,7 +93,10 @@ export class QueuedWriter implements PointWriter {
       onWarn: (message, details) => this.log.warn(details, message),
     });
     const pending = this.queue.pendingLines;
-    this.log.info({ target: o.transport.description, queueDir: this.queue.dir, pending }, pending > 0 ? 'writer started; replaying queued lines' : 'writer started');
+    this.log.info(
+      { target: o.transport.description, queueDir: this.queue.dir, pending },
+      pending > 0 ? 'writer started; replaying queued lines' : 'writer started',
+    );
     if (pending > 0) this.kick();
   }
 
@@ -106,7 +115,9 @@ export class QueuedWriter implements PointWriter {
     this.dropsSinceReport = { lines: 0, bytes: 0 };
     this.log.error(
       { lines: l, bytes: b, droppedTotal: this.queue.droppedLines, maxBytes: this.o.tuning.queueMaxBytes },
-      first ? 'queue full: dropping the oldest lines' : 'queue still full: dropped the oldest lines since the last report',
+      first
+        ? 'queue full: dropping the oldest lines'
+        : 'queue still full: dropped the oldest lines since the last report',
     );
   }
 
@@ -132,7 +143,12 @@ export class QueuedWriter implements PointWriter {
       try {
         lines.push(formatLine(p.time === undefined ? { ...p, time: stamp } : p));
       } catch (err) {
-        invalid.push({ time: new Date(this.o.clock.now()).toISOString(), status: 0, reason: describeError(err, this.o.scrub).message, line: safeJson(p) });
+        invalid.push({
+          time: new Date(this.o.clock.now()).toISOString(),
+          status: 0,
+          reason: describeError(err, this.o.scrub).message,
+          line: safeJson(p),
+        });
       }
     }
     if (invalid.length > 0) {
@@ -176,7 +192,10 @@ export class QueuedWriter implements PointWriter {
     this.queue.close();
     await this.o.transport.close();
     const left = this.queue.pendingLines;
-    this.log.info({ ...this.stats, queued: left }, left > 0 ? `writer closed; ${left} lines stay queued for the next start` : 'writer closed');
+    this.log.info(
+      { ...this.stats, queued: left },
+      left > 0 ? `writer closed; ${left} lines stay queued for the next start` : 'writer closed',
+    );
   }
 
   private kick(): void {
@@ -244,7 +263,14 @@ export class QueuedWriter implements PointWriter {
           this.settle(batch, b);
           this.counters.written += b - a;
           if (this.backoff.failures > 0 || this.lastError !== undefined) {
-            this.log.info({ target: this.o.transport.description, failedAttempts: this.backoff.failures, lastError: this.lastError }, 'InfluxDB writes succeed again');
+            this.log.info(
+              {
+                target: this.o.transport.description,
+                failedAttempts: this.backoff.failures,
+                lastError: this.lastError,
+              },
+              'InfluxDB writes succeed again',
+            );
           }
           this.backoff.reset();
           this.lastError = undefined;
@@ -284,11 +310,23 @@ export class QueuedWriter implements PointWriter {
     this.lastError = outcome.reason;
     this.counters.retries++;
     let delay = this.backoff.next();
-    if (outcome.kind === 'retry' && outcome.retryAfterMs !== undefined) delay = Math.min(outcome.retryAfterMs, this.o.tuning.retryAfterMaxMs);
-    const info = { target: this.o.transport.description, reason: outcome.reason, queued: pending, retryInMs: delay, failures: this.backoff.failures };
+    if (outcome.kind === 'retry' && outcome.retryAfterMs !== undefined)
+      delay = Math.min(outcome.retryAfterMs, this.o.tuning.retryAfterMaxMs);
+    const info = {
+      target: this.o.transport.description,
+      reason: outcome.reason,
+      queued: pending,
+      retryInMs: delay,
+      failures: this.backoff.failures,
+    };
     if (outcome.kind === 'hold') {
       if (outcome.databaseMissing && this.o.transport.prepare !== undefined) this.prepared = false;
-      const why = outcome.status === 401 || outcome.status === 403 ? 'InfluxDB refuses the credentials' : outcome.databaseMissing ? 'InfluxDB database/bucket not found' : 'InfluxDB refuses the request';
+      const why =
+        outcome.status === 401 || outcome.status === 403
+          ? 'InfluxDB refuses the credentials'
+          : outcome.databaseMissing
+            ? 'InfluxDB database/bucket not found'
+            : 'InfluxDB refuses the request';
       if (repeated) this.log.debug(info, `${why}; still retrying`);
       else this.log.error(info, `${why}; keeping the data and retrying`);
     } else if (repeated) {
@@ -312,11 +350,25 @@ export class QueuedWriter implements PointWriter {
   private setAside(entries: DeadLetterEntry[], what: string): void {
     const { rotated, droppedFile } = this.deadLetter.append(entries);
     if (droppedFile !== undefined) {
-      this.log.warn({ file: this.deadLetter.path, dropped: droppedFile, keep: DEAD_LETTER_FILES_KEPT }, 'dead-letter file full: rotated, and the oldest rotated file was overwritten');
+      this.log.warn(
+        { file: this.deadLetter.path, dropped: droppedFile, keep: DEAD_LETTER_FILES_KEPT },
+        'dead-letter file full: rotated, and the oldest rotated file was overwritten',
+      );
     } else if (rotated) {
-      this.log.info({ file: this.deadLetter.path, maxBytes: this.o.tuning.deadLetterMaxBytes }, 'dead-letter file full: rotated');
+      this.log.info(
+        { file: this.deadLetter.path, maxBytes: this.o.tuning.deadLetterMaxBytes },
+        'dead-letter file full: rotated',
+      );
     }
-    this.log.error({ lines: entries.length, reason: entries[0]?.reason, file: this.deadLetter.path, first: entries[0]?.line.slice(0, 200) }, `${what}: set aside in the dead-letter file`);
+    this.log.error(
+      {
+        lines: entries.length,
+        reason: entries[0]?.reason,
+        file: this.deadLetter.path,
+        first: entries[0]?.line.slice(0, 200),
+      },
+      `${what}: set aside in the dead-letter file`,
+    );
   }
 }
 

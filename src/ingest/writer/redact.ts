@@ -41,11 +41,18 @@ export function secretScrubber(secrets: ReadonlyArray<string | undefined>): (tex
 }
 
 /** A plain description of an error for a log line: name, code, status and message, scrubbed. */
-export function describeError(err: unknown, scrub: (text: string) => string): { name: string; code?: string; status?: number; message: string } {
+export function describeError(
+  err: unknown,
+  scrub: (text: string) => string,
+): { name: string; code?: string; status?: number; message: string } {
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
-    const status = (err as { status?: unknown; statusCode?: unknown }).status ?? (err as { statusCode?: unknown }).statusCode;
-    const out: { name: string; code?: string; status?: number; message: string } = { name: err.name, message: scrub(err.message) };
+    const status =
+      (err as { status?: unknown; statusCode?: unknown }).status ?? (err as { statusCode?: unknown }).statusCode;
+    const out: { name: string; code?: string; status?: number; message: string } = {
+      name: err.name,
+      message: scrub(err.message),
+    };
     if (typeof code === 'string') out.code = code;
     if (typeof status === 'number') out.status = status;
     return out;

@@ -13,7 +13,15 @@ export class StdoutWriter implements PointWriter {
   constructor(private readonly out: Writable = process.stdout) {}
 
   get stats(): WriterStats {
-    return { ...this.counters, queued: 0, dropped: 0, deadLettered: 0, requests: 0, retries: 0, lastError: this.lastError };
+    return {
+      ...this.counters,
+      queued: 0,
+      dropped: 0,
+      deadLettered: 0,
+      requests: 0,
+      retries: 0,
+      lastError: this.lastError,
+    };
   }
 
   write(points: readonly LinePoint[]): void {

@@ -50,7 +50,8 @@ export class V1Transport implements WriteTransport {
         })
       : new http.Agent(agentOpts);
     const { username, password } = o.target;
-    this.auth = username !== undefined ? `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}` : undefined;
+    this.auth =
+      username !== undefined ? `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}` : undefined;
   }
 
   async send(lines: readonly string[]): Promise<SendOutcome> {
@@ -84,7 +85,11 @@ export class V1Transport implements WriteTransport {
   }
 
   private request(url: URL, headers: Record<string, string>, body: Buffer): Promise<SendOutcome> {
-    const h = { ...headers, 'Content-Length': String(body.length), ...(this.auth !== undefined ? { Authorization: this.auth } : {}) };
+    const h = {
+      ...headers,
+      'Content-Length': String(body.length),
+      ...(this.auth !== undefined ? { Authorization: this.auth } : {}),
+    };
     const mod = url.protocol === 'https:' ? https : http;
     return new Promise<SendOutcome>((resolve) => {
       let settled = false;
@@ -94,23 +99,27 @@ export class V1Transport implements WriteTransport {
           resolve(o);
         }
       };
-      const req = mod.request(url, { method: 'POST', headers: h, agent: this.agent, timeout: this.o.tuning.timeoutMs }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          if (size < MAX_BODY) chunks.push(c);
-          size += c.length;
-        });
-        res.on('error', (err) => done({ kind: 'retry', reason: this.o.scrub(`response failed: ${err.message}`) }));
-        res.on('end', () => {
-          const answer: HttpAnswer = {
-            status: res.statusCode ?? 0,
-            body: this.o.scrub(Buffer.concat(chunks).toString('utf8')),
-            retryAfter: headerValue(res.headers['retry-after']),
-          };
-          done(this.interpret(url, answer));
-        });
-      });
+      const req = mod.request(
+        url,
+        { method: 'POST', headers: h, agent: this.agent, timeout: this.o.tuning.timeoutMs },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            if (size < MAX_BODY) chunks.push(c);
+            size += c.length;
+          });
+          res.on('error', (err) => done({ kind: 'retry', reason: this.o.scrub(`response failed: ${err.message}`) }));
+          res.on('end', () => {
+            const answer: HttpAnswer = {
+              status: res.statusCode ?? 0,
+              body: this.o.scrub(Buffer.concat(chunks).toString('utf8')),
+              retryAfter: headerValue(res.headers['retry-after']),
+            };
+            done(this.interpret(url, answer));
+          });
+        },
+      );
       req.on('timeout', () => {
         req.destroy(new Error(`no answer within ${this.o.tuning.timeoutMs} ms`));
       });
@@ -124,7 +133,14 @@ export class V1Transport implements WriteTransport {
   private interpret(url: URL, a: HttpAnswer): SendOutcome {
     if (url.pathname.endsWith('/query') && a.status === 200) {
       // /query reports statement errors inside a 200.
-      return /"error"\s*:/.test(a.body) ? { kind: 'hold', reason: `CREATE DATABASE failed: ${a.body.slice(0, 300)}`, status: 200, databaseMissing: false } : { kind: 'ok' };
+      return /"error"\s*:/.test(a.body)
+        ? {
+            kind: 'hold',
+            reason: `CREATE DATABASE failed: ${a.body.slice(0, 300)}`,
+            status: 200,
+            databaseMissing: false,
+          }
+        : { kind: 'ok' };
     }
     return outcomeForStatus(a.status, a.body, a.retryAfter, this.o.now());
   }

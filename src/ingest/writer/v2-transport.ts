@@ -80,7 +80,8 @@ export class V2Transport implements WriteTransport {
       const retryAfter = Array.isArray(ra) ? ra[0] : ra;
       return outcomeForStatus(err.statusCode, this.o.scrub(err.body ?? err.message), retryAfter, this.o.now());
     }
-    if (err instanceof RequestTimedOutError) return { kind: 'retry', reason: `no answer within ${this.o.tuning.timeoutMs} ms` };
+    if (err instanceof RequestTimedOutError)
+      return { kind: 'retry', reason: `no answer within ${this.o.tuning.timeoutMs} ms` };
     const e = err as NodeJS.ErrnoException;
     return { kind: 'retry', reason: this.o.scrub(`${e.code ?? e.name ?? 'Error'}: ${e.message ?? String(err)}`) };
   }
@@ -92,7 +93,8 @@ export class V2Transport implements WriteTransport {
  */
 function routeClientLogs(logger: Logger, scrub: (t: string) => string): void {
   const log = logger.child({ component: 'influxdb-client' });
-  const describe = (e: unknown): string | undefined => (e instanceof Error ? scrub(e.message) : e === undefined ? undefined : scrub(typeof e === 'string' ? e : inspect(e)));
+  const describe = (e: unknown): string | undefined =>
+    e instanceof Error ? scrub(e.message) : e === undefined ? undefined : scrub(typeof e === 'string' ? e : inspect(e));
   setLogger({
     error(message: string, error?: unknown) {
       const level = message.startsWith('Write to InfluxDB failed') ? 'debug' : 'error';

@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it, type TestContext } from 'node:test';
+import fc from 'fast-check';
+import { pino } from 'pino';
+import { Connection } from '../../../src/host/connection.js';
+import type { ToWorker } from '../../../src/host/messages.js';
+import { listenUnix } from '../../../src/host/socket-listener.js';
+import type { SessionPlace } from '../../../src/host/worker-pool.js';
+import {
+  FrameDecoder,
+  decodeResponse,
+  encodeFrame,
+  encodeRequest,
+  encodeUvarint,
+} from '../../../src/protocol/index.js';
+import { beforeDeadline } from '../../helpers/deadline.js';
+
+const COALESCE_BELOW = 16 * 1024;
+const SETTLE_MS = 150;
+const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+
+/** A session place that records what it is handed and answers only when told to. */
+class HeldPlace implements SessionPlace {
+  readonly label = 'test';
+  readonly connections = new Set<number>();
+  readonly handed: Uint8Array[] = [];
+  private unanswered = 0;
+  conn: Connection | undefined;
+
+  send(message: ToWorker): void {
+    if (message.type !== 'data') return;
+    this.handed.push(new Uint8Array(message.bytes));
+    this.unanswered += message.bytes.byteLength;
+  }
+
+  written(): void {}
+
+  /** The session has taken everything handed to it so far. */
+  answer(): void {
+    const consumed = this.unanswered;
+    this.unanswered = 0;
+    this.conn?.onOut(null, consumed);
+  }
+
+  get bytes(): Buffer {
+    return Buffer.concat(this.handed);
+  }
+}
+
+/** A place that answers every hand-off on a later turn of the event loop, as a worker does. */
+class PromptPlace extends HeldPlace {
+  override send(message: ToWorker): void {
+    super.send(message);
+    setImmediate(() => this.answer());
+  }
+}
+
+async function connection(t: TestContext, place: HeldPlace): Promise<Socket> {
+  const dir = await mkdtemp(join(tmpdir(), 'kudf-coalesce-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const path = join(dir, 'c.sock');
+  const server = await listenUnix(path, { mode: 0o600, dirMode: 0o700 }, (socket) => {
+    place.conn = new Connection(1, socket, 'mirror', place, pino({ level: 'silent' }), {
+      highWaterMark: 1 << 20,
+      maxFrameBytes: 1 << 20,
+      fastKeepalives: true,
+      coalesceReadsBelow: COALESCE_BELOW,
+    });
+    t.after(() => socket.destroy());
+  });
+  t.after(() => server.close());
+  const client = connect({ path, allowHalfOpen: true });
+  client.on('error', () => undefined);
+  await new Promise<void>((resolve) => client.once('connect', resolve));
+  t.after(() => client.destroy());
+  return client;
+}
+
+/** A point-sized frame (any body: the place does not decode) written as Kapacitor does, length then body. */
+function writeFrameInTwo(client: Socket, body: Buffer): Buffer {
+  const prefix = encodeUvarint(body.length);
+  client.write(prefix);
+  client.write(body);
+  return Buffer.concat([prefix, body]);
+}
+
+const body = (i: number): Buffer => Buffer.alloc(120, i % 251);
+
+describe('Connection read coalescing', () => {
+  it('holds reads after a small read until the session has taken it, then hands on everything that arrived meanwhile at once', async (t) => {
+    const place = new HeldPlace();
+    const client = await connection(t, place);
+    const sent = [writeFrameInTwo(client, body(0))];
+    await settle();
+    const first = place.handed.length;
+    assert.ok(first >= 1, 'the first read is handed on');
+    for (let i = 1; i <= 100; i++) sent.push(writeFrameInTwo(client, body(i)));
+    await settle();
+    assert.equal(place.handed.length, first, 'nothing more is read while the session has not taken the first read');
+    place.answer();
+    await settle();
+    assert.deepEqual(place.bytes, Buffer.concat(sent), 'every byte, in order');
+    assert.ok(place.handed.length <= first + 2, `200 writes came in ${place.handed.length - first} more hand-offs`);
+  });
+
+  it('answers a keepalive that arrived during a hold as soon as the held bytes are taken, and hands it on in order', async (t) => {
+    const place = new HeldPlace();
+    const client = await connection(t, place);
+    const replies: Buffer[] = [];
+    client.on('data', (chunk: Buffer) => replies.push(chunk));
+    const sent = [writeFrameInTwo(client, body(0))];
+    await settle();
+    sent.push(writeFrameInTwo(client, body(1)));
+    const keepalive = Buffer.from(encodeFrame(encodeRequest({ kind: 'keepalive', time: 12345n })));
+    client.write(keepalive.subarray(0, 1));
+    client.write(keepalive.subarray(1));
+    sent.push(keepalive);
+    await settle();
+    assert.equal(replies.length, 0, 'held: the keepalive has not been read yet');
+    place.answer();
+    const answered = new Promise<bigint>((resolve) => {
+      const check = (): void => {
+        const decoder = new FrameDecoder({ maxFrameBytes: 1024 });
+        decoder.feed(Buffer.concat(replies));
+        const frame = decoder.nextFrame();
+        if (frame === undefined) return;
+        const r = decodeResponse(frame);
+        if (r.kind === 'keepalive') resolve(r.time);
+      };
+      check();
+      client.on('data', check);
+    });
+    assert.equal(await beforeDeadline(answered, 5000), 12345n);
+    await settle();
+    assert.deepEqual(place.bytes, Buffer.concat(sent));
+  });
+
+  it('does not hold after a read of the threshold or more', async (t) => {
+    const place = new HeldPlace();
+    const client = await connection(t, place);
+    client.write(Buffer.alloc(512 * 1024, 7));
+    await settle();
+    // A session that answers nothing: only reads that were not held can follow the first one.
+    assert.ok(place.handed.length > 1, `${place.handed.length} hand-off(s) without an answer`);
+    assert.ok(place.handed.slice(0, -1).every((b) => b.byteLength >= COALESCE_BELOW));
+  });
+
+  it('loses and reorders nothing, whatever the frame sizes and however the writes are split', async (t) => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 1, maxLength: 60 }),
+        fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 8 }),
+        async (sizes, cuts) => {
+          const place = new PromptPlace();
+          const client = await connection(t, place);
+          const stream = Buffer.concat(
+            sizes.map((n, i) => Buffer.concat([encodeUvarint(n), Buffer.alloc(n, i % 251)])),
+          );
+          for (let pos = 0, k = 0; pos < stream.length; k++) {
+            const n = cuts[k % cuts.length] as number;
+            client.write(stream.subarray(pos, pos + n));
+            pos += n;
+          }
+          const done = new Promise<void>((resolve) => {
+            const timer = setInterval(() => {
+              if (place.bytes.length >= stream.length) {
+                clearInterval(timer);
+                resolve();
+              }
+            }, 5);
+          });
+          assert.notEqual(await beforeDeadline(done, 10_000), 'deadline');
+          assert.deepEqual(place.bytes, stream);
+          client.destroy();
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+});

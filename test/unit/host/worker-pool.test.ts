@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { pino } from 'pino';
+import { WorkerPool } from '../../../src/host/worker-pool.js';
+import mirror from '../../../udfs/mirror.js';
+
+function pool(threads: number): WorkerPool {
+  return new WorkerPool({
+    threads,
+    setup: {
+      udfModules: [new URL('../../../udfs/mirror.js', import.meta.url).href],
+      limits: { maxFrameBytes: 1 << 20, initTimeoutMs: 0, maxBatchPoints: 1000, maxBatchBytes: 1 << 20 },
+      loadTimeoutMs: 10_000,
+      logLevel: 'silent',
+      logFd: 2,
+    },
+    registry: new Map([['mirror', mirror]]),
+    logger: pino({ level: 'silent' }),
+    heartbeatMs: 1000,
+    stallTimeoutMs: 10_000,
+    onMessage: () => undefined,
+    onLost: () => undefined,
+  });
+}
+
+describe('WorkerPool: written reply buffers', () => {
+  it('hands them back to their worker, so the main thread no longer holds their memory', async () => {
+    const p = pool(1);
+    await p.start();
+    try {
+      const place = p.assign(1);
+      const buffers = Array.from({ length: 100 }, () => new ArrayBuffer(4096));
+      for (const b of buffers) place.written(b);
+      // The first 64 went in one batch at once; the rest go at the end of this turn.
+      assert.equal(buffers.filter((b) => b.byteLength === 0).length, 64);
+      await nextTurn();
+      assert.deepEqual(
+        buffers.map((b) => b.byteLength),
+        buffers.map(() => 0),
+      );
+    } finally {
+      await p.stop();
+    }
+  });
+
+  it('keeps them on the main thread when sessions run there (--threads 0)', async () => {
+    const p = pool(0);
+    await p.start();
+    const b = new ArrayBuffer(4096);
+    p.assign(1).written(b);
+    await nextTurn();
+    assert.equal(b.byteLength, 4096);
+    await p.stop();
+  });
+});
