@@ -85,6 +85,17 @@ describe('durations, sizes and modes on the command line', () => {
     assertUsage(kudf(['health', '--timeout', 'soon']), 'KUDF_USAGE', /option '--timeout <duration>' argument 'soon'/);
   });
 
+  it('kudf functions --conf writes its --timeout in a form Kapacitor reads', () => {
+    const r = kudf(['functions', '--conf', '--timeout', '90000']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^  timeout = "1m30s"$/m);
+    assertUsage(
+      kudf(['functions', '--conf', '--timeout', '10x']),
+      'KUDF_USAGE',
+      /option '--timeout <duration>' argument '10x'/,
+    );
+  });
+
   it('a bad duration, size or mode in a variable names the variable', () => {
     assertUsage(
       kudf(['serve'], { KUDF_GRACE: '5q' }),
