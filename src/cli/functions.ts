@@ -3,14 +3,16 @@ import type { Command } from 'commander';
 import { loadRegistry, udfModuleUrls } from '../host/index.js';
 import type { UdfDefinition } from '../sdk/define-udf.js';
 import { formatArguments } from '../tickscript/literal.js';
-import { defaultSocketDir } from './arg-parsers.js';
+import { formatDurationMs } from '../config-grammar/index.js';
+import { defaultSocketDir, durationOption } from './arg-parsers.js';
 
 interface FunctionsFlags {
   json: boolean;
   conf: boolean;
   process: boolean;
   socketDir: string;
-  timeout: string;
+  /** Milliseconds; written to kapacitor.conf in a form Kapacitor's duration parser takes (`10s`, `1m30s`). */
+  timeout: number;
   udfDir?: string;
   prog: string;
 }
@@ -49,7 +51,7 @@ export function kapacitorConf(
       const body = flags.process
         ? `  prog = ${toml(flags.prog)}\n  args = [${['serve', '--stdio', def.name].map(toml).join(', ')}]\n`
         : `  socket = ${toml(join(flags.socketDir, `${def.name}.sock`))}\n`;
-      return `${head}${body}  timeout = ${toml(flags.timeout)}\n`;
+      return `${head}${body}  timeout = ${toml(formatDurationMs(flags.timeout))}\n`;
     })
     .join('\n');
 }
@@ -80,7 +82,7 @@ export function registerFunctions(program: Command): void {
     .option('--conf', 'print [udf.functions.<name>] blocks for kapacitor.conf', false)
     .option('--process', 'with --conf: process mode (prog/args) instead of sockets', false)
     .option('--socket-dir <dir>', 'with --conf: the socket directory as Kapacitor sees it', defaultSocketDir())
-    .option('--timeout <duration>', 'with --conf: the UDF timeout', '10s')
+    .addOption(durationOption('--timeout <duration>', 'with --conf: the UDF timeout', { default: 10_000 }))
     .option('--prog <path>', 'with --conf --process: the kudf executable', '/usr/local/bin/kudf')
     .option('--udf-dir <dir>', 'also load functions from this directory')
     .action(async (flags: FunctionsFlags) => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { HOST_STATUS_FILE, readHostStatus } from '../host/index.js';
 import { probeInfo } from '../probe/index.js';
-import { defaultSocketDir, durationMsArg } from './arg-parsers.js';
+import { defaultSocketDir, durationOption } from './arg-parsers.js';
 
 interface HealthFlags {
   socketDir: string;
@@ -65,7 +65,7 @@ export function registerHealth(program: Command): void {
     .command('health')
     .description('exit 0 only when every socket in the socket directory answers Info and the host is not degraded')
     .option('--socket-dir <dir>', 'the socket directory (env KUDF_SOCKET_DIR)', defaultSocketDir())
-    .option('--timeout <duration>', 'how long each socket may take', durationMsArg, 3000)
+    .addOption(durationOption('--timeout <duration>', 'how long each socket may take', { default: 3000 }))
     .option('--quiet', 'print nothing', false)
     .action(async (flags: HealthFlags) => {
       const { healthy, results } = await checkHealth(flags.socketDir, flags.timeout);

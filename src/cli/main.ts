@@ -3,15 +3,15 @@ import { describeFailure } from './cli-errors.js';
 import { buildProgram } from './program.js';
 
 // One handler for every command's failure: `kudf <command>: <message> (KUDF_...)` on stderr and
-// the documented exit code; the stack only at --log-level debug or trace.
+// the documented exit code; the stack only at --log-level debug or trace (or KUDF_LOG_LEVEL).
 const program = buildProgram();
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
   const command = program.commands.find((c) => process.argv.slice(2).includes(c.name()))?.name() ?? 'kudf';
-  const debug =
-    process.argv.some((a, i) => (a === 'debug' || a === 'trace') && process.argv[i - 1] === '--log-level') ||
-    process.argv.some((a) => /^--log-level=(debug|trace)$/.test(a));
+  const flagged = process.argv.filter((a, i) => a.startsWith('--log-level=') || process.argv[i - 1] === '--log-level');
+  const level = flagged.at(-1)?.replace(/^--log-level=/, '') ?? process.env['KUDF_LOG_LEVEL'];
+  const debug = level === 'debug' || level === 'trace';
   const { text, exitCode } = describeFailure(command, err, debug);
   process.stderr.write(text);
   // Timers, sockets or workers a failed start left behind must not keep the process up.

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel, type Logger } from '../log/logger.js';
-import { LOG_FORMAT_HELP, logFormatArg, logLevelArg } from './arg-parsers.js';
-import { influxFlagsFromConfig, loadPollConfig, PollService, statusParser, type PollConfig } from '../ingest/index.js';
-import { addInfluxOptions, resolveInfluxSettings, type InfluxFlags } from '../ingest/influx-settings.js';
+import { logFormatOption, logLevelOption } from './arg-parsers.js';
+import { loadPollConfig, PollService, statusParser, type PollConfig } from '../ingest/index.js';
+import { resolveInfluxSettings } from '../ingest/influx-settings.js';
+import { addInfluxOptions } from './influx-options.js';
 import { createWriter, type PointWriter } from '../ingest/writer/index.js';
 import type { LinePoint } from '../line-protocol/index.js';
 import { OpsServer, PollerMetrics, type HttpAddress } from '../metrics/index.js';
@@ -29,13 +30,8 @@ export function registerPoll(program: Command): void {
     )
     .requiredOption('--config <file>', 'poll config (YAML or JSON): routers, defaults, concurrency, influx, queueDir')
     .option('--once', 'poll every router once, then exit (status 1 when any poll failed)')
-    .option(
-      '--log-level <level>',
-      `log level: ${LOG_LEVELS.join(', ')} (logs go to stderr)`,
-      logLevelArg,
-      'info' as LogLevel,
-    )
-    .option('--log-format <format>', LOG_FORMAT_HELP, logFormatArg)
+    .addOption(logLevelOption(`log level: ${LOG_LEVELS.join(', ')} (logs go to stderr)`))
+    .addOption(logFormatOption())
     .option(
       '--http <addr>',
       'serve /metrics, /healthz, /readyz and /status on PORT (loopback) or HOST:PORT; off without it',
@@ -63,8 +59,12 @@ async function runPoll(opts: PollOptions): Promise<number> {
     const cliFlags = Object.fromEntries(
       Object.entries(opts).filter(([k, v]) => !OWN_OPTIONS.has(k) && v !== undefined),
     );
-    const flags = { ...influxFlagsFromConfig(config), ...cliFlags } as InfluxFlags;
-    const settings = resolveInfluxSettings(flags, process.env, opts.envFile);
+    // The file's `influx` section ranks below the flags; its errors name the file and the key.
+    const settings = resolveInfluxSettings(cliFlags, process.env, opts.envFile, {
+      file: opts.config,
+      influx: config.influx,
+      queueDir: config.queueDir,
+    });
     writer = createWriter(settings, { logger });
   } catch (err) {
     // The CLI's handler prints it with its code: 2 for the config and settings, 1 for the rest.

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { formatLine, parseLineProtocol } from '../line-protocol/index.js';
 import { outputAsLines, parseOptionArg, probeInfo, probeRun, type ProbeTarget } from '../probe/index.js';
 import type { InitOption } from '../protocol/types.js';
-import { durationMsArg, intArg } from './arg-parsers.js';
+import { durationOption, intArg } from './arg-parsers.js';
 import { jsonLine, pointToJson } from './probe-format.js';
 
 interface TargetFlags {
@@ -59,7 +59,11 @@ export function registerProbe(program: Command): void {
     cmd
       .option('--socket <path>', 'the UDF socket')
       .option('--prog <command>', 'a process UDF command line, e.g. "kudf serve --stdio mirror"')
-      .option('--timeout <duration>', "Kapacitor's UDF timeout: keepalives every timeout/2", durationMsArg, 10_000);
+      .addOption(
+        durationOption('--timeout <duration>', "Kapacitor's UDF timeout: keepalives every timeout/2", {
+          default: 10_000,
+        }),
+      );
 
   targetOptions(probe.command('info').description('ask for Info and print the options as JSON')).action(
     async (flags: TargetFlags) => {

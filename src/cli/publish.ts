@@ -16,8 +16,9 @@ import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { parseLine, type LinePoint } from '../line-protocol/index.js';
 import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel, type Logger } from '../log/logger.js';
-import { LOG_FORMAT_HELP, logFormatArg, logLevelArg } from './arg-parsers.js';
-import { addInfluxOptions, resolveInfluxSettings, type InfluxFlags } from '../ingest/influx-settings.js';
+import { logFormatOption, logLevelOption } from './arg-parsers.js';
+import { resolveInfluxSettings, type InfluxFlags } from '../ingest/influx-settings.js';
+import { addInfluxOptions } from './influx-options.js';
 import { createWriter, type PointWriter } from '../ingest/writer/index.js';
 import { pointFromJson } from '../ingest/writer/json-points.js';
 
@@ -35,8 +36,8 @@ export function registerPublish(program: Command): void {
     .command('publish')
     .description('write points from stdin (line protocol or JSON) to InfluxDB, or to stdout when none is configured')
     .option('--format <format>', 'auto, lp or json', 'auto')
-    .option('--log-level <level>', `one of ${LOG_LEVELS.join(', ')}`, logLevelArg, 'info' as LogLevel)
-    .option('--log-format <format>', LOG_FORMAT_HELP, logFormatArg);
+    .addOption(logLevelOption(`one of ${LOG_LEVELS.join(', ')}`))
+    .addOption(logFormatOption());
   addInfluxOptions(cmd).action(async (opts: PublishOptions) => {
     process.exitCode = await publish(opts, process.stdin, process.env);
   });

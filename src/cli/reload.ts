@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { readHostStatus, type ReloadOutcome } from '../host/index.js';
-import { defaultSocketDir, durationMsArg } from './arg-parsers.js';
+import { defaultSocketDir, durationOption } from './arg-parsers.js';
 
 interface ReloadFlags {
   socketDir: string;
@@ -60,7 +60,7 @@ export function registerReload(program: Command): void {
     .command('reload')
     .description('make the running host re-read its --udf-dir (as SIGHUP does) and print what the reload did')
     .option('--socket-dir <dir>', 'the socket directory of the host (env KUDF_SOCKET_DIR)', defaultSocketDir())
-    .option('--timeout <duration>', 'how long to wait for the outcome', durationMsArg, 30_000)
+    .addOption(durationOption('--timeout <duration>', 'how long to wait for the outcome', { default: 30_000 }))
     .action(async (flags: ReloadFlags) => {
       process.exitCode = await reload(flags);
     });

@@ -24,14 +24,14 @@ import {
 import { CliError, exitCodeOf } from './cli-errors.js';
 import {
   defaultSocketDir,
-  durationMsArg,
+  durationOption,
   groupArg,
   httpAddressArg,
   intArg,
-  LOG_FORMAT_HELP,
-  logFormatArg,
-  logLevelArg,
-  modeArg,
+  logFormatOption,
+  logLevelOption,
+  modeOption,
+  sizeOption,
 } from './arg-parsers.js';
 
 interface ServeFlags {
@@ -260,25 +260,41 @@ export function registerServe(program: Command): void {
       intArg(0, 256),
       availableParallelism(),
     )
-    .option(
-      '--socket-mode <mode>',
-      'socket file mode; 666 lets a kapacitor user of another container connect',
-      modeArg,
-      0o666,
+    .addOption(
+      modeOption(
+        '--socket-mode <mode>',
+        'socket file mode (octal); 666 lets a kapacitor user of another container connect',
+        {
+          default: 0o666,
+          env: 'KUDF_SOCKET_MODE',
+        },
+      ),
     )
-    .option('--dir-mode <mode>', 'socket directory mode when created', modeArg, 0o755)
+    .addOption(
+      modeOption('--dir-mode <mode>', 'socket directory mode (octal) when created', {
+        default: 0o755,
+        env: 'KUDF_DIR_MODE',
+      }),
+    )
     .option(
       '--socket-group <group>',
       'group (name or gid) for the sockets, and the directory when created; use with --socket-mode 660',
     )
     .option('--udf-dir <dir>', 'also load functions from the .js/.mjs files in this directory')
-    .option('--max-frame-bytes <n>', 'largest accepted frame body', intArg(1), DEFAULT_MAX_FRAME_BYTES)
+    .addOption(
+      sizeOption('--max-frame-bytes <size>', 'largest accepted frame body', {
+        default: DEFAULT_MAX_FRAME_BYTES,
+        min: 1,
+        env: 'KUDF_MAX_FRAME_BYTES',
+      }),
+    )
     // Small by default on purpose: whatever is queued ahead of a request is latency for it.
-    .option(
-      '--max-inflight <bytes>',
-      'per connection: bytes read but not yet processed, and replies not yet taken, before reading pauses',
-      intArg(16 * 1024),
-      64 * 1024,
+    .addOption(
+      sizeOption(
+        '--max-inflight <size>',
+        'per connection: bytes read but not yet processed, and replies not yet taken, before reading pauses',
+        { default: 64 * 1024, min: 16 * 1024, env: 'KUDF_MAX_INFLIGHT' },
+      ),
     )
     .option(
       '--max-connections <n>',
@@ -286,11 +302,11 @@ export function registerServe(program: Command): void {
       intArg(1),
       1024,
     )
-    .option(
-      '--init-timeout <duration>',
-      'close a connection that sends neither Info nor Init for this long',
-      durationMsArg,
-      10_000,
+    .addOption(
+      durationOption('--init-timeout <duration>', 'close a connection that sends neither Info nor Init for this long', {
+        default: 10_000,
+        env: 'KUDF_INIT_TIMEOUT',
+      }),
     )
     .option(
       '--max-batch-points <n>',
@@ -298,23 +314,25 @@ export function registerServe(program: Command): void {
       intArg(1),
       100_000,
     )
-    .option(
-      '--max-batch-bytes <bytes>',
-      'most bytes of encoded points in one batch; past it that session ends',
-      intArg(1),
-      32 * 1024 * 1024,
+    .addOption(
+      sizeOption('--max-batch-bytes <size>', 'most bytes of encoded points in one batch; past it that session ends', {
+        default: 32 * 1024 * 1024,
+        min: 1,
+        env: 'KUDF_MAX_BATCH_BYTES',
+      }),
     )
-    .option(
-      '--max-partial-bytes <bytes>',
-      'host-wide: bytes of frames over 1 MiB received only in part',
-      intArg(1),
-      128 * 1024 * 1024,
+    .addOption(
+      sizeOption('--max-partial-bytes <size>', 'host-wide: bytes of frames over 1 MiB received only in part', {
+        default: 128 * 1024 * 1024,
+        min: 1,
+        env: 'KUDF_MAX_PARTIAL_BYTES',
+      }),
     )
-    .option(
-      '--frame-timeout <duration>',
-      'end a connection whose frame gets no further byte for this long',
-      durationMsArg,
-      10_000,
+    .addOption(
+      durationOption('--frame-timeout <duration>', 'end a connection whose frame gets no further byte for this long', {
+        default: 10_000,
+        env: 'KUDF_FRAME_TIMEOUT',
+      }),
     )
     .option(
       '--worker-heap-mb <n>',
@@ -322,27 +340,33 @@ export function registerServe(program: Command): void {
       intArg(0),
       512,
     )
-    .option(
-      '--coalesce-reads <bytes>',
-      'per connection: a read smaller than this waits until the worker has taken it before the next read (0: off)',
-      intArg(0),
-      DEFAULT_COALESCE_READS_BELOW,
+    .addOption(
+      sizeOption(
+        '--coalesce-reads <size>',
+        'per connection: a read smaller than this waits until the worker has taken it before the next read (0: off)',
+        { default: DEFAULT_COALESCE_READS_BELOW, env: 'KUDF_COALESCE_READS' },
+      ),
     )
-    .option('--grace <duration>', 'how long sessions may finish after SIGTERM/SIGINT', durationMsArg, 10_000)
-    .option(
-      '--load-timeout <duration>',
-      'how long one function module may take to load',
-      durationMsArg,
-      DEFAULT_LOAD_TIMEOUT_MS,
+    .addOption(
+      durationOption('--grace <duration>', 'how long sessions may finish after SIGTERM/SIGINT', {
+        default: 10_000,
+        env: 'KUDF_GRACE',
+      }),
     )
-    .option(
-      '--stall-timeout <duration>',
-      'replace a worker that answers no heartbeat for this long',
-      durationMsArg,
-      30_000,
+    .addOption(
+      durationOption('--load-timeout <duration>', 'how long one function module may take to load', {
+        default: DEFAULT_LOAD_TIMEOUT_MS,
+        env: 'KUDF_LOAD_TIMEOUT',
+      }),
     )
-    .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent', logLevelArg, 'info' as LogLevel)
-    .option('--log-format <format>', LOG_FORMAT_HELP, logFormatArg)
+    .addOption(
+      durationOption('--stall-timeout <duration>', 'replace a worker that answers no heartbeat for this long', {
+        default: 30_000,
+        env: 'KUDF_STALL_TIMEOUT',
+      }),
+    )
+    .addOption(logLevelOption('trace, debug, info, warn, error, fatal or silent'))
+    .addOption(logFormatOption())
     .option('--stdio <function>', "process mode: serve one function over stdin/stdout (Kapacitor's prog/args)")
     .option(
       '--http <addr>',

@@ -2,7 +2,8 @@
  * Where ingested points go and how they get there, resolved from command-line flags, the
  * environment and an optional `.env` file.
  *
- * Precedence, highest first: a flag; the process environment; the `.env` file. Within one
+ * Precedence, highest first: a flag; the config file's `influx` section (poll.yaml); the process
+ * environment; the `.env` file. Within one
  * environment source a plain variable (`INFLUXDB_PASSWORD`) wins over its `*_FILE` variant
  * (`INFLUXDB_PASSWORD_FILE`, whose file contents are used with surrounding whitespace
  * trimmed). A `*_FILE` in the process environment still beats a plain variable in `.env`:
@@ -15,12 +16,17 @@
  *   `user:password`), a database (`INFLUXDB_DATABASE`, `--influx-db`) selects v1 (`/write`, any
  *   InfluxDB 1.x), both at once is an error, neither means line protocol on stdout.
  *
- * Errors are {@link InfluxSettingsError}s naming the offending key (`--influx-batch-size`,
- * `INFLUXDB_PORT`, `.env:INFLUX_URL`, ...) and never the value of a secret.
+ * Durations and sizes follow the shared grammar (`src/config-grammar`): `--influx-timeout 10s`,
+ * `--queue-max-bytes 256MiB`; a bare number is milliseconds or bytes, as these flags always took,
+ * also in the config file's `influx` section.
+ *
+ * Errors are {@link InfluxSettingsError}s naming the offending key where the user wrote it
+ * (`--influx-batch-size`, `INFLUXDB_PORT`, `.env:INFLUX_URL`, `poll.yaml: influx.timeout`, ...)
+ * and never the value of a secret.
  */
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
-import type { Command } from 'commander';
+import { parseDurationMs, parseSizeBytes } from '../config-grammar/index.js';
 
 export type Precision = 'ns' | 'us' | 'ms' | 's';
 export const PRECISIONS: readonly Precision[] = ['ns', 'us', 'ms', 's'];
@@ -84,7 +90,7 @@ export interface InfluxSettings {
   queueDir: string | undefined;
 }
 
-/** Options as commander hands them over (`--influx-url` -> `influxUrl`); every key is optional. */
+/** Options as a command-line parser hands them over (`--influx-url` -> `influxUrl`); every key is optional. */
 export interface InfluxFlags {
   influxApi?: unknown;
   influxUrl?: unknown;
@@ -109,6 +115,28 @@ export interface InfluxFlags {
   retryMinDelay?: unknown;
   retryMaxDelay?: unknown;
   retryAfterMax?: unknown;
+}
+
+/**
+ * Writer settings from a config file: poll.yaml's `influx` section (keys named like the flags,
+ * `batchSize` = `--influx-batch-size`) and its `queueDir`. They rank between the flags and the
+ * environment, and errors name them by file and key.
+ */
+export interface InfluxConfigLayer {
+  /** The file as the user named it. */
+  file: string;
+  influx?: Readonly<Record<string, unknown>> | undefined;
+  queueDir?: string | undefined;
+}
+
+/** Flags whose config key is their own name rather than `influx.<name without the prefix>`. */
+const UNPREFIXED = new Set(['queueMaxBytes', 'deadLetterMaxBytes', 'retryMinDelay', 'retryMaxDelay', 'retryAfterMax']);
+
+/** The `influx` key of a flag (`influxBatchSize` -> `batchSize`). */
+function configKey(flag: keyof InfluxFlags): string {
+  if (UNPREFIXED.has(flag)) return flag;
+  const bare = flag.replace(/^influx/, '');
+  return `${bare.charAt(0).toLowerCase()}${bare.slice(1)}`;
 }
 
 export const DEFAULT_TUNING: Readonly<WriterTuning> = {
@@ -165,17 +193,18 @@ class Sources {
     private readonly flags: InfluxFlags,
     private readonly env: Env,
     dotenvPath: string | undefined,
+    private readonly config: InfluxConfigLayer | undefined,
   ) {
     this.dotenv = dotenvPath === undefined ? {} : readDotenv(dotenvPath);
   }
 
+  /** A flag given explicitly, else the config file's key for it. */
   flag(name: keyof InfluxFlags, flagName: string): Found | undefined {
-    const v = this.flags[name];
-    if (v === undefined || v === null) return undefined;
-    if (typeof v === 'boolean' || typeof v === 'number') return { value: String(v), key: flagName };
-    if (typeof v !== 'string')
-      throw new InfluxSettingsError('KUDF_INFLUX_SETTING_INVALID', flagName, 'must be a string');
-    return { value: v, key: flagName };
+    const given = scalar(this.flags[name], flagName);
+    if (given !== undefined || this.config === undefined) return given;
+    if (name === 'queueDir') return scalar(this.config.queueDir, `${this.config.file}: queueDir`);
+    const key = configKey(name);
+    return scalar(this.config.influx?.[key], `${this.config.file}: influx.${key}`);
   }
 
   /** One variable across the process environment and `.env`, each with its `*_FILE` variant. */
@@ -187,6 +216,13 @@ class Sources {
   get(flag: keyof InfluxFlags, flagName: string, variable?: string): Found | undefined {
     return this.flag(flag, flagName) ?? (variable !== undefined ? this.variable(variable) : undefined);
   }
+}
+
+function scalar(v: unknown, key: string): Found | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'boolean' || typeof v === 'number') return { value: String(v), key };
+  if (typeof v !== 'string') throw new InfluxSettingsError('KUDF_INFLUX_SETTING_INVALID', key, 'must be a string');
+  return { value: v, key };
 }
 
 function fromEnv(env: Env, name: string, prefix: string): Found | undefined {
@@ -246,6 +282,26 @@ function positiveInt(found: Found | undefined, fallback: number, opts: { min?: n
   return n;
 }
 
+/** A duration in milliseconds (`10s`, `500ms`; a bare number is milliseconds). */
+function durationMs(found: Found | undefined, fallback: number): number {
+  if (found === undefined) return fallback;
+  try {
+    return parseDurationMs(found.value, { bare: 'ms', minMs: 1 });
+  } catch (err) {
+    throw new InfluxSettingsError('KUDF_INFLUX_SETTING_INVALID', found.key, (err as Error).message);
+  }
+}
+
+/** A size in bytes (`256MiB`; a bare number is bytes), at least 1 KiB. */
+function sizeBytes(found: Found | undefined, fallback: number): number {
+  if (found === undefined) return fallback;
+  try {
+    return parseSizeBytes(found.value, { min: 1024 });
+  } catch (err) {
+    throw new InfluxSettingsError('KUDF_INFLUX_SETTING_INVALID', found.key, (err as Error).message);
+  }
+}
+
 function bool(found: Found | undefined, fallback: boolean): boolean {
   if (found === undefined) return fallback;
   const v = found.value.trim().toLowerCase();
@@ -284,10 +340,16 @@ function urlFromHostPort(src: Sources): Found | undefined {
 
 /**
  * Resolves writer settings. `env` is usually `process.env`; `dotenvPath`, when given, must
- * name a readable file. Throws {@link InfluxSettingsError}.
+ * name a readable file; `config` is the config file's writer section, when there is one.
+ * Throws {@link InfluxSettingsError}.
  */
-export function resolveInfluxSettings(flags: InfluxFlags, env: Env, dotenvPath?: string): InfluxSettings {
-  const src = new Sources(flags, env, dotenvPath);
+export function resolveInfluxSettings(
+  flags: InfluxFlags,
+  env: Env,
+  dotenvPath?: string,
+  config?: InfluxConfigLayer,
+): InfluxSettings {
+  const src = new Sources(flags, env, dotenvPath, config);
   const tuning = resolveTuning(src);
   const queueDirFound = src.flag('queueDir', '--queue-dir');
   const queueDir = queueDirFound?.value;
@@ -413,65 +475,33 @@ function resolveTuning(src: Sources): WriterTuning {
     tlsRejectUnauthorized: !insecure,
     caFile: src.flag('influxCaFile', '--influx-ca-file')?.value,
     batchSize: positiveInt(src.flag('influxBatchSize', '--influx-batch-size'), DEFAULT_TUNING.batchSize),
-    flushIntervalMs: positiveInt(
-      src.flag('influxFlushInterval', '--influx-flush-interval'),
+    flushIntervalMs: durationMs(
+      src.get('influxFlushInterval', '--influx-flush-interval', 'KUDF_INFLUX_FLUSH_INTERVAL'),
       DEFAULT_TUNING.flushIntervalMs,
     ),
-    timeoutMs: positiveInt(src.flag('influxTimeout', '--influx-timeout'), DEFAULT_TUNING.timeoutMs),
-    queueMaxBytes: positiveInt(src.flag('queueMaxBytes', '--queue-max-bytes'), DEFAULT_TUNING.queueMaxBytes, {
-      min: 1024,
-    }),
-    deadLetterMaxBytes: positiveInt(
-      src.flag('deadLetterMaxBytes', '--dead-letter-max-bytes'),
-      DEFAULT_TUNING.deadLetterMaxBytes,
-      { min: 1024 },
+    timeoutMs: durationMs(
+      src.get('influxTimeout', '--influx-timeout', 'KUDF_INFLUX_TIMEOUT'),
+      DEFAULT_TUNING.timeoutMs,
     ),
-    retryMinDelayMs: positiveInt(src.flag('retryMinDelay', '--retry-min-delay'), DEFAULT_TUNING.retryMinDelayMs),
-    retryMaxDelayMs: positiveInt(src.flag('retryMaxDelay', '--retry-max-delay'), DEFAULT_TUNING.retryMaxDelayMs),
-    retryAfterMaxMs: positiveInt(src.flag('retryAfterMax', '--retry-after-max'), DEFAULT_TUNING.retryAfterMaxMs),
+    queueMaxBytes: sizeBytes(
+      src.get('queueMaxBytes', '--queue-max-bytes', 'KUDF_QUEUE_MAX_BYTES'),
+      DEFAULT_TUNING.queueMaxBytes,
+    ),
+    deadLetterMaxBytes: sizeBytes(
+      src.get('deadLetterMaxBytes', '--dead-letter-max-bytes', 'KUDF_DEAD_LETTER_MAX_BYTES'),
+      DEFAULT_TUNING.deadLetterMaxBytes,
+    ),
+    retryMinDelayMs: durationMs(
+      src.get('retryMinDelay', '--retry-min-delay', 'KUDF_RETRY_MIN_DELAY'),
+      DEFAULT_TUNING.retryMinDelayMs,
+    ),
+    retryMaxDelayMs: durationMs(
+      src.get('retryMaxDelay', '--retry-max-delay', 'KUDF_RETRY_MAX_DELAY'),
+      DEFAULT_TUNING.retryMaxDelayMs,
+    ),
+    retryAfterMaxMs: durationMs(
+      src.get('retryAfterMax', '--retry-after-max', 'KUDF_RETRY_AFTER_MAX'),
+      DEFAULT_TUNING.retryAfterMaxMs,
+    ),
   };
-}
-
-/**
- * Adds the InfluxDB writer flags to a command, so that `kudf poll` and `kudf publish` share
- * them. Read the parsed options back with `command.opts()` and pass them to
- * {@link resolveInfluxSettings}. No flag has a commander default: an absent flag lets the
- * environment decide.
- */
-export function addInfluxOptions(command: Command): Command {
-  return command
-    .option(
-      '--influx-api <api>',
-      'v1 (/write), v2 (/api/v2/write) or stdout; inferred from bucket/database when absent',
-    )
-    .option('--influx-url <url>', 'server URL (env INFLUX_URL; v1 also INFLUXDB_HOST + INFLUXDB_PORT)')
-    .option(
-      '--influx-token <token>',
-      'v2 token, user:password for InfluxDB 1.8 (env INFLUX_TOKEN[_FILE]; prefer the env)',
-    )
-    .option('--influx-org <org>', 'v2 organization (env INFLUX_ORG)')
-    .option('--influx-bucket <bucket>', 'v2 bucket, db/rp for InfluxDB 1.8 (env INFLUX_BUCKET)')
-    .option('--influx-db <name>', 'v1 database (env INFLUXDB_DATABASE)')
-    .option('--influx-rp <name>', 'v1 retention policy')
-    .option('--influx-user <name>', 'v1 user (env INFLUXDB_USERNAME[_FILE])')
-    .option('--influx-password <password>', 'v1 password (env INFLUXDB_PASSWORD[_FILE]; prefer the env)')
-    .option('--influx-create-db', 'v1: CREATE DATABASE on first connect')
-    .option('--influx-precision <p>', 'timestamp precision on the wire: ns, us, ms, s (default ns)')
-    .option('--influx-gzip', 'gzip request bodies (default)')
-    .option('--no-influx-gzip', 'send request bodies uncompressed')
-    .option('--influx-insecure-skip-verify', 'do NOT verify the server TLS certificate')
-    .option('--influx-ca-file <path>', 'extra CA certificate (PEM) to trust')
-    .option('--influx-batch-size <lines>', 'lines per request (default 1000)')
-    .option('--influx-flush-interval <ms>', 'longest wait before a partial batch is sent (default 1000)')
-    .option('--influx-timeout <ms>', 'request timeout (default 10000)')
-    .option('--queue-dir <dir>', 'durable queue directory (default $KUDF_QUEUE_DIR, else ~/.local/state/kudf/queue)')
-    .option('--queue-max-bytes <bytes>', 'queue bound; the oldest lines are dropped beyond it (default 256 MiB)')
-    .option(
-      '--dead-letter-max-bytes <bytes>',
-      'dead-letter file size at which it is rotated; 3 rotated files are kept (default 64 MiB)',
-    )
-    .option('--retry-min-delay <ms>', 'first retry delay (default 1000)')
-    .option('--retry-max-delay <ms>', 'longest retry delay (default 60000)')
-    .option('--retry-after-max <ms>', 'cap on a server Retry-After (default 60000)')
-    .option('--env-file <path>', 'read settings from this .env file (default ./.env when present)');
 }

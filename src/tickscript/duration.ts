@@ -1,6 +1,7 @@
 /**
  * TICKscript duration literals: an integer and one unit (`10s`, `500ms`, `1h`, `2d`, `1w`,
- * `5u`/`5µs`), shared by `kudf check`, the probe's `--opt` values and the CLI's flags.
+ * `5u`/`5µs`), shared by `kudf check` and the probe's `--opt` values. The CLI's own flags use
+ * `src/config-grammar`.
  */
 
 const UNIT_NS: Readonly<Record<string, bigint>> = {

@@ -54,7 +54,13 @@ const cases: Array<{ args: string[]; command: string; code: string; exit: number
     exit: 2,
     says: /no group named 'nosuchgroup'/,
   },
-  { args: ['serve', '--grace', '10x'], command: 'serve', code: 'KUDF_USAGE', exit: 2, says: /'10x' is not a duration/ },
+  {
+    args: ['serve', '--grace', '10x'],
+    command: 'serve',
+    code: 'KUDF_USAGE',
+    exit: 2,
+    says: /--grace <duration>' argument '10x' is invalid. expected a duration/,
+  },
   { args: ['serve', '--log-level', 'loud'], command: 'serve', code: 'KUDF_USAGE', exit: 2, says: /--log-level/ },
   {
     args: ['serve', '--socket-dir', '/proc/x'],

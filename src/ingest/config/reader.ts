@@ -1,3 +1,4 @@
+import { durationHint, parseDurationMs } from '../../config-grammar/index.js';
 import type { ConfigIssue } from './errors.js';
 
 /**
@@ -72,22 +73,15 @@ export class ConfigReader {
     return this.value;
   }
 
-  /** A duration as seconds (number) or a string with a unit: `1500ms`, `30s`, `5m`, `1h`. */
+  /** A duration in the shared grammar (`1500ms`, `30s`, `5m`, `1m30s`); a bare number is seconds. */
   durationMs(minMs: number): number | undefined {
-    let ms: number | undefined;
-    if (typeof this.value === 'number' && Number.isFinite(this.value)) ms = this.value * 1000;
-    else if (typeof this.value === 'string') {
-      const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(this.value);
-      if (m !== null) {
-        const unit = m[2] ?? 's';
-        const factor = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000;
-        ms = Number(m[1]) * factor;
-      }
+    if (typeof this.value !== 'number' && typeof this.value !== 'string')
+      return this.issue(`must be ${durationHint({ bare: 's' })}`);
+    try {
+      return parseDurationMs(this.value, { bare: 's', minMs });
+    } catch (err) {
+      return this.issue((err as Error).message);
     }
-    if (ms === undefined)
-      return this.issue('must be a duration: seconds as a number, or a string like "1500ms", "30s", "5m", "1h"');
-    if (ms < minMs) return this.issue(`must be at least ${minMs} ms`);
-    return Math.round(ms);
   }
 
   stringList(): string[] | undefined {

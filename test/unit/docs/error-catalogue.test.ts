@@ -15,16 +15,26 @@ function sources(dir: string): string[] {
   });
 }
 
+/**
+ * Environment variables share the prefix; they are documented with their commands. They are
+ * read as `env['KUDF_X']`, declared on a flag as `.env('KUDF_X')` or `env: 'KUDF_X'`, or looked up
+ * by the writer's resolver as the last argument of `src.get(...)`.
+ */
+const ENV_NAME_FORMS = [
+  /env\[['"](KUDF_[A-Z0-9_]+)['"]\]/g,
+  /\benv(?:\(|: )['"](KUDF_[A-Z0-9_]+)['"]/g,
+  /src\.get\([^)]*['"](KUDF_[A-Z0-9_]+)['"]\s*\)/g,
+];
+const envNames = new Set<string>();
+
 /** Every code as a string literal in the product's source. */
 function codesInSource(): Map<string, string> {
   const found = new Map<string, string>();
-  const envNames = new Set<string>();
   for (const file of [...sources(join(REPO_ROOT, 'src')), ...sources(join(REPO_ROOT, 'udfs'))]) {
     const text = readFileSync(file, 'utf8');
     for (const m of text.matchAll(/['"`](KUDF_[A-Z0-9_]+)['"`]/g))
       found.set(m[1] as string, file.slice(REPO_ROOT.length));
-    // Environment variables share the prefix; they are documented with their commands.
-    for (const m of text.matchAll(/env\[['"](KUDF_[A-Z0-9_]+)['"]\]/g)) envNames.add(m[1] as string);
+    for (const form of ENV_NAME_FORMS) for (const m of text.matchAll(form)) envNames.add(m[1] as string);
   }
   for (const name of envNames) found.delete(name);
   return found;
@@ -59,6 +69,17 @@ describe('the error catalogue', () => {
   it('names only codes that exist', () => {
     assert.deepEqual(
       [...inCatalogue.keys()].filter((code) => !inSource.has(code)),
+      [],
+    );
+  });
+
+  it('finds the environment variables, and each is documented with its command', () => {
+    assert.ok(envNames.has('KUDF_GRACE') && envNames.has('KUDF_INFLUX_TIMEOUT') && envNames.has('KUDF_QUEUE_DIR'));
+    const docs = readdirSync(join(REPO_ROOT, 'docs'))
+      .map((name) => readFileSync(join(REPO_ROOT, 'docs', name), 'utf8'))
+      .join('\n');
+    assert.deepEqual(
+      [...envNames].filter((name) => !docs.includes(`\`${name}\``)),
       [],
     );
   });

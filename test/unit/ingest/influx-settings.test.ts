@@ -3,13 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import {
-  addInfluxOptions,
-  InfluxSettingsError,
-  resolveInfluxSettings,
-  type InfluxFlags,
-} from '../../../src/ingest/influx-settings.js';
+import { InfluxSettingsError, resolveInfluxSettings } from '../../../src/ingest/influx-settings.js';
 
 process.on('unhandledRejection', (err) => {
   throw err;
@@ -190,45 +184,77 @@ test('secret values are not quoted in errors', () => {
   }
 });
 
-test('the shared commander options parse into flags the resolver understands', () => {
-  const cmd = addInfluxOptions(new Command('x').exitOverride());
-  cmd.parse(
-    [
-      '--influx-url',
-      'http://h:9',
-      '--influx-db',
-      'd',
-      '--influx-create-db',
-      '--no-influx-gzip',
-      '--influx-precision',
-      'ms',
-    ],
-    { from: 'user' },
-  );
-  const s = resolveInfluxSettings(cmd.opts<InfluxFlags>(), {});
-  assert.equal(s.target.kind === 'v1' && s.target.createDatabase, true);
-  assert.equal(s.tuning.gzip, false);
-  assert.equal(s.tuning.precision, 'ms');
-  const plain = addInfluxOptions(new Command('y').exitOverride());
-  plain.parse([], { from: 'user' });
-  assert.equal(resolveInfluxSettings(plain.opts<InfluxFlags>(), {}).tuning.gzip, true);
-});
-
-test('the dead-letter bound comes from --dead-letter-max-bytes or the config key, 64 MiB by default, at least 1 KiB', () => {
-  const cmd = addInfluxOptions(new Command('x').exitOverride());
-  cmd.parse(['--influx-url', 'http://h:9', '--influx-db', 'd', '--dead-letter-max-bytes', '4096'], { from: 'user' });
-  assert.equal(resolveInfluxSettings(cmd.opts<InfluxFlags>(), {}).tuning.deadLetterMaxBytes, 4096);
-  assert.equal(resolveInfluxSettings({ deadLetterMaxBytes: 2048 }, {}).tuning.deadLetterMaxBytes, 2048);
-  assert.equal(resolveInfluxSettings({}, {}).tuning.deadLetterMaxBytes, 64 * 1024 * 1024);
-  assert.throws(
-    () => resolveInfluxSettings({ deadLetterMaxBytes: '100' }, {}),
-    settingsError('KUDF_INFLUX_SETTING_INVALID', '--dead-letter-max-bytes'),
-  );
-});
-
 test('the default queue directory comes from KUDF_QUEUE_DIR, else XDG_STATE_HOME, else the home directory, never the working directory', async () => {
   const { defaultQueueDir } = await import('../../../src/ingest/writer/index.js');
   assert.equal(defaultQueueDir({ KUDF_QUEUE_DIR: '/var/lib/kudf/q' }), '/var/lib/kudf/q');
   assert.equal(defaultQueueDir({ XDG_STATE_HOME: '/state' }), '/state/kudf/queue');
   assert.match(defaultQueueDir({}), /\/\.local\/state\/kudf\/queue$/);
+});
+
+test('durations take units, and a bare number stays milliseconds', () => {
+  const s = resolveInfluxSettings(
+    { influxTimeout: '10s', influxFlushInterval: '250', retryMinDelay: '1m30s', retryMaxDelay: 120_000 },
+    {},
+  );
+  assert.equal(s.tuning.timeoutMs, 10_000);
+  assert.equal(s.tuning.flushIntervalMs, 250);
+  assert.equal(s.tuning.retryMinDelayMs, 90_000);
+  assert.equal(s.tuning.retryMaxDelayMs, 120_000);
+  assert.throws(
+    () => resolveInfluxSettings({ influxTimeout: '10x' }, {}),
+    (err: unknown) =>
+      settingsError('KUDF_INFLUX_SETTING_INVALID', '--influx-timeout')(err) &&
+      /a duration such as 500ms, 10s/.test((err as Error).message),
+  );
+  assert.throws(() => resolveInfluxSettings({ retryAfterMax: '0s' }, {}), /must be at least 1ms/);
+});
+
+test('sizes take binary and SI units', () => {
+  const s = resolveInfluxSettings({ queueMaxBytes: '64MiB', deadLetterMaxBytes: '1MB' }, {});
+  assert.equal(s.tuning.queueMaxBytes, 64 * 1024 * 1024);
+  assert.equal(s.tuning.deadLetterMaxBytes, 1_000_000);
+  assert.throws(
+    () => resolveInfluxSettings({ queueMaxBytes: '64M' }, {}),
+    settingsError('KUDF_INFLUX_SETTING_INVALID', '--queue-max-bytes'),
+  );
+});
+
+test('durations and sizes may come from KUDF_* variables, below the flags', () => {
+  const env = { KUDF_INFLUX_TIMEOUT: '3s', KUDF_QUEUE_MAX_BYTES: '1GiB', KUDF_RETRY_MAX_DELAY: '5m' };
+  const s = resolveInfluxSettings({}, env);
+  assert.equal(s.tuning.timeoutMs, 3000);
+  assert.equal(s.tuning.queueMaxBytes, 1024 ** 3);
+  assert.equal(s.tuning.retryMaxDelayMs, 300_000);
+  assert.equal(resolveInfluxSettings({ influxTimeout: '4s' }, env).tuning.timeoutMs, 4000);
+  assert.throws(
+    () => resolveInfluxSettings({}, { KUDF_INFLUX_FLUSH_INTERVAL: 'soon' }),
+    settingsError('KUDF_INFLUX_SETTING_INVALID', 'KUDF_INFLUX_FLUSH_INTERVAL'),
+  );
+});
+
+test('the influx section of a config file ranks between the flags and the environment, and errors name the file and key', () => {
+  const config = {
+    file: 'poll.yaml',
+    influx: { timeout: '10s', db: 'dsl', url: 'http://h:8086', queueMaxBytes: 4096 },
+  };
+  const s = resolveInfluxSettings({}, { KUDF_INFLUX_TIMEOUT: '3s', INFLUXDB_DATABASE: 'other' }, undefined, config);
+  assert.equal(s.tuning.timeoutMs, 10_000);
+  assert.equal(s.tuning.queueMaxBytes, 4096);
+  assert.equal(s.target.kind === 'v1' && s.target.database, 'dsl');
+  assert.equal(resolveInfluxSettings({ influxTimeout: '2s' }, {}, undefined, config).tuning.timeoutMs, 2000);
+  // A bare number under `influx:` is milliseconds, as on the flag of the same name.
+  assert.equal(
+    resolveInfluxSettings({}, {}, undefined, { file: 'p.yaml', influx: { flushInterval: 500 } }).tuning.flushIntervalMs,
+    500,
+  );
+  assert.throws(
+    () => resolveInfluxSettings({}, {}, undefined, { file: 'poll.yaml', influx: { timeout: 'ten' } }),
+    settingsError('KUDF_INFLUX_SETTING_INVALID', 'poll.yaml: influx.timeout'),
+  );
+  assert.throws(
+    () => resolveInfluxSettings({}, {}, undefined, { file: 'poll.yaml', influx: { deadLetterMaxBytes: '1KB' } }),
+    settingsError('KUDF_INFLUX_SETTING_INVALID', 'poll.yaml: influx.deadLetterMaxBytes'),
+  );
+  const q = resolveInfluxSettings({}, {}, undefined, { file: 'poll.yaml', queueDir: '/var/q' });
+  assert.equal(q.queueDir, '/var/q');
 });

@@ -109,6 +109,31 @@ describe('poll config', () => {
     assert.match(text, /^routers\[3\]\.hostKey\.fingerprint: must look like SHA256/m);
   });
 
+  it('reads durations in the shared grammar, a bare number as seconds, and says what it accepts', () => {
+    const c = validatePollConfig(
+      {
+        maxBackoff: '1h30m',
+        shutdownTimeout: 2.5,
+        routers: [router({ interval: '1m30s', timeout: '1500ms', connectTimeout: '20' })],
+      },
+      opts(),
+    );
+    assert.equal(c.maxBackoffMs, 5_400_000);
+    assert.equal(c.shutdownTimeoutMs, 2500);
+    assert.equal(c.routers[0]?.intervalMs, 90_000);
+    assert.equal(c.routers[0]?.timeoutMs, 1500);
+    assert.equal(c.routers[0]?.connectTimeoutMs, 20_000);
+    const text = issuesOf(() =>
+      validatePollConfig({ routers: [router({ interval: '10x', timeout: '50ms', connectTimeout: true })] }, opts()),
+    ).join('\n');
+    assert.match(
+      text,
+      /^routers\[0\]\.interval: expected a duration such as 500ms, 10s, 5m, 1h or 1m30s \(a bare number is seconds\), got "10x"/m,
+    );
+    assert.match(text, /^routers\[0\]\.timeout: must be at least 100ms, got "50ms"/m);
+    assert.match(text, /^routers\[0\]\.connectTimeout: must be a duration such as/m);
+  });
+
   it('reads secrets from the environment, from NAME_FILE, and from a file path, trimming the final newline', () => {
     const files: Record<string, string> = {
       '/run/secrets/pw': 'from-file\n',
