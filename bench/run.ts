@@ -656,9 +656,10 @@ async function metricsOverheadCase(name: string, makeWorkload: () => Workload, w
       writeBytes: WRITE_BYTES,
       writes,
     });
-    await warmUp(1, load(plain));
+    // One connection per worker, so that whichever worker a measured run lands on is warm.
+    await warmUp(THREADS, load(plain));
     scraping = true;
-    await warmUp(1, load(metered));
+    await warmUp(THREADS, load(metered));
     scraping = false;
     for (let i = 0; i < RUNS; i++) {
       // Alternate which goes first, so a drift of the machine weighs on both alike.
