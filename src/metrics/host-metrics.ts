@@ -208,9 +208,10 @@ export class HostMetrics implements HostObserver {
         this.set(status().ready ? 1 : 0);
       },
     });
-    // Every series whose labels are known in advance exists from the first scrape at 0, so a
-    // rate() or increase() over it is 0 rather than absent until the first event (an alert on
-    // rate(...) > 0 needs a sample before the event to see it).
+    // Every counter series whose labels are known in advance exists from the first scrape at 0,
+    // so a rate() or increase() over it is 0 rather than absent until the first event (an alert
+    // on rate(...) > 0 needs a sample before the event to see it). Histograms are left to their
+    // first observation: zeroed per function they would more than double every scrape.
     for (const f of functions) {
       for (const c of [
         this.opened,
@@ -225,7 +226,6 @@ export class HostMetrics implements HostObserver {
         c.inc({ function: f }, 0);
       for (const reason of END_REASONS) this.ended.inc({ function: f, reason }, 0);
       for (const kind of ERROR_KINDS) this.errors.inc({ function: f, kind }, 0);
-      for (const h of [this.keepalives, this.snapshotBytes, this.snapshotSeconds]) h.zero({ function: f });
     }
     for (const reason of RESTART_REASONS) this.workerRestarts.inc({ reason }, 0);
     for (const outcome of RELOAD_OUTCOMES) this.reloads.inc({ outcome }, 0);

@@ -89,7 +89,6 @@ export class PollerMetrics {
     // alert on rate(kudf_poll_total{error_class="auth"}[5m]) > 0 sees the first failure.
     for (const router of routers) {
       for (const errorClass of ERROR_CLASSES) this.polls.inc({ router, error_class: errorClass }, 0);
-      this.duration.zero({ router });
       this.points.inc({ router }, 0);
     }
     const r = this.registry;

@@ -255,8 +255,6 @@ describe('kudf serve --http, first scrape', () => {
           zero('kudf_host_error_responses_total', { function: f, kind });
         zero('kudf_host_init_failures_total', { function: f });
         zero('kudf_host_sessions_started_total', { function: f });
-        zero('kudf_host_keepalive_response_seconds_count', { function: f });
-        zero('kudf_host_snapshot_seconds_count', { function: f });
       }
       for (const reason of ['crash', 'exit', 'stall']) zero('kudf_host_worker_restarts_total', { reason });
       for (const outcome of ['ok', 'unchanged', 'partial', 'failed']) zero('kudf_host_reloads_total', { outcome });
