@@ -63,6 +63,7 @@ const CATEGORY_RULES: Array<[string, (f: CallFrame) => boolean]> = [
       (/codec\.js$/.test(f.url) && /write|encode|open/i.test(f.functionName)),
   ],
   ['protocol (other)', (f) => /src\/protocol\//.test(f.url)],
+  ['metrics (prom-client, operations endpoints)', (f) => /node_modules\/prom-client\/|src\/metrics\//.test(f.url)],
   ['session dispatch', (f) => /src\/host\/(session|session-runner)\.js$/.test(f.url)],
   ['function + sdk', (f) => /\/udfs\/|src\/sdk\/|fixtures\/udfs\//.test(f.url)],
   [

@@ -5,7 +5,9 @@
  *
  * Usage: node dist/bench/profile.js [mirror|edgeDetect|movingAverage] [connections] [outDir]
  * Env: BENCH_POINTS (default 3000000), BENCH_SECONDS (default 8), BENCH_THREADS (default 2),
- * BENCH_WRITES (`chunked`, the default, or `kapacitor`: every frame in two writes).
+ * BENCH_WRITES (`chunked`, the default, or `kapacitor`: every frame in two writes), BENCH_SCRAPE_MS
+ * (start the host with `--http` and scrape /metrics this often during the load; 0, the default:
+ * no endpoints).
  */
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -30,10 +32,18 @@ async function main(): Promise<void> {
   const writes = WRITE_MODES.find((m) => m === (process.env['BENCH_WRITES'] ?? 'chunked'));
   if (writes === undefined) throw new Error(`BENCH_WRITES must be ${WRITE_MODES.join(' or ')}`);
   const workload = make();
+  const scrapeMs = Number(process.env['BENCH_SCRAPE_MS'] ?? 0);
   const host = await ServerProcess.host({
     threads: Number(process.env['BENCH_THREADS'] ?? 2),
     nodeArgs: ['--cpu-prof', '--cpu-prof-dir', outDir],
+    ...(scrapeMs > 0 ? { extraArgs: ['--http', '127.0.0.1:0'] } : {}),
   });
+  const url = host.opsUrl;
+  let scrapes = 0;
+  const scraper =
+    scrapeMs > 0 && url !== undefined
+      ? setInterval(() => void fetch(`${url}/metrics`).then(async (r) => (await r.text(), scrapes++)), scrapeMs)
+      : undefined;
   let points = 0;
   try {
     const result = await runLoad(conns, {
@@ -46,9 +56,10 @@ async function main(): Promise<void> {
     });
     points = result.sentPoints;
     process.stdout.write(
-      `${which} x${conns} (${writes} writes): ${points} points, processed ${Math.round(result.processedPerSec)}/s, returned ${result.returnedPoints}${result.errors.length > 0 ? `, errors: ${result.errors.join('; ')}` : ''}\n`,
+      `${which} x${conns} (${writes} writes): ${points} points, processed ${Math.round(result.processedPerSec)}/s, returned ${result.returnedPoints}${scrapeMs > 0 ? `, ${scrapes} scrapes` : ''}${result.errors.length > 0 ? `, errors: ${result.errors.join('; ')}` : ''}\n`,
     );
   } finally {
+    if (scraper !== undefined) clearInterval(scraper);
     await host.stop();
   }
   const files = readdirSync(outDir).filter((f) => f.endsWith('.cpuprofile'));

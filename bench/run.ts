@@ -4,7 +4,8 @@
  *
  * Env: BENCH_RUNS (default 5), BENCH_POINTS (points per run, default 2000000), BENCH_SECONDS
  * (time cap per run, default 5), BENCH_THREADS (host worker threads, default 2),
- * BENCH_CASES (comma-separated case names or prefixes, e.g. `mirror,edgeDetect-1,echo`),
+ * BENCH_CASES (comma-separated case names or prefixes, e.g. `mirror,edgeDetect-1,echo`; names
+ * given as arguments take its place),
  * BENCH_GROUPS (memory case, default 1000000), BENCH_WRITE_KIB (largest write of the load
  * generator, default 32).
  */
@@ -25,7 +26,7 @@ import {
   type LoadResult,
   type WriteMode,
 } from './load-generator.js';
-import { kilo, mib, ms, percentile, spread, type Spread } from './stats.js';
+import { kilo, meanInterval, mib, ms, percentile, spread, type MeanInterval, type Spread } from './stats.js';
 import {
   burnWorkload,
   echoWorkload,
@@ -62,7 +63,8 @@ function writeModes(raw: string): readonly WriteMode[] {
 
 /** Case-name suffix of Kapacitor's write mode (two syscalls a frame); chunked cases keep their plain names. */
 const KW = '-kw';
-const selected = (process.env['BENCH_CASES'] ?? '')
+/** Cases to run: the command line's arguments (`run.js mirror-1 echo`), else BENCH_CASES, else all. */
+const selected = (process.argv.length > 2 ? process.argv.slice(2).join(',') : (process.env['BENCH_CASES'] ?? ''))
   .split(',')
   .map((s) => s.trim())
   .filter((s) => s !== '');
@@ -594,29 +596,55 @@ const blankRow = (name: string, note: string): Row => ({
   note,
 });
 
+/** One measured run of the metrics-overhead cases. */
+interface OverheadRun {
+  processedPerSec: number;
+  /** Host CPU seconds (every thread) per million points processed. */
+  cpuPerMillion: number;
+}
+
+/** Per-round change, in %, of `on` against `off`: the pair ran back to back on the same machine state. */
+const pairedPct = (off: readonly number[], on: readonly number[]): number[] =>
+  off.map((a, i) => (((on[i] as number) - a) / a) * 100);
+
+const roundInterval = (m: MeanInterval): MeanInterval => ({ mean: round2(m.mean), ci95: round2(m.ci95) });
+
+const roundSpread2 = (s: Spread): Spread => ({ median: round2(s.median), min: round2(s.min), max: round2(s.max) });
+const fmtMean = (m: MeanInterval): string =>
+  Number.isFinite(m.ci95) ? `${m.mean.toFixed(1)} ± ${m.ci95.toFixed(1)} %` : `${m.mean.toFixed(1)} %`;
+const fmtPct = (s: Spread): string =>
+  RUNS > 1 && s.min !== s.max
+    ? `${s.median.toFixed(1)} % (${s.min.toFixed(1)}…${s.max.toFixed(1)})`
+    : `${s.median.toFixed(1)} %`;
+
 /**
  * The cost of the operations endpoints: two hosts, one with `--http` scraped once a second (as
  * Prometheus or Telegraf would, at a tenth of their usual interval), the same load run on each
- * in turn, RUNS times. The figure is the change of the median processed/s.
+ * in turn, RUNS rounds, the order alternating. Each run records processed/s and the host's CPU
+ * per point; the cost is the change of each round's pair (on against off), median and min–max
+ * over the rounds, so a drift of the shared machine between rounds stays out of it. Scrapes are
+ * sent only while the metered host is under load, so they do not take CPU from the plain host's
+ * runs.
  */
-async function metricsOverheadCase(name: string, makeWorkload: () => Workload): Promise<void> {
+async function metricsOverheadCase(name: string, makeWorkload: () => Workload, writes: WriteMode): Promise<void> {
   const workload = makeWorkload();
   const plain = await ServerProcess.host({ threads: THREADS });
   const metered = await ServerProcess.host({ threads: THREADS, extraArgs: ['--http', '127.0.0.1:0'] });
-  const scrapes = { count: 0, bytes: 0 };
+  const scrapes = { count: 0, bytes: 0, failed: 0 };
   const url = metered.opsUrl;
+  let scraping = false;
   const scraper = setInterval(() => {
-    if (url === undefined) return;
+    if (url === undefined || !scraping) return;
     void fetch(`${url}/metrics`).then(
       async (r) => {
         scrapes.count++;
         scrapes.bytes += (await r.text()).length;
       },
-      () => undefined,
+      () => scrapes.failed++,
     );
   }, 1000);
-  const off: number[] = [];
-  const on: number[] = [];
+  const off: OverheadRun[] = [];
+  const on: OverheadRun[] = [];
   try {
     if (url === undefined) throw new Error('the metered host logged no endpoint URL');
     const load = (proc: ServerProcess): Parameters<typeof runLoad>[1] => ({
@@ -626,16 +654,27 @@ async function metricsOverheadCase(name: string, makeWorkload: () => Workload): 
       maxSeconds: SECONDS,
       keepaliveMs: KEEPALIVE_MS,
       writeBytes: WRITE_BYTES,
+      writes,
     });
-    await warmUp(1, load(plain));
-    await warmUp(1, load(metered));
+    // One connection per worker, so that whichever worker a measured run lands on is warm.
+    await warmUp(THREADS, load(plain));
+    scraping = true;
+    await warmUp(THREADS, load(metered));
+    scraping = false;
     for (let i = 0; i < RUNS; i++) {
       // Alternate which goes first, so a drift of the machine weighs on both alike.
       const order = i % 2 === 0 ? [plain, metered] : [metered, plain];
       for (const proc of order) {
+        scraping = proc === metered;
+        const cpuBefore = proc.cpuSeconds();
         const r = await runLoad(1, load(proc));
+        const cpu = proc.cpuSeconds() - cpuBefore;
+        scraping = false;
         if (r.errors.length > 0) throw new Error(`${name}: ${r.errors.join('; ')}`);
-        (proc === plain ? off : on).push(r.processedPerSec);
+        (proc === plain ? off : on).push({
+          processedPerSec: r.processedPerSec,
+          cpuPerMillion: (cpu / r.sentPoints) * 1e6,
+        });
       }
     }
   } finally {
@@ -643,33 +682,55 @@ async function metricsOverheadCase(name: string, makeWorkload: () => Workload): 
     await plain.stop();
     await metered.stop();
   }
-  const a = spread(off);
-  const b = spread(on);
-  const costPct = ((a.median - b.median) / a.median) * 100;
+  const rate = (runs: OverheadRun[]): number[] => runs.map((r) => r.processedPerSec);
+  const cpu = (runs: OverheadRun[]): number[] => runs.map((r) => r.cpuPerMillion);
+  const rateOff = spread(rate(off));
+  const rateOn = spread(rate(on));
+  const cpuOff = spread(cpu(off));
+  const cpuOn = spread(cpu(on));
+  // Throughput cost: how much slower with metrics (positive = slower); CPU cost: how much more CPU a point.
+  const throughputCost = pairedPct(rate(off), rate(on)).map((d) => -d);
+  const throughputCostPct = spread(throughputCost);
+  const cpuCost = pairedPct(cpu(off), cpu(on));
+  const cpuCostPct = spread(cpuCost);
+  const throughputMean = meanInterval(throughputCost);
+  const cpuMean = meanInterval(cpuCost);
   emit(
     {
       case: name,
       function: workload.udf,
       connections: 1,
+      writes,
       runs: RUNS,
-      processedPerSecMetricsOff: roundSpread(a),
-      processedPerSecMetricsOn: roundSpread(b),
-      throughputCostPct: round2(costPct),
+      loadAverage: loadavg().map(round2),
+      processedPerSecMetricsOff: roundSpread(rateOff),
+      processedPerSecMetricsOn: roundSpread(rateOn),
+      serverCpuSecondsPerMillionPointsOff: roundSpread2(cpuOff),
+      serverCpuSecondsPerMillionPointsOn: roundSpread2(cpuOn),
+      throughputCostPct: roundSpread2(throughputCostPct),
+      cpuPerPointCostPct: roundSpread2(cpuCostPct),
+      throughputCostMeanPct: roundInterval(throughputMean),
+      cpuPerPointCostMeanPct: roundInterval(cpuMean),
+      perRound: off.map((a, i) => ({
+        processedPerSec: [Math.round(a.processedPerSec), Math.round((on[i] as OverheadRun).processedPerSec)],
+        cpuPerMillion: [round2(a.cpuPerMillion), round2((on[i] as OverheadRun).cpuPerMillion)],
+      })),
       scrapes: scrapes.count,
+      scrapeFailures: scrapes.failed,
       scrapeBytes: scrapes.bytes,
     },
     {
       case: name,
       conns: 1,
       sent: '',
-      processed: `${fmtSpread(a)} -> ${fmtSpread(b)}`,
+      processed: `${fmtSpread(rateOff)} -> ${fmtSpread(rateOn)}`,
       returned: '',
       kaP50: '',
       kaP99: '',
       kaP99Pooled: '',
       rss: '',
-      cpu: '',
-      note: `metrics on: ${round2(costPct)} % throughput cost (${scrapes.count} scrapes)`,
+      cpu: `${fmtCpu(cpuOff.median)} -> ${fmtCpu(cpuOn.median)}`,
+      note: `metrics on, per round: throughput cost ${fmtPct(throughputCostPct)}, mean ${fmtMean(throughputMean)}; CPU per point ${fmtPct(cpuCostPct)}, mean ${fmtMean(cpuMean)} (${scrapes.count} scrapes)`,
     },
   );
 }
@@ -713,11 +774,10 @@ const cases: Case[] = [
   { name: 'no-read-peer', run: noReadPeerCase },
   { name: 'kapacitor', run: kapacitorCase },
   { name: 'edgeDetect-memory', run: edgeMemoryCase },
-  { name: 'metrics-overhead-mirror', run: () => metricsOverheadCase('metrics-overhead-mirror', mirrorWorkload) },
-  {
-    name: 'metrics-overhead-movingAverage',
-    run: () => metricsOverheadCase('metrics-overhead-movingAverage', movingAverageWorkload),
-  },
+  ...bothModes('metrics-overhead-mirror', (full, writes) => metricsOverheadCase(full, mirrorWorkload, writes)),
+  ...bothModes('metrics-overhead-movingAverage', (full, writes) =>
+    metricsOverheadCase(full, movingAverageWorkload, writes),
+  ),
   { name: 'mass-disconnect', run: () => externalCase('mass-disconnect', 'benchMassDisconnect', 'mass-disconnect') },
   { name: 'ingest-codec', run: () => externalCase('codec', 'benchCodec') },
   { name: 'ingest-queue', run: () => externalCase('queue', 'benchQueue') },

@@ -14,6 +14,16 @@ const KEEPALIVE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 
 const SNAPSHOT_SECONDS_BUCKETS = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
 const SNAPSHOT_BYTES_BUCKETS = [64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216];
 
+/** Every member of a string union: the compiler checks the Record holds each one and no other. */
+const members = <T extends string>(all: Record<T, true>): readonly T[] => Object.keys(all) as T[];
+
+const END_REASONS = members<EndReason>({ eof: true, error: true, lost: true, peer: true, shutdown: true });
+const ERROR_KINDS = members<ErrorKind>({ frame: true, request: true, protocol: true, function: true, lost: true });
+type RestartReason = 'crash' | 'exit' | 'stall';
+const RESTART_REASONS = members<RestartReason>({ crash: true, exit: true, stall: true });
+const RELOAD_OUTCOMES = members<ReloadOutcome['outcome']>({ ok: true, unchanged: true, partial: true, failed: true });
+const RELOAD_RESULTS = ['moved', 'kept', 'deferred'] as const satisfies ReadonlyArray<keyof ReloadOutcome>;
+
 /**
  * The host's Prometheus metrics, fed by {@link HostObserver} events. Labels are the function
  * (a handful, fixed at start-up), the end reason and error kind (fixed sets) and the worker
@@ -198,7 +208,10 @@ export class HostMetrics implements HostObserver {
         this.set(status().ready ? 1 : 0);
       },
     });
-    // Series that exist from the start, so a rate() over them is 0 rather than absent.
+    // Every counter series whose labels are known in advance exists from the first scrape at 0,
+    // so a rate() or increase() over it is 0 rather than absent until the first event (an alert
+    // on rate(...) > 0 needs a sample before the event to see it). Histograms are left to their
+    // first observation: zeroed per function they would more than double every scrape.
     for (const f of functions) {
       for (const c of [
         this.opened,
@@ -211,7 +224,12 @@ export class HostMetrics implements HostObserver {
         this.initFailures,
       ])
         c.inc({ function: f }, 0);
+      for (const reason of END_REASONS) this.ended.inc({ function: f, reason }, 0);
+      for (const kind of ERROR_KINDS) this.errors.inc({ function: f, kind }, 0);
     }
+    for (const reason of RESTART_REASONS) this.workerRestarts.inc({ reason }, 0);
+    for (const outcome of RELOAD_OUTCOMES) this.reloads.inc({ outcome }, 0);
+    for (const result of RELOAD_RESULTS) this.reloadSessions.inc({ result }, 0);
   }
 
   connectionOpened(udf: string): void {
@@ -253,15 +271,13 @@ export class HostMetrics implements HostObserver {
   }
 
   workerReplaced(_slot: number, reason: string): void {
-    this.workerRestarts.inc({
-      reason: /stall|heartbeat/.test(reason) ? 'stall' : /crash/.test(reason) ? 'crash' : 'exit',
-    });
+    const counted: RestartReason = /stall|heartbeat/.test(reason) ? 'stall' : /crash/.test(reason) ? 'crash' : 'exit';
+    this.workerRestarts.inc({ reason: counted });
   }
 
   reloaded(outcome: ReloadOutcome): void {
     this.reloads.inc({ outcome: outcome.outcome });
-    for (const result of ['moved', 'kept', 'deferred'] as const)
-      if (outcome[result] > 0) this.reloadSessions.inc({ result }, outcome[result]);
+    for (const result of RELOAD_RESULTS) if (outcome[result] > 0) this.reloadSessions.inc({ result }, outcome[result]);
   }
 
   workerLag(slot: number, lag: LagStats): void {

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PollErrorClass } from '../ingest/index.js';
 
 /** What the poller's metrics read from the writer on each scrape (its WriterStats and queue). */
 export interface WriterFigures {
@@ -26,6 +27,18 @@ export interface PollOutcome {
 }
 
 const POLL_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+// Every class a poll can end in; the Record makes the compiler check that none is missing.
+const ERROR_CLASSES = Object.keys({
+  none: true,
+  connect: true,
+  auth: true,
+  hostkey: true,
+  timeout: true,
+  parse: true,
+  command: true,
+  internal: true,
+} satisfies Record<PollErrorClass, true>) as PollErrorClass[];
 
 /** A counter whose value is read from a running total on each scrape. */
 function totalCounter(registry: Registry, name: string, help: string, read: () => number): void {
@@ -72,8 +85,10 @@ export class PollerMetrics {
       labelNames: ['router'],
       registers,
     });
+    // Every router's series exist from the first scrape at 0, each error class included, so an
+    // alert on rate(kudf_poll_total{error_class="auth"}[5m]) > 0 sees the first failure.
     for (const router of routers) {
-      this.polls.inc({ router, error_class: 'none' }, 0);
+      for (const errorClass of ERROR_CLASSES) this.polls.inc({ router, error_class: errorClass }, 0);
       this.points.inc({ router }, 0);
     }
     const r = this.registry;

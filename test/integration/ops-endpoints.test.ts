@@ -240,6 +240,33 @@ describe('kudf serve --http', () => {
   });
 });
 
+describe('kudf serve --http, first scrape', () => {
+  it('has every labelled counter whose labels are known in advance, at 0', async () => {
+    const host = await HostProcess.start(['--threads', '1', '--http', '127.0.0.1:0']);
+    try {
+      const line = await host.waitForLog((l) => l.msg === 'operations endpoints listening');
+      const text = (await get(`${String(line['url'])}/metrics`)).body;
+      const zero = (name: string, labels: Record<string, string> = {}): void =>
+        assert.equal(sample(text, name, labels), 0, `${name} ${JSON.stringify(labels)}`);
+      for (const f of ['mirror', 'movingAverage']) {
+        for (const reason of ['eof', 'error', 'lost', 'peer', 'shutdown'])
+          zero('kudf_host_connections_ended_total', { function: f, reason });
+        for (const kind of ['frame', 'request', 'protocol', 'function', 'lost'])
+          zero('kudf_host_error_responses_total', { function: f, kind });
+        zero('kudf_host_init_failures_total', { function: f });
+        zero('kudf_host_sessions_started_total', { function: f });
+      }
+      for (const reason of ['crash', 'exit', 'stall']) zero('kudf_host_worker_restarts_total', { reason });
+      for (const outcome of ['ok', 'unchanged', 'partial', 'failed']) zero('kudf_host_reloads_total', { outcome });
+      for (const result of ['moved', 'kept', 'deferred']) zero('kudf_host_reload_sessions_total', { result });
+      zero('kudf_host_tasks_recovered_total');
+      zero('kudf_host_task_recovery_failures_total');
+    } finally {
+      await host.stop();
+    }
+  });
+});
+
 describe('kudf serve without --http', () => {
   it('serves no operations endpoint', async () => {
     const host = await HostProcess.start(['--threads', '1']);

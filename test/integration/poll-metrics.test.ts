@@ -59,6 +59,33 @@ describe('kudf poll --http', () => {
     await s?.stop();
   });
 
+  it('has a poll counter for every router and error class from the first scrape, at 0 until it happens', async () => {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const classes = ['none', 'connect', 'auth', 'hostkey', 'timeout', 'parse', 'command', 'internal'];
+    for (const router of ['dsl-1', 'dsl-gone']) {
+      for (const errorClass of classes)
+        assert.ok(
+          sample(text, 'kudf_poll_total', { router, error_class: errorClass }) !== undefined,
+          `${router} ${errorClass}`,
+        );
+      assert.ok(sample(text, 'kudf_poll_points_total', { router }) !== undefined, router);
+      // Neither router can fail these ways (the key and the fingerprint are right, the output parses).
+      for (const errorClass of ['auth', 'hostkey', 'parse'])
+        assert.equal(
+          sample(text, 'kudf_poll_total', { router, error_class: errorClass }),
+          0,
+          `${router} ${errorClass}`,
+        );
+    }
+    for (const name of [
+      'kudf_writer_retries_total',
+      'kudf_writer_dropped_lines_total',
+      'kudf_writer_dead_letter_lines_total',
+      'kudf_writer_invalid_points_total',
+    ])
+      assert.equal(sample(text, name), 0, name);
+  });
+
   it('counts polls by router and error class, their durations and the points they made', async () => {
     let text = '';
     await waitFor(
