@@ -1,6 +1,16 @@
 export { loadPollConfig, type LoadConfigOptions } from './load.js';
 export { validatePollConfig, DEFAULT_PAGER, DEFAULT_PROMPT, type ValidateOptions } from './validate.js';
 export { ConfigError, type ConfigIssue } from './errors.js';
-export type { HostKeyPolicy, LegacyAlgorithms, PollConfig, RouterAuth, RouterConfig, ShellSettings } from './types.js';
+export type {
+  HostKeyPolicy,
+  HttpFormLogin,
+  HttpLogin,
+  HttpSettings,
+  LegacyAlgorithms,
+  PollConfig,
+  RouterAuth,
+  RouterConfig,
+  ShellSettings,
+} from './types.js';
 export { influxFlagsFromConfig } from './influx-flags.js';
 export { INFLUX_KEYS } from './validate.js';
