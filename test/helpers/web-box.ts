@@ -77,7 +77,8 @@ export async function startWebBox(opts: WebBoxOptions): Promise<WebBox> {
     req.on('data', (d: Buffer) => chunks.push(d));
     req.on('end', () => {
       const f = opts.form;
-      const path = (req.url ?? '/').split('?')[0];
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      if (opts.hang?.includes(path) === true) return;
       if (f !== undefined && req.method === 'POST' && path === f.path) {
         const body = Buffer.concat(chunks).toString('utf8');
         state.formBodies.push(body);

@@ -128,7 +128,11 @@ describe('HTTP transport', () => {
       async (box) => {
         const { poller, session, written, log } = pollerFor(
           routerFor(
-            { url: `${box.origin}/engineer/html/dsl_hidden_status.stm`, ...formLogin },
+            {
+              url: `${box.origin}/engineer/html/dsl_hidden_status.stm`,
+              ...formLogin,
+              form: { ...formLogin.form, fields: { Submit: 'Login', lang: 'en' } },
+            },
             { parser: 'speedport' },
           ),
         );
@@ -137,6 +141,8 @@ describe('HTTP transport', () => {
           assert.equal(box.logins, 1, 'one login for three polls');
           assert.equal(lineOf(written[2])?.fields.sync_rate_down_kbps, 115967n);
           const sent = new URLSearchParams(box.formBodies[0]);
+          assert.equal(sent.get('Submit'), 'Login', 'the further form fields go with the login');
+          assert.equal(sent.get('lang'), 'en');
           assert.equal(sent.get('AuthName'), 'admin');
           assert.equal(sent.get('AuthPassword'), PASSWORD, 'the password is form-encoded, colon and ampersand intact');
           box.expireSessions();
@@ -238,6 +244,49 @@ describe('HTTP transport', () => {
     } finally {
       session.close();
     }
+  });
+
+  it('gives the form login connectTimeout, and classes a redirect and a reply over 1 MiB as command', async () => {
+    await withBox({ login: 'form', form: FORM, hang: [FORM.path], pages: { [ZYXEL_PATH]: ZYXEL } }, async (box) => {
+      const { poller, session } = pollerFor(
+        routerFor(
+          { url: ZYXEL_PATH, ...formLogin },
+          { port: box.port, parser: 'zyxel', timeout: 10, connectTimeout: '300ms' },
+        ),
+      );
+      try {
+        const t0 = Date.now();
+        const res = await poller.poll();
+        assert.equal(res.errorClass, 'timeout');
+        assert.ok(Date.now() - t0 < 5000, 'the login waited connectTimeout, not the 10 s poll timeout');
+      } finally {
+        session.close();
+      }
+    });
+    await withBox(
+      {
+        pages: {
+          '/moved': { body: '', type: 'text/html', status: 302 },
+          '/huge': { body: 'x'.repeat((1 << 20) + 1024), type: 'text/plain' },
+        },
+      },
+      async (box) => {
+        for (const [path, code] of [
+          ['/moved', 'KUDF_HTTP_STATUS'],
+          ['/huge', 'KUDF_HTTP_TOO_LARGE'],
+        ] as const) {
+          const { poller, session } = pollerFor(
+            routerFor({ url: path, login: 'none' }, { port: box.port, parser: 'auto' }),
+          );
+          try {
+            assert.equal((await poller.poll()).errorClass, 'command', path);
+            await assert.rejects(session.run('', 2000), (err: TransportError) => err.code === code);
+          } finally {
+            session.close();
+          }
+        }
+      },
+    );
   });
 
   it('is what the poll service opens for an http router', async () => {
