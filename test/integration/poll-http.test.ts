@@ -4,7 +4,9 @@
  * same RouterPoller and points as every other transport.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { statusParser } from '../../src/ingest/index.js';
@@ -306,6 +308,55 @@ describe('HTTP transport', () => {
         assert.ok(points.some((p) => p.measurement === 'adsl_poll' && p.fields.error_class === 'none'));
       } finally {
         await service.stop();
+      }
+    });
+  });
+
+  it('runs through kudf poll --once: a form-login ZyXEL router printed as line protocol, exit 0, no password on stderr', async () => {
+    await withBox({ login: 'form', form: FORM, pages: { [ZYXEL_PATH]: ZYXEL } }, async (box) => {
+      const dir = mkdtempSync(join(tmpdir(), 'kudf-poll-http-'));
+      try {
+        const cfg = join(dir, 'poll.json');
+        writeFileSync(
+          cfg,
+          JSON.stringify({
+            jitter: 0,
+            routers: [
+              {
+                name: 'zyxel-1',
+                address: '127.0.0.1',
+                port: box.port,
+                user: 'admin',
+                transport: 'http',
+                parser: 'zyxel',
+                auth: { passwordEnv: 'ZYXEL_PW' },
+                http: { url: ZYXEL_PATH, ...formLogin },
+              },
+            ],
+          }),
+        );
+        const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^INFLUX/.test(k)));
+        const child = spawn(
+          process.execPath,
+          [join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js'), 'poll', '--config', cfg, '--once', '--log-level', 'debug'],
+          { env: { ...env, ZYXEL_PW: PASSWORD }, stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+        assert.equal(code, 0, stderr);
+        assert.match(
+          stdout,
+          /^adsl_connection,host=zyxel-1 value="Showtime",state_class="showtime",line_up=true \d+$/m,
+        );
+        assert.match(stdout, /^adsl_line,host=zyxel-1 .*sync_rate_down_kbps=116800i/m);
+        assert.match(stdout, /^adsl_poll,host=zyxel-1 .*success=true,error_class="none"/m);
+        assert.equal(box.logins, 1);
+        assert.ok(!stderr.includes(PASSWORD) && !stdout.includes(PASSWORD));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
     });
   });
