@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { startFakeRouter } from '../test/helpers/fake-router.js';
 import { startTelnetd } from '../test/helpers/telnetd.js';
 import { startTr064Box } from '../test/helpers/tr064-box.js';
+import { startWebBox } from '../test/helpers/web-box.js';
 import { createLogger } from '../src/log/logger.js';
 import { validatePollConfig, type PollConfig } from '../src/ingest/config/index.js';
 import { PollService } from '../src/ingest/poller/index.js';
@@ -135,6 +136,50 @@ export async function benchPollerTr064(routers = 200, concurrency = 50): Promise
   );
 }
 
+/**
+ * HTTP: N ZyXEL routers against one loopback web server serving the real xDSL Statistics page
+ * behind a form login with a session cookie. Cold = every router logs in with the form first;
+ * warm = the kept sessions and connections.
+ */
+export async function benchPollerHttp(routers = 200, concurrency = 50): Promise<Record<string, number>> {
+  const page = readFileSync(
+    join(repo, 'test', 'fixtures', 'adsl-web', 'zyxel-vmg1312-b10a-xdsl-statistics-1.txt'),
+    'utf8',
+  );
+  const form = { path: '/login/login-page.cgi', userField: 'AuthName', passwordField: 'AuthPassword' };
+  const box = await startWebBox({ login: 'form', user: 'bench', password: 'bench', form, pages: { '/xdsl': page } });
+  const config = validatePollConfig(
+    {
+      defaults: {
+        user: 'bench',
+        auth: { password: 'bench' },
+        transport: 'http',
+        parser: 'zyxel',
+        http: {
+          url: `${box.origin}/xdsl`,
+          login: 'form',
+          form: {
+            url: form.path,
+            userField: form.userField,
+            passwordField: form.passwordField,
+            loggedOut: 'top\\.location',
+          },
+        },
+      },
+      routers: Array.from({ length: routers }, (_, i) => ({ name: `w${i}`, address: '127.0.0.1' })),
+      concurrency,
+    },
+    { env: {}, readFile: () => '', baseDir: repo, homeDir: repo },
+  );
+  return roundFigures(
+    config,
+    routers,
+    concurrency,
+    async () => box.logins,
+    () => box.close(),
+  );
+}
+
 async function roundFigures(
   config: PollConfig,
   routers: number,
@@ -178,4 +223,5 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
   console.log(await benchPoller());
   console.log(await benchPollerTelnet());
   console.log(await benchPollerTr064());
+  console.log(await benchPollerHttp());
 }

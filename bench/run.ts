@@ -784,6 +784,7 @@ const cases: Case[] = [
   { name: 'ingest-poller', run: () => externalCase('poller', 'benchPoller') },
   { name: 'ingest-poller-telnet', run: () => externalCase('poller', 'benchPollerTelnet', 'ingest-poller-telnet') },
   { name: 'ingest-poller-tr064', run: () => externalCase('poller', 'benchPollerTr064', 'ingest-poller-tr064') },
+  { name: 'ingest-poller-http', run: () => externalCase('poller', 'benchPollerHttp', 'ingest-poller-http') },
 ];
 
 function printTable(): void {

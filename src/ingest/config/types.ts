@@ -24,7 +24,7 @@ export interface ShellSettings {
 }
 
 /** How the poller reaches a router. */
-export type RouterTransport = 'ssh' | 'telnet' | 'tr064';
+export type RouterTransport = 'ssh' | 'telnet' | 'tr064' | 'http';
 
 export interface TelnetSettings {
   /** Matched against the last, unterminated line; answered with the user name. */
@@ -49,6 +49,33 @@ export interface Tr064Settings {
   service: string;
 }
 
+/** How an `http` router's page is unlocked. */
+export type HttpLogin = 'none' | 'basic' | 'digest' | 'form';
+
+export interface HttpFormLogin {
+  /** Where the login form posts to (absolute). */
+  url: string;
+  userField: string;
+  passwordField: string;
+  /** Further fields the device's login form sends (`{ Submit: 'Login' }`). */
+  fields: Readonly<Record<string, string>>;
+  /** A page that matches was sent instead of the status: the session has ended. */
+  loggedOut: RegExp | undefined;
+  /** A login reply that matches means the device refused the user or password. */
+  failed: RegExp | undefined;
+}
+
+export interface HttpSettings {
+  /** The status page (absolute `http:` or `https:` URL). */
+  url: string;
+  login: HttpLogin;
+  /** Verify the HTTPS certificate (on unless turned off for the router). */
+  tlsVerify: boolean;
+  /** A PEM file with the certificate (or its CA) to trust. */
+  caFile: string | undefined;
+  form: HttpFormLogin | undefined;
+}
+
 export interface RouterConfig {
   name: string;
   address: string;
@@ -68,6 +95,8 @@ export interface RouterConfig {
   transport: RouterTransport;
   telnet: TelnetSettings;
   tr064: Tr064Settings;
+  /** Set for `transport: http` only. */
+  http: HttpSettings | undefined;
 }
 
 export interface PollConfig {

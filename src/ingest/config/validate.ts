@@ -6,6 +6,8 @@ import { LEGACY_ALGORITHMS, availableLegacyAlgorithms, isLegacyAlgorithmAvailabl
 import { PARSER_FAMILIES } from '../parsers/index.js';
 import type {
   HostKeyPolicy,
+  HttpLogin,
+  HttpSettings,
   LegacyAlgorithms,
   PollConfig,
   RouterAuth,
@@ -44,6 +46,7 @@ const ROUTER_KEYS = [
   'transport',
   'telnet',
   'tr064',
+  'http',
 ] as const;
 const DEFAULT_KEYS = ROUTER_KEYS.filter((k) => k !== 'name' && k !== 'address');
 const TOP_KEYS = [
@@ -70,8 +73,11 @@ const AUTH_KEYS = [
 const SHELL_KEYS = ['prompt', 'pager', 'setup'];
 const TELNET_KEYS = ['loginPrompt', 'passwordPrompt', 'loginFailed', 'wakeAfter'];
 const TR064_KEYS = ['https', 'insecureSkipVerify', 'caFile', 'controlUrl', 'service'];
-const TRANSPORTS = ['ssh', 'telnet', 'tr064'] as const;
-const DEFAULT_PORTS: Readonly<Record<RouterTransport, number>> = { ssh: 22, telnet: 23, tr064: 49000 };
+const HTTP_KEYS = ['url', 'login', 'tlsVerify', 'caFile', 'form'];
+const HTTP_FORM_KEYS = ['url', 'userField', 'passwordField', 'fields', 'loggedOut', 'failed'];
+const HTTP_LOGINS: readonly HttpLogin[] = ['none', 'basic', 'digest', 'form'];
+const TRANSPORTS = ['ssh', 'telnet', 'tr064', 'http'] as const;
+const DEFAULT_PORTS: Readonly<Record<RouterTransport, number>> = { ssh: 22, telnet: 23, tr064: 49000, http: 80 };
 /** What a TR-064 poll asks by default: the DSL line (GetInfo), its counters, and AVM's extra line data where the box has it. */
 export const DEFAULT_TR064_ACTIONS = 'GetInfo, GetStatisticsTotal, X_AVM-DE_GetDSLInfo';
 const HOSTKEY_KEYS = ['knownHosts', 'fingerprint', 'acceptAny'];
@@ -216,13 +222,32 @@ function readRouter(r: ConfigReader, defaults: ConfigReader, sources: SecretSour
   const tr064 = readTr064(r.child('tr064'), defaults.child('tr064'), sources);
   // TR-064 over HTTPS listens on its own port (49443 on a FRITZ!Box).
   const defaultPort = transport === 'tr064' && tr064?.https === true ? 49443 : DEFAULT_PORTS[transport];
-  const port = optional(pick(r, defaults, 'port'), (c) => c.integer(1, 65535)) ?? defaultPort;
-  const user = pick(r, defaults, 'user').string({ nonEmpty: true });
+  const portOpt = optional(pick(r, defaults, 'port'), (c) => c.integer(1, 65535)) ?? defaultPort;
+  const http =
+    transport === 'http'
+      ? readHttp(r.child('http'), defaults.child('http'), address, pick(r, defaults, 'port'), r.has('port'), sources)
+      : undefined;
+  if (transport !== 'http' && r.has('http')) r.issue('applies to transport: http only', 'http');
+  // An http router's port is the one of its page URL.
+  const pageUrl = http === undefined ? undefined : new URL(http.url);
+  const port = pageUrl === undefined ? portOpt : Number(pageUrl.port || (pageUrl.protocol === 'https:' ? 443 : 80));
+  // A page that needs no login needs no user and no password.
+  const noLogin = http?.login === 'none';
+  const userR = pick(r, defaults, 'user');
+  const user = noLogin && userR.value === undefined ? '' : userR.string({ nonEmpty: true });
   const commandR = pick(r, defaults, 'command');
-  // A TR-064 router's "command" is its list of SOAP actions, with a default.
-  const command =
-    transport === 'tr064' && commandR.value === undefined ? DEFAULT_TR064_ACTIONS : commandR.string({ nonEmpty: true });
-  const parser = optional(pick(r, defaults, 'parser'), readParserFamily) ?? (transport === 'tr064' ? 'tr064' : 'auto');
+  // A TR-064 router's "command" is its list of SOAP actions, with a default; an HTTP router's
+  // is its page URL.
+  let command: string | undefined;
+  if (transport === 'http') {
+    if (r.has('command')) r.issue('an http router fetches http.url; leave command out', 'command');
+    command = http?.url ?? '';
+  } else if (transport === 'tr064' && commandR.value === undefined) command = DEFAULT_TR064_ACTIONS;
+  else command = commandR.string({ nonEmpty: true });
+  const parserR = pick(r, defaults, 'parser');
+  if (transport === 'http' && parserR.value === undefined)
+    r.issue(`an http router needs the page kind: zyxel, bthub, speedport (or auto)`, 'parser');
+  const parser = optional(parserR, readParserFamily) ?? (transport === 'tr064' ? 'tr064' : 'auto');
   const intervalMs = optional(pick(r, defaults, 'interval'), (c) => c.durationMs(1000)) ?? 60_000;
   const timeoutMs = optional(pick(r, defaults, 'timeout'), (c) => c.durationMs(100)) ?? 15_000;
   const connectTimeoutMs = optional(pick(r, defaults, 'connectTimeout'), (c) => c.durationMs(100)) ?? 10_000;
@@ -236,9 +261,10 @@ function readRouter(r: ConfigReader, defaults: ConfigReader, sources: SecretSour
   const tags = readTags(r.child('tags'), defaults.child('tags'));
   const legacyAlgorithms = readLegacy(pick(r, defaults, 'legacyAlgorithms'));
   const hostKey = readHostKey(pick(r, defaults, 'hostKey'), sources);
-  const auth = readAuth(pick(r, defaults, 'auth'), sources);
+  const authR = pick(r, defaults, 'auth');
+  const auth = noLogin && authR.value === undefined ? {} : readAuth(authR, sources);
   const telnet = readTelnet(r.child('telnet'), defaults.child('telnet'));
-  if (transport !== 'ssh' && auth !== undefined && auth.password === undefined) {
+  if (transport !== 'ssh' && !noLogin && auth !== undefined && auth.password === undefined) {
     pick(r, defaults, 'auth').issue(`${transport} logs in with a password: give password, passwordEnv or passwordFile`);
   }
   if (
@@ -251,7 +277,8 @@ function readRouter(r: ConfigReader, defaults: ConfigReader, sources: SecretSour
     hostKey === undefined ||
     auth === undefined ||
     telnet === undefined ||
-    tr064 === undefined
+    tr064 === undefined ||
+    (transport === 'http' && http === undefined)
   ) {
     return undefined;
   }
@@ -274,6 +301,115 @@ function readRouter(r: ConfigReader, defaults: ConfigReader, sources: SecretSour
     transport,
     telnet,
     tr064,
+    http,
+  };
+}
+
+function readHttp(
+  own: ConfigReader,
+  dflt: ConfigReader,
+  address: string | undefined,
+  portR: ConfigReader,
+  ownPort: boolean,
+  sources: SecretSources,
+): HttpSettings | undefined {
+  for (const s of [dflt, own]) if (s.value !== undefined) s.rejectUnknown(HTTP_KEYS);
+  const field = (key: string): ConfigReader => (own.has(key) ? own.child(key) : dflt.child(key));
+  const urlR = field('url');
+  if (urlR.value === undefined)
+    return own.issue('is required: give the status page as an http:// or https:// URL, or a path', 'url');
+  const raw = urlR.string({ nonEmpty: true });
+  if (raw === undefined || address === undefined) return undefined;
+  let url: URL;
+  try {
+    // A path is fetched from the router's address (and port, default 80) over plain HTTP.
+    url = raw.startsWith('/')
+      ? new URL(
+          raw,
+          `http://${address.includes(':') ? `[${address}]` : address}:${typeof portR.value === 'number' ? portR.value : 80}`,
+        )
+      : new URL(raw);
+  } catch {
+    return urlR.issue('must be an http:// or https:// URL, or a path starting with /');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return urlR.issue('must be an http:// or https:// URL');
+  if (url.username !== '' || url.password !== '')
+    return urlR.issue('must not hold a user or password: give user and auth instead');
+  if (!raw.startsWith('/') && ownPort)
+    own.issue('the port is part of http.url; leave port out or give url as a path', 'url');
+
+  const loginR = field('login');
+  let login: HttpLogin = 'basic';
+  if (loginR.value !== undefined) {
+    const l = HTTP_LOGINS.find((k) => k === loginR.value);
+    if (l === undefined) return loginR.issue(`must be one of ${HTTP_LOGINS.map((k) => `"${k}"`).join(', ')}`);
+    login = l;
+  }
+  const tlsR = field('tlsVerify');
+  let tlsVerify = true;
+  if (tlsR.value !== undefined) {
+    if (typeof tlsR.value !== 'boolean') return tlsR.issue('must be true or false');
+    tlsVerify = tlsR.value;
+  }
+  const caR = field('caFile');
+  const caFile = caR.value === undefined ? undefined : caR.string({ nonEmpty: true });
+  if (caR.value !== undefined && caFile === undefined) return undefined;
+  if (url.protocol === 'http:' && (tlsR.value !== undefined || caFile !== undefined))
+    own.issue('tlsVerify and caFile apply to an https:// url only', tlsR.value !== undefined ? 'tlsVerify' : 'caFile');
+  if (!tlsVerify && caFile !== undefined) own.issue('give caFile or tlsVerify: false, not both', 'caFile');
+
+  const formR = field('form');
+  if (login !== 'form') {
+    if (formR.value !== undefined) own.issue('applies to login: form only', 'form');
+    return {
+      url: url.href,
+      login,
+      tlsVerify,
+      caFile: caFile === undefined ? undefined : sources.resolvePath(caFile),
+      form: undefined,
+    };
+  }
+  if (formR.value === undefined)
+    return own.issue('is required with login: form: give url, userField and passwordField', 'form');
+  if (!formR.isObject()) return formR.issue('must be a mapping');
+  formR.rejectUnknown(HTTP_FORM_KEYS);
+  const formUrlRaw = formR.child('url').string({ nonEmpty: true });
+  const userField = formR.child('userField').string({ nonEmpty: true });
+  const passwordField = formR.child('passwordField').string({ nonEmpty: true });
+  const fieldsR = formR.child('fields');
+  const fields: Record<string, string> = {};
+  for (const k of fieldsR.value === undefined ? [] : (fieldsR.keys() ?? [])) {
+    const v = fieldsR.child(k);
+    if (typeof v.value === 'string' || typeof v.value === 'number') fields[k] = String(v.value);
+    else v.issue('must be a string');
+  }
+  const regex = (key: string): RegExp | undefined | null => {
+    const c = formR.child(key);
+    if (c.value === undefined) return undefined;
+    // Matched against a page body: letter case is not the device's contract.
+    const re = c.regex();
+    return re === undefined ? null : new RegExp(re.source, 'i');
+  };
+  const loggedOut = regex('loggedOut');
+  const failed = regex('failed');
+  if (formUrlRaw === undefined || userField === undefined || passwordField === undefined) return undefined;
+  if (loggedOut === null || failed === null) return undefined;
+  let formUrl: URL;
+  try {
+    formUrl = new URL(formUrlRaw, url);
+  } catch {
+    return formR.child('url').issue('must be a URL or a path');
+  }
+  if (formUrl.origin !== url.origin)
+    return formR
+      .child('url')
+      .issue(`must be on the same host as http.url (${url.origin}): the session cookie is sent there only`);
+  return {
+    url: url.href,
+    login,
+    tlsVerify,
+    caFile: caFile === undefined ? undefined : sources.resolvePath(caFile),
+    form: { url: formUrl.href, userField, passwordField, fields, loggedOut, failed },
   };
 }
 

@@ -88,6 +88,20 @@ const SIGNATURES: Readonly<Record<ParserFamily, readonly [RegExp, number][]>> = 
     [/"line"\s*:\s*\[\s*\{/, 3],
     [/"(?:errored_secs|xtur_crc_errors|xtuc_crc_errors)"\s*:/, 4],
   ],
+  // ZyXEL "xDSL Statistics" page text; unanchored too, for the text inside a JSON string.
+  zyxel: [
+    [/^\s*(?:VDSL|xDSL|ADSL)\s+Training\s+Status\s*:/im, 10],
+    [/\b(?:VDSL|xDSL|ADSL)\s+Training\s+Status\s*:/i, 6],
+    [/Port\s+Details\s+(?:Upstream|Downstream)\s+(?:Upstream|Downstream)/i, 6],
+    [/^\s*Actual\s+Net\s+Data\s+Rate\s*:/im, 2],
+  ],
+  // BT Hub status page (`wan_conn.xml`): only its DSL line entry says anything about the line.
+  bthub: [[/<wan_linestatus_rate_list\b[^>]*\bvalue\s*=\s*"\s*\[\s*\[/i, 10]],
+  // Speedport engineer page: JavaScript arrays of per-direction values and `dsl_*` variables.
+  speedport: [
+    [/\b(?:up|down)stream_status\[\d+\]\s*=\s*["']/, 6],
+    [/\bvar\s+dsl_(?:state|opmode|training)\s*=\s*["']/, 6],
+  ],
 };
 
 const MIN_SCORE = 4;

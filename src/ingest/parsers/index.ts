@@ -1,8 +1,10 @@
 /**
  * DSL router status parsers: pure functions from a command's raw output to a `LineStatus`.
- * One module per router family; `parseStatus(family | 'auto', text)` is the entry point.
+ * One module per router family (CLI outputs, and the web pages the `http` transport fetches);
+ * `parseStatus(family | 'auto', text)` is the entry point.
  */
 import { parseBroadcom } from './broadcom.js';
+import { parseBthub } from './bthub.js';
 import { parseCisco } from './cisco.js';
 import { detectFamilyIn } from './detect-family.js';
 import { parseDraytek } from './draytek.js';
@@ -11,15 +13,17 @@ import { parseMediatek } from './mediatek.js';
 import { normalizeText } from './normalize-text.js';
 import type { NormalizedText } from './normalize-text.js';
 import { parseRealtek } from './realtek.js';
+import { parseSpeedport } from './speedport.js';
 import { parseTr064, tr064Fault } from './tr064.js';
 import type { LineStatus, ParseOutcome, ParserFamily } from './types.js';
 import { PARSER_FAMILIES } from './types.js';
 import { parseUbus } from './ubus.js';
+import { parseZyxel } from './zyxel.js';
 
 export { LINE_METRIC_KEYS, LINE_TEXT_KEYS } from './metric-keys.js';
 export { normalizeText } from './normalize-text.js';
 export type { NormalizedText } from './normalize-text.js';
-export { PARSER_FAMILIES } from './types.js';
+export { PARSER_FAMILIES, WEB_PAGE_FAMILIES } from './types.js';
 export type {
   CountersScope,
   FloatMetricKey,
@@ -40,6 +44,9 @@ const PARSERS: Readonly<Record<ParserFamily, (input: NormalizedText) => LineStat
   cisco: parseCisco,
   tr064: parseTr064,
   ubus: parseUbus,
+  zyxel: parseZyxel,
+  bthub: parseBthub,
+  speedport: parseSpeedport,
 };
 
 /** True for a family name `parseStatus` accepts (not counting `'auto'`). */

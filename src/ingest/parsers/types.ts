@@ -1,5 +1,16 @@
 /** Router families the parsers understand. */
-export type ParserFamily = 'broadcom' | 'realtek' | 'draytek' | 'lantiq' | 'mediatek' | 'cisco' | 'tr064' | 'ubus';
+export type ParserFamily =
+  | 'broadcom'
+  | 'realtek'
+  | 'draytek'
+  | 'lantiq'
+  | 'mediatek'
+  | 'cisco'
+  | 'tr064'
+  | 'ubus'
+  | 'zyxel'
+  | 'bthub'
+  | 'speedport';
 
 /** Every family, in the order `detectFamily` breaks ties. */
 export const PARSER_FAMILIES: readonly ParserFamily[] = Object.freeze([
@@ -11,7 +22,13 @@ export const PARSER_FAMILIES: readonly ParserFamily[] = Object.freeze([
   'realtek',
   'tr064',
   'ubus',
+  'zyxel',
+  'bthub',
+  'speedport',
 ] as const);
+
+/** Families read from a router's web page (the `http` transport) rather than a command's output. */
+export const WEB_PAGE_FAMILIES: readonly ParserFamily[] = Object.freeze(['zyxel', 'bthub', 'speedport'] as const);
 
 /** Normalised connection state, comparable across families. */
 export type StateClass = 'showtime' | 'training' | 'idle' | 'down' | 'error' | 'unknown';

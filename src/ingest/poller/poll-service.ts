@@ -1,5 +1,6 @@
 import type { Logger } from '../../log/logger.js';
 import type { PollConfig, RouterConfig } from '../config/types.js';
+import { HttpSession } from '../http/index.js';
 import { SshSession } from '../ssh/index.js';
 import { TelnetSession } from '../telnet/index.js';
 import { systemClock, type Clock } from '../timing/index.js';
@@ -26,6 +27,9 @@ export function sessionFor(router: RouterConfig, logger: Logger, clock: Clock = 
       return new TelnetSession({ router, logger, clock });
     case 'tr064':
       return new Tr064Session({ router, logger, clock });
+    case 'http':
+      if (router.http === undefined) throw new Error(`router ${router.name}: transport http without http settings`);
+      return new HttpSession({ router: { ...router, http: router.http }, logger, clock });
     default:
       return new SshSession({ router, logger, clock });
   }

@@ -27,7 +27,16 @@ export type Tr064ErrorCode =
   | 'KUDF_TR064_TIMEOUT'
   | 'KUDF_TR064_FAULT';
 
-export type TransportErrorCode = SshErrorCode | TelnetErrorCode | Tr064ErrorCode;
+export type HttpErrorCode =
+  | 'KUDF_HTTP_CONNECT'
+  | 'KUDF_HTTP_CLOSED'
+  | 'KUDF_HTTP_AUTH'
+  | 'KUDF_HTTP_TLS'
+  | 'KUDF_HTTP_TIMEOUT'
+  | 'KUDF_HTTP_STATUS'
+  | 'KUDF_HTTP_TOO_LARGE';
+
+export type TransportErrorCode = SshErrorCode | TelnetErrorCode | Tr064ErrorCode | HttpErrorCode;
 
 // Every transport reports the same classes, so dashboards and alerts need not know which one a
 // router uses. A TLS certificate that is not trusted counts as `hostkey`: the device's identity
@@ -53,10 +62,17 @@ const CLASS_OF: Record<TransportErrorCode, PollErrorClass> = {
   KUDF_TR064_TLS: 'hostkey',
   KUDF_TR064_TIMEOUT: 'timeout',
   KUDF_TR064_FAULT: 'command',
+  KUDF_HTTP_CONNECT: 'connect',
+  KUDF_HTTP_CLOSED: 'connect',
+  KUDF_HTTP_AUTH: 'auth',
+  KUDF_HTTP_TLS: 'hostkey',
+  KUDF_HTTP_TIMEOUT: 'timeout',
+  KUDF_HTTP_STATUS: 'command',
+  KUDF_HTTP_TOO_LARGE: 'command',
 };
 
 /**
- * A router could not be asked for its status (over SSH, telnet or TR-064). Recoverable: the
+ * A router could not be asked for its status (over SSH, telnet, TR-064 or HTTP). Recoverable: the
  * poller logs it, counts it under its `errorClass` and backs off. The message never holds a
  * password.
  */
