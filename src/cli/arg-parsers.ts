@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
-import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../log/logger.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../log/index.js';
 import { parseHttpAddress, type HttpAddress } from '../metrics/index.js';
-import { parseDuration } from '../tickscript/duration.js';
+import { parseDuration } from '../tickscript/index.js';
 
 /** commander value parsers: each throws InvalidArgumentError with a message naming what was expected. */
 export function intArg(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {

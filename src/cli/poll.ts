@@ -1,9 +1,14 @@
 import type { Command } from 'commander';
-import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel, type Logger } from '../log/logger.js';
+import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel, type Logger } from '../log/index.js';
 import { LOG_FORMAT_HELP, logFormatArg, logLevelArg } from './arg-parsers.js';
 import { influxFlagsFromConfig, loadPollConfig, PollService, statusParser, type PollConfig } from '../ingest/index.js';
-import { addInfluxOptions, resolveInfluxSettings, type InfluxFlags } from '../ingest/influx-settings.js';
-import { createWriter, type PointWriter } from '../ingest/writer/index.js';
+import {
+  createWriter,
+  type PointWriter,
+  addInfluxOptions,
+  resolveInfluxSettings,
+  type InfluxFlags,
+} from '../ingest/writer/index.js';
 import type { LinePoint } from '../line-protocol/index.js';
 import { OpsServer, PollerMetrics, type HttpAddress } from '../metrics/index.js';
 import { httpAddressArg } from './arg-parsers.js';

@@ -1,6 +1,6 @@
-import type { Logger } from '../../log/logger.js';
+import type { Logger } from '../../log/index.js';
 import type { LinePoint } from '../../line-protocol/index.js';
-import type { RouterConfig } from '../config/types.js';
+import type { RouterConfig } from '../config/index.js';
 import type { PollErrorClass } from '../transport/index.js';
 import { pollPoint, statusToPoints, type PointContext } from './status-points.js';
 import type { Clock } from '../timing/index.js';

@@ -9,7 +9,7 @@ import {
   InfluxSettingsError,
   resolveInfluxSettings,
   type InfluxFlags,
-} from '../../../src/ingest/influx-settings.js';
+} from '../../../../src/ingest/writer/index.js';
 
 process.on('unhandledRejection', (err) => {
   throw err;
@@ -227,7 +227,7 @@ test('the dead-letter bound comes from --dead-letter-max-bytes or the config key
 });
 
 test('the default queue directory comes from KUDF_QUEUE_DIR, else XDG_STATE_HOME, else the home directory, never the working directory', async () => {
-  const { defaultQueueDir } = await import('../../../src/ingest/writer/index.js');
+  const { defaultQueueDir } = await import('../../../../src/ingest/writer/index.js');
   assert.equal(defaultQueueDir({ KUDF_QUEUE_DIR: '/var/lib/kudf/q' }), '/var/lib/kudf/q');
   assert.equal(defaultQueueDir({ XDG_STATE_HOME: '/state' }), '/state/kudf/queue');
   assert.match(defaultQueueDir({}), /\/\.local\/state\/kudf\/queue$/);
