@@ -1,7 +1,7 @@
 /**
  * The SDK's second door: what the host does with a function's definition, which a function itself
- * never calls. Imported by src/host (serving), src/check and src/cli (`kudf check`, `kudf functions`),
- * and by test/, bench/ and scripts/; never by udfs/ or a function file, which see only `./index.ts`
+ * never calls. Imported by src/host (serving) and src/check (`kudf check`), and by test/, bench/
+ * and scripts/; never by udfs/ or a function file, which see only `./index.ts`
  * (`kapacitor-udf-host/sdk`). The lint (.dependency-cruiser.mjs) holds it to those importers.
  */
 export { validateDefinition, UdfDefinitionError } from './define-udf.js';
