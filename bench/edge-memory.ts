@@ -5,11 +5,10 @@
  * into "the key and its map slot" (paid by any per-group state) and "edgeDetect's own state".
  * Run with: node --expose-gc dist/bench/edge-memory.js [groups]; prints one JSON line.
  */
-import { Session } from '../src/host/session.js';
-import { createLogger } from '../src/log/logger.js';
-import { decodeRequest, encodeRequest } from '../src/protocol/index.js';
-import type { Fields, Point, Request } from '../src/protocol/types.js';
-import edgeDetect from '../udfs/edgeDetect.js';
+import { Session } from '../src/host/index.js';
+import { createLogger } from '../src/log/index.js';
+import { decodeRequest, encodeRequest, type Fields, type Point, type Request } from '../src/protocol/index.js';
+import { edgeDetect } from '../udfs/index.js';
 
 const gcFn = (globalThis as { gc?: () => void }).gc;
 if (gcFn === undefined) {

@@ -11,7 +11,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { KAPACITOR_VERSION, Kapacitord } from '../test/helpers/kapacitor.js';
+import { KAPACITOR_VERSION, Kapacitord } from '../test/helpers/index.js';
 import { REPO_ROOT, ServerProcess, procCpuSeconds } from './children.js';
 
 export interface KapacitorVariant {

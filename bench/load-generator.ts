@@ -1,8 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { readUvarint } from '../src/protocol/index.js';
-import type { Response } from '../src/protocol/types.js';
+import { readUvarint, type Response } from '../src/protocol/index.js';
 import {
   CTRL,
   WAKE_SLOTS,

@@ -7,11 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startFakeRouter } from '../test/helpers/fake-router.js';
-import { startTelnetd } from '../test/helpers/telnetd.js';
-import { startTr064Box } from '../test/helpers/tr064-box.js';
-import { startWebBox } from '../test/helpers/web-box.js';
-import { createLogger } from '../src/log/logger.js';
+import { startFakeRouter, startTelnetd, startTr064Box, startWebBox } from '../test/helpers/index.js';
+import { createLogger } from '../src/log/index.js';
 import { validatePollConfig, type PollConfig } from '../src/ingest/config/index.js';
 import { PollService } from '../src/ingest/poller/index.js';
 import { statusParser } from '../src/ingest/index.js';

@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatLine } from '../src/line-protocol/index.js';
-import { DurableQueue } from '../src/ingest/writer/durable-queue.js';
+import { DurableQueue } from '../src/ingest/writer/internal.js';
 
 export async function benchQueue(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'kudf-bench-queue-'));

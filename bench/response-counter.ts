@@ -1,5 +1,4 @@
-import { decodeResponse } from '../src/protocol/index.js';
-import type { Response } from '../src/protocol/types.js';
+import { decodeResponse, type Response } from '../src/protocol/index.js';
 
 // First byte(s) of a Response body: the oneof tag `(member << 3) | 2` as a varint.
 const TAG_KEEPALIVE = (3 << 3) | 2;

@@ -15,7 +15,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ServerProcess } from './children.js';
 import { KAPACITOR_VARIANTS, KapacitorBench, kapacitordBuilt, type KapacitorRun } from './kapacitor.js';
-import { KAPACITOR_VERSION } from '../test/helpers/kapacitor.js';
+import { KAPACITOR_VERSION } from '../test/helpers/index.js';
 import { describeProvenance, provenance } from './machine.js';
 import {
   DEFAULT_WRITE_BYTES,

@@ -1,5 +1,11 @@
-import { FrameWriter, encodeFrame, encodeRequest } from '../src/protocol/index.js';
-import type { Fields, InitOption, Point } from '../src/protocol/types.js';
+import {
+  FrameWriter,
+  encodeFrame,
+  encodeRequest,
+  type Fields,
+  type InitOption,
+  type Point,
+} from '../src/protocol/index.js';
 
 /** The target of a pre-encoded load: the function (or the echo server) and what comes back. */
 export interface Workload {

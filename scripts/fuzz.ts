@@ -21,7 +21,7 @@ import {
   rawFramesProperty,
   sessionProperty,
   type PipelineOutcome,
-} from '../test/reliability/fuzz-targets.js';
+} from '../test/reliability/index.js';
 
 // This file runs from dist/scripts/: the repository is two levels up.
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

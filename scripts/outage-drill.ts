@@ -15,10 +15,17 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../test/helpers/host-process.js';
-import { Influxd } from '../test/helpers/influxd.js';
-import { matchPolls, pollStartsMs, PollProcess, writePollConfig, type PollLog } from '../test/helpers/poll-process.js';
-import { startSshd, type SshdHandle } from '../test/helpers/sshd.js';
+import {
+  REPO_ROOT,
+  Influxd,
+  matchPolls,
+  pollStartsMs,
+  PollProcess,
+  writePollConfig,
+  type PollLog,
+  startSshd,
+  type SshdHandle,
+} from '../test/helpers/index.js';
 
 const minutes = Number(process.env['DRILL_MINUTES'] ?? 10);
 const intervalS = Number(process.env['DRILL_INTERVAL_S'] ?? 1);

@@ -15,7 +15,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { KapacitorClient } from '../src/probe/index.js';
 import type { InitOption, Request, Response } from '../src/protocol/index.js';
-import { HostProcess } from '../test/helpers/host-process.js';
+import { HostProcess } from '../test/helpers/index.js';
 
 const minutes = Number(process.env['SOAK_MINUTES'] ?? 10);
 const tasks = Number(process.env['SOAK_TASKS'] ?? 8);

@@ -17,3 +17,7 @@ export const builtinUdfs: readonly UdfDefinition[] = [
   integralBatch,
   outliers,
 ];
+
+// Each definition by name too, for the tests and benchmarks that drive one function directly.
+// The registry loads `builtinUdfs` only, so these add no function.
+export { mirror, edgeDetect, edgeDetectBatch, movingAverage, ewma, integral, integralBatch, outliers };

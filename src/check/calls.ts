@@ -1,5 +1,5 @@
-import type { ValueType } from '../protocol/types.js';
-import { parseDuration } from '../tickscript/duration.js';
+import type { ValueType } from '../protocol/index.js';
+import { parseDuration } from '../tickscript/index.js';
 
 /**
  * The type of one value in a TICKscript call: a literal type Kapacitor can send to a UDF, or

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
-import type { InitOption, OptionValue, ValueType } from '../protocol/types.js';
-import type { UdfDefinition } from '../sdk/define-udf.js';
-import { parseOptions } from '../sdk/options.js';
+import type { InitOption, OptionValue, ValueType } from '../protocol/index.js';
+import type { UdfDefinition } from '../sdk/index.js';
+import { parseOptions } from '../sdk/internal.js';
 import type { Arg, UdfCall } from './calls.js';
 import { TickSyntaxError } from './lexer.js';
 import { parse } from './parser.js';

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { UdfDefinition } from '../sdk/define-udf.js';
+import type { UdfDefinition } from '../sdk/index.js';
 import { checkSource, type Problem } from './checker.js';
 
 export interface FilesReport {

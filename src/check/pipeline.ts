@@ -1,6 +1,6 @@
-import type { EdgeType } from '../protocol/types.js';
-import type { UdfDefinition } from '../sdk/define-udf.js';
-import { parseDuration } from '../tickscript/duration.js';
+import type { EdgeType } from '../protocol/index.js';
+import type { UdfDefinition } from '../sdk/index.js';
+import { parseDuration } from '../tickscript/index.js';
 import type { Arg, OptionCall, UdfCall } from './calls.js';
 import { KAPACITOR_NODES, type NodeModel } from './kapacitor-nodes.js';
 import { position } from './lexer.js';

@@ -10,7 +10,7 @@ import {
   type DurationRule,
   type SizeRule,
 } from '../config-grammar/index.js';
-import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../log/logger.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../log/index.js';
 import { parseHttpAddress, type HttpAddress } from '../metrics/index.js';
 
 /** commander value parsers: each throws InvalidArgumentError with a message naming what was expected. */

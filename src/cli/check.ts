@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { builtinUdfs } from '../../udfs/index.js';
 import { checkFiles, type FilesReport } from '../check/index.js';
-import { listUdfDir, loadRegistry } from '../host/registry.js';
-import type { UdfDefinition } from '../sdk/define-udf.js';
+import { listUdfDir, loadRegistry } from '../host/index.js';
+import type { UdfDefinition } from '../sdk/index.js';
 
 /**
  * Prints `file:line: message [stage]` per problem on stdout, a summary last; returns the exit

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadRegistry, udfModuleUrls } from '../host/index.js';
-import type { UdfDefinition } from '../sdk/define-udf.js';
-import { formatArguments } from '../tickscript/literal.js';
+import type { UdfDefinition } from '../sdk/index.js';
+import { formatArguments } from '../tickscript/index.js';
 import { formatDurationMs } from '../config-grammar/index.js';
 import { defaultSocketDir, durationOption } from './arg-parsers.js';
 

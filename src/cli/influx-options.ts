@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatDurationMs, formatSizeBytes } from '../config-grammar/index.js';
-import { DEFAULT_TUNING } from '../ingest/influx-settings.js';
+import { DEFAULT_TUNING } from '../ingest/writer/index.js';
 
 const ms = (value: number): string => `(default: ${JSON.stringify(formatDurationMs(value))})`;
 const bytes = (value: number): string => `(default: ${JSON.stringify(formatSizeBytes(value))})`;

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel, type Logger } from '../log/logger.js';
+import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel, type Logger } from '../log/index.js';
 import { logFormatOption, logLevelOption } from './arg-parsers.js';
 import { loadPollConfig, PollService, statusParser, type PollConfig } from '../ingest/index.js';
-import { resolveInfluxSettings } from '../ingest/influx-settings.js';
 import { addInfluxOptions } from './influx-options.js';
-import { createWriter, type PointWriter } from '../ingest/writer/index.js';
+import { createWriter, resolveInfluxSettings, type PointWriter } from '../ingest/writer/index.js';
 import type { LinePoint } from '../line-protocol/index.js';
 import { OpsServer, PollerMetrics, type HttpAddress } from '../metrics/index.js';
 import { httpAddressArg } from './arg-parsers.js';

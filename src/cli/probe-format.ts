@@ -1,4 +1,4 @@
-import type { Point } from '../protocol/types.js';
+import type { Point } from '../protocol/index.js';
 
 /** A returned point as JSON with every type kept: int fields and times as decimal strings. */
 export function pointToJson(point: Point): Record<string, unknown> {

@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { formatLine, parseLineProtocol } from '../line-protocol/index.js';
 import { outputAsLines, parseOptionArg, probeInfo, probeRun, type ProbeTarget } from '../probe/index.js';
-import type { InitOption } from '../protocol/types.js';
+import type { InitOption } from '../protocol/index.js';
 import { durationOption, intArg } from './arg-parsers.js';
 import { jsonLine, pointToJson } from './probe-format.js';
 

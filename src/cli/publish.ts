@@ -15,12 +15,16 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { parseLine, type LinePoint } from '../line-protocol/index.js';
-import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel, type Logger } from '../log/logger.js';
+import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel, type Logger } from '../log/index.js';
 import { logFormatOption, logLevelOption } from './arg-parsers.js';
-import { resolveInfluxSettings, type InfluxFlags } from '../ingest/influx-settings.js';
 import { addInfluxOptions } from './influx-options.js';
-import { createWriter, type PointWriter } from '../ingest/writer/index.js';
-import { pointFromJson } from '../ingest/writer/json-points.js';
+import {
+  createWriter,
+  pointFromJson,
+  resolveInfluxSettings,
+  type InfluxFlags,
+  type PointWriter,
+} from '../ingest/writer/index.js';
 
 const CHUNK = 1000;
 

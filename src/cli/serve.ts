@@ -10,9 +10,9 @@ import {
   runStdioSession,
   udfModuleUrls,
 } from '../host/index.js';
-import { createLogger, defaultLogFormat, type LogFormat, type LogLevel } from '../log/logger.js';
+import { createLogger, defaultLogFormat, type LogFormat, type LogLevel } from '../log/index.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/index.js';
-import type { UdfDefinition } from '../sdk/define-udf.js';
+import type { UdfDefinition } from '../sdk/index.js';
 import { HostMetrics, OpsServer, type HttpAddress } from '../metrics/index.js';
 import {
   KapacitorClient,

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { extname, join, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { UdfDefinitionError, validateDefinition, type UdfDefinition } from '../sdk/define-udf.js';
+import type { UdfDefinition } from '../sdk/index.js';
+import { UdfDefinitionError, validateDefinition } from '../sdk/internal.js';
 
 /** The module holding the built-in functions, next to this file once compiled (dist/udfs/index.js). */
 export const BUILTIN_UDFS_MODULE = new URL('../../udfs/index.js', import.meta.url).href;

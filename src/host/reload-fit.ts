@@ -1,6 +1,5 @@
-import type { UdfDefinition } from '../sdk/define-udf.js';
-import { describeUdf } from '../sdk/describe.js';
-import { canonicalJson } from '../sdk/snapshot.js';
+import type { UdfDefinition } from '../sdk/index.js';
+import { describeUdf, canonicalJson } from '../sdk/internal.js';
 
 /**
  * Why running sessions of `current` cannot move to `next`, a reloaded version of the same

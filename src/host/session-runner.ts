@@ -8,9 +8,9 @@ import {
   freezeRequest,
   type FrameBody,
   type PointHeader,
+  type Response,
 } from '../protocol/index.js';
-import type { Response } from '../protocol/types.js';
-import type { UdfDefinition } from '../sdk/define-udf.js';
+import type { UdfDefinition } from '../sdk/index.js';
 import type { FromWorker, ToWorker } from './messages.js';
 import type { LagStats, RunnerReport } from './observer.js';
 import { isBuiltIn } from './registry.js';

@@ -1,10 +1,14 @@
 import type { Logger } from 'pino';
-import type { FrameBody, PointHeader } from '../protocol/index.js';
-import type { BeginBatch, InitOption, Point, Request, Response } from '../protocol/types.js';
-import type { Emitter, UdfDefinition, UdfInstance } from '../sdk/define-udf.js';
-import { describeUdf } from '../sdk/describe.js';
-import { OptionError, parseOptions } from '../sdk/options.js';
-import { decodeSnapshot, encodeSnapshot, fingerprintOptions, type SnapshotIdentity } from '../sdk/snapshot.js';
+import type { FrameBody, PointHeader, BeginBatch, InitOption, Point, Request, Response } from '../protocol/index.js';
+import { type Emitter, type UdfDefinition, type UdfInstance, OptionError } from '../sdk/index.js';
+import {
+  describeUdf,
+  parseOptions,
+  decodeSnapshot,
+  encodeSnapshot,
+  fingerprintOptions,
+  type SnapshotIdentity,
+} from '../sdk/internal.js';
 import type { ErrorKind } from './observer.js';
 import { reloadMismatch } from './reload-fit.js';
 

@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
-import type { UdfDefinition } from '../sdk/define-udf.js';
+import type { UdfDefinition } from '../sdk/index.js';
 import { SessionRunner } from './session-runner.js';
 
 export interface StdioSessionOptions {

@@ -4,7 +4,7 @@ import type { Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { encodeFrame, encodeResponse } from '../protocol/index.js';
-import type { UdfDefinition } from '../sdk/define-udf.js';
+import type { UdfDefinition } from '../sdk/index.js';
 import { Connection } from './connection.js';
 import type { OutMessage } from './messages.js';
 import {

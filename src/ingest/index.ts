@@ -19,6 +19,10 @@ export {
   type RouterStats,
   type ScheduledJob,
   type StatusParser,
+  statusToPoints,
+  pollPoint,
+  isIntegerMetric,
+  type PointContext,
 } from './poller/index.js';
 export { SshSession, sha256Fingerprint } from './ssh/index.js';
 export { TelnetSession } from './telnet/index.js';
@@ -32,7 +36,6 @@ export {
   type Tr064ErrorCode,
 } from './transport/index.js';
 export { systemClock, type Clock } from './timing/index.js';
-export { statusToPoints, pollPoint, isIntegerMetric, type PointContext } from './status-points.js';
 
 /** The parsers as the poller calls them; config validation has already checked the family name. */
 export const statusParser: StatusParser = (family, text) =>

@@ -1,8 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { FrameDecoder, decodeResponse, encodeFrame, encodeRequest } from '../protocol/index.js';
-import type { InitOption, Request, Response } from '../protocol/types.js';
+import {
+  FrameDecoder,
+  decodeResponse,
+  encodeFrame,
+  encodeRequest,
+  type InitOption,
+  type Request,
+  type Response,
+} from '../protocol/index.js';
 
 /** Failures as Kapacitor would see them, each with a stable code. */
 export class ProbeError extends Error {

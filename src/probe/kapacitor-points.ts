@@ -1,5 +1,5 @@
 import type { LinePoint } from '../line-protocol/index.js';
-import type { BeginBatch, EndBatch, Point, Tags } from '../protocol/types.js';
+import type { BeginBatch, EndBatch, Point, Tags } from '../protocol/index.js';
 
 /** How a Kapacitor task groups its stream: tag names (`groupBy(...)`) and `byMeasurement()`. */
 export interface Grouping {

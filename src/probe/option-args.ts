@@ -1,5 +1,5 @@
-import type { InitOption, OptionValue, ValueType } from '../protocol/types.js';
-import { parseDuration } from '../tickscript/duration.js';
+import type { InitOption, OptionValue, ValueType } from '../protocol/index.js';
+import { parseDuration } from '../tickscript/index.js';
 
 export { parseDuration };
 

@@ -1,5 +1,5 @@
 import type { LinePoint } from '../line-protocol/index.js';
-import type { InitOption, Point, Request, Response } from '../protocol/types.js';
+import type { InitOption, Point, Request, Response } from '../protocol/index.js';
 import { KapacitorClient, ProbeError, type ClientOptions } from './kapacitor-client.js';
 import { toBatches, toStreamPoint, type Grouping, type KapacitorBatch } from './kapacitor-points.js';
 

@@ -1,4 +1,4 @@
-import type { BeginBatch, EdgeType, EndBatch, Point } from '../protocol/types.js';
+import type { BeginBatch, EdgeType, EndBatch, Point } from '../protocol/index.js';
 import type { OptionSpecs, ParsedOptions } from './options.js';
 import type { SnapshotValue } from './snapshot.js';
 

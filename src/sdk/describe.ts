@@ -1,4 +1,4 @@
-import type { OptionInfo, Response } from '../protocol/types.js';
+import type { OptionInfo, Response } from '../protocol/index.js';
 import type { UdfDefinition } from './define-udf.js';
 
 /** The InfoResponse Kapacitor gets for a function, derived from its declaration. */

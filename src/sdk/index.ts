@@ -1,5 +1,8 @@
 /**
- * The function SDK: the only module a function file imports.
+ * The function SDK: the only module a function file imports, and all it needs: `defineUdf`, the
+ * `opt` builders and `OptionError`, `GroupState`, the point helpers, and the types of a definition,
+ * its context, options, points and snapshots. What the host does with a definition (validating it,
+ * parsing Init options, the InfoResponse, the snapshot envelope) is behind `./internal.ts`.
  *
  * ```ts
  * import { defineUdf, opt } from 'kapacitor-udf-host/sdk';
@@ -16,12 +19,11 @@
  * });
  * ```
  */
-export { defineUdf, validateDefinition, UdfDefinitionError } from './define-udf.js';
-export type { UdfDefinition, UdfInstance, UdfContext, UdfLogger, Emitter } from './define-udf.js';
-export { opt, Opt, OptionError, parseOptions } from './options.js';
-export type { OptionSpecs, ParsedOptions, ValueOf } from './options.js';
+export { defineUdf } from './define-udf.js';
+export type { UdfDefinition, UdfInstance, UdfContext, Emitter } from './define-udf.js';
+export { opt, OptionError } from './options.js';
+export type { ParsedOptions } from './options.js';
 export { GroupState } from './group-state.js';
 export { fieldOf, numericField, derivePoint, deriveField, withFields, durationIn } from './point.js';
 export type { SnapshotValue } from './snapshot.js';
-export { describeUdf } from './describe.js';
-export type { Point, BeginBatch, EndBatch, FieldValue, Fields, Tags, EdgeType, ValueType } from '../protocol/types.js';
+export type { Point, FieldValue, Fields, EdgeType } from '../protocol/index.js';

@@ -1,4 +1,4 @@
-import type { InitOption, OptionValue, ValueType } from '../protocol/types.js';
+import type { InitOption, OptionValue, ValueType } from '../protocol/index.js';
 
 /** Thrown while converting one option; the message names the option and what is wrong. */
 export class OptionError extends Error {

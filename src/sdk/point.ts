@@ -1,5 +1,4 @@
-import { emptyRecord } from '../protocol/records.js';
-import type { FieldValue, Fields, Point } from '../protocol/types.js';
+import { emptyRecord, type FieldValue, type Fields, type Point } from '../protocol/index.js';
 
 /**
  * A field's value, or `undefined` when the point does not carry it. Only own keys count, so a

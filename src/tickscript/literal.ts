@@ -1,4 +1,4 @@
-import type { ValueType } from '../protocol/types.js';
+import type { ValueType } from '../protocol/index.js';
 import { formatDuration } from './duration.js';
 
 /** A value written as the TICKscript literal of its declared type: `'avg'`, `10`, `1.5`, `TRUE`, `10s`. */

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix, relative } from 'node:path';
 import { describe, test } from 'node:test';
 import type { Command } from 'commander';
-import { buildProgram } from '../../src/cli/program.js';
+import { buildProgram } from '../../src/cli/internal.js';
 import { loadPollConfig } from '../../src/ingest/config/index.js';
 import { builtinUdfs } from '../../udfs/index.js';
 import { copyPaths, last, parseEnvArgs } from './dockerfile.js';

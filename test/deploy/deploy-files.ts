@@ -10,7 +10,7 @@ import { parse as parseToml } from 'smol-toml';
 import { findUdfCalls, lex, type UdfCall } from '../../src/check/index.js';
 import { loadRegistry, udfModuleUrls } from '../../src/host/index.js';
 import { LINE_METRIC_KEYS, LINE_TEXT_KEYS } from '../../src/ingest/parsers/index.js';
-import { pollPoint, statusToPoints } from '../../src/ingest/status-points.js';
+import { pollPoint, statusToPoints } from '../../src/ingest/index.js';
 import type { UdfDefinition } from '../../src/sdk/index.js';
 import { parseDockerfile, type Stage } from './dockerfile.js';
 

@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { parse as parseYaml } from 'yaml';
 import { loadPollConfig } from '../../src/ingest/config/index.js';
-import { Influxd, type QuerySeries } from '../helpers/influxd.js';
+import { Influxd, type QuerySeries } from '../helpers/index.js';
 import {
   REPO,
   hostPathOf,

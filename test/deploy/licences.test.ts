@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../helpers/host-process.js';
+import { REPO_ROOT } from '../helpers/index.js';
 
 const PERMISSIVE = new Set([
   'MIT',

@@ -10,10 +10,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { HostProcess } from '../helpers/host-process.js';
-import { HttpCollector, type PostedPoint } from '../helpers/http-collector.js';
-import { Influxd } from '../helpers/influxd.js';
-import { Kapacitord, SANDBOX_UDF_DIR } from '../helpers/kapacitor.js';
+import {
+  HostProcess,
+  HttpCollector,
+  type PostedPoint,
+  Influxd,
+  Kapacitord,
+  SANDBOX_UDF_DIR,
+} from '../helpers/index.js';
 
 const DB = 'kbatch';
 const RP = 'autogen';

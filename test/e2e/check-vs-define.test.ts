@@ -18,18 +18,19 @@ import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitFor } from '../helpers/free-port.js';
-import { HostProcess, KUDF, type LogLine } from '../helpers/host-process.js';
-import { Influxd } from '../helpers/influxd.js';
 import {
+  freePort,
+  waitFor,
+  HostProcess,
+  KUDF,
+  type LogLine,
+  Influxd,
   Kapacitord,
   SANDBOX_CONF,
   SANDBOX_PATHS,
   kapacitorBin,
   rewriteSandboxConf,
   udfConfBlocks,
-} from '../helpers/kapacitor.js';
-import {
   CASES_DIR,
   SANDBOX_UDF_DIR,
   caseFiles,
@@ -41,7 +42,7 @@ import {
   writeVerdicts,
   type CaseVerdicts,
   type Verdict,
-} from '../helpers/check-cases.js';
+} from '../helpers/index.js';
 
 const RECORD = process.env['RECORD_CHECK_VERDICTS'] === '1';
 

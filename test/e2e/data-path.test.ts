@@ -10,12 +10,19 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HostProcess, REPO_ROOT } from '../helpers/host-process.js';
-import { Influxd, type QuerySeries } from '../helpers/influxd.js';
-import { startSshd, type SshdHandle } from '../helpers/sshd.js';
-import { PollProcess, writePollConfig } from '../helpers/poll-process.js';
-import { waitFor } from '../helpers/free-port.js';
-import { Kapacitord, SANDBOX_UDF_DIR } from '../helpers/kapacitor.js';
+import {
+  HostProcess,
+  REPO_ROOT,
+  Influxd,
+  type QuerySeries,
+  startSshd,
+  type SshdHandle,
+  PollProcess,
+  writePollConfig,
+  waitFor,
+  Kapacitord,
+  SANDBOX_UDF_DIR,
+} from '../helpers/index.js';
 
 const FIXTURE = join(REPO_ROOT, 'test/fixtures/adsl/broadcom-xdslctl-info-stats-1.txt');
 const OUTPUT = 'test/fixtures/current.txt';

@@ -7,9 +7,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { HostProcess } from '../helpers/host-process.js';
-import { HttpCollector, type PostedPoint } from '../helpers/http-collector.js';
-import { Kapacitord, SANDBOX_UDF_DIR } from '../helpers/kapacitor.js';
+import { HostProcess, HttpCollector, type PostedPoint, Kapacitord, SANDBOX_UDF_DIR } from '../helpers/index.js';
 import {
   goTypeOf,
   linesInTimeOrder,

@@ -10,10 +10,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HostProcess, REPO_ROOT } from '../helpers/host-process.js';
-import { Influxd } from '../helpers/influxd.js';
-import { waitFor } from '../helpers/free-port.js';
-import { Kapacitord, SANDBOX_UDF_DIR, type KapacitorTask } from '../helpers/kapacitor.js';
+import {
+  HostProcess,
+  REPO_ROOT,
+  Influxd,
+  waitFor,
+  Kapacitord,
+  SANDBOX_UDF_DIR,
+  type KapacitorTask,
+} from '../helpers/index.js';
 
 const DB = 'e2e';
 

@@ -5,9 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { HostProcess } from '../helpers/host-process.js';
-import { Kapacitord, SANDBOX_UDF_DIR } from '../helpers/kapacitor.js';
-import { waitFor } from '../helpers/free-port.js';
+import { HostProcess, Kapacitord, SANDBOX_UDF_DIR, waitFor } from '../helpers/index.js';
 
 const DB = 'e2e';
 const LOAD_MS = 60_000;

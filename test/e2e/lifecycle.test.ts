@@ -5,10 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { HostProcess } from '../helpers/host-process.js';
-import { Influxd } from '../helpers/influxd.js';
-import { waitFor } from '../helpers/free-port.js';
-import { Kapacitord, SANDBOX_UDF_DIR } from '../helpers/kapacitor.js';
+import { HostProcess, Influxd, waitFor, Kapacitord, SANDBOX_UDF_DIR } from '../helpers/index.js';
 
 const DB = 'e2e';
 const S = 1_000_000_000n;

@@ -12,9 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from '../helpers/free-port.js';
-import { HostProcess } from '../helpers/host-process.js';
-import { Kapacitord, SANDBOX_UDF_DIR } from '../helpers/kapacitor.js';
+import { waitFor, HostProcess, Kapacitord, SANDBOX_UDF_DIR } from '../helpers/index.js';
 
 const DB = 'e2e';
 const TASKS = ['avg_task', 'mirror_task'] as const;

@@ -9,10 +9,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HostProcess, type LogLine } from '../helpers/host-process.js';
-import { HttpCollector, type PostedPoint } from '../helpers/http-collector.js';
-import { Kapacitord } from '../helpers/kapacitor.js';
-import { writeTally } from '../helpers/reloadable-udf.js';
+import {
+  HostProcess,
+  type LogLine,
+  HttpCollector,
+  type PostedPoint,
+  Kapacitord,
+  writeTally,
+} from '../helpers/index.js';
 
 const DB = 'e2e';
 const RELOADS = 10;

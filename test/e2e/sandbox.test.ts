@@ -15,17 +15,18 @@ import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 // JSON numbers carry nanosecond times only to about 0.1 µs: times are compared in milliseconds,
 // the fixture's precision.
-import { HostProcess, KUDF } from '../helpers/host-process.js';
-import { Influxd } from '../helpers/influxd.js';
-import { waitFor } from '../helpers/free-port.js';
 import {
+  HostProcess,
+  KUDF,
+  Influxd,
+  waitFor,
   Kapacitord,
   SANDBOX_CONF,
   SANDBOX_UDF_DIR,
   TICKSCRIPTS,
   rewriteSandboxConf,
   udfConfBlocks,
-} from '../helpers/kapacitor.js';
+} from '../helpers/index.js';
 import { publishLines, seedStateTable } from './seed.js';
 
 describe('the sandbox on a real Kapacitor', () => {

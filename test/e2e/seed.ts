@@ -2,7 +2,7 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KUDF, REPO_ROOT } from '../helpers/host-process.js';
+import { KUDF, REPO_ROOT } from '../helpers/index.js';
 
 export interface StateChange {
   time: bigint;

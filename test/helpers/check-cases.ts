@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { builtinUdfs } from '../../udfs/index.js';
 import { checkFiles } from '../../src/check/index.js';
-import { printReport } from '../../src/cli/check.js';
+import { printReport } from '../../src/cli/internal.js';
 import { listUdfDir, loadRegistry } from '../../src/host/index.js';
 import type { UdfDefinition } from '../../src/sdk/index.js';
 import { KUDF, REPO_ROOT } from './host-process.js';

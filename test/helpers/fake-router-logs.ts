@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger, type Logger, type LogLevel } from '../../src/log/logger.js';
+import { createLogger, type Logger, type LogLevel } from '../../src/log/index.js';
 
 /** A pino logger whose JSON lines are kept in memory, so tests can search what was logged. */
 export function captureLogger(level: LogLevel = 'trace'): {

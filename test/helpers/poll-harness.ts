@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { validatePollConfig, type RouterConfig } from '../../src/ingest/config/index.js';
 import { RouterPoller, systemClock, type CommandRunner, type StatusParser } from '../../src/ingest/poller/index.js';
-import type { Logger } from '../../src/log/logger.js';
+import type { Logger } from '../../src/log/index.js';
 import type { LinePoint } from '../../src/line-protocol/index.js';
 import { captureLogger } from './fake-router-logs.js';
 import { REPO_ROOT } from './host-process.js';

@@ -1,4 +1,4 @@
-import type { FieldValue, Point } from '../../src/protocol/types.js';
+import type { FieldValue, Point } from '../../src/protocol/index.js';
 
 /** edgeDetect's options, spelled out plainly for the reference. */
 export interface EdgeReferenceOptions {

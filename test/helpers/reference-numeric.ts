@@ -1,4 +1,4 @@
-import type { Point } from '../../src/protocol/types.js';
+import type { Point } from '../../src/protocol/index.js';
 
 /**
  * Plain reference implementations of the numeric functions: whole-stream loops over arrays,

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import protobuf from 'protobufjs';
-import type { BeginBatch, EndBatch, FieldValue, Fields, Point } from '../../src/protocol/types.js';
+import type { BeginBatch, EndBatch, FieldValue, Fields, Point } from '../../src/protocol/index.js';
 
 // protobufjs's Long class (from the `long` package), typed loosely by protobufjs.
 const Long = protobuf.util.Long as unknown as { fromString(s: string, unsigned: boolean): unknown };

@@ -1,17 +1,18 @@
 import { pino } from 'pino';
-import { Session } from '../../src/host/session.js';
-import { freezeRequest } from '../../src/protocol/index.js';
-import type {
-  BeginBatch,
-  EndBatch,
-  Fields,
-  InitOption,
-  OptionValue,
-  Point,
-  Response,
-  Tags,
-} from '../../src/protocol/types.js';
-import { parseOptions, type UdfDefinition, type UdfInstance } from '../../src/sdk/index.js';
+import { Session } from '../../src/host/index.js';
+import {
+  freezeRequest,
+  type BeginBatch,
+  type EndBatch,
+  type Fields,
+  type InitOption,
+  type OptionValue,
+  type Point,
+  type Response,
+  type Tags,
+} from '../../src/protocol/index.js';
+import type { UdfDefinition, UdfInstance } from '../../src/sdk/index.js';
+import { parseOptions } from '../../src/sdk/internal.js';
 
 /** Option builders that produce what Kapacitor would send for `.name(value, ...)`. */
 export const o = {

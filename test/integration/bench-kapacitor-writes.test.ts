@@ -4,9 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { frameSpans } from '../../bench/frame-writer-thread.js';
-import { LoadConnection } from '../../bench/load-generator.js';
-import { echoWorkload } from '../../bench/workloads.js';
+import { frameSpans, LoadConnection, echoWorkload } from '../../bench/internal.js';
 import { FrameDecoder, decodeRequest, encodeUvarint } from '../../src/protocol/index.js';
 
 describe("load generator: Kapacitor's write mode", () => {

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KUDF, REPO_ROOT } from '../helpers/host-process.js';
+import { KUDF, REPO_ROOT } from '../helpers/index.js';
 
 const catalogue = readFileSync(join(REPO_ROOT, 'docs/errors.md'), 'utf8');
 const dir = mkdtempSync(join(tmpdir(), 'kudf-cli-errors-'));

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KUDF } from '../helpers/host-process.js';
+import { KUDF } from '../helpers/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kudf-cli-values-'));
 const DURATION_HINT = 'expected a duration such as 500ms, 10s, 5m, 1h or 1m30s';

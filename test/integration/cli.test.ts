@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { parse as parseToml } from 'smol-toml';
 import { formatLine, parseLineProtocol } from '../../src/line-protocol/index.js';
 import { KapacitorClient } from '../../src/probe/index.js';
-import { HostProcess, KUDF, REPO_ROOT } from '../helpers/host-process.js';
+import { HostProcess, KUDF, REPO_ROOT } from '../helpers/index.js';
 
 const run = promisify(execFile);
 const ADSL_INPUT = join(REPO_ROOT, 'test/fixtures/edge/adsl_connection.input.lp');

@@ -6,10 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { KapacitorClient, ProbeError, probeInfo, probeRun, type ProbeRunOptions } from '../../src/probe/index.js';
-import { encodeFrame, encodeRequest, FrameDecoder, decodeResponse, encodeUvarint } from '../../src/protocol/index.js';
-import type { Point, Response } from '../../src/protocol/types.js';
-import { beforeDeadline } from '../helpers/deadline.js';
-import { HostProcess, KUDF } from '../helpers/host-process.js';
+import {
+  encodeFrame,
+  encodeRequest,
+  FrameDecoder,
+  decodeResponse,
+  encodeUvarint,
+  type Point,
+  type Response,
+} from '../../src/protocol/index.js';
+import { beforeDeadline, HostProcess, KUDF } from '../helpers/index.js';
 
 function point(i: number, host: string, extra: Partial<Point> = {}): Point {
   return {

@@ -9,8 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { stopChild } from '../helpers/child-process.js';
-import { KUDF } from '../helpers/host-process.js';
+import { stopChild, KUDF } from '../helpers/index.js';
 
 const ANSI = /\u001b\[[0-9;]*m/;
 const PRETTY_LINE =

@@ -7,9 +7,7 @@ import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { probeRun } from '../../src/probe/index.js';
 import { encodeFrame, encodeRequest } from '../../src/protocol/index.js';
-import { waitFor } from '../helpers/free-port.js';
-import { HostProcess } from '../helpers/host-process.js';
-import { o } from '../helpers/session-harness.js';
+import { waitFor, HostProcess, o } from '../helpers/index.js';
 
 /** A distinctive option value: it must never show in /metrics or /status. */
 const OPTION_VALUE = 'OPTVALUE_do_not_publish';

@@ -4,8 +4,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writePollConfig } from '../helpers/poll-process.js';
-import { startSshd, type SshdHandle } from '../helpers/sshd.js';
+import { writePollConfig, startSshd, type SshdHandle } from '../helpers/index.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const main = join(repo, 'dist', 'src', 'cli', 'main.js');

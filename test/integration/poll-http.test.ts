@@ -15,11 +15,11 @@ import { HttpSession } from '../../src/ingest/http/index.js';
 import { PollService } from '../../src/ingest/poller/index.js';
 import type { TransportError } from '../../src/ingest/transport/index.js';
 import type { LinePoint } from '../../src/line-protocol/index.js';
-import { captureLogger } from '../helpers/fake-router-logs.js';
-import { freePort } from '../helpers/free-port.js';
-import { REPO_ROOT } from '../helpers/host-process.js';
-import { pollerOn, routerConfig } from '../helpers/poll-harness.js';
-import { startWebBox, type WebBox, type WebBoxOptions } from '../helpers/web-box.js';
+import { captureLogger } from '../helpers/index.js';
+import { freePort } from '../helpers/index.js';
+import { REPO_ROOT } from '../helpers/index.js';
+import { pollerOn, routerConfig } from '../helpers/index.js';
+import { startWebBox, type WebBox, type WebBoxOptions } from '../helpers/index.js';
 
 const page = (name: string): string => readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'adsl-web', name), 'utf8');
 const ZYXEL = page('zyxel-vmg1312-b10a-xdsl-statistics-1.txt');

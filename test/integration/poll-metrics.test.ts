@@ -3,10 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { freePort, waitFor } from '../helpers/free-port.js';
-import { KUDF, REPO_ROOT } from '../helpers/host-process.js';
-import { writePollConfig } from '../helpers/poll-process.js';
-import { startSshd, type SshdHandle } from '../helpers/sshd.js';
+import { freePort, waitFor, KUDF, REPO_ROOT, writePollConfig, startSshd, type SshdHandle } from '../helpers/index.js';
 
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
   for (const line of text.split('\n')) {

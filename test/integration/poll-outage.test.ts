@@ -9,12 +9,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from '../helpers/free-port.js';
-import { Influxd } from '../helpers/influxd.js';
-import { REPO_ROOT } from '../helpers/host-process.js';
-import { startSshd, type SshdHandle } from '../helpers/sshd.js';
-import { startSilentRouter, type SilentRouter } from '../helpers/fake-router-silent.js';
 import {
+  waitFor,
+  Influxd,
+  REPO_ROOT,
+  startSshd,
+  type SshdHandle,
+  startSilentRouter,
+  type SilentRouter,
   matchPolls,
   pollStartsMs,
   PollProcess,
@@ -23,7 +25,7 @@ import {
   type CuttingRouter,
   type PollLog,
   type PollRouterSpec,
-} from '../helpers/poll-process.js';
+} from '../helpers/index.js';
 
 const FIXTURE_PATH = 'test/fixtures/adsl/broadcom-xdslctl-info-stats-1.txt';
 const FIXTURE_CMD = `cat ${FIXTURE_PATH}`;

@@ -3,12 +3,18 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startFakeRouter, makeHostKey, type FakeRouter, type FakeRouterOptions } from '../helpers/fake-router.js';
-import { fixtureParser } from '../helpers/fake-router-parser.js';
-import { captureLogger } from '../helpers/fake-router-logs.js';
+import {
+  startFakeRouter,
+  makeHostKey,
+  type FakeRouter,
+  type FakeRouterOptions,
+  fixtureParser,
+  captureLogger,
+  pollerOn,
+  routerConfig,
+} from '../helpers/index.js';
 import type { RouterConfig } from '../../src/ingest/config/index.js';
 import { SshSession } from '../../src/ingest/ssh/index.js';
-import { pollerOn, routerConfig } from '../helpers/poll-harness.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const fixtures = join(repo, 'test', 'fixtures', 'adsl');

@@ -4,14 +4,18 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startSshd, type SshdHandle } from '../helpers/sshd.js';
-import { makeHostKey } from '../helpers/fake-router.js';
-import { fixtureParser } from '../helpers/fake-router-parser.js';
-import { captureLogger } from '../helpers/fake-router-logs.js';
+import {
+  startSshd,
+  type SshdHandle,
+  makeHostKey,
+  fixtureParser,
+  captureLogger,
+  pollerOn,
+  routerConfig,
+} from '../helpers/index.js';
 import type { RouterConfig } from '../../src/ingest/config/index.js';
 import { SshSession } from '../../src/ingest/ssh/index.js';
 import { TransportError } from '../../src/ingest/transport/index.js';
-import { pollerOn, routerConfig } from '../helpers/poll-harness.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const fixtures = join(repo, 'test', 'fixtures', 'adsl');

@@ -9,13 +9,17 @@ import { describe, it } from 'node:test';
 import type { RouterConfig } from '../../src/ingest/config/index.js';
 import { TelnetSession } from '../../src/ingest/telnet/index.js';
 import type { TransportError } from '../../src/ingest/transport/index.js';
-import { captureLogger } from '../helpers/fake-router-logs.js';
-import { fixtureParser } from '../helpers/fake-router-parser.js';
-import type { FakeCliConfig } from '../helpers/fake-router-cli.js';
-import { freePort } from '../helpers/free-port.js';
-import { REPO_ROOT } from '../helpers/host-process.js';
-import { pollerOn, routerConfig } from '../helpers/poll-harness.js';
-import { startTelnetd, type TelnetdHandle } from '../helpers/telnetd.js';
+import {
+  captureLogger,
+  fixtureParser,
+  type FakeCliConfig,
+  freePort,
+  REPO_ROOT,
+  pollerOn,
+  routerConfig,
+  startTelnetd,
+  type TelnetdHandle,
+} from '../helpers/index.js';
 
 const fixtures = join(REPO_ROOT, 'test', 'fixtures', 'adsl');
 const FIXTURE = readFileSync(join(fixtures, 'broadcom-xdslctl-info-stats-1.txt'), 'utf8');

@@ -14,11 +14,16 @@ import { TelnetSession } from '../../src/ingest/telnet/index.js';
 import type { TransportError } from '../../src/ingest/transport/index.js';
 import { Tr064Session } from '../../src/ingest/tr064/index.js';
 import type { LinePoint } from '../../src/line-protocol/index.js';
-import { captureLogger } from '../helpers/fake-router-logs.js';
-import { freePort } from '../helpers/free-port.js';
-import { REPO_ROOT } from '../helpers/host-process.js';
-import { pollerOn, routerConfig } from '../helpers/poll-harness.js';
-import { startTr064Box, type Tr064Box, type Tr064BoxOptions } from '../helpers/tr064-box.js';
+import {
+  captureLogger,
+  freePort,
+  REPO_ROOT,
+  pollerOn,
+  routerConfig,
+  startTr064Box,
+  type Tr064Box,
+  type Tr064BoxOptions,
+} from '../helpers/index.js';
 
 const fixture = (name: string): string => readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'adsl', name), 'utf8');
 const GET_INFO = fixture('avm-tr064-wandslinterfaceconfig-getinfo-1.txt');

@@ -12,11 +12,15 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { LinePoint } from '../../src/line-protocol/index.js';
-import { createLogger } from '../../src/log/logger.js';
-import { DEFAULT_TUNING, type InfluxSettings, type WriterTuning } from '../../src/ingest/influx-settings.js';
-import { createWriter, type PointWriter } from '../../src/ingest/writer/index.js';
-import { Influxd } from '../helpers/influxd.js';
-import { waitFor } from '../helpers/free-port.js';
+import { createLogger } from '../../src/log/index.js';
+import {
+  createWriter,
+  type PointWriter,
+  DEFAULT_TUNING,
+  type InfluxSettings,
+  type WriterTuning,
+} from '../../src/ingest/writer/index.js';
+import { Influxd, waitFor } from '../helpers/index.js';
 
 const FAST: WriterTuning = {
   ...DEFAULT_TUNING,

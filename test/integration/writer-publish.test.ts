@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Influxd } from '../helpers/influxd.js';
+import { Influxd } from '../helpers/index.js';
 
 process.on('unhandledRejection', (err) => {
   throw err;

@@ -11,10 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { LinePoint } from '../../src/line-protocol/index.js';
-import { createLogger } from '../../src/log/logger.js';
-import { DEFAULT_TUNING, type InfluxSettings, type WriterTuning } from '../../src/ingest/influx-settings.js';
-import { createWriter, type Clock } from '../../src/ingest/writer/index.js';
-import { waitFor } from '../helpers/free-port.js';
+import { createLogger } from '../../src/log/index.js';
+import {
+  createWriter,
+  type Clock,
+  DEFAULT_TUNING,
+  type InfluxSettings,
+  type WriterTuning,
+} from '../../src/ingest/writer/index.js';
+import { waitFor } from '../helpers/index.js';
 
 process.on('unhandledRejection', (err) => {
   throw err;

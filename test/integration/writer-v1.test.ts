@@ -4,16 +4,17 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LinePoint } from '../../src/line-protocol/index.js';
-import { createLogger } from '../../src/log/logger.js';
+import { createLogger } from '../../src/log/index.js';
 import {
+  createWriter,
+  type DeadLetterEntry,
+  type PointWriter,
   DEFAULT_TUNING,
   resolveInfluxSettings,
   type InfluxSettings,
   type WriterTuning,
-} from '../../src/ingest/influx-settings.js';
-import { createWriter, type DeadLetterEntry, type PointWriter } from '../../src/ingest/writer/index.js';
-import { Influxd } from '../helpers/influxd.js';
-import { waitFor } from '../helpers/free-port.js';
+} from '../../src/ingest/writer/index.js';
+import { Influxd, waitFor } from '../helpers/index.js';
 
 process.on('unhandledRejection', (err) => {
   throw err;

@@ -3,11 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '../../src/log/logger.js';
-import { DEFAULT_TUNING, type InfluxSettings } from '../../src/ingest/influx-settings.js';
-import { createWriter } from '../../src/ingest/writer/index.js';
-import { VictoriaMetrics, type ExportedSeries } from '../helpers/victoria-metrics.js';
-import { waitFor } from '../helpers/free-port.js';
+import { createLogger } from '../../src/log/index.js';
+import { createWriter, DEFAULT_TUNING, type InfluxSettings } from '../../src/ingest/writer/index.js';
+import { VictoriaMetrics, type ExportedSeries, waitFor } from '../helpers/index.js';
 
 process.on('unhandledRejection', (err) => {
   throw err;

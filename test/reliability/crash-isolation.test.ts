@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { KapacitorClient, ProbeError } from '../../src/probe/index.js';
-import { HostProcess } from '../helpers/host-process.js';
+import { HostProcess } from '../helpers/index.js';
 import { assertServing, seqPoint } from './raw-peer.js';
 
 process.on('unhandledRejection', (err) => {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { HostProcess, KUDF, REPO_ROOT, TEST_UDF_DIR, type LogLine } from '../helpers/host-process.js';
+import { HostProcess, KUDF, REPO_ROOT, TEST_UDF_DIR, type LogLine } from '../helpers/index.js';
 import { seqPoint } from './raw-peer.js';
 import { TaskPeer, seqPoints } from './task-peer.js';
 

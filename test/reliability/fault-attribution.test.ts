@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { HostProcess } from '../helpers/host-process.js';
+import { HostProcess } from '../helpers/index.js';
 import { seqPoint } from './raw-peer.js';
 import { TaskPeer, seqPoints } from './task-peer.js';
 

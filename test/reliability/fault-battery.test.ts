@@ -7,9 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { KapacitorClient, probeInfo } from '../../src/probe/index.js';
-import { encodeFrame, encodeRequest, encodeUvarint } from '../../src/protocol/index.js';
-import type { Request, Response } from '../../src/protocol/types.js';
-import { HostProcess } from '../helpers/host-process.js';
+import { encodeFrame, encodeRequest, encodeUvarint, type Request, type Response } from '../../src/protocol/index.js';
+import { HostProcess } from '../helpers/index.js';
 import { assertServing, exchange, rawConnect, seqPoint } from './raw-peer.js';
 
 process.on('unhandledRejection', (err) => {

@@ -12,7 +12,7 @@
  */
 import fc from 'fast-check';
 import { pino } from 'pino';
-import { Session } from '../../src/host/session.js';
+import { Session } from '../../src/host/index.js';
 import {
   FrameDecoder,
   FrameError,
@@ -23,18 +23,16 @@ import {
   encodeFrame,
   encodeRequest,
   encodeResponse,
+  type FieldValue,
+  type InitOption,
+  type OptionValue,
+  type Point,
+  type Request,
+  type Response,
+  type ValueType,
 } from '../../src/protocol/index.js';
-import type {
-  FieldValue,
-  InitOption,
-  OptionValue,
-  Point,
-  Request,
-  Response,
-  ValueType,
-} from '../../src/protocol/types.js';
-import { describeUdf } from '../../src/sdk/describe.js';
-import type { UdfDefinition } from '../../src/sdk/define-udf.js';
+import { describeUdf } from '../../src/sdk/internal.js';
+import type { UdfDefinition } from '../../src/sdk/index.js';
 import { builtinUdfs } from '../../udfs/index.js';
 
 export class Violation extends Error {

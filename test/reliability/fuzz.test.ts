@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { encodeFrame, encodeRequest, encodeUvarint } from '../../src/protocol/index.js';
-import { REPO_ROOT } from '../helpers/host-process.js';
+import { REPO_ROOT } from '../helpers/index.js';
 import {
   checkFrames,
   checkPipeline,

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { encodeUvarint } from '../../src/protocol/index.js';
-import { HostProcess } from '../helpers/host-process.js';
+import { HostProcess } from '../helpers/index.js';
 import { assertServing, seqPoint } from './raw-peer.js';
 import { TaskPeer, seqPoints } from './task-peer.js';
 

@@ -10,7 +10,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { REPO_ROOT } from '../helpers/host-process.js';
+import { REPO_ROOT } from '../helpers/index.js';
 
 let scratch = '';
 before(async () => {

@@ -1,8 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { KapacitorClient, probeInfo } from '../../src/probe/index.js';
-import { FrameDecoder, decodeResponse } from '../../src/protocol/index.js';
-import type { Point, Response } from '../../src/protocol/types.js';
-import { beforeDeadline } from '../helpers/deadline.js';
+import { FrameDecoder, decodeResponse, type Point, type Response } from '../../src/protocol/index.js';
+import { beforeDeadline } from '../helpers/index.js';
 
 export async function rawConnect(path: string): Promise<Socket> {
   const socket = connect({ path, allowHalfOpen: true });

@@ -11,9 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KapacitorClient } from '../../src/probe/index.js';
-import type { Point } from '../../src/protocol/types.js';
-import { HostProcess, KUDF, type LogLine } from '../helpers/host-process.js';
-import { writeTally } from '../helpers/reloadable-udf.js';
+import type { Point } from '../../src/protocol/index.js';
+import { HostProcess, KUDF, type LogLine, writeTally } from '../helpers/index.js';
 
 function point(i: number, group: string): Point {
   return {

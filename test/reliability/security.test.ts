@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { probeInfo } from '../../src/probe/index.js';
-import { HostProcess, KUDF, REPO_ROOT } from '../helpers/host-process.js';
+import { HostProcess, KUDF, REPO_ROOT } from '../helpers/index.js';
 
 process.on('unhandledRejection', (err) => {
   throw err;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { KUDF } from '../helpers/host-process.js';
+import { KUDF } from '../helpers/index.js';
 
 export interface ServeRun {
   code: number | null;

@@ -4,8 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { beforeDeadline } from '../helpers/deadline.js';
-import { HostProcess } from '../helpers/host-process.js';
+import { beforeDeadline, HostProcess } from '../helpers/index.js';
 import { TaskPeer, seqPoints } from './task-peer.js';
 
 process.on('unhandledRejection', (err) => {

@@ -9,8 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { KapacitorClient } from '../../src/probe/index.js';
-import type { InitOption, Point } from '../../src/protocol/types.js';
-import { HostProcess } from '../helpers/host-process.js';
+import type { InitOption, Point } from '../../src/protocol/index.js';
+import { HostProcess } from '../helpers/index.js';
 
 const GROUPS = Number(process.env['SNAPSHOT_GROUPS'] ?? 1_200_000);
 const MAX_FRAME = 64 * 1024 * 1024;

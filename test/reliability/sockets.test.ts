@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { probeInfo } from '../../src/probe/index.js';
-import { HostProcess } from '../helpers/host-process.js';
+import { HostProcess } from '../helpers/index.js';
 import { fatalLine, runServe } from './serve-run.js';
 
 process.on('unhandledRejection', (err) => {

@@ -1,6 +1,12 @@
 import type { Socket } from 'node:net';
-import { FrameDecoder, decodeResponse, encodeFrame, encodeRequest } from '../../src/protocol/index.js';
-import type { Request, Response } from '../../src/protocol/types.js';
+import {
+  FrameDecoder,
+  decodeResponse,
+  encodeFrame,
+  encodeRequest,
+  type Request,
+  type Response,
+} from '../../src/protocol/index.js';
 import { rawConnect, seqPoint } from './raw-peer.js';
 
 /**

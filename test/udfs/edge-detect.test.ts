@@ -4,10 +4,18 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { parseLineProtocol } from '../../src/line-protocol/index.js';
-import edgeDetect, { edgeDetectBatch } from '../../udfs/edgeDetect.js';
-import type { FieldValue, InitOption, Point } from '../../src/protocol/types.js';
-import { Harness, o, plain, pt, runSplit, SECOND } from '../helpers/session-harness.js';
-import { referenceEdgeDetect, type EdgeReferenceOptions } from '../helpers/reference-edge-detect.js';
+import { edgeDetect, edgeDetectBatch } from '../../udfs/index.js';
+import type { FieldValue, InitOption, Point } from '../../src/protocol/index.js';
+import {
+  Harness,
+  o,
+  plain,
+  pt,
+  runSplit,
+  SECOND,
+  referenceEdgeDetect,
+  type EdgeReferenceOptions,
+} from '../helpers/index.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 

@@ -1,10 +1,9 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import ewma from '../../udfs/ewma.js';
-import type { InitOption, Point } from '../../src/protocol/types.js';
-import { Harness, o, plain, pt, runSplit, SECOND } from '../helpers/session-harness.js';
-import { referenceEwma } from '../helpers/reference-numeric.js';
+import { ewma } from '../../udfs/index.js';
+import type { InitOption, Point } from '../../src/protocol/index.js';
+import { Harness, o, plain, pt, runSplit, SECOND, referenceEwma } from '../helpers/index.js';
 import { arbNumericStream, close } from './random-streams.js';
 
 const run = (options: InitOption[], points: Point[]): Point[] => new Harness(ewma).start(options).feed(points);

@@ -1,10 +1,9 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import integral, { integralBatch } from '../../udfs/integral.js';
-import type { InitOption, Point } from '../../src/protocol/types.js';
-import { Harness, o, plain, pt, runSplit, runSplitBatches, SECOND } from '../helpers/session-harness.js';
-import { referenceIntegral } from '../helpers/reference-numeric.js';
+import { integral, integralBatch } from '../../udfs/index.js';
+import type { InitOption, Point } from '../../src/protocol/index.js';
+import { Harness, o, plain, pt, runSplit, runSplitBatches, SECOND, referenceIntegral } from '../helpers/index.js';
 import { arbBatches, arbNumericStream, close } from './random-streams.js';
 
 const run = (options: InitOption[], points: Point[]): Point[] => new Harness(integral).start(options).feed(points);

@@ -10,7 +10,7 @@ import {
   renderTable,
   runKudfCheck,
   tableInDoc,
-} from '../helpers/check-cases.js';
+} from '../helpers/index.js';
 
 const problems = (source: string): Problem[] => checkSource(source, 'x.tick', builtinUdfs).problems;
 const lines = (source: string): string[] => problems(source).map((p) => `${p.line}: ${p.message} [${p.stage}]`);

@@ -1,10 +1,9 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import movingAverage from '../../udfs/movingAverage.js';
-import type { InitOption, Point } from '../../src/protocol/types.js';
-import { directInstance, Harness, o, plain, pt, runSplit, SECOND } from '../helpers/session-harness.js';
-import { referenceMovingAverage } from '../helpers/reference-numeric.js';
+import { movingAverage } from '../../udfs/index.js';
+import type { InitOption, Point } from '../../src/protocol/index.js';
+import { directInstance, Harness, o, plain, pt, runSplit, SECOND, referenceMovingAverage } from '../helpers/index.js';
 import { arbNumericStream, close } from './random-streams.js';
 
 const run = (options: InitOption[], points: Point[]): Point[] => new Harness(movingAverage).start(options).feed(points);

@@ -1,10 +1,10 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import outliers, { quantile } from '../../udfs/outliers.js';
-import type { Point } from '../../src/protocol/types.js';
-import { Harness, o, plain, pt, runSplitBatches, SECOND } from '../helpers/session-harness.js';
-import { referenceOutliers } from '../helpers/reference-numeric.js';
+import { outliers } from '../../udfs/index.js';
+import { quantile } from '../../udfs/internal.js';
+import type { Point } from '../../src/protocol/index.js';
+import { Harness, o, plain, pt, runSplitBatches, SECOND, referenceOutliers } from '../helpers/index.js';
 import { arbBatches } from './random-streams.js';
 
 const batchOf = (

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import type { FieldValue, Point } from '../../src/protocol/types.js';
-import { pt, type BatchSpec } from '../helpers/session-harness.js';
+import type { FieldValue, Point } from '../../src/protocol/index.js';
+import { pt, type BatchSpec } from '../helpers/index.js';
 
 /** A value of field `v`: mostly numbers (int and double), sometimes a string, a bool or nothing. */
 const arbV: fc.Arbitrary<FieldValue | undefined> = fc.oneof(

@@ -11,10 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { statusToPoints } from '../../src/ingest/index.js';
 import { parseStatus } from '../../src/ingest/parsers/index.js';
 import type { ParserFamily } from '../../src/ingest/parsers/index.js';
-import type { InitOption, Point } from '../../src/protocol/types.js';
-import edgeDetect from '../../udfs/edgeDetect.js';
-import { Harness, o, pt } from '../helpers/session-harness.js';
-import { evalLambda, lambdaOf } from '../helpers/tick-lambda.js';
+import type { InitOption, Point } from '../../src/protocol/index.js';
+import { edgeDetect } from '../../udfs/index.js';
+import { Harness, o, pt, evalLambda, lambdaOf } from '../helpers/index.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const script = readFileSync(`${repoRoot}tickscripts/adsl_state_changes.tick`, 'utf8');

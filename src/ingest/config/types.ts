@@ -1,4 +1,4 @@
-import type { LegacyAlgorithms } from '../ssh/legacy-algorithms.js';
+import type { LegacyAlgorithms } from './legacy-algorithms.js';
 
 export type { LegacyAlgorithms };
 

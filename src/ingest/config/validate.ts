@@ -2,7 +2,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { ConfigReader } from './reader.js';
 import { readSecret, type SecretSources } from './secrets.js';
-import { LEGACY_ALGORITHMS, availableLegacyAlgorithms, isLegacyAlgorithmAvailable } from '../ssh/legacy-algorithms.js';
+import { LEGACY_ALGORITHMS, availableLegacyAlgorithms, isLegacyAlgorithmAvailable } from './legacy-algorithms.js';
 import { PARSER_FAMILIES } from '../parsers/index.js';
 import type {
   HostKeyPolicy,

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { Logger } from '../../log/logger.js';
-import type { HttpSettings, RouterConfig } from '../config/types.js';
+import type { Logger } from '../../log/index.js';
+import type { HttpSettings, RouterConfig } from '../config/index.js';
 import { systemClock, type Clock } from '../timing/index.js';
 import { TransportError } from '../transport/index.js';
 import { DigestAuth } from '../tr064/index.js';

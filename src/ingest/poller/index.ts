@@ -13,3 +13,4 @@ export {
   type StatusParser,
 } from './router-poller.js';
 export { PollService, sessionFor, type PollServiceOptions } from './poll-service.js';
+export { statusToPoints, pollPoint, isIntegerMetric, type PointContext } from './status-points.js';

@@ -1,5 +1,5 @@
-import type { Logger } from '../../log/logger.js';
-import type { PollConfig, RouterConfig } from '../config/types.js';
+import type { Logger } from '../../log/index.js';
+import type { PollConfig, RouterConfig } from '../config/index.js';
 import { HttpSession } from '../http/index.js';
 import { SshSession } from '../ssh/index.js';
 import { TelnetSession } from '../telnet/index.js';

@@ -1,8 +1,8 @@
-import type { Logger } from '../../log/logger.js';
+import type { Logger } from '../../log/index.js';
 import type { LinePoint } from '../../line-protocol/index.js';
-import type { RouterConfig } from '../config/types.js';
+import type { RouterConfig } from '../config/index.js';
 import type { PollErrorClass } from '../transport/index.js';
-import { pollPoint, statusToPoints, type PointContext } from '../status-points.js';
+import { pollPoint, statusToPoints, type PointContext } from './status-points.js';
 import type { Clock } from '../timing/index.js';
 
 /** What the parsers return (`parseStatus(family | 'auto', text)`); `status` is their LineStatus. */

@@ -1,4 +1,4 @@
-import type { Logger } from '../../log/logger.js';
+import type { Logger } from '../../log/index.js';
 import type { Clock } from '../timing/index.js';
 import { nextDelayMs, type BackoffSettings } from './backoff.js';
 import { Semaphore } from './semaphore.js';

@@ -1,4 +1,4 @@
-import type { HostKeyPolicy } from '../config/types.js';
+import type { HostKeyPolicy } from '../config/index.js';
 import { sha256Fingerprint } from './fingerprint.js';
 import { checkKnownHosts, knownHostsName, parseKnownHosts } from './known-hosts.js';
 

@@ -9,4 +9,3 @@ export {
 } from './known-hosts.js';
 export { sha256Fingerprint, keyTypeOf } from './fingerprint.js';
 export { ShellOutputCollector, cleanTerminalText, type ShellEvent } from './shell-output.js';
-export { LEGACY_ALGORITHMS, availableLegacyAlgorithms, type LegacyAlgorithms } from './legacy-algorithms.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
-import type { Logger } from '../../log/logger.js';
-import type { RouterConfig } from '../config/types.js';
+import type { Logger } from '../../log/index.js';
+import type { RouterConfig } from '../config/index.js';
 import { KeptSession, TransportError } from '../transport/index.js';
 import { systemClock, type Clock } from '../timing/index.js';
 import { verifyHostKey, type HostKeyDecision } from './host-key-verifier.js';

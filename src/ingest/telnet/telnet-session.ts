@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
-import type { Logger } from '../../log/logger.js';
-import type { RouterConfig } from '../config/types.js';
-import { cleanTerminalText, ShellOutputCollector } from '../ssh/shell-output.js';
+import type { Logger } from '../../log/index.js';
+import type { RouterConfig } from '../config/index.js';
+import { cleanTerminalText, ShellOutputCollector } from '../ssh/index.js';
 import { KeptSession, TransportError } from '../transport/index.js';
 import { systemClock, type Clock } from '../timing/index.js';
 import { escapeIac, TelnetDecoder, TelnetNegotiator } from './telnet-codec.js';

@@ -1,8 +1,8 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
-import type { Logger } from '../../log/logger.js';
-import type { RouterConfig } from '../config/types.js';
+import type { Logger } from '../../log/index.js';
+import type { RouterConfig } from '../config/index.js';
 import { DigestAuth } from './digest.js';
 import { TransportError } from '../transport/index.js';
 import { systemClock, type Clock } from '../timing/index.js';

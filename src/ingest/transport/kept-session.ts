@@ -1,4 +1,4 @@
-import type { Logger } from '../../log/logger.js';
+import type { Logger } from '../../log/index.js';
 import { TransportError, type TransportErrorCode } from './errors.js';
 
 export interface KeptSessionSettings {

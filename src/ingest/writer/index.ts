@@ -19,7 +19,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
-import type { InfluxSettings } from '../influx-settings.js';
+import type { InfluxSettings } from './influx-settings.js';
 import { systemClock, type Clock } from '../timing/index.js';
 import type { PointWriter } from './point-writer.js';
 import { QueuedWriter } from './queued-writer.js';
@@ -35,6 +35,9 @@ export type { DeadLetterEntry } from './dead-letter.js';
 export { WriterError, type WriterErrorCode } from './errors.js';
 export { StdoutWriter } from './stdout-writer.js';
 export { redactUrl } from './redact.js';
+export { pointFromJson } from './json-points.js';
+// The InfluxDB settings of `kudf poll` and `kudf publish`, whole: the CLI resolves them, the writer reads them.
+export * from './influx-settings.js';
 
 /**
  * Queue directory when neither the settings nor the caller name one: `$KUDF_QUEUE_DIR`, else

@@ -24,7 +24,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { formatLine, type LinePoint } from '../../line-protocol/index.js';
-import type { WriterTuning } from '../influx-settings.js';
+import type { WriterTuning } from './influx-settings.js';
 import { EQUAL_JITTER, RetryBackoff, type Clock } from '../timing/index.js';
 import { DeadLetterFile, type DeadLetterEntry } from './dead-letter.js';
 import { DurableQueue, type QueueBatch } from './durable-queue.js';

@@ -1,4 +1,4 @@
-import type { Precision } from '../influx-settings.js';
+import type { Precision } from './influx-settings.js';
 import type { SendOutcome } from './outcome.js';
 
 /**

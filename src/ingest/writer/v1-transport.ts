@@ -8,7 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { gzip as gzipCb } from 'node:zlib';
 import { promisify } from 'node:util';
-import type { V1Target, WriterTuning } from '../influx-settings.js';
+import type { V1Target, WriterTuning } from './influx-settings.js';
 import { outcomeForStatus, type SendOutcome } from './outcome.js';
 import { redactUrl } from './redact.js';
 import { toPrecision, type WriteTransport } from './transport.js';

@@ -11,7 +11,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { HttpError, InfluxDB, RequestTimedOutError, setLogger, type WriteApi } from '@influxdata/influxdb-client';
 import type { Logger } from 'pino';
-import type { V2Target, WriterTuning } from '../influx-settings.js';
+import type { V2Target, WriterTuning } from './influx-settings.js';
 import { outcomeForStatus, type SendOutcome } from './outcome.js';
 import { redactUrl } from './redact.js';
 import { toPrecision, type WriteTransport } from './transport.js';

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { describeProvenance, provenance } from '../../../bench/machine.js';
+import { describeProvenance, provenance } from '../../../bench/internal.js';
 
 describe('bench: what the figures were measured on', () => {
   it("names the checkout's commit, the core count, the CPU model and the Node version", () => {

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { ResponseCounter } from '../../../bench/response-counter.js';
-import { encodeFrame, encodeResponse } from '../../../src/protocol/index.js';
-import type { Response } from '../../../src/protocol/types.js';
+import { ResponseCounter } from '../../../bench/internal.js';
+import { encodeFrame, encodeResponse, type Response } from '../../../src/protocol/index.js';
 
 type Item = { kind: 'point'; group: string } | { kind: 'keepalive'; time: bigint } | { kind: 'error'; text: string };
 

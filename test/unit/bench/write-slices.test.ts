@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { sliceFrames } from '../../../bench/load-generator.js';
+import { sliceFrames } from '../../../bench/internal.js';
 import { FrameDecoder, encodeUvarint } from '../../../src/protocol/index.js';
 
 function frames(sizes: number[]): Buffer {

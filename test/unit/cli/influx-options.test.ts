@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Command } from 'commander';
-import { addInfluxOptions } from '../../../src/cli/influx-options.js';
-import { InfluxSettingsError, resolveInfluxSettings, type InfluxFlags } from '../../../src/ingest/influx-settings.js';
+import { addInfluxOptions } from '../../../src/cli/internal.js';
+import { InfluxSettingsError, resolveInfluxSettings, type InfluxFlags } from '../../../src/ingest/writer/index.js';
 
 test('the shared commander options parse into flags the resolver understands', () => {
   const cmd = addInfluxOptions(new Command('x').exitOverride());

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../helpers/host-process.js';
+import { REPO_ROOT } from '../../helpers/index.js';
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { buildProgram } from '../../../src/cli/program.js';
+import { buildProgram } from '../../../src/cli/internal.js';
 import { validatePollConfig } from '../../../src/ingest/config/index.js';
-import { resolveInfluxSettings } from '../../../src/ingest/influx-settings.js';
-import { REPO_ROOT } from '../../helpers/host-process.js';
+import { resolveInfluxSettings } from '../../../src/ingest/writer/index.js';
+import { REPO_ROOT } from '../../helpers/index.js';
 
 const doc = (name: string): string => readFileSync(join(REPO_ROOT, 'docs', name), 'utf8');
 

@@ -6,10 +6,7 @@ import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import fc from 'fast-check';
 import { pino } from 'pino';
-import { Connection } from '../../../src/host/connection.js';
-import type { ToWorker } from '../../../src/host/messages.js';
-import { listenUnix } from '../../../src/host/socket-listener.js';
-import type { SessionPlace } from '../../../src/host/worker-pool.js';
+import { Connection, type ToWorker, listenUnix, type SessionPlace } from '../../../src/host/internal.js';
 import {
   FrameDecoder,
   decodeResponse,
@@ -17,7 +14,7 @@ import {
   encodeRequest,
   encodeUvarint,
 } from '../../../src/protocol/index.js';
-import { beforeDeadline } from '../../helpers/deadline.js';
+import { beforeDeadline } from '../../helpers/index.js';
 
 const COALESCE_BELOW = 16 * 1024;
 const SETTLE_MS = 150;

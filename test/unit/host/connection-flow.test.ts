@@ -5,10 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
-import { Connection } from '../../../src/host/connection.js';
-import type { ToWorker } from '../../../src/host/messages.js';
-import type { SessionPlace } from '../../../src/host/worker-pool.js';
-import { beforeDeadline } from '../../helpers/deadline.js';
+import { Connection, type ToWorker, type SessionPlace } from '../../../src/host/internal.js';
+import { beforeDeadline } from '../../helpers/index.js';
 
 const BOUND = 64 * 1024;
 const TOTAL = 4 * 1024 * 1024;

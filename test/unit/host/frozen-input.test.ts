@@ -2,9 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { BUILTIN_UDFS_MODULE, listUdfDir, loadRegistry } from '../../../src/host/index.js';
-import { isBuiltIn } from '../../../src/host/registry.js';
-import { SessionRunner } from '../../../src/host/session-runner.js';
-import type { FromWorker } from '../../../src/host/messages.js';
+import { isBuiltIn, SessionRunner, type FromWorker } from '../../../src/host/internal.js';
 import {
   FrameDecoder,
   FrameWriter,
@@ -14,8 +12,7 @@ import {
   type Response,
 } from '../../../src/protocol/index.js';
 import { defineUdf, derivePoint, withFields, type Point, type UdfDefinition } from '../../../src/sdk/index.js';
-import { TEST_UDF_DIR } from '../../helpers/host-process.js';
-import { begin, end, pt } from '../../helpers/session-harness.js';
+import { TEST_UDF_DIR, begin, end, pt } from '../../helpers/index.js';
 
 /**
  * The input point as a JavaScript function sees it: the types forbid these writes, so the cast

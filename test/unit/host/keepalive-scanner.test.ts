@@ -2,13 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { pino } from 'pino';
-import { KeepaliveScanner } from '../../../src/host/keepalive-scanner.js';
-import { Session } from '../../../src/host/session.js';
-import { encodeFrame, encodeRequest, encodeUvarint } from '../../../src/protocol/index.js';
-import type { Request, Response } from '../../../src/protocol/types.js';
+import { KeepaliveScanner } from '../../../src/host/internal.js';
+import { Session } from '../../../src/host/index.js';
+import { encodeFrame, encodeRequest, encodeUvarint, type Request, type Response } from '../../../src/protocol/index.js';
 import { defineUdf } from '../../../src/sdk/index.js';
-import mirror from '../../../udfs/mirror.js';
-import { pt } from '../../helpers/session-harness.js';
+import { mirror } from '../../../udfs/index.js';
+import { pt } from '../../helpers/index.js';
 
 const stream: Request[] = [
   { kind: 'init', options: [], taskID: 't', nodeID: 'n' },

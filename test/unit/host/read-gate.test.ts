@@ -5,12 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { pino } from 'pino';
-import { Connection } from '../../../src/host/connection.js';
-import type { ToWorker } from '../../../src/host/messages.js';
-import { holdReads, releaseReads } from '../../../src/host/read-gate.js';
-import { listenUnix } from '../../../src/host/socket-listener.js';
-import type { SessionPlace } from '../../../src/host/worker-pool.js';
-import { beforeDeadline } from '../../helpers/deadline.js';
+import {
+  Connection,
+  type ToWorker,
+  holdReads,
+  releaseReads,
+  listenUnix,
+  type SessionPlace,
+} from '../../../src/host/internal.js';
+import { beforeDeadline } from '../../helpers/index.js';
 
 const TOTAL = 1024 * 1024;
 const SETTLE_MS = 200;

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
-import { Session } from '../../../src/host/session.js';
-import type { Response } from '../../../src/protocol/types.js';
+import { Session } from '../../../src/host/index.js';
+import type { Response } from '../../../src/protocol/index.js';
 import { defineUdf, GroupState, opt } from '../../../src/sdk/index.js';
-import mirror from '../../../udfs/mirror.js';
-import { Harness, o, pt } from '../../helpers/session-harness.js';
+import { mirror } from '../../../udfs/index.js';
+import { Harness, o, pt } from '../../helpers/index.js';
 
 /** A small stateful function: counts points per group and emits the running count. */
 const counter = defineUdf({

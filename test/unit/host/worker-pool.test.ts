@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { pino } from 'pino';
-import { WorkerPool } from '../../../src/host/worker-pool.js';
-import mirror from '../../../udfs/mirror.js';
+import { WorkerPool } from '../../../src/host/internal.js';
+import { mirror } from '../../../udfs/index.js';
 
 function pool(threads: number): WorkerPool {
   return new WorkerPool({

@@ -37,7 +37,7 @@ import {
   referenceEncode,
   text,
   toLong,
-} from '../../helpers/reference-proto.js';
+} from '../../helpers/index.js';
 
 type Obj = Record<string, unknown>;
 

@@ -10,7 +10,7 @@ import {
   type FrameBody,
   type PointHeader,
 } from '../../../src/protocol/index.js';
-import { point } from '../../helpers/reference-proto.js';
+import { point } from '../../helpers/index.js';
 
 const padding = fc.uint8Array({ maxLength: 40 });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { pino } from 'pino';
-import { Session } from '../../../src/host/session.js';
+import { Session } from '../../../src/host/index.js';
 import {
   FrameDecoder,
   FrameWriter,
@@ -13,11 +13,12 @@ import {
   encodeResponse,
   encodeUvarint,
   type PointHeader,
+  type Fields,
+  type Point,
+  type Response,
 } from '../../../src/protocol/index.js';
-import type { Fields, Point, Response } from '../../../src/protocol/types.js';
 import { defineUdf, derivePoint } from '../../../src/sdk/index.js';
-import { fieldValue, key, point } from '../../helpers/reference-proto.js';
-import { pt } from '../../helpers/session-harness.js';
+import { fieldValue, key, point, pt } from '../../helpers/index.js';
 
 const fields: fc.Arbitrary<Fields> = fc
   .uniqueArray(fc.tuple(key, fieldValue), { selector: ([k]) => k, maxLength: 5 })

@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { decodeRequest, encodeRequest, encodeUvarint } from '../../../src/protocol/index.js';
-import { emptyRecord } from '../../../src/protocol/records.js';
-import type { FieldValue, Point } from '../../../src/protocol/types.js';
-import { pointToReference, RefRequest, referenceEncode, point as anyPoint } from '../../helpers/reference-proto.js';
+import {
+  decodeRequest,
+  encodeRequest,
+  encodeUvarint,
+  emptyRecord,
+  type FieldValue,
+  type Point,
+} from '../../../src/protocol/index.js';
+import { pointToReference, RefRequest, referenceEncode, point as anyPoint } from '../../helpers/index.js';
 
 /** `p` as the decoder represents it (tag and field records on the decoder's prototype). */
 function asDecoded(p: Point): Point {

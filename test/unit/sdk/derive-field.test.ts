@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { deriveField, derivePoint } from '../../../src/sdk/index.js';
-import { pt } from '../../helpers/session-harness.js';
+import { pt } from '../../helpers/index.js';
 
 describe('deriveField', () => {
   const input = pt({ time: 7, group: 'host=a', tags: { host: 'a' }, fields: { v: 1.5, n: 3n } });

@@ -7,14 +7,14 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { pino } from 'pino';
-import { Session } from '../../../src/host/session.js';
+import { Session } from '../../../src/host/index.js';
 import {
   COMPRESS_SNAPSHOTS_ABOVE,
   MAX_SNAPSHOT_JSON_BYTES,
   decodeSnapshot,
   encodeSnapshot,
-} from '../../../src/sdk/snapshot.js';
-import type { Response } from '../../../src/protocol/types.js';
+} from '../../../src/sdk/internal.js';
+import type { Response } from '../../../src/protocol/index.js';
 import { defineUdf, type SnapshotValue } from '../../../src/sdk/index.js';
 
 const id = { function: 'f', version: 1, options: 'abc' };

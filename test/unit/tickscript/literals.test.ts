@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DurationError, formatDuration, parseDuration } from '../../../src/tickscript/duration.js';
-import { formatArguments, formatLiteral } from '../../../src/tickscript/literal.js';
+import {
+  DurationError,
+  formatDuration,
+  parseDuration,
+  formatArguments,
+  formatLiteral,
+} from '../../../src/tickscript/index.js';
 
 describe('TICKscript literals', () => {
   it('parses every duration unit TICKscript knows into nanoseconds', () => {

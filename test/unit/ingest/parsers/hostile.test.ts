@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
 import { parseStatus, PARSER_FAMILIES, type ParseOutcome } from '../../../../src/ingest/parsers/index.js';
-import { REPO_ROOT } from '../../../helpers/host-process.js';
+import { REPO_ROOT } from '../../../helpers/index.js';
 
 const FIXTURES = join(REPO_ROOT, 'test/fixtures/adsl');
 const RUN = 16 * 1024;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LineStatus } from '../../../../src/ingest/parsers/index.js';
-import { statusOf } from '../../../helpers/parser-status.js';
+import { statusOf } from '../../../helpers/index.js';
 
 /** The status as a plain object, for an exact comparison of every key. */
 function plain(s: LineStatus): Record<string, unknown> {

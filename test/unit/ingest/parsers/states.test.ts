@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ParserFamily, StateClass } from '../../../../src/ingest/parsers/index.js';
-import { statusOf } from '../../../helpers/parser-status.js';
+import { statusOf } from '../../../helpers/index.js';
 
 function assertState(family: ParserFamily, text: string, state: string, stateClass: StateClass): void {
   const s = statusOf(family, text);

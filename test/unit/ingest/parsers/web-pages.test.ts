@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { detectFamily, parseStatus, WEB_PAGE_FAMILIES } from '../../../../src/ingest/parsers/index.js';
 import type { LineStatus, ParserFamily } from '../../../../src/ingest/parsers/index.js';
-import { statusOf } from '../../../helpers/parser-status.js';
+import { statusOf } from '../../../helpers/index.js';
 
 // Compiled to dist/test/unit/: the fixtures stay in the source tree.
 const FIXTURE_DIR = fileURLToPath(new URL('../../../../../test/fixtures/adsl-web/', import.meta.url));

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import ssh2 from 'ssh2';
-import { makeHostKey } from '../../../helpers/fake-router.js';
+import { makeHostKey } from '../../../helpers/index.js';
 import {
   checkKnownHosts,
   parseKnownHosts,

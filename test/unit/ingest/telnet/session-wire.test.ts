@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { TelnetSession } from '../../../../src/ingest/telnet/index.js';
-import { captureLogger } from '../../../helpers/fake-router-logs.js';
-import { routerConfig } from '../../../helpers/poll-harness.js';
+import { captureLogger, routerConfig } from '../../../helpers/index.js';
 
 const IAC = 255;
 const VERBS: Record<number, string> = { 251: 'will', 252: 'wont', 253: 'do', 254: 'dont' };

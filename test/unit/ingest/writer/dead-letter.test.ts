@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { DeadLetterFile, type DeadLetterEntry } from '../../../../src/ingest/writer/dead-letter.js';
+import type { DeadLetterEntry } from '../../../../src/ingest/writer/index.js';
+import { DeadLetterFile } from '../../../../src/ingest/writer/internal.js';
 
 function entries(from: number, count: number): DeadLetterEntry[] {
   return Array.from({ length: count }, (_, i) => ({

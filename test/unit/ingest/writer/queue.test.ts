@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DurableQueue, type QueueBatch } from '../../../../src/ingest/writer/durable-queue.js';
-import { WriterError } from '../../../../src/ingest/writer/errors.js';
+import { DurableQueue, type QueueBatch } from '../../../../src/ingest/writer/internal.js';
+import { WriterError } from '../../../../src/ingest/writer/index.js';
 
 process.on('unhandledRejection', (err) => {
   throw err;

@@ -1,9 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { outcomeForStatus, parseRetryAfter } from '../../../../src/ingest/writer/outcome.js';
-import { redactUrl, secretScrubber } from '../../../../src/ingest/writer/redact.js';
-import { toPrecision } from '../../../../src/ingest/writer/transport.js';
-import { pointFromJson } from '../../../../src/ingest/writer/json-points.js';
+import {
+  outcomeForStatus,
+  parseRetryAfter,
+  secretScrubber,
+  toPrecision,
+} from '../../../../src/ingest/writer/internal.js';
+import { redactUrl, pointFromJson } from '../../../../src/ingest/writer/index.js';
 
 process.on('unhandledRejection', (err) => {
   throw err;

@@ -3,13 +3,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '../../../../src/log/logger.js';
-import { DEFAULT_TUNING } from '../../../../src/ingest/influx-settings.js';
+import { createLogger } from '../../../../src/log/index.js';
+import { DEFAULT_TUNING } from '../../../../src/ingest/writer/index.js';
 import { systemClock } from '../../../../src/ingest/timing/index.js';
-import type { SendOutcome } from '../../../../src/ingest/writer/outcome.js';
-import { QueuedWriter } from '../../../../src/ingest/writer/queued-writer.js';
-import { secretScrubber } from '../../../../src/ingest/writer/redact.js';
-import type { WriteTransport } from '../../../../src/ingest/writer/transport.js';
+import {
+  type SendOutcome,
+  QueuedWriter,
+  secretScrubber,
+  type WriteTransport,
+} from '../../../../src/ingest/writer/internal.js';
 
 process.on('unhandledRejection', (err) => {
   throw err;

@@ -1,6 +1,6 @@
-import type { LinePoint } from '../line-protocol/index.js';
-import { LINE_METRIC_KEYS } from './parsers/index.js';
-import type { PollErrorClass } from './transport/index.js';
+import type { LinePoint } from '../../line-protocol/index.js';
+import { LINE_METRIC_KEYS } from '../parsers/index.js';
+import type { PollErrorClass } from '../transport/index.js';
 
 /** Tags and time shared by the points of one poll. */
 export interface PointContext {

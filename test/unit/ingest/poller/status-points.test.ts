@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pollPoint, statusToPoints } from '../../../src/ingest/status-points.js';
+import { pollPoint, statusToPoints } from '../../../../src/ingest/index.js';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', '..');
 const fixtures = join(repo, 'test', 'fixtures', 'adsl');
 const ctx = { host: 'r1', tags: { site: 'lab' }, time: 1_700_000_000_000_000_000n };
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InfluxSettingsError, resolveInfluxSettings } from '../../../src/ingest/influx-settings.js';
+import { InfluxSettingsError, resolveInfluxSettings } from '../../../../src/ingest/writer/index.js';
 
 process.on('unhandledRejection', (err) => {
   throw err;
@@ -185,7 +185,7 @@ test('secret values are not quoted in errors', () => {
 });
 
 test('the default queue directory comes from KUDF_QUEUE_DIR, else XDG_STATE_HOME, else the home directory, never the working directory', async () => {
-  const { defaultQueueDir } = await import('../../../src/ingest/writer/index.js');
+  const { defaultQueueDir } = await import('../../../../src/ingest/writer/index.js');
   assert.equal(defaultQueueDir({ KUDF_QUEUE_DIR: '/var/lib/kudf/q' }), '/var/lib/kudf/q');
   assert.equal(defaultQueueDir({ XDG_STATE_HOME: '/state' }), '/state/kudf/queue');
   assert.match(defaultQueueDir({}), /\/\.local\/state\/kudf\/queue$/);

@@ -26,7 +26,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
-import { parseDurationMs, parseSizeBytes } from '../config-grammar/index.js';
+import { parseDurationMs, parseSizeBytes } from '../../config-grammar/index.js';
 
 export type Precision = 'ns' | 'us' | 'ms' | 's';
 export const PRECISIONS: readonly Precision[] = ['ns', 'us', 'ms', 's'];

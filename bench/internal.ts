@@ -1,0 +1,11 @@
+/**
+ * The benchmarks' door for their own tests (test/unit/bench, test/integration/bench-*): the
+ * pieces of the load generator, the workloads, the response counter and the machine description
+ * that those tests check. The benchmarks themselves run from run.ts; the lint
+ * (.dependency-cruiser.mjs) holds this file to test/.
+ */
+export { frameSpans } from './frame-writer-thread.js';
+export { LoadConnection, sliceFrames } from './load-generator.js';
+export { describeProvenance, provenance } from './machine.js';
+export { ResponseCounter } from './response-counter.js';
+export { echoWorkload } from './workloads.js';
