@@ -22,6 +22,6 @@ export { opt, Opt, OptionError, parseOptions } from './options.js';
 export type { OptionSpecs, ParsedOptions, ValueOf } from './options.js';
 export { GroupState } from './group-state.js';
 export { fieldOf, numericField, derivePoint, deriveField, withFields, durationIn } from './point.js';
-export type { SnapshotValue } from './snapshot.js';
+export type { SnapshotOutput, SnapshotValue } from './snapshot.js';
 export { describeUdf } from './describe.js';
 export type { Point, BeginBatch, EndBatch, FieldValue, Fields, Tags, EdgeType, ValueType } from '../protocol/types.js';
