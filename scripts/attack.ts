@@ -52,6 +52,8 @@ async function hostile(path: string, stats: Stats, open: Set<Socket>): Promise<{
   open.add(s);
   s.on('data', () => undefined);
   s.on('error', () => undefined);
+  // The host's end of the connection ends ours (the socket is half-open by default).
+  s.on('end', () => s.destroy());
   const closed = new Promise<void>((resolve) =>
     s.once('close', () => {
       open.delete(s);
@@ -247,10 +249,13 @@ async function phase(kind: string, connections: number): Promise<Phase> {
   const peak = await peakRss(pid, seconds * 1000);
   stop = true;
   for (const s of open) s.destroy();
-  await Promise.all(running);
+  if (!(await Promise.race([Promise.all(running).then(() => true), sleep(15_000).then(() => false)])))
+    console.log(`  ${kind} ×${connections}: an attacker did not stop within 15 s`);
 
   sending = false;
-  await sender;
+  // A bystander whose writes the host no longer takes is a failure, not a hang of this script.
+  const senderDone = await Promise.race([sender.then(() => true), sleep(15_000).then(() => false)]);
+  if (!senderDone) console.log(`  ${kind} ×${connections}: the bystander's writes were not taken for 15 s`);
   const last = sent - 1;
   await Promise.race([
     bystander.next((r) => r.kind === 'point' && r.point.fields['seq'] === BigInt(last)),
@@ -286,6 +291,7 @@ async function phase(kind: string, connections: number): Promise<Phase> {
     unansweredKeepalives: unanswered,
   };
   const passed =
+    senderDone &&
     peak < baselineMiB + RSS_HEADROOM_MIB &&
     by.lost === 0 &&
     by.back === sent &&
