@@ -119,6 +119,19 @@ function makeEdgeDetect(name: string, edge: EdgeType) {
       const groups = new GroupState<Stored | undefined>(() => undefined);
       let batchGroup: string | undefined;
       let dropped = 0;
+      // Entries given to restoreGroup since restore: numbers them in error messages.
+      let restoredCount = 0;
+      const keep = (key: string, s: EdgeState): void => {
+        // A snapshot may hold no value (null) for the field: that stays an EdgeState, as a
+        // value-only `undefined` would read as "no state".
+        const plain =
+          valueOnly &&
+          s.values !== undefined &&
+          s.since === NO_TIME &&
+          s.pending === null &&
+          s.pendingSince === NO_TIME;
+        groups.set(key, plain ? (s.values as FieldValue) : s);
+      };
 
       const same = (a: FieldValue, b: FieldValue): boolean => {
         if (a === b) return true;
@@ -230,35 +243,19 @@ function makeEdgeDetect(name: string, edge: EdgeType) {
           if (!o.acrossBatches) groups.delete(end.group);
         },
         snapshot() {
-          const list: SnapshotValue[] = [];
-          for (const [key, s] of groups.entries()) {
-            if (s === undefined) continue;
-            if (!(s instanceof EdgeState)) list.push([key, toSnapshot(s, single), NO_TIME, null, NO_TIME]);
-            else
-              list.push([
-                key,
-                toSnapshot(s.values, single),
-                s.since,
-                s.pending === null ? null : toSnapshot(s.pending, single),
-                s.pendingSince,
-              ]);
-          }
-          return { groups: list };
+          // A generator: the host writes the entries one at a time, so no list of them is built.
+          return { groups: snapshotEntries(groups, single) };
         },
         restore(state) {
           const restored = parseSnapshot(state, fields.length);
           groups.clear();
-          for (const [key, s] of restored) {
-            // A snapshot may hold no value (null) for the field: that stays an EdgeState, as a
-            // value-only `undefined` would read as "no state".
-            const plain =
-              valueOnly &&
-              s.values !== undefined &&
-              s.since === NO_TIME &&
-              s.pending === null &&
-              s.pendingSince === NO_TIME;
-            groups.set(key, plain ? (s.values as FieldValue) : s);
-          }
+          restoredCount = 0;
+          for (const [key, s] of restored) keep(key, s);
+        },
+        restoreGroup(entry) {
+          const [key, s] = parseEntry(entry, restoredCount, fields.length);
+          restoredCount++;
+          keep(key, s);
         },
       };
     },
@@ -285,21 +282,38 @@ function fromSnapshot(v: unknown, width: number, what: string): Packed {
   return width === 1 ? list[0] : list;
 }
 
+function* snapshotEntries(groups: GroupState<Stored | undefined>, single: boolean): Generator<SnapshotValue> {
+  for (const [key, s] of groups.entries()) {
+    if (s === undefined) continue;
+    if (!(s instanceof EdgeState)) yield [key, toSnapshot(s, single), NO_TIME, null, NO_TIME];
+    else
+      yield [
+        key,
+        toSnapshot(s.values, single),
+        s.since,
+        s.pending === null ? null : toSnapshot(s.pending, single),
+        s.pendingSince,
+      ];
+  }
+}
+
 function parseSnapshot(state: SnapshotValue, width: number): Array<[string, EdgeState]> {
   if (state === null || typeof state !== 'object' || Array.isArray(state) || !Array.isArray(state['groups'])) {
     throw new Error('edgeDetect snapshot: expected an object with a groups array');
   }
-  return state['groups'].map((entry, i) => {
-    if (!Array.isArray(entry) || entry.length !== 5)
-      throw new Error(`edgeDetect snapshot: group #${i} is not a 5-element array`);
-    const [key, values, since, pending, pendingSince] = entry;
-    if (typeof key !== 'string') throw new Error(`edgeDetect snapshot: group #${i} has no group key`);
-    if (typeof since !== 'bigint' || typeof pendingSince !== 'bigint')
-      throw new Error(`edgeDetect snapshot: group #${i} has no times`);
-    const current = fromSnapshot(values, width, `group #${i} values`);
-    const candidate = pending === null ? null : fromSnapshot(pending, width, `group #${i} pending values`);
-    return [key, new EdgeState(current, since, candidate, pendingSince)];
-  });
+  return state['groups'].map((entry, i) => parseEntry(entry, i, width));
+}
+
+function parseEntry(entry: SnapshotValue, i: number, width: number): [string, EdgeState] {
+  if (!Array.isArray(entry) || entry.length !== 5)
+    throw new Error(`edgeDetect snapshot: group #${i} is not a 5-element array`);
+  const [key, values, since, pending, pendingSince] = entry;
+  if (typeof key !== 'string') throw new Error(`edgeDetect snapshot: group #${i} has no group key`);
+  if (typeof since !== 'bigint' || typeof pendingSince !== 'bigint')
+    throw new Error(`edgeDetect snapshot: group #${i} has no times`);
+  const current = fromSnapshot(values, width, `group #${i} values`);
+  const candidate = pending === null ? null : fromSnapshot(pending, width, `group #${i} pending values`);
+  return [key, new EdgeState(current, since, candidate, pendingSince)];
 }
 
 /** The stream function `@edgeDetect()`. */

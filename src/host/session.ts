@@ -7,6 +7,7 @@ import {
   decodeSnapshot,
   encodeSnapshot,
   fingerprintOptions,
+  type DecodedSnapshot,
   type SnapshotIdentity,
 } from '../sdk/internal.js';
 import type { ErrorKind } from './observer.js';
@@ -262,7 +263,7 @@ export class Session {
       this.send({ kind: 'restore', success: true, error: '' });
       return 'continue';
     }
-    const decoded = decodeSnapshot(bytes, this.identity);
+    const decoded = decodeSnapshot(bytes, this.identity, { groups: this.instance.restoreGroup !== undefined });
     if (decoded.kind === 'invalid') {
       this.log.warn({ reason: decoded.reason }, 'restore rejected');
       this.send({ kind: 'restore', success: false, error: `${this.def.name}: ${decoded.reason}` });
@@ -274,15 +275,13 @@ export class Session {
       return 'continue';
     }
     try {
-      this.instance.restore?.(decoded.state);
+      // Group by group into a fresh instance, which replaces the state at once and lets the old
+      // one go before the new one grows.
+      if (decoded.kind === 'groups') this.instance = this.freshInstance();
+      restoreInto(this.instance, decoded);
     } catch (err) {
       // A half-applied restore must not leak into the task: start over from a fresh instance.
-      this.instance = this.def.create({
-        options: this.parsedOptions,
-        taskID: this.taskID,
-        nodeID: this.nodeID,
-        log: this.log,
-      });
+      this.instance = this.freshInstance();
       this.log.warn({ err: describeError(err) }, 'restore rejected');
       this.send({
         kind: 'restore',
@@ -294,6 +293,10 @@ export class Session {
     this.log.info({}, 'state restored');
     this.send({ kind: 'restore', success: true, error: '' });
     return 'continue';
+  }
+
+  private freshInstance(): UdfInstance {
+    return this.def.create({ options: this.parsedOptions, taskID: this.taskID, nodeID: this.nodeID, log: this.log });
   }
 
   private beginBatch(begin: BeginBatch): SessionVerdict {
@@ -404,14 +407,14 @@ export class Session {
     let fresh: UdfInstance;
     try {
       const bytes = encodeSnapshot(identity, instance.snapshot());
-      const decoded = decodeSnapshot(bytes, identity);
-      if (decoded.kind !== 'state')
-        return { kind: 'kept', reason: `the running version's snapshot does not decode: ${decoded.reason}` };
       fresh = next.create({ options: parsed, taskID: this.taskID, nodeID: this.nodeID, log: this.log });
-      if (decoded.state !== null || fresh.restore !== undefined) {
-        if (fresh.restore === undefined)
+      const decoded = decodeSnapshot(bytes, identity, { groups: fresh.restoreGroup !== undefined });
+      if (decoded.kind === 'invalid' || decoded.kind === 'mismatch')
+        return { kind: 'kept', reason: `the running version's snapshot does not decode: ${decoded.reason}` };
+      if (decoded.kind === 'groups' || decoded.state !== null || fresh.restore !== undefined) {
+        if (fresh.restore === undefined && fresh.restoreGroup === undefined)
           return { kind: 'kept', reason: 'the new version has no restore() to take the state over' };
-        fresh.restore(decoded.state);
+        restoreInto(fresh, decoded);
       }
     } catch (err) {
       return { kind: 'kept', reason: `moving the state failed: ${describeError(err)}` };
@@ -452,6 +455,18 @@ export class Session {
     const hint = err instanceof TypeError && WRITE_TO_FROZEN.test(err.message) ? READ_ONLY_HINT : '';
     return this.fail(`${this.def.name}: ${describeError(err)}${hint}`, 'function');
   }
+}
+
+/** Gives a decoded snapshot to an instance: whole to restore(), or a groups list entry by entry. */
+function restoreInto(instance: UdfInstance, decoded: Extract<DecodedSnapshot, { kind: 'state' | 'groups' }>): void {
+  if (decoded.kind === 'state') {
+    instance.restore?.(decoded.state);
+    return;
+  }
+  instance.restore?.(decoded.head);
+  const restoreGroup = instance.restoreGroup?.bind(instance);
+  if (restoreGroup === undefined) throw new Error('the function has no restoreGroup() for a groups snapshot');
+  for (const entry of decoded.groups) restoreGroup(entry);
 }
 
 // What a point counts against --max-batch-bytes when its encoded size is not known.

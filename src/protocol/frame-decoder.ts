@@ -137,6 +137,7 @@ export class FrameDecoder {
       this.chunkPos++;
     }
     const frameBytes = this.slot.bytes + this.slot.value;
+    if (frameBytes > RETAIN_CAPACITY && this.carry.length < frameBytes) this.reserve(frameBytes);
     const missing = frameBytes - (this.tail - this.head);
     const take = Math.min(missing, this.chunk.length - this.chunkPos);
     if (take > 0) {
@@ -182,6 +183,20 @@ export class FrameDecoder {
   private fail(error: FrameError): never {
     this.failure = error;
     throw error;
+  }
+
+  /**
+   * Gives a huge frame a buffer of exactly its size at once: doubling up to it would copy it
+   * again and again and hold the old copy beside the new (the pages of the new buffer only
+   * take memory as the bytes arrive).
+   */
+  private reserve(frameBytes: number): void {
+    const live = this.tail - this.head;
+    const grown = new Uint8Array(frameBytes);
+    grown.set(this.carry.subarray(this.head, this.tail));
+    this.carry = grown;
+    this.head = 0;
+    this.tail = live;
   }
 
   private appendCarry(src: Uint8Array, from: number, to: number): void {

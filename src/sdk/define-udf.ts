@@ -1,6 +1,6 @@
 import type { BeginBatch, EdgeType, EndBatch, Point } from '../protocol/index.js';
 import type { OptionSpecs, ParsedOptions } from './options.js';
-import type { SnapshotValue } from './snapshot.js';
+import type { SnapshotOutput, SnapshotValue } from './snapshot.js';
 
 /** The part of a pino logger a function uses; the host passes a child logger with task and node IDs. */
 export interface UdfLogger {
@@ -37,10 +37,19 @@ export interface UdfInstance {
   beginBatch?(begin: BeginBatch, out: Emitter): void;
   /** Called at EndBatch, before the output batch is closed: points emitted here still belong to it. */
   endBatch?(end: EndBatch, out: Emitter): void;
-  /** All per-group state as a snapshot value (JSON plus bigint). */
-  snapshot?(): SnapshotValue;
+  /**
+   * All per-group state as a snapshot value (JSON plus bigint). A `groups` member may be any
+   * iterable, e.g. a generator over the function's map: it is written one entry at a time.
+   */
+  snapshot?(): SnapshotOutput;
   /** Replaces all state from {@link snapshot}'s value; throws when the value has the wrong shape. */
   restore?(state: SnapshotValue): void;
+  /**
+   * Restores a `groups` list one entry at a time, so that a large state is never in memory twice:
+   * with it, a snapshot the host wrote with `groups` goes to a fresh instance as restore() of the
+   * state with `groups` empty, then restoreGroup() of each entry in order. Throws on a bad entry.
+   */
+  restoreGroup?(entry: SnapshotValue): void;
 }
 
 export interface UdfDefinition<O extends OptionSpecs = OptionSpecs> {

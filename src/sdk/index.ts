@@ -25,5 +25,5 @@ export { opt, OptionError } from './options.js';
 export type { ParsedOptions } from './options.js';
 export { GroupState } from './group-state.js';
 export { fieldOf, numericField, derivePoint, deriveField, withFields, durationIn } from './point.js';
-export type { SnapshotValue } from './snapshot.js';
+export type { SnapshotOutput, SnapshotValue } from './snapshot.js';
 export type { Point, FieldValue, Fields, EdgeType } from '../protocol/index.js';

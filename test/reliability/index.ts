@@ -1,4 +1,7 @@
-/** The fuzz properties, shared by the reliability tests here and the long campaign in scripts/fuzz.ts. */
+/**
+ * What the long-run scripts share with the reliability tests: the fuzz properties (scripts/fuzz.ts)
+ * and the raw and task peers (scripts/attack.ts).
+ */
 export {
   framesProperty,
   pipelineProperty,
@@ -6,3 +9,5 @@ export {
   sessionProperty,
   type PipelineOutcome,
 } from './fuzz-targets.js';
+export { rawConnect, seqPoint } from './raw-peer.js';
+export { TaskPeer, percentile, seqPoints } from './task-peer.js';

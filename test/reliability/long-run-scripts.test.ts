@@ -1,5 +1,5 @@
 /**
- * The long-run scripts (`npm run fuzz`, `npm run soak`, `npm run drill`) are run by hand for
+ * The long-run scripts (`npm run fuzz`, `npm run soak`, `npm run drill`, `npm run attack`) are run by hand for
  * minutes or hours; here each runs for seconds, as built, so that a change that breaks one is
  * found by CI rather than by the next person who needs it. Their verdicts are checked, not
  * their figures.
@@ -86,5 +86,29 @@ describe('the long-run scripts, run briefly', { timeout: 300_000 }, () => {
     assert.equal(report['duplicated'], 0);
     assert.equal(report['arrived'], report['polled']);
     assert.match(out, /DRILL PASSED/);
+  });
+
+  it('attack: half a second of each hostile peer kind leaves the bystander task whole and the host up', async () => {
+    const { code, out } = await runScript('attack', { ATTACK_SECONDS: '0.5', ATTACK_CONNECTIONS: '2' });
+    const report = lastReport(out);
+    const phases = report['phases'] as Array<Record<string, unknown>>;
+    assert.deepEqual(
+      phases.map((p) => `${String(p['kind'])}×${String(p['connections'])}`),
+      ['batch-outliers', 'batch-mirror', 'partial-max', 'trickle', 'no-init', 'oversized'].map((k) => `${k}×2`),
+    );
+    for (const p of phases) {
+      const by = p['bystander'] as Record<string, unknown>;
+      const what = `${String(p['kind'])}×${String(p['connections'])}: ${JSON.stringify(p)}`;
+      assert.ok(Number(p['opened']) >= Number(p['connections']), what);
+      assert.ok(Number(by['sent']) > 0, what);
+      assert.equal(by['back'], by['sent'], what);
+      assert.equal(by['lost'], 0, what);
+      assert.equal(by['reordered'], 0, what);
+      assert.deepEqual(by['errors'], [], what);
+      assert.equal(by['unansweredKeepalives'], 0, what);
+      assert.equal(p['hostAlive'], true, what);
+      assert.equal(p['fatalLogLines'], 0, what);
+    }
+    assert.equal(code, report['passed'] === true ? 0 : 1, 'the exit code follows the verdict');
   });
 });

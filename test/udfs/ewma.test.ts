@@ -72,7 +72,7 @@ describe('ewma', () => {
       Buffer.from(
         new TextDecoder()
           .decode(new Harness(ewma).start([o.str('field', 'v'), o.dbl('alpha', 0.5)]).snapshot())
-          .replace('{"groups":[]}', '{"groups":[["a","x"]]}'),
+          .replace(/\{"groups":\[\s*\]\}/, '{"groups":[["a","x"]]}'),
       ),
     );
     assert.equal(res.success, false);

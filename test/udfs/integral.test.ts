@@ -87,7 +87,7 @@ describe('integral', () => {
   test('restore rejects a snapshot of the wrong shape', () => {
     const h = new Harness(integral).start([o.str('field', 'w')]);
     h.feed([pt({ time: 0, fields: { w: 1 } })]);
-    const text = new TextDecoder().decode(h.snapshot()).replace(/"groups":\[\[/, '"groups":[[1,');
+    const text = new TextDecoder().decode(h.snapshot()).replace(/"groups":\[\s*\[/, '"groups":[[1,');
     const res = new Harness(integral).start([o.str('field', 'w')]).restore(Buffer.from(text));
     assert.equal(res.success, false);
     assert.match(res.error, /group #0/);

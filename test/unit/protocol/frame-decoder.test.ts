@@ -117,6 +117,17 @@ describe('FrameDecoder', () => {
     assert.throws(() => [...decoder.push(prefix.subarray(1))], isFrameError('KUDF_FRAME_TOO_LARGE'));
   });
 
+  it('assembles a frame over 4 MiB that arrives in 64 KiB pieces between two small ones', () => {
+    const huge = body(5 * 1024 * 1024 + 3, 11);
+    const stream = concat([encodeFrame(body(10, 1)), encodeFrame(huge), encodeFrame(body(20, 2))]);
+    const pieces: Uint8Array[] = [];
+    for (let at = 0; at < stream.length; at += 64 * 1024) pieces.push(stream.subarray(at, at + 64 * 1024));
+    const frames = collect(new FrameDecoder(), pieces);
+    assert.equal(frames.length, 3);
+    assert.ok(frames[1]?.equals(Buffer.from(huge)), 'the huge frame is intact');
+    assert.deepEqual([frames[0], frames[2]], bufs(body(10, 1), body(20, 2)));
+  });
+
   it('accepts a frame of exactly maxFrameBytes', () => {
     const frames = collect(new FrameDecoder({ maxFrameBytes: 200 }), [encodeFrame(body(200, 9))]);
     assert.deepEqual(frames, bufs(body(200, 9)));

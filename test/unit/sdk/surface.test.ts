@@ -28,6 +28,7 @@ const TYPES = [
   'Fields',
   'ParsedOptions',
   'Point',
+  'SnapshotOutput',
   'SnapshotValue',
   'UdfContext',
   'UdfDefinition',
