@@ -24,6 +24,7 @@ export * from './reference-edge-detect.js';
 export * from './reference-numeric.js';
 export * from './reference-proto.js';
 export * from './reloadable-udf.js';
+export * from './self-signed-cert.js';
 export * from './session-harness.js';
 export * from './sshd.js';
 export * from './telnetd.js';

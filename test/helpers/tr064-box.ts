@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -7,6 +6,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import auth from 'http-auth';
+import { selfSignedCert } from './self-signed-cert.js';
 
 /** The realm FRITZ!OS names in its TR-064 digest challenge. */
 export const AVM_REALM = 'F!Box SOAP-Auth';
@@ -96,27 +96,7 @@ export async function startTr064Box(opts: Tr064BoxOptions): Promise<Tr064Box> {
   let server: Server;
   if (opts.https === true) {
     dir = mkdtempSync(join(tmpdir(), 'kudf-tr064-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '1',
-        '-subj',
-        '/CN=fritz.box',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
+    selfSignedCert(dir, '/CN=fritz.box', '127.0.0.1');
     certPem = readFileSync(join(dir, 'cert.pem'), 'utf8');
     server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: certPem }, checked);
   } else server = createHttpServer(checked);

@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -7,6 +6,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import auth from 'http-auth';
+import { selfSignedCert } from './self-signed-cert.js';
 
 export const WEB_REALM = 'Router Web UI';
 /** What the form-login box sends for a page without a valid session (as ZyXEL firmware does). */
@@ -137,27 +137,7 @@ export async function startWebBox(opts: WebBoxOptions): Promise<WebBox> {
   let server: Server;
   if (opts.https === true) {
     dir = mkdtempSync(join(tmpdir(), 'kudf-web-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '1',
-        '-subj',
-        '/CN=router.lan',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
+    selfSignedCert(dir, '/CN=router.lan', '127.0.0.1');
     server = createHttpsServer(
       { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
       handler,

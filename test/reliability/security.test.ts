@@ -4,7 +4,7 @@
  * time), and secrets kept out of the logs on the TLS error path.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { probeInfo } from '../../src/probe/index.js';
-import { HostProcess, KUDF, REPO_ROOT } from '../helpers/index.js';
+import { HostProcess, KUDF, REPO_ROOT, selfSignedCert } from '../helpers/index.js';
 
 process.on('unhandledRejection', (err) => {
   throw err;
@@ -177,27 +177,7 @@ describe('TLS verification of the InfluxDB writer', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'kudf-tls-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-      ],
-      {
-        stdio: 'ignore',
-      },
-    );
+    selfSignedCert(dir, '/CN=127.0.0.1');
     server = createServer(
       { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
       (req, res) => {
