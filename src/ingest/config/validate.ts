@@ -261,7 +261,8 @@ function readRouter(r: ConfigReader, defaults: ConfigReader, sources: SecretSour
   const tags = readTags(r.child('tags'), defaults.child('tags'));
   const legacyAlgorithms = readLegacy(pick(r, defaults, 'legacyAlgorithms'));
   const hostKey = readHostKey(pick(r, defaults, 'hostKey'), sources);
-  const authR = pick(r, defaults, 'auth');
+  // Given nowhere, the router's own key is the one to name: that is where most configs put it.
+  const authR = defaults.child('auth').value === undefined ? r.child('auth') : pick(r, defaults, 'auth');
   const auth = noLogin && authR.value === undefined ? {} : readAuth(authR, sources);
   const telnet = readTelnet(r.child('telnet'), defaults.child('telnet'));
   if (transport !== 'ssh' && !noLogin && auth !== undefined && auth.password === undefined) {
@@ -482,7 +483,7 @@ function readParserFamily(c: ConfigReader): string | undefined {
 function readAuth(a: ConfigReader, sources: SecretSources): RouterAuth | undefined {
   if (a.value === undefined)
     return a.issue(
-      'is required: give password, passwordEnv, passwordFile, privateKey, privateKeyEnv or privateKeyFile',
+      'is required (here or under defaults): give password, passwordEnv, passwordFile, privateKey, privateKeyEnv or privateKeyFile',
     );
   if (!a.isObject()) return a.issue('must be a mapping');
   a.rejectUnknown(AUTH_KEYS);

@@ -163,6 +163,17 @@ describe('poll config', () => {
     assert.equal(c.routers[2]?.auth.passphrase, 'pp');
   });
 
+  it("names the router's own auth key when auth is given neither there nor under defaults", () => {
+    const { auth: _auth, ...noAuth } = router();
+    const issues = issuesOf(() => validatePollConfig({ routers: [router(), { ...noAuth, name: 'r2' }] }, opts()));
+    assert.deepEqual(
+      issues.filter((i) => i.includes('auth')),
+      [
+        'routers[1].auth: is required (here or under defaults): give password, passwordEnv, passwordFile, privateKey, privateKeyEnv or privateKeyFile',
+      ],
+    );
+  });
+
   it('reports a missing secret by key and never prints a secret value', () => {
     const issues = issuesOf(() =>
       validatePollConfig(
