@@ -26,6 +26,10 @@ if (files.length === 0) {
   console.error(`no test files match "${filter}"`);
   process.exit(1);
 }
+// The host and the poller read KUDF_* variables as defaults for their flags (KUDF_LOG_LEVEL,
+// KUDF_STALL_TIMEOUT, ...). Tests spawn both and expect the documented defaults, so a
+// developer's own settings are not passed on; a test that wants one sets it itself.
+const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('KUDF_')));
 const args = ['--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files];
-const res = spawnSync(process.execPath, args, { stdio: 'inherit' });
+const res = spawnSync(process.execPath, args, { stdio: 'inherit', env });
 process.exit(res.status ?? 1);
