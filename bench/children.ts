@@ -16,6 +16,14 @@ const live = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
+// A signal's default action ends the process without 'exit' handlers, which would leave the
+// servers running: a signal sent to the bench alone (kill, a CI timeout) exits through them.
+for (const [signal, number] of [
+  ['SIGTERM', 15],
+  ['SIGHUP', 1],
+] as const) {
+  process.once(signal, () => process.exit(128 + number));
+}
 
 export interface ServerOptions {
   threads?: number;
