@@ -102,6 +102,16 @@ const SIGNATURES: Readonly<Record<ParserFamily, readonly [RegExp, number][]>> = 
     [/\b(?:up|down)stream_status\[\d+\]\s*=\s*["']/, 6],
     [/\bvar\s+dsl_(?:state|opmode|training)\s*=\s*["']/, 6],
   ],
+  // Technicolor / Thomson `xdsl info`: no header line, so its labels add up; one label with a
+  // value is never enough on its own, two are.
+  technicolor: [
+    [/^[ \t]*Modem state:[ \t]*\S/im, 3],
+    [/^[ \t]*Up time \(Days hh:mm:ss\):[ \t]*\d/im, 3],
+    [/^[ \t]*Bandwidth \(Down\/Up - kbit\/s\):[ \t]*\d/im, 3],
+    [/^[ \t]*xDSL (?:Type|Standard):[ \t]*\S/im, 2],
+    [/(?:^|\s)(?:Payload rate \[kbps\]|Margins \[dB\]|Output power \[dBm\]):[ \t]*\d/im, 2],
+    [/^[ \t]*Number of reset:[ \t]*\d/im, 1],
+  ],
 };
 
 const MIN_SCORE = 4;

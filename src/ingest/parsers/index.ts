@@ -14,6 +14,7 @@ import { normalizeText } from './normalize-text.js';
 import type { NormalizedText } from './normalize-text.js';
 import { parseRealtek } from './realtek.js';
 import { parseSpeedport } from './speedport.js';
+import { parseTechnicolor } from './technicolor.js';
 import { parseTr064, tr064Fault } from './tr064.js';
 import type { LineStatus, ParseOutcome, ParserFamily } from './types.js';
 import { PARSER_FAMILIES } from './types.js';
@@ -47,6 +48,7 @@ const PARSERS: Readonly<Record<ParserFamily, (input: NormalizedText) => LineStat
   zyxel: parseZyxel,
   bthub: parseBthub,
   speedport: parseSpeedport,
+  technicolor: parseTechnicolor,
 };
 
 /** True for a family name `parseStatus` accepts (not counting `'auto'`). */

@@ -10,7 +10,8 @@ export type ParserFamily =
   | 'ubus'
   | 'zyxel'
   | 'bthub'
-  | 'speedport';
+  | 'speedport'
+  | 'technicolor';
 
 /** Every family, in the order `detectFamily` breaks ties. */
 export const PARSER_FAMILIES: readonly ParserFamily[] = Object.freeze([
@@ -25,6 +26,7 @@ export const PARSER_FAMILIES: readonly ParserFamily[] = Object.freeze([
   'zyxel',
   'bthub',
   'speedport',
+  'technicolor',
 ] as const);
 
 /** Families read from a router's web page (the `http` transport) rather than a command's output. */

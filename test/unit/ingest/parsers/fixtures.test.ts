@@ -48,6 +48,7 @@ const COMMANDS: Readonly<Record<ParserFamily, string>> = {
   zyxel: 'curl -sk https://192.168.1.1/pages/systemMonitoring/xdslStatistics/GetxdslStatistics.html',
   bthub: 'curl -s http://192.168.1.254/nonAuth/wan_conn.xml',
   speedport: 'curl -s http://speedport.ip/engineer/html/dsl_hidden_status.stm',
+  technicolor: 'xdsl info expand=enabled',
 };
 
 const PROMPTS = ['root@router:~# ', '> ', 'ATP>', 'Vigor> ', '$ ', 'router#'];
