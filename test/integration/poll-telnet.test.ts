@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { statusParser } from '../../src/ingest/index.js';
 import type { RouterConfig } from '../../src/ingest/config/index.js';
 import { TelnetSession } from '../../src/ingest/telnet/index.js';
 import type { TransportError } from '../../src/ingest/transport/index.js';
@@ -188,5 +189,47 @@ describe('telnet transport against Debian telnetd', () => {
     } finally {
       session.close();
     }
+  });
+
+  it('polls a Technicolor gateway: `Username :` login, `{User}=>` prompt, `xdsl info` read by the real parser', async () => {
+    const counters = readFileSync(join(fixtures, 'technicolor-tg788vn-xdsl-info-counters-1.txt'), 'utf8');
+    const expected = JSON.parse(
+      readFileSync(join(fixtures, 'technicolor-tg788vn-xdsl-info-counters-1.expected.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    await withTelnetd(
+      {
+        loginPrompt: 'Username : ',
+        prompt: '{Administrator}=>',
+        answers: { 'xdsl info expand=enabled': counters.replace(/^.*\n/, '') },
+      },
+      async (t) => {
+        const router = routerFor(t.port, {
+          user: 'Administrator',
+          command: 'xdsl info expand=enabled',
+          parser: 'technicolor',
+          shell: { prompt: String.raw`^\{\w+\}(?:\[[^\]]*\])?=> ?$` },
+        });
+        const { poller, session, written } = pollerOn(
+          router,
+          (r, logger) => new TelnetSession({ router: r, logger }),
+          statusParser,
+          captureLogger('trace'),
+        );
+        try {
+          for (let i = 0; i < 2; i += 1) assert.equal((await poller.poll()).success, true);
+          const conn = written[1]?.find((p) => p.measurement === 'adsl_connection');
+          assert.deepEqual(conn?.fields, { value: 'up', state_class: 'showtime', line_up: true });
+          const line = written[1]?.find((p) => p.measurement === 'adsl_line');
+          assert.equal(line?.fields.mode, expected['mode']);
+          assert.equal(line?.fields.fec_errors_down, 9810n);
+          assert.equal(line?.fields.snr_margin_down_db, 31.4);
+          assert.equal(line?.fields.uptime_s, 20121n);
+          assert.equal(line?.fields.sync_rate_down_kbps, undefined, 'a damaged column is not read');
+          assert.equal(t.logins(), 1);
+        } finally {
+          session.close();
+        }
+      },
+    );
   });
 });
