@@ -1,5 +1,7 @@
 export {
   DEFAULT_COALESCE_READS_BELOW,
+  DEFAULT_BLOCK_TIMEOUT_MS,
+  DEFAULT_REPLAY_BYTES,
   UdfHost,
   type UdfHostOptions,
   type ServedSocket,

@@ -5,6 +5,7 @@ import { createLogger, type LogLevel } from '../log/index.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './messages.js';
 import { loadRegistry, verifyDigests } from './registry.js';
 import { SessionRunner } from './session-runner.js';
+import { WorkMeter } from './work-meter.js';
 
 // A session worker: loads the same function modules as the main thread, then serves whatever
 // connections the main thread hands it. Loaded by path from WorkerPool.
@@ -30,6 +31,7 @@ const registry = await loadRegistry(setup.udfModules, setup.loadTimeoutMs);
 const sessions = new AsyncLocalStorage<number>();
 const runner = new SessionRunner(registry, setup.limits, logger, post, sessions);
 runner.lagSampler = eventLoopLagSampler();
+runner.meter = new WorkMeter(setup.meter);
 
 // Faults of function code outside a call into it end only the session whose code it was: the
 // async context its timers and promises were created in names the connection. One that cannot
