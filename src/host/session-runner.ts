@@ -287,7 +287,16 @@ export class SessionRunner {
     this.meter.long(false);
     const took = performance.now() - now;
     conn.nextCheckpointAt = performance.now() + CHECKPOINT_SPACING * took;
-    if (state === undefined || state.byteLength > budget) return;
+    if (state === undefined) return;
+    if (state.byteLength > budget) {
+      // A state over the budget does not shrink back as a rule: its snapshot() is not paid for again.
+      conn.nextCheckpointAt = Number.POSITIVE_INFINITY;
+      conn.log.info(
+        { ...conn.session.ids, stateBytes: state.byteLength, replayBytes: budget },
+        'state larger than --replay-bytes: no more checkpoints; this session cannot move once its input since the last one is over it',
+      );
+      return;
+    }
     this.setCheckpoint(conn, pos, state);
   }
 
