@@ -73,13 +73,15 @@ export interface SessionRunnerLimits {
   maxBatchBytes: number;
   /**
    * Bytes of input the main thread keeps per connection to replay on another worker (see
-   * Connection): a checkpoint is taken each half of it, and none larger than it is kept; 0: none.
+   * Connection): a checkpoint is taken each quarter of it, and none larger than it is kept; 0: none.
    */
   replayBytes?: number;
 }
 
 /** A checkpoint may cost this share of a session's time at most: the next waits 50 times the last one's duration. */
 const CHECKPOINT_SPACING = 50;
+/** Checkpoints that take less than this are not spaced. */
+const CHECKPOINT_FREE_MS = 5;
 
 /**
  * Runs the sessions of one worker (or of the main thread with `--threads 0`): turns the raw
@@ -270,15 +272,15 @@ export class SessionRunner {
   }
 
   /**
-   * A checkpoint of the session at the end of the chunk just handled, when half the replay
-   * budget has been read since the last one, outside any batch, and no sooner than the spacing
+   * A checkpoint of the session at the end of the chunk just handled, when a quarter of the
+   * replay budget has been read since the last one, outside any batch, and no sooner than the spacing
    * its last cost asks for. A state that has no snapshot, or a larger one than the budget, is
    * not checkpointed: the session can then move only while its input since Init fits.
    */
   private maybeCheckpoint(conn: Connection): void {
     const budget = this.limits.replayBytes ?? 0;
     const pos = conn.fed - conn.decoder.bufferedBytes;
-    if (budget <= 0 || !conn.session.initialised || conn.session.inBatch || pos - conn.checkpointPos < budget / 2)
+    if (budget <= 0 || !conn.session.initialised || conn.session.inBatch || pos - conn.checkpointPos < budget / 4)
       return;
     const now = performance.now();
     if (now < conn.nextCheckpointAt) return;
@@ -286,7 +288,9 @@ export class SessionRunner {
     const state = conn.session.checkpointState();
     this.meter.long(false);
     const took = performance.now() - now;
-    conn.nextCheckpointAt = performance.now() + CHECKPOINT_SPACING * took;
+    // Under a few ms the wall time is mostly the scheduler's (another thread ran meanwhile), not
+    // the snapshot's: spacing by it would leave a session without a recent checkpoint for nothing.
+    conn.nextCheckpointAt = took < CHECKPOINT_FREE_MS ? 0 : performance.now() + CHECKPOINT_SPACING * took;
     if (state === undefined) return;
     if (state.byteLength > budget) {
       // A state over the budget does not shrink back as a rule: its snapshot() is not paid for again.

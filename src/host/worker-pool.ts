@@ -322,8 +322,8 @@ export class WorkerPool {
     this.heartbeat.unref();
     const blockMs = this.options.blockTimeoutMs ?? 0;
     if (blockMs > 0) {
-      // A tenth of the timeout between looks: a block is seen within 110% of it.
-      this.blockWatch = setInterval(() => this.checkBlocked(blockMs), Math.max(10, Math.min(250, blockMs / 10)));
+      // A look every 100 ms at most (a tenth of a shorter timeout): a block is seen within 110% of it.
+      this.blockWatch = setInterval(() => this.checkBlocked(blockMs), Math.max(10, Math.min(100, blockMs / 10)));
       this.blockWatch.unref();
     }
   }

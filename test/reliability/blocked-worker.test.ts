@@ -70,7 +70,7 @@ describe('a blocked function call', () => {
       '3s',
       // Small, so that the tally sessions move from a checkpoint taken on the way, not from Init.
       '--replay-bytes',
-      '8KiB',
+      '12KiB',
     ]);
   });
 
@@ -82,9 +82,10 @@ describe('a blocked function call', () => {
   it('ends its own session, and the other sessions of its worker go on elsewhere with every point once', async () => {
     // The tallies read far more than --replay-bytes before the block: they can only move from a
     // checkpoint of their state. Mirror has no snapshot(): it moves from its Init, its input fits.
+    // What is read while the worker is blocked must fit in the ring too: 60 points, about 4 KiB.
     const plan: Array<[string, number, number]> = [
-      ['tally', 200, 400],
-      ['tally', 200, 400],
+      ['tally', 200, 260],
+      ['tally', 200, 260],
       ['mirror', 20, 40],
     ];
     const siblings: Sibling[] = [];
@@ -100,19 +101,23 @@ describe('a blocked function call', () => {
     const stop = { done: false };
     const pinging = siblings.map((s) => keepalives(s, stop));
     const blockedAt = Date.now();
-    blocker.send({ kind: 'point', point: seqPoint(0, { mode: 'hang' }) });
-    // Queued behind the blocked call on the same worker: they must come back from the next one.
-    for (const s of siblings)
-      for (let seq = s.first; seq < s.total; seq++) s.client.send({ kind: 'point', point: seqPoint(seq) });
-
-    await assert.rejects(
-      blocker.close(),
-      (err: ProbeError) => err.code === 'KUDF_PROBE_UDF_ERROR' && /crash: .*blocked.*--block-timeout/.test(err.message),
-    );
-    const detectedMs = Date.now() - blockedAt;
-    for (const s of siblings) await received(s.client, s.total);
-    stop.done = true;
-    await Promise.all(pinging);
+    let detectedMs = 0;
+    try {
+      blocker.send({ kind: 'point', point: seqPoint(0, { mode: 'hang' }) });
+      // Queued behind the blocked call on the same worker: they must come back from the next one.
+      for (const s of siblings)
+        for (let seq = s.first; seq < s.total; seq++) s.client.send({ kind: 'point', point: seqPoint(seq) });
+      await assert.rejects(
+        blocker.close(),
+        (err: ProbeError) =>
+          err.code === 'KUDF_PROBE_UDF_ERROR' && /crash: .*blocked.*--block-timeout/.test(err.message),
+      );
+      detectedMs = Date.now() - blockedAt;
+      for (const s of siblings) await received(s.client, s.total);
+    } finally {
+      stop.done = true;
+      await Promise.all(pinging);
+    }
     for (const s of siblings) await s.client.close();
 
     for (const [i, s] of siblings.entries()) {
@@ -139,7 +144,7 @@ describe('a blocked function call', () => {
     const moved = host.logs.filter((l) => l['code'] === 'KUDF_HOST_SESSION_MOVED');
     assert.equal(moved.length, siblings.length, 'each sibling moved');
     assert.ok(
-      moved.filter((l) => String(l['udf']) === 'tally').every((l) => Number(l['replayedBytes']) < 8 * 1024),
+      moved.filter((l) => String(l['udf']) === 'tally').every((l) => Number(l['replayedBytes']) < 12 * 1024),
       'the tallies replayed only what followed a checkpoint',
     );
     const keepaliveMax = Math.max(...siblings.flatMap((s) => s.keepaliveMs));
@@ -153,5 +158,22 @@ describe('a blocked function call', () => {
     fresh.send({ kind: 'point', point: seqPoint(0) });
     await fresh.close();
     assert.equal(fresh.data.length, 1, 'a new task is served after the block');
+  });
+
+  it('ends a neighbour whose input since its last checkpoint is over --replay-bytes, saying so', async () => {
+    // Mirror has no snapshot(): its only checkpoint is its Init, 200 points (about 14 KiB) ago.
+    const neighbour = await open(host, 'mirror', 'overflowing');
+    for (let seq = 0; seq < 200; seq++) neighbour.send({ kind: 'point', point: seqPoint(seq) });
+    await received(neighbour, 200);
+    const blocker = await open(host, 'crash', 'blocker-2');
+    blocker.send({ kind: 'point', point: seqPoint(0, { mode: 'hang' }) });
+    await assert.rejects(blocker.close(), (err: ProbeError) => /crash: .*blocked.*--block-timeout/.test(err.message));
+    await assert.rejects(
+      neighbour.close(),
+      (err: ProbeError) =>
+        err.code === 'KUDF_PROBE_UDF_ERROR' &&
+        /^.*mirror: session lost: blocked.*could not move.*--replay-bytes/.test(err.message),
+    );
+    assert.equal(neighbour.data.length, 200, 'what was answered before stays answered');
   });
 });
