@@ -189,6 +189,8 @@ export class UdfHost {
   private readonly meta = new Map<number, SessionMeta>();
   private readonly lag = new Map<number, LagStats>();
   private ready = false;
+  // Connections accepted while the workers they wait for are starting.
+  private awaitingWorkers = 0;
   private pool: WorkerPool | undefined;
   private nextId = 1;
   private stopping: Promise<void> | undefined;
@@ -674,7 +676,7 @@ export class UdfHost {
       socket.destroy();
       return;
     }
-    if (this.connections.size >= this.maxConnections) {
+    if (this.connections.size + this.awaitingWorkers >= this.maxConnections) {
       this.overLimit.hit({ udf, maxConnections: this.maxConnections });
       // The reply goes to the kernel at once (a fresh socket has room), and the descriptor is
       // closed at once: in a burst of accepts, refused connections must not use up descriptors.
@@ -690,6 +692,25 @@ export class UdfHost {
       socket.destroy();
       return;
     }
+    const starting = pool.startWorkers();
+    if (starting !== undefined) {
+      // The first connection starts the workers; it (and any arriving meanwhile) is assigned once
+      // they are up. Its bytes wait in the kernel: nothing reads the socket before then.
+      this.awaitingWorkers++;
+      socket.on('error', () => undefined);
+      void starting.then(() => {
+        this.awaitingWorkers--;
+        // A peer that closed before sending a byte has nothing to serve, and its 'end' has been
+        // emitted already: a Connection made now would wait for it until --init-timeout.
+        if (this.stopping !== undefined || socket.destroyed || socket.readableEnded) socket.destroy();
+        else this.open(pool, udf, socket);
+      });
+      return;
+    }
+    this.open(pool, udf, socket);
+  }
+
+  private open(pool: WorkerPool, udf: string, socket: Socket): void {
     const id = this.nextId++;
     const place = pool.assign(id);
     const log = this.options.logger.child({ conn: id, udf, place: place.label });

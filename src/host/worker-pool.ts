@@ -230,6 +230,8 @@ export interface PoolHealth {
   threads: number;
   /** Workers up and taking sessions. */
   up: number;
+  /** Slots not started yet: workers start when the first connection needs them. */
+  idle: number;
   /** Slots without a working thread, each with why its last start failed. */
   down: Array<{ slot: number; failures: number; error: string }>;
   /** Sessions currently run on the main thread because no worker was up. */
@@ -244,6 +246,12 @@ export interface PoolHealth {
  * started, see worker-entry.ts) is retried with a doubling delay instead of at once, and takes no
  * sessions meanwhile: new connections go to the workers that are up, or to the main thread, which
  * still has the functions the host started with, when none is.
+ *
+ * The workers start with the first connection ({@link WorkerPool.startWorkers}), not with the
+ * pool: each holds its own V8 heap and copy of the functions (about 14 MiB at rest), which a host
+ * no task has connected to yet does not need. That first connection waits until each worker has
+ * come up or failed its start, as the host's start-up once did; from then on the pool is as if
+ * it had started them at once.
  */
 export class WorkerPool {
   private readonly slots: Slot[] = [];
@@ -251,6 +259,9 @@ export class WorkerPool {
   private heartbeat: NodeJS.Timeout | undefined;
   private spawned = 0;
   private stopped = false;
+  // The first start of every slot, once a connection has asked for the workers.
+  private starting: Promise<void> | undefined;
+  private started = false;
   // The functions as last loaded (a reload replaces them), for sessions on the main thread.
   private registry: ReadonlyMap<string, UdfDefinition>;
   // Reloads so far; a worker started before the last one catches up once it is ready.
@@ -296,30 +307,50 @@ export class WorkerPool {
     }
     for (let i = 0; i < this.options.threads; i++)
       this.slots.push({ place: undefined, failures: 0, retry: undefined, lastError: '' });
-    const starting = this.slots.map((slot) => this.spawnInto(slot));
-    await Promise.all(starting.map((t) => t.ready));
     this.heartbeat = setInterval(() => this.checkHeartbeats(), this.options.heartbeatMs);
     this.heartbeat.unref();
   }
 
+  /**
+   * Starts every worker on the first call; the promise settles once each has come up or failed
+   * its start (a failed one is retried with the back-off of a failed replacement, and reported
+   * down meanwhile). Undefined when there is nothing to wait for: `--threads 0`, a stopped pool,
+   * or workers started already. The caller assigns its connection after it.
+   */
+  startWorkers(): Promise<void> | undefined {
+    if (this.started || this.slots.length === 0 || this.stopped) return undefined;
+    this.starting ??= Promise.allSettled(this.slots.map((slot) => this.spawnInto(slot).ready)).then(() => {
+      this.started = true;
+    });
+    return this.starting;
+  }
+
   get labels(): string[] {
     if (this.options.threads === 0) return ['main'];
-    return this.slots.map((s, i) => s.place?.label ?? `slot-${i + 1} (down)`);
+    return this.slots.map((s, i) => s.place?.label ?? `slot-${i + 1} (${this.idle ? 'idle' : 'down'})`);
+  }
+
+  /** No worker has been started yet. */
+  private get idle(): boolean {
+    return this.starting === undefined;
   }
 
   get health(): PoolHealth {
-    const down = this.slots.flatMap((s, i) =>
-      s.place?.isReady === true ? [] : [{ slot: i + 1, failures: s.failures, error: s.lastError }],
-    );
+    const idle = this.idle ? this.slots.length : 0;
+    const down = this.idle
+      ? []
+      : this.slots.flatMap((s, i) =>
+          s.place?.isReady === true ? [] : [{ slot: i + 1, failures: s.failures, error: s.lastError }],
+        );
     const onMainThread = this.options.threads > 0 ? (this.inline?.connections.size ?? 0) : 0;
-    return { threads: this.options.threads, up: this.slots.length - down.length, down, onMainThread };
+    return { threads: this.options.threads, up: this.slots.length - idle - down.length, idle, down, onMainThread };
   }
 
   describe(): PlaceStatus[] {
     const now = Date.now();
     const out: PlaceStatus[] = this.slots.map((s, slot) => ({
       slot,
-      label: s.place?.label ?? `slot-${slot + 1} (down)`,
+      label: s.place?.label ?? `slot-${slot + 1} (${this.idle ? 'idle' : 'down'})`,
       connections: s.place?.connections.size ?? 0,
       ...(s.place !== undefined ? { lastHeartbeatAgoMs: now - s.place.lastPong } : {}),
     }));
@@ -333,7 +364,10 @@ export class WorkerPool {
     if (this.inline !== undefined) this.options.onReport?.(this.slots.length, this.inline.runner.report());
   }
 
-  /** Picks the place with the fewest connections for a new connection. */
+  /**
+   * Picks the place with the fewest connections for a new connection; with workers configured,
+   * after {@link startWorkers} has settled (before, there is none to pick).
+   */
   assign(connection: number): SessionPlace {
     let best: SessionPlace | undefined;
     for (const slot of this.slots) {
@@ -344,6 +378,7 @@ export class WorkerPool {
     if (best === undefined) {
       if (this.inline === undefined) {
         if (this.slots.length === 0) throw new Error('worker pool is not started');
+        if (!this.started) throw new Error('the workers are not started: await startWorkers() first');
         this.options.logger.warn(
           { code: 'KUDF_HOST_NO_WORKER' },
           'no worker is up: new sessions run on the main thread',

@@ -24,12 +24,46 @@ function pool(threads: number): WorkerPool {
   });
 }
 
+describe('WorkerPool: workers start with the first connection', () => {
+  it('starts none with the pool, then every one at the first call, and reports them up', async () => {
+    const p = pool(2);
+    await p.start();
+    try {
+      assert.deepEqual(p.health, { threads: 2, up: 0, idle: 2, down: [], onMainThread: 0 });
+      assert.deepEqual(p.labels, ['slot-1 (idle)', 'slot-2 (idle)']);
+      assert.throws(() => p.assign(1), /await startWorkers\(\) first/);
+      const first = p.startWorkers();
+      assert.ok(first !== undefined);
+      assert.equal(p.startWorkers(), first, 'a connection arriving meanwhile waits for the same start');
+      await first;
+      assert.deepEqual(p.health, { threads: 2, up: 2, idle: 0, down: [], onMainThread: 0 });
+      assert.equal(p.startWorkers(), undefined, 'nothing to wait for once they are up');
+      const a = p.assign(1);
+      const b = p.assign(2);
+      assert.notEqual(a.label, b.label, 'the least loaded worker takes the next connection');
+      assert.match(a.label, /^worker-\d$/);
+    } finally {
+      await p.stop();
+    }
+  });
+
+  it('has nothing to start with --threads 0', async () => {
+    const p = pool(0);
+    await p.start();
+    assert.equal(p.startWorkers(), undefined);
+    assert.equal(p.assign(1).label, 'main');
+    await p.stop();
+  });
+});
+
 describe('WorkerPool: written reply buffers', () => {
   it('hands them back to their worker, so the main thread no longer holds their memory', async () => {
     const p = pool(1);
     await p.start();
     try {
+      await p.startWorkers();
       const place = p.assign(1);
+      assert.match(place.label, /^worker-/, 'a worker thread, not the main thread');
       const buffers = Array.from({ length: 100 }, () => new ArrayBuffer(4096));
       for (const b of buffers) place.written(b);
       // The first 64 went in one batch at once; the rest go at the end of this turn.
