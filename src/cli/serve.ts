@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import {
   DEFAULT_COALESCE_READS_BELOW,
+  DEFAULT_MAX_OPEN_BATCH_BYTES,
+  MAX_OPEN_BATCH_BYTES,
   DEFAULT_LOAD_TIMEOUT_MS,
   UdfHost,
   combineObservers,
@@ -47,6 +49,7 @@ interface ServeFlags {
   initTimeout: number;
   maxBatchPoints: number;
   maxBatchBytes: number;
+  maxOpenBatchBytes: number;
   maxPartialBytes: number;
   frameTimeout: number;
   workerHeapMb: number;
@@ -202,6 +205,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     initTimeoutMs: flags.initTimeout,
     maxBatchPoints: flags.maxBatchPoints,
     maxBatchBytes: flags.maxBatchBytes,
+    maxOpenBatchBytes: flags.maxOpenBatchBytes,
     maxPartialBytes: flags.maxPartialBytes,
     frameTimeoutMs: flags.frameTimeout,
     workerHeapMb: flags.workerHeapMb,
@@ -324,11 +328,22 @@ export function registerServe(program: Command): void {
       }),
     )
     .addOption(
-      sizeOption('--max-partial-bytes <size>', 'host-wide: bytes of frames over 1 MiB received only in part', {
-        default: 128 * 1024 * 1024,
-        min: 1,
-        env: 'KUDF_MAX_PARTIAL_BYTES',
-      }),
+      sizeOption(
+        '--max-open-batch-bytes <size>',
+        'host-wide: what open batches hold together (encoded points plus 128 bytes each); past it the session adding to it ends',
+        { default: DEFAULT_MAX_OPEN_BATCH_BYTES, min: 1, max: MAX_OPEN_BATCH_BYTES, env: 'KUDF_MAX_OPEN_BATCH_BYTES' },
+      ),
+    )
+    .addOption(
+      sizeOption(
+        '--max-partial-bytes <size>',
+        'host-wide: memory of frames over 1 MiB received only in part (3 bytes for each byte received)',
+        {
+          default: 192 * 1024 * 1024,
+          min: 1,
+          env: 'KUDF_MAX_PARTIAL_BYTES',
+        },
+      ),
     )
     .addOption(
       durationOption('--frame-timeout <duration>', 'end a connection whose frame gets no further byte for this long', {

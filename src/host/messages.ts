@@ -1,3 +1,4 @@
+import type { SharedBatchBudget } from './batch-budget.js';
 import type { RunnerReport } from './observer.js';
 import type { SessionCounts } from './session.js';
 import type { RunnerReloadResult, SessionRunnerLimits } from './session-runner.js';
@@ -56,6 +57,10 @@ export interface WorkerSetup {
   /** Module URLs whose default export (or `builtinUdfs` list) are function definitions. */
   udfModules: string[];
   limits: SessionRunnerLimits;
+  /** The host-wide budget for open batches (shared memory, the same for every worker). */
+  openBatches?: SharedBatchBudget;
+  /** This worker's cell in `openBatches`: its slot in the pool. */
+  place?: number;
   /** How long each module may take to load. */
   loadTimeoutMs: number;
   /** SHA-256 of each file module as the host started with it; a worker refuses to load a changed one. */

@@ -11,6 +11,7 @@ import {
   type Response,
 } from '../protocol/index.js';
 import type { UdfDefinition } from '../sdk/index.js';
+import type { BatchBudget } from './batch-budget.js';
 import type { FromWorker, ToWorker } from './messages.js';
 import type { LagStats, RunnerReport } from './observer.js';
 import { isBuiltIn } from './registry.js';
@@ -73,6 +74,8 @@ export class SessionRunner {
     private readonly post: (message: FromWorker) => void,
     /** Where each connection's id is kept for the async work its function code starts. */
     private readonly context?: AsyncLocalStorage<number>,
+    /** The host-wide budget for open batches, this place's side of it; none when absent. */
+    private readonly openBatches?: BatchBudget,
   ) {}
 
   /**
@@ -135,6 +138,7 @@ export class SessionRunner {
       answerKeepalives: !keepalivesAnswered,
       maxBatchPoints: this.limits.maxBatchPoints,
       maxBatchBytes: this.limits.maxBatchBytes,
+      ...(this.openBatches !== undefined ? { openBatches: this.openBatches } : {}),
       maxSnapshotBytes: this.limits.maxFrameBytes - RESTORE_FRAME_OVERHEAD,
     });
     const initTimer =
@@ -278,6 +282,7 @@ export class SessionRunner {
     if (conn === undefined) return;
     this.connections.delete(id);
     clearTimeout(conn.initTimer);
+    conn.session.dispose();
     conn.log.warn({ ...conn.session.ids, reason, ...conn.session.counts }, 'connection lost');
   }
 
@@ -299,6 +304,7 @@ export class SessionRunner {
     }
     this.connections.delete(id);
     clearTimeout(conn.initTimer);
+    conn.session.dispose();
     const counts = conn.session.counts;
     if (conn.session.initialised) conn.log.info({ ...conn.session.ids, ...counts, reason: end }, 'session ended');
     else

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { encodeFrame, encodeResponse } from '../protocol/index.js';
 import type { UdfDefinition } from '../sdk/index.js';
+import { createBatchBudget } from './batch-budget.js';
 import { Connection } from './connection.js';
 import type { OutMessage } from './messages.js';
 import {
@@ -89,6 +90,8 @@ export interface UdfHostOptions {
   initTimeoutMs: number;
   maxBatchPoints: number;
   maxBatchBytes: number;
+  /** Host-wide budget for points held in open batches (encoded size plus their decoded form); none when absent. */
+  maxOpenBatchBytes?: number;
   /** Host-wide budget for large frames received only in part. */
   maxPartialBytes: number;
   frameTimeoutMs: number;
@@ -249,6 +252,9 @@ export class UdfHost {
           maxBatchBytes: options.maxBatchBytes,
         },
         loadTimeoutMs: options.loadTimeoutMs,
+        ...(options.maxOpenBatchBytes !== undefined
+          ? { openBatches: createBatchBudget(options.maxOpenBatchBytes, options.threads + 1) }
+          : {}),
         moduleDigests: { ...this.modules.digests },
         logLevel: options.logLevel,
         logFd: 1,

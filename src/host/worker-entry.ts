@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { createLogger, type LogLevel } from '../log/index.js';
+import { BatchBudget } from './batch-budget.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './messages.js';
 import { loadRegistry, verifyDigests } from './registry.js';
 import { SessionRunner } from './session-runner.js';
@@ -28,7 +29,8 @@ const post = (message: FromWorker): void => {
 if (setup.moduleDigests !== undefined) await verifyDigests(setup.moduleDigests);
 const registry = await loadRegistry(setup.udfModules, setup.loadTimeoutMs);
 const sessions = new AsyncLocalStorage<number>();
-const runner = new SessionRunner(registry, setup.limits, logger, post, sessions);
+const openBatches = setup.openBatches !== undefined ? new BatchBudget(setup.openBatches, setup.place ?? 0) : undefined;
+const runner = new SessionRunner(registry, setup.limits, logger, post, sessions, openBatches);
 runner.lagSampler = eventLoopLagSampler();
 
 // Faults of function code outside a call into it end only the session whose code it was: the

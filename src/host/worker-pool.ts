@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { UdfDefinition } from '../sdk/index.js';
+import { BatchBudget, reclaimPlace } from './batch-budget.js';
 import type { FromWorker, OutMessage, PlaceReloadResult, ToWorker, WorkerSetup } from './messages.js';
 import type { RunnerReport } from './observer.js';
 import { SessionRunner } from './session-runner.js';
@@ -81,11 +82,13 @@ class ThreadPlace implements SessionPlace {
     readonly label: string,
     private readonly options: WorkerPoolOptions,
     private readonly onExit: (place: ThreadPlace, reason: string) => void,
+    /** The worker's slot, which is also its cell in the open-batch budget. */
+    slot: number,
   ) {
     const heap = options.workerHeapMb ?? 0;
     // Past the limit V8 ends the worker (ERR_WORKER_OUT_OF_MEMORY) instead of the whole process.
     this.worker = new Worker(WORKER_URL, {
-      workerData: options.setup,
+      workerData: { ...options.setup, place: slot } satisfies WorkerSetup,
       ...(heap > 0 ? { resourceLimits: { maxOldGenerationSizeMb: heap } } : {}),
     });
     let failStart: (err: Error) => void = () => undefined;
@@ -197,9 +200,19 @@ class InlinePlace implements SessionPlace {
   readonly runner: SessionRunner;
 
   constructor(options: WorkerPoolOptions, registry: ReadonlyMap<string, UdfDefinition>) {
-    this.runner = new SessionRunner(registry, options.setup.limits, options.logger, (message) => {
-      if (message.type === 'out') options.onMessage(message);
-    });
+    const shared = options.setup.openBatches;
+    // The main thread's cell comes after every worker slot's.
+    const budget = shared !== undefined ? new BatchBudget(shared, options.threads) : undefined;
+    this.runner = new SessionRunner(
+      registry,
+      options.setup.limits,
+      options.logger,
+      (message) => {
+        if (message.type === 'out') options.onMessage(message);
+      },
+      undefined,
+      budget,
+    );
   }
 
   send(message: ToWorker): void {
@@ -405,7 +418,12 @@ export class WorkerPool {
   private spawnInto(slot: Slot): ThreadPlace {
     const label = `worker-${++this.spawned}`;
     const generation = this.generation;
-    const place = new ThreadPlace(label, this.options, (dead, reason) => this.lost(slot, dead, reason));
+    const place = new ThreadPlace(
+      label,
+      this.options,
+      (dead, reason) => this.lost(slot, dead, reason),
+      this.slots.indexOf(slot),
+    );
     slot.place = place;
     place.onReport = (report) => {
       const index = this.slots.indexOf(slot);
@@ -474,6 +492,9 @@ export class WorkerPool {
       }
       return;
     }
+    // Its batches died with it: what they held of the host-wide budget is free again.
+    const shared = this.options.setup.openBatches;
+    if (shared !== undefined) reclaimPlace(shared, this.slots.indexOf(slot));
     const lost = [...dead.connections];
     if (dead.stalled) reason = `stalled: no heartbeat answer for ${this.options.stallTimeoutMs} ms (${reason})`;
     this.options.logger.error({ worker: dead.label, reason, sessions: lost.length }, 'worker lost; its sessions end');
