@@ -12,7 +12,7 @@ import {
 } from '../protocol/index.js';
 import type { UdfDefinition } from '../sdk/index.js';
 import type { BatchBudget } from './batch-budget.js';
-import type { FromWorker, ToWorker } from './messages.js';
+import type { FromWorker, OutMessage, ToWorker } from './messages.js';
 import type { LagStats, RunnerReport } from './observer.js';
 import { isBuiltIn } from './registry.js';
 import { Session, describeError, type AdoptOutcome } from './session.js';
@@ -64,6 +64,8 @@ export class SessionRunner {
   private readonly frame: FrameBody = { buf: EMPTY, start: 0, end: 0 };
   // Events since the last report: rare (one per Init, snapshot or ErrorResponse), never per point.
   private events: Omit<RunnerReport, 'sessions' | 'lag'> = { initFailures: [], errors: [], snapshots: [] };
+  // While a 'closes' message is handled, its answers are gathered here and posted as one.
+  private gathered: OutMessage[] | undefined;
   /** Event-loop delay of this thread since the last call; set by the worker entry. */
   lagSampler: (() => LagStats) | undefined;
 
@@ -107,6 +109,9 @@ export class SessionRunner {
       case 'abort':
         this.abort(message.id, message.reason);
         return;
+      case 'closes':
+        this.closes(message.messages);
+        return;
       case 'ping':
         this.post({ type: 'pong', seq: message.seq, report: this.report() });
         return;
@@ -114,6 +119,28 @@ export class SessionRunner {
         // Dropping them is the point: this thread's frequent scavenges free them.
         return;
     }
+  }
+
+  /** Many connections ending at once: their answers go back in one message. */
+  private closes(messages: Extract<ToWorker, { type: 'closes' }>['messages']): void {
+    const gathered: OutMessage[] = [];
+    this.gathered = gathered;
+    try {
+      for (const message of messages) {
+        if (message.type === 'end') this.end(message.id);
+        else this.abort(message.id, message.reason);
+      }
+    } finally {
+      this.gathered = undefined;
+    }
+    if (gathered.length === 1) this.post(gathered[0] as OutMessage);
+    else if (gathered.length > 1) this.post({ type: 'outs', messages: gathered });
+  }
+
+  /** Posts a connection's answer, or keeps it for the one message of a 'closes'. */
+  private postOut(message: OutMessage): void {
+    if (this.gathered !== undefined) this.gathered.push(message);
+    else this.post(message);
   }
 
   private open(id: number, udf: string, keepalivesAnswered: boolean): void {
@@ -297,7 +324,7 @@ export class SessionRunner {
     const started = conn.started ? conn.session.ids : undefined;
     conn.started = false;
     if (end === undefined) {
-      this.post(
+      this.postOut(
         started === undefined ? { type: 'out', id, bytes, consumed } : { type: 'out', id, bytes, consumed, started },
       );
       return;
@@ -312,7 +339,7 @@ export class SessionRunner {
         { requests: counts.requests, reason: end },
         'connection closed before Init (info-only connection)',
       );
-    this.post({
+    this.postOut({
       type: 'out',
       id,
       bytes,

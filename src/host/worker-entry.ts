@@ -21,6 +21,9 @@ const logger = createLogger({
 const post = (message: FromWorker): void => {
   if (message.type === 'out' && message.bytes !== null) {
     port.postMessage(message, [message.bytes.buffer as ArrayBuffer]);
+  } else if (message.type === 'outs') {
+    const buffers = message.messages.flatMap((m) => (m.bytes !== null ? [m.bytes.buffer as ArrayBuffer] : []));
+    port.postMessage(message, buffers);
   } else {
     port.postMessage(message);
   }

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { UdfDefinition } from '../sdk/index.js';
 import { BatchBudget, reclaimPlace } from './batch-budget.js';
-import type { FromWorker, OutMessage, PlaceReloadResult, ToWorker, WorkerSetup } from './messages.js';
+import type { CloseMessage, FromWorker, OutMessage, PlaceReloadResult, ToWorker, WorkerSetup } from './messages.js';
 import type { RunnerReport } from './observer.js';
 import { SessionRunner } from './session-runner.js';
 
@@ -72,6 +72,8 @@ class ThreadPlace implements SessionPlace {
   private stopping = false;
   private recycled: ArrayBuffer[] = [];
   private recycleScheduled = false;
+  // Ends and aborts of this event-loop turn, handed over together (see ToWorker 'closes').
+  private closing: CloseMessage[] = [];
   readonly worker: Worker;
   readonly ready: Promise<void>;
   /** Set once the worker has loaded its functions and said so; only then does it take sessions. */
@@ -107,6 +109,8 @@ class ThreadPlace implements SessionPlace {
           if (message.report !== undefined) this.onReport?.(message.report);
         } else if (message.type === 'reloaded') {
           this.reloading?.(message);
+        } else if (message.type === 'outs') {
+          for (const out of message.messages) options.onMessage(out);
         } else {
           options.onMessage(message);
         }
@@ -125,8 +129,22 @@ class ThreadPlace implements SessionPlace {
   }
 
   send(message: ToWorker): void {
+    if (message.type === 'end' || message.type === 'abort') {
+      // Nothing of the connection comes after these, so holding them to the end of the turn
+      // reorders nothing that matters; a storm of closes then costs one hand-off per turn.
+      if (this.closing.length === 0) setImmediate(this.flushClosing);
+      this.closing.push(message);
+      return;
+    }
     this.worker.postMessage(message, transferList(message));
   }
+
+  private readonly flushClosing = (): void => {
+    const messages = this.closing;
+    this.closing = [];
+    if (this.stopping || messages.length === 0) return;
+    this.worker.postMessage(messages.length === 1 ? messages[0] : { type: 'closes', messages });
+  };
 
   written(buffer: ArrayBuffer): void {
     if (buffer.byteLength === 0) return;
