@@ -17,11 +17,14 @@ export interface SharedBatchBudget {
 export const RESERVE_STEP = 64 * 1024;
 
 /**
- * 64 MiB: about 300,000 held points of a typical series, three batches at --max-batch-points at
- * once. A worker's heap is about twice what it holds live between collections, so this keeps a
- * host flooded with batches that never end within 256 MiB of its idle size.
+ * 32 MiB: about 160,000 held points of a typical series (a batch at --max-batch-points and half
+ * another, or sixteen of 10,000 points). Kapacitor sends a task's batches one after the other,
+ * so this is what tasks' batches open at the same moment share. Under a flood of batches that
+ * never end, the workers' heaps (young generation, and old generation between collections) grow
+ * to several times what they hold live: 64 MiB let eight such peers take the host 256 MiB over
+ * its idle size, 32 MiB keeps it well under.
  */
-export const DEFAULT_MAX_OPEN_BATCH_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_OPEN_BATCH_BYTES = 32 * 1024 * 1024;
 
 /** The largest budget the 32-bit shared cells can count, with room for every place's last step. */
 export const MAX_OPEN_BATCH_BYTES = 1024 ** 3;

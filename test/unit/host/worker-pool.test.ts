@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { pino } from 'pino';
-import { WorkerPool } from '../../../src/host/internal.js';
+import { WorkerPool, type OutMessage } from '../../../src/host/internal.js';
 import { mirror } from '../../../udfs/index.js';
 
-function pool(threads: number): WorkerPool {
+function pool(threads: number, onMessage: (message: OutMessage) => void = () => undefined): WorkerPool {
   return new WorkerPool({
     threads,
     setup: {
@@ -19,7 +19,7 @@ function pool(threads: number): WorkerPool {
     logger: pino({ level: 'silent' }),
     heartbeatMs: 1000,
     stallTimeoutMs: 10_000,
-    onMessage: () => undefined,
+    onMessage,
     onLost: () => undefined,
   });
 }
@@ -86,5 +86,36 @@ describe('WorkerPool: written reply buffers', () => {
     await nextTurn();
     assert.equal(b.byteLength, 4096);
     await p.stop();
+  });
+});
+
+describe('WorkerPool: many connections closing at once', () => {
+  it('ends every session and answers each connection, in the order the closes came', async () => {
+    const ended: number[] = [];
+    let allEnded: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (allEnded = resolve));
+    const n = 500;
+    const p = pool(1, (message) => {
+      if (message.closed === undefined) return;
+      ended.push(message.id);
+      if (ended.length === n) allEnded();
+    });
+    await p.start();
+    try {
+      const ids = Array.from({ length: n }, (_, i) => i + 1);
+      const places = ids.map((id) => p.assign(id));
+      for (const [i, place] of places.entries()) place.send({ type: 'open', id: ids[i] as number, udf: 'mirror' });
+      await nextTurn();
+      // Half end (EOF), half are aborted after their end, as a reset connection is: one answer each.
+      for (const [i, place] of places.entries()) {
+        const id = ids[i] as number;
+        place.send({ type: 'end', id });
+        if (id % 2 === 0) place.send({ type: 'abort', id, reason: 'connection closed by peer' });
+      }
+      await done;
+      assert.deepEqual(ended, ids);
+    } finally {
+      await p.stop();
+    }
   });
 });
