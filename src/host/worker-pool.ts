@@ -124,7 +124,7 @@ class ThreadPlace implements SessionPlace {
         } else if (message.type === 'reloaded') {
           this.reloading?.(message);
         } else if (message.type === 'outs') {
-          deliverInSlices(message.messages, options.onMessage);
+          deliverInSlices(message.messages, (out) => options.onMessage(out));
         } else {
           options.onMessage(message);
         }
