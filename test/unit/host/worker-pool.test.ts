@@ -101,6 +101,7 @@ describe('WorkerPool: many connections closing at once', () => {
       if (ended.length === n) allEnded();
     });
     await p.start();
+    await p.startWorkers();
     try {
       const ids = Array.from({ length: n }, (_, i) => i + 1);
       const places = ids.map((id) => p.assign(id));
