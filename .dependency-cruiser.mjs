@@ -12,6 +12,7 @@ const DOORS = {
   'src/sdk/internal.ts': ['^src/(host|check)/', '^(test|bench|scripts)/'],
   'src/host/internal.ts': ['^(test|bench|scripts)/'],
   'src/ingest/writer/internal.ts': ['^(test|bench|scripts)/'],
+  'src/metrics/internal.ts': ['^src/cli/', '^test/'],
   'src/cli/internal.ts': ['^test/'],
   'bench/internal.ts': ['^test/'],
   'udfs/internal.ts': ['^test/'],

@@ -26,7 +26,8 @@ for (const [signal, number] of [
 }
 
 export interface ServerOptions {
-  threads?: number;
+  /** `--threads`; 'default' leaves the flag out, as `kudf serve` run with defaults. Default 2. */
+  threads?: number | 'default';
   /** Extra node flags placed before the script (e.g. --cpu-prof). */
   nodeArgs?: string[];
   /** Load the test functions too (burn). */
@@ -114,8 +115,7 @@ export class ServerProcess {
       'serve',
       '--socket-dir',
       dir,
-      '--threads',
-      String(options.threads ?? 2),
+      ...(options.threads === 'default' ? [] : ['--threads', String(options.threads ?? 2)]),
       '--grace',
       '2s',
       '--log-level',

@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ServerProcess } from './children.js';
+import { measureFootprint } from './footprint.js';
 import { KAPACITOR_VARIANTS, KapacitorBench, kapacitordBuilt, type KapacitorRun } from './kapacitor.js';
 import { KAPACITOR_VERSION } from '../test/helpers/index.js';
 import { describeProvenance, provenance } from './machine.js';
@@ -439,6 +440,44 @@ async function noReadPeerCase(): Promise<void> {
   );
 }
 
+/** The idle-footprint target: host RSS at rest with the default workers. */
+const IDLE_TARGET_MIB = 60;
+const mib1 = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+/**
+ * `kudf serve` left alone after start-up, with the default --threads (one per core) and with
+ * `--threads 0`: RSS at rest, then at rest again after one connection has started the workers.
+ */
+async function idleFootprintCase(name: string, threads: number | 'default'): Promise<void> {
+  const r = await measureFootprint(threads);
+  const met = r.restRssBytes <= IDLE_TARGET_MIB * 2 ** 20;
+  emit(
+    {
+      case: name,
+      args: r.args,
+      loadAverage: loadavg().map(round2),
+      restRssBytes: r.restRssBytes,
+      restRssMiB: round2(r.restRssBytes / 2 ** 20),
+      settled: r.settled,
+      restAfterMs: r.restAfterMs,
+      threadsAtRest: r.threadsAtRest,
+      afterConnectionRssBytes: r.afterConnectionRssBytes,
+      afterConnectionRssMiB: round2(r.afterConnectionRssBytes / 2 ** 20),
+      threadsAfterConnection: r.threadsAfterConnection,
+      targetMiB: IDLE_TARGET_MIB,
+      met,
+    },
+    {
+      ...blankRow(
+        name,
+        `at rest ${mib1(r.restRssBytes)} (target ≤ ${IDLE_TARGET_MIB} MiB: ${met ? 'met' : 'NOT met'}), ${r.threadsAtRest} threads; after one connection ${mib1(r.afterConnectionRssBytes)}, ${r.threadsAfterConnection} threads${r.settled ? '' : '; RSS never held still'}`,
+      ),
+      conns: 0,
+      rss: mib1(r.restRssBytes),
+    },
+  );
+}
+
 const KAPACITOR_POINTS = envInt('BENCH_KAPACITOR_POINTS', 200_000);
 const KAPACITOR_PACED = 10_000;
 const KAPACITOR_PACED_SECONDS = 5;
@@ -772,6 +811,8 @@ const cases: Case[] = [
   ...bothModes('burn-neighbour-idle', (full, writes) => burnNeighbourCase(full, false, writes)),
   ...bothModes('burn-neighbour-load', (full, writes) => burnNeighbourCase(full, true, writes)),
   { name: 'no-read-peer', run: noReadPeerCase },
+  { name: 'idle-footprint-default', run: () => idleFootprintCase('idle-footprint-default', 'default') },
+  { name: 'idle-footprint-threads0', run: () => idleFootprintCase('idle-footprint-threads0', 0) },
   { name: 'kapacitor', run: kapacitorCase },
   { name: 'edgeDetect-memory', run: edgeMemoryCase },
   ...bothModes('metrics-overhead-mirror', (full, writes) => metricsOverheadCase(full, mirrorWorkload, writes)),

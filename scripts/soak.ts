@@ -218,6 +218,11 @@ async function task(i: number): Promise<void> {
   }
 }
 
+// The workers start with the first connection, and that connection is answered only once they
+// are up: after one Info exchange the baseline counts them, and a thread added later is growth.
+const first = await KapacitorClient.connectSocket(host.socket(FUNCTIONS[0]?.udf ?? 'mirror'), { timeoutMs: 10_000 });
+await first.info();
+await first.close();
 const start = sample();
 const samples: Sample[] = [start];
 console.log(`soak: ${tasks} tasks for ${minutes} min on pid ${pid}: ${JSON.stringify(start)}`);

@@ -11,7 +11,7 @@ import {
   type SizeRule,
 } from '../config-grammar/index.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../log/index.js';
-import { parseHttpAddress, type HttpAddress } from '../metrics/index.js';
+import { parseHttpAddress, type HttpAddress } from '../metrics/internal.js';
 
 /** commander value parsers: each throws InvalidArgumentError with a message naming what was expected. */
 export function intArg(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {

@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 import { describeFailure } from './cli-errors.js';
-import { buildProgram } from './program.js';
 
+// `kudf serve` builds a program of that command only (see serve-program.ts); every other
+// invocation, `kudf --help` included, the whole one.
+const program =
+  process.argv[2] === 'serve'
+    ? (await import('./serve-program.js')).buildServeProgram()
+    : (await import('./program.js')).buildProgram();
 // One handler for every command's failure: `kudf <command>: <message> (KUDF_...)` on stderr and
 // the documented exit code; the stack only at --log-level debug or trace (or KUDF_LOG_LEVEL).
-const program = buildProgram();
 try {
   await program.parseAsync(process.argv);
 } catch (err) {

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { registerServe } from './serve.js';
 import { registerProbe } from './probe.js';
 import { registerFunctions } from './functions.js';
@@ -8,13 +8,11 @@ import { registerPoll } from './poll.js';
 import { registerParse } from './parse.js';
 import { registerPublish } from './publish.js';
 import { registerReload } from './reload.js';
-import { VERSION } from './version.js';
+import { reportThroughMain, rootCommand } from './program-root.js';
 
 /** Builds the `kudf` program; one file per subcommand registers itself. */
 export function buildProgram(): Command {
-  const program = new Command('kudf')
-    .description('Kapacitor UDF host, its Kapacitor-side probe, and a DSL router poller')
-    .version(VERSION);
+  const program = rootCommand();
   registerServe(program);
   registerProbe(program);
   registerFunctions(program);
@@ -26,13 +24,4 @@ export function buildProgram(): Command {
   registerPublish(program);
   reportThroughMain(program);
   return program;
-}
-
-/**
- * Every command throws its usage errors instead of printing them and exiting, so that main's one
- * handler reports them like any other error (help and --version still print as usual).
- */
-function reportThroughMain(command: Command): void {
-  command.exitOverride().configureOutput({ outputError: () => undefined });
-  for (const sub of command.commands) reportThroughMain(sub);
 }

@@ -5,6 +5,8 @@ import {
   DEFAULT_BLOCK_TIMEOUT_MS,
   DEFAULT_COALESCE_READS_BELOW,
   DEFAULT_REPLAY_BYTES,
+  DEFAULT_MAX_OPEN_BATCH_BYTES,
+  MAX_OPEN_BATCH_BYTES,
   DEFAULT_LOAD_TIMEOUT_MS,
   UdfHost,
   combineObservers,
@@ -15,14 +17,9 @@ import {
 import { createLogger, defaultLogFormat, type LogFormat, type LogLevel } from '../log/index.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/index.js';
 import type { UdfDefinition } from '../sdk/index.js';
-import { HostMetrics, OpsServer, type HttpAddress } from '../metrics/index.js';
-import {
-  KapacitorClient,
-  TaskRecovery,
-  TaskStateFile,
-  kapacitorCredentials,
-  parseKapacitorUrl,
-} from '../recovery/index.js';
+import type { HostMetrics } from '../metrics/index.js';
+import type { HttpAddress } from '../metrics/internal.js';
+import type { TaskRecovery } from '../recovery/index.js';
 import { CliError, exitCodeOf } from './cli-errors.js';
 import {
   defaultSocketDir,
@@ -56,6 +53,7 @@ interface ServeFlags {
   initTimeout: number;
   maxBatchPoints: number;
   maxBatchBytes: number;
+  maxOpenBatchBytes: number;
   maxPartialBytes: number;
   frameTimeout: number;
   workerHeapMb: number;
@@ -67,13 +65,17 @@ interface ServeFlags {
   stateDir?: string;
 }
 
-/** Task recovery from --kapacitor-url and --state-dir, or undefined without them; throws on a bad setting. */
-function taskRecovery(
+/**
+ * Task recovery from --kapacitor-url and --state-dir, or undefined without them; throws on a bad
+ * setting. Its code (and the metrics', below) is imported only when asked for: a host runs for
+ * months, and what it never uses should not sit in its memory.
+ */
+async function taskRecovery(
   flags: ServeFlags,
   logger: ReturnType<typeof createLogger>,
   host: () => UdfHost,
   metrics: HostMetrics | undefined,
-): TaskRecovery | undefined {
+): Promise<TaskRecovery | undefined> {
   if (flags.kapacitorUrl === undefined) {
     if (flags.stateDir !== undefined)
       logger.warn({}, '--state-dir without --kapacitor-url: tasks are not brought back after a restart');
@@ -84,6 +86,8 @@ function taskRecovery(
       new Error('--kapacitor-url needs --state-dir DIR, where the host keeps the IDs of the tasks it serves'),
       { code: 'KUDF_RECOVERY_STATE' },
     );
+  const { KapacitorClient, TaskRecovery, TaskStateFile, kapacitorCredentials, parseKapacitorUrl } =
+    await import('../recovery/index.js');
   const client = new KapacitorClient(parseKapacitorUrl(flags.kapacitorUrl), kapacitorCredentials(process.env));
   const state = new TaskStateFile(flags.stateDir);
   logger.info(
@@ -175,10 +179,11 @@ async function serve(flags: ServeFlags): Promise<void> {
 
   // eslint-disable-next-line prefer-const -- the observers are made before the host they read from
   let host: UdfHost;
-  const metrics = flags.http !== undefined ? new HostMetrics([...served.keys()], () => host.status()) : undefined;
+  const ops = flags.http !== undefined ? await import('../metrics/index.js') : undefined;
+  const metrics = ops !== undefined ? new ops.HostMetrics([...served.keys()], () => host.status()) : undefined;
   let recovery: TaskRecovery | undefined;
   try {
-    recovery = taskRecovery(flags, logger, () => host, metrics);
+    recovery = await taskRecovery(flags, logger, () => host, metrics);
   } catch (err) {
     startFailed(logger, flags.logLevel, err, 'cannot start the host');
   }
@@ -206,6 +211,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     initTimeoutMs: flags.initTimeout,
     maxBatchPoints: flags.maxBatchPoints,
     maxBatchBytes: flags.maxBatchBytes,
+    maxOpenBatchBytes: flags.maxOpenBatchBytes,
     maxPartialBytes: flags.maxPartialBytes,
     frameTimeoutMs: flags.frameTimeout,
     workerHeapMb: flags.workerHeapMb,
@@ -234,14 +240,14 @@ async function serve(flags: ServeFlags): Promise<void> {
     void host.reload(() => udfModuleUrls(flags.udfDir), selected);
   });
   try {
-    if (metrics !== undefined && flags.http !== undefined) {
-      const ops = await OpsServer.start(flags.http, {
+    if (ops !== undefined && metrics !== undefined && flags.http !== undefined) {
+      const server = await ops.OpsServer.start(flags.http, {
         registry: metrics.registry,
         status: () => host.status(),
         ready: () => host.status().ready,
       });
       logger.info(
-        { url: ops.url, endpoints: ['/metrics', '/healthz', '/readyz', '/status'] },
+        { url: server.url, endpoints: ['/metrics', '/healthz', '/readyz', '/status'] },
         'operations endpoints listening',
       );
     }
@@ -328,11 +334,22 @@ export function registerServe(program: Command): void {
       }),
     )
     .addOption(
-      sizeOption('--max-partial-bytes <size>', 'host-wide: bytes of frames over 1 MiB received only in part', {
-        default: 128 * 1024 * 1024,
-        min: 1,
-        env: 'KUDF_MAX_PARTIAL_BYTES',
-      }),
+      sizeOption(
+        '--max-open-batch-bytes <size>',
+        'host-wide: what open batches hold together (encoded points plus 128 bytes each); past it the session adding to it ends',
+        { default: DEFAULT_MAX_OPEN_BATCH_BYTES, min: 1, max: MAX_OPEN_BATCH_BYTES, env: 'KUDF_MAX_OPEN_BATCH_BYTES' },
+      ),
+    )
+    .addOption(
+      sizeOption(
+        '--max-partial-bytes <size>',
+        'host-wide: memory of frames over 1 MiB received only in part (3 bytes for each byte received)',
+        {
+          default: 192 * 1024 * 1024,
+          min: 1,
+          env: 'KUDF_MAX_PARTIAL_BYTES',
+        },
+      ),
     )
     .addOption(
       durationOption('--frame-timeout <duration>', 'end a connection whose frame gets no further byte for this long', {

@@ -6,7 +6,7 @@
  */
 export { Connection } from './connection.js';
 export { KeepaliveScanner } from './keepalive-scanner.js';
-export type { ToWorker, FromWorker } from './messages.js';
+export type { ToWorker, FromWorker, OutMessage } from './messages.js';
 export { holdReads, releaseReads } from './read-gate.js';
 export { isBuiltIn } from './registry.js';
 export { SessionRunner } from './session-runner.js';

@@ -1,3 +1,4 @@
+import type { SharedBatchBudget } from './batch-budget.js';
 import type { RunnerReport } from './observer.js';
 import type { SessionCounts } from './session.js';
 import type { RunnerReloadResult, SessionRunnerLimits } from './session-runner.js';
@@ -15,6 +16,12 @@ export type ToWorker =
   | { type: 'end'; id: number }
   /** The connection is gone (reset or closed by us): drop the session without replying. */
   | { type: 'abort'; id: number; reason: string }
+  /**
+   * Several connections' 'end' and 'abort', in order, in one message: when thousands of peers
+   * go at once (Kapacitor restarted), one hand-off per event-loop turn instead of one per
+   * connection keeps the thread that answers keepalives free.
+   */
+  | { type: 'closes'; messages: CloseMessage[] }
   | { type: 'ping'; seq: number }
   /**
    * Load these modules (the changed ones under new URLs, so they are imported afresh) and move
@@ -38,19 +45,9 @@ export type FromWorker =
    * It travels in the same message so that nothing (e.g. a keepalive answered by the main
    * thread) can be written after a final ErrorResponse.
    */
-  | {
-      type: 'out';
-      id: number;
-      bytes: Uint8Array | null;
-      consumed: number;
-      closed?: { counts: SessionCounts; reason: 'eof' | 'error' };
-      /** The session was initialised by a request of this chunk. */
-      started?: { taskID: string; nodeID: string };
-      /** Response frames in `bytes` (keepalives answered by the main thread are not among them). */
-      frames: number;
-      /** Where the session can be taken up again from, should its worker be lost (see Checkpoint). */
-      checkpoint?: Checkpoint;
-    }
+  | OutMessage
+  /** Several 'out' messages in one, in order: the answers to a 'closes' message. */
+  | { type: 'outs'; messages: OutMessage[] }
   /** A heartbeat answer, with the sessions' counts and the events since the last one. */
   | { type: 'pong'; seq: number; report?: RunnerReport }
   /** The outcome of a reload in this worker. */
@@ -83,6 +80,10 @@ export interface WorkerSetup {
   /** Module URLs whose default export (or `builtinUdfs` list) are function definitions. */
   udfModules: string[];
   limits: SessionRunnerLimits;
+  /** The host-wide budget for open batches (shared memory, the same for every worker). */
+  openBatches?: SharedBatchBudget;
+  /** This worker's cell in `openBatches`: its slot in the pool. */
+  place?: number;
   /** How long each module may take to load. */
   loadTimeoutMs: number;
   /** SHA-256 of each file module as the host started with it; a worker refuses to load a changed one. */
@@ -97,7 +98,22 @@ export interface WorkerSetup {
 }
 
 /** A worker's message about one connection: its replies, and whether its session is over. */
-export type OutMessage = Extract<FromWorker, { type: 'out' }>;
+export interface OutMessage {
+  type: 'out';
+  id: number;
+  bytes: Uint8Array | null;
+  consumed: number;
+  closed?: { counts: SessionCounts; reason: 'eof' | 'error' };
+  /** The session was initialised by a request of this chunk. */
+  started?: { taskID: string; nodeID: string };
+  /** Response frames in `bytes` (keepalives answered by the main thread are not among them). */
+  frames: number;
+  /** Where the session can be taken up again from, should its worker be lost (see Checkpoint). */
+  checkpoint?: Checkpoint;
+}
+
+/** The messages that end a connection's session on its worker. */
+export type CloseMessage = Extract<ToWorker, { type: 'end' | 'abort' }>;
 
 /** What one place (worker or main thread) made of a reload. */
 export type PlaceReloadResult = { place: string } & (

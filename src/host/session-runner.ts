@@ -11,7 +11,8 @@ import {
   type Response,
 } from '../protocol/index.js';
 import type { UdfDefinition } from '../sdk/index.js';
-import type { Checkpoint, FromWorker, Resume, ToWorker } from './messages.js';
+import type { BatchBudget } from './batch-budget.js';
+import type { Checkpoint, FromWorker, OutMessage, Resume, ToWorker } from './messages.js';
 import type { LagStats, RunnerReport } from './observer.js';
 import { isBuiltIn } from './registry.js';
 import { Session, describeError, type AdoptOutcome } from './session.js';
@@ -96,6 +97,8 @@ export class SessionRunner {
   private readonly frame: FrameBody = { buf: EMPTY, start: 0, end: 0 };
   // Events since the last report: rare (one per Init, snapshot or ErrorResponse), never per point.
   private events: Omit<RunnerReport, 'sessions' | 'lag'> = { initFailures: [], errors: [], snapshots: [] };
+  // While a 'closes' message is handled, its answers are gathered here and posted as one.
+  private gathered: OutMessage[] | undefined;
   /** Event-loop delay of this thread since the last call; set by the worker entry. */
   lagSampler: (() => LagStats) | undefined;
   /** Tells the main thread of this worker's progress; set by the worker entry. */
@@ -110,6 +113,8 @@ export class SessionRunner {
     private readonly post: (message: FromWorker) => void,
     /** Where each connection's id is kept for the async work its function code starts. */
     private readonly context?: AsyncLocalStorage<number>,
+    /** The host-wide budget for open batches, this place's side of it; none when absent. */
+    private readonly openBatches?: BatchBudget,
   ) {}
 
   /**
@@ -156,6 +161,9 @@ export class SessionRunner {
       case 'abort':
         this.abort(message.id, message.reason);
         return;
+      case 'closes':
+        this.closes(message.messages);
+        return;
       case 'ping':
         this.post({ type: 'pong', seq: message.seq, report: this.report() });
         return;
@@ -163,6 +171,28 @@ export class SessionRunner {
         // Dropping them is the point: this thread's frequent scavenges free them.
         return;
     }
+  }
+
+  /** Many connections ending at once: their answers go back in one message. */
+  private closes(messages: Extract<ToWorker, { type: 'closes' }>['messages']): void {
+    const gathered: OutMessage[] = [];
+    this.gathered = gathered;
+    try {
+      for (const message of messages) {
+        if (message.type === 'end') this.end(message.id);
+        else this.abort(message.id, message.reason);
+      }
+    } finally {
+      this.gathered = undefined;
+    }
+    if (gathered.length === 1) this.post(gathered[0] as OutMessage);
+    else if (gathered.length > 1) this.post({ type: 'outs', messages: gathered });
+  }
+
+  /** Posts a connection's answer, or keeps it for the one message of a 'closes'. */
+  private postOut(message: OutMessage): void {
+    if (this.gathered !== undefined) this.gathered.push(message);
+    else this.post(message);
   }
 
   private open(id: number, udf: string, keepalivesAnswered: boolean, resume?: Resume): void {
@@ -220,6 +250,7 @@ export class SessionRunner {
         answerKeepalives: !keepalivesAnswered,
         maxBatchPoints: this.limits.maxBatchPoints,
         maxBatchBytes: this.limits.maxBatchBytes,
+        ...(this.openBatches !== undefined ? { openBatches: this.openBatches } : {}),
         maxSnapshotBytes: this.limits.maxFrameBytes - RESTORE_FRAME_OVERHEAD,
       },
     );
@@ -453,6 +484,7 @@ export class SessionRunner {
     if (conn === undefined) return;
     this.connections.delete(id);
     clearTimeout(conn.initTimer);
+    conn.session.dispose();
     conn.log.warn({ ...conn.session.ids, reason, ...conn.session.counts }, 'connection lost');
   }
 
@@ -471,7 +503,7 @@ export class SessionRunner {
     if (end === undefined) {
       const checkpoint = conn.checkpoint;
       conn.checkpoint = undefined;
-      this.post({
+      this.postOut({
         type: 'out',
         id,
         bytes,
@@ -484,6 +516,7 @@ export class SessionRunner {
     }
     this.connections.delete(id);
     clearTimeout(conn.initTimer);
+    conn.session.dispose();
     const counts = conn.session.counts;
     if (conn.session.initialised) conn.log.info({ ...conn.session.ids, ...counts, reason: end }, 'session ended');
     else
@@ -491,7 +524,7 @@ export class SessionRunner {
         { requests: counts.requests, reason: end },
         'connection closed before Init (info-only connection)',
       );
-    this.post({
+    this.postOut({
       type: 'out',
       id,
       bytes,

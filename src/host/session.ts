@@ -11,6 +11,7 @@ import {
   type SnapshotIdentity,
 } from '../sdk/internal.js';
 import type { ErrorKind } from './observer.js';
+import { RESERVE_STEP, type BatchBudget } from './batch-budget.js';
 import { reloadMismatch } from './reload-fit.js';
 
 export interface SessionOptions {
@@ -27,6 +28,11 @@ export interface SessionOptions {
   maxBatchPoints?: number;
   /** The most bytes of encoded points one batch may carry; past it the session ends. Default: no limit. */
   maxBatchBytes?: number;
+  /**
+   * Shared by every session of the host: what open batches hold together. The session whose
+   * point would take the host past it ends with an ErrorResponse naming the limit. Default: none.
+   */
+  openBatches?: BatchBudget;
   /** The largest snapshot this transport accepts back in a RestoreRequest; a larger one is not sent. */
   maxSnapshotBytes?: number;
 }
@@ -62,7 +68,7 @@ export class Session {
   private taskID = '';
   private nodeID = '';
   private log: Logger;
-  private batch: { begin: BeginBatch; points: Point[]; pointsIn: number; bytesIn: number } | undefined;
+  private batch: OpenBatch | undefined;
   private frameBatches: boolean;
   private ended = false;
   private infoAsked = false;
@@ -207,6 +213,7 @@ export class Session {
     if (!this.ended) {
       this.ended = true;
       this.failure = kind;
+      this.dispose();
       this.log.error({ taskID: this.taskID, nodeID: this.nodeID }, message);
       this.send({ kind: 'error', error: message });
     }
@@ -327,7 +334,7 @@ export class Session {
     if (this.batch !== undefined)
       return this.fail(`${this.def.name}: BeginBatch inside an open batch (group '${this.batch.begin.group}')`);
     this.counts.batchesIn++;
-    this.batch = { begin, points: [], pointsIn: 0, bytesIn: 0 };
+    this.batch = { begin, points: [], pointsIn: 0, bytesIn: 0, held: 0, reserved: 0 };
     return this.guard(() => instance.beginBatch?.(begin, this.batchOut));
   }
 
@@ -339,9 +346,11 @@ export class Session {
     if (batch !== undefined) {
       // A batch is held until its EndBatch (by the session or by the function): bound it, or
       // a peer that never ends one grows the host without limit.
+      const bytes = raw !== undefined ? raw.end - raw.start : APPROX_POINT_BYTES;
       batch.pointsIn++;
-      batch.bytesIn += raw !== undefined ? raw.end - raw.start : APPROX_POINT_BYTES;
-      const over = this.batchOverLimit(batch);
+      batch.bytesIn += bytes;
+      batch.held += bytes + DECODED_POINT_OVERHEAD;
+      const over = this.batchOverLimit(batch) ?? this.hostOverBudget(batch);
       if (over !== undefined) return this.fail(over);
       return this.runPoint(instance, point, this.batchOut);
     }
@@ -355,7 +364,33 @@ export class Session {
     return verdict;
   }
 
-  private batchOverLimit(batch: { begin: BeginBatch; pointsIn: number; bytesIn: number }): string | undefined {
+  /** Takes the next step of the host-wide budget when the batch has outgrown what it reserved. */
+  private hostOverBudget(batch: OpenBatch): string | undefined {
+    const budget = this.options.openBatches;
+    if (budget === undefined || batch.held <= batch.reserved) return undefined;
+    const step = Math.ceil((batch.held - batch.reserved) / RESERVE_STEP) * RESERVE_STEP;
+    if (budget.reserve(step)) {
+      batch.reserved += step;
+      return undefined;
+    }
+    return `${this.def.name}: batch of group '${batch.begin.group}' without EndBatch refused: the host-wide budget for open batches (${budget.maxBytes} bytes, --max-open-batch-bytes) is used up`;
+  }
+
+  /** Gives the open batch's share of the host-wide budget back (its EndBatch came, or the session ended). */
+  private releaseBatch(): void {
+    const batch = this.batch;
+    if (batch === undefined) return;
+    this.options.openBatches?.release(batch.reserved);
+    batch.reserved = 0;
+  }
+
+  /** The session is gone (closed, aborted, failed): what it held no longer counts. */
+  dispose(): void {
+    this.releaseBatch();
+    this.batch = undefined;
+  }
+
+  private batchOverLimit(batch: OpenBatch): string | undefined {
     const { maxBatchPoints, maxBatchBytes } = this.options;
     const where = `batch of group '${batch.begin.group}' without EndBatch`;
     if (maxBatchPoints !== undefined && batch.pointsIn > maxBatchPoints) {
@@ -373,6 +408,7 @@ export class Session {
     const batch = this.batch;
     if (batch === undefined) return this.fail(`${this.def.name}: EndBatch without BeginBatch`);
     const verdict = this.guard(() => instance.endBatch?.(end, this.batchOut));
+    this.releaseBatch();
     this.batch = undefined;
     if (verdict === 'close') return verdict;
     if (this.frameBatches) this.send({ kind: 'begin', begin: { ...batch.begin, size: BigInt(batch.points.length) } });
@@ -493,6 +529,22 @@ function restoreInto(instance: UdfInstance, decoded: Extract<DecodedSnapshot, { 
 
 // What a point counts against --max-batch-bytes when its encoded size is not known.
 const APPROX_POINT_BYTES = 128;
+
+// What a point held in an open batch costs beyond its encoded bytes, for the host-wide budget:
+// decoded (its object, fields record, time as BigInt), a point of a typical series takes about
+// 120 bytes of heap besides strings of its encoded size, plus its slot in the batch's array.
+const DECODED_POINT_OVERHEAD = 128;
+
+interface OpenBatch {
+  begin: BeginBatch;
+  points: Point[];
+  pointsIn: number;
+  bytesIn: number;
+  /** Estimated bytes the batch holds: encoded size plus DECODED_POINT_OVERHEAD per point. */
+  held: number;
+  /** What the batch has taken of the host-wide budget (whole steps, at least `held`). */
+  reserved: number;
+}
 
 // V8's messages for a write to a frozen object or array ("Cannot assign to read only property",
 // "Cannot add property x, object is not extensible", "Cannot delete property").

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { encodeFrame, encodeResponse } from '../protocol/index.js';
 import type { UdfDefinition } from '../sdk/index.js';
+import { createBatchBudget } from './batch-budget.js';
 import { Connection } from './connection.js';
 import type { OutMessage } from './messages.js';
 import {
@@ -110,6 +111,8 @@ export interface UdfHostOptions {
   initTimeoutMs: number;
   maxBatchPoints: number;
   maxBatchBytes: number;
+  /** Host-wide budget for points held in open batches (encoded size plus their decoded form); none when absent. */
+  maxOpenBatchBytes?: number;
   /** Host-wide budget for large frames received only in part. */
   maxPartialBytes: number;
   frameTimeoutMs: number;
@@ -210,6 +213,8 @@ export class UdfHost {
   private readonly meta = new Map<number, SessionMeta>();
   private readonly lag = new Map<number, LagStats>();
   private ready = false;
+  // Connections accepted while the workers they wait for are starting.
+  private awaitingWorkers = 0;
   private pool: WorkerPool | undefined;
   private nextId = 1;
   private stopping: Promise<void> | undefined;
@@ -269,6 +274,9 @@ export class UdfHost {
           replayBytes: options.replayBytes ?? 0,
         },
         loadTimeoutMs: options.loadTimeoutMs,
+        ...(options.maxOpenBatchBytes !== undefined
+          ? { openBatches: createBatchBudget(options.maxOpenBatchBytes, options.threads + 1) }
+          : {}),
         moduleDigests: { ...this.modules.digests },
         logLevel: options.logLevel,
         logFd: 1,
@@ -707,7 +715,7 @@ export class UdfHost {
       socket.destroy();
       return;
     }
-    if (this.connections.size >= this.maxConnections) {
+    if (this.connections.size + this.awaitingWorkers >= this.maxConnections) {
       this.overLimit.hit({ udf, maxConnections: this.maxConnections });
       // The reply goes to the kernel at once (a fresh socket has room), and the descriptor is
       // closed at once: in a burst of accepts, refused connections must not use up descriptors.
@@ -723,6 +731,25 @@ export class UdfHost {
       socket.destroy();
       return;
     }
+    const starting = pool.startWorkers();
+    if (starting !== undefined) {
+      // The first connection starts the workers; it (and any arriving meanwhile) is assigned once
+      // they are up. Its bytes wait in the kernel: nothing reads the socket before then.
+      this.awaitingWorkers++;
+      socket.on('error', () => undefined);
+      void starting.then(() => {
+        this.awaitingWorkers--;
+        // A peer that closed before sending a byte has nothing to serve, and its 'end' has been
+        // emitted already: a Connection made now would wait for it until --init-timeout.
+        if (this.stopping !== undefined || socket.destroyed || socket.readableEnded) socket.destroy();
+        else this.open(pool, udf, socket);
+      });
+      return;
+    }
+    this.open(pool, udf, socket);
+  }
+
+  private open(pool: WorkerPool, udf: string, socket: Socket): void {
     const id = this.nextId++;
     const place = pool.assign(id);
     const log = this.options.logger.child({ conn: id, udf, place: place.label });

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { createLogger, type LogLevel } from '../log/index.js';
+import { BatchBudget } from './batch-budget.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './messages.js';
 import { loadRegistry, verifyDigests } from './registry.js';
 import { SessionRunner } from './session-runner.js';
@@ -21,6 +22,9 @@ const logger = createLogger({
 const post = (message: FromWorker): void => {
   if (message.type === 'out' && message.bytes !== null) {
     port.postMessage(message, [message.bytes.buffer as ArrayBuffer]);
+  } else if (message.type === 'outs') {
+    const buffers = message.messages.flatMap((m) => (m.bytes !== null ? [m.bytes.buffer as ArrayBuffer] : []));
+    port.postMessage(message, buffers);
   } else {
     port.postMessage(message);
   }
@@ -29,7 +33,8 @@ const post = (message: FromWorker): void => {
 if (setup.moduleDigests !== undefined) await verifyDigests(setup.moduleDigests);
 const registry = await loadRegistry(setup.udfModules, setup.loadTimeoutMs);
 const sessions = new AsyncLocalStorage<number>();
-const runner = new SessionRunner(registry, setup.limits, logger, post, sessions);
+const openBatches = setup.openBatches !== undefined ? new BatchBudget(setup.openBatches, setup.place ?? 0) : undefined;
+const runner = new SessionRunner(registry, setup.limits, logger, post, sessions, openBatches);
 runner.lagSampler = eventLoopLagSampler();
 runner.meter = new WorkMeter(setup.meter);
 

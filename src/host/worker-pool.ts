@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { UdfDefinition } from '../sdk/index.js';
-import type { FromWorker, OutMessage, PlaceReloadResult, ToWorker, WorkerSetup } from './messages.js';
+import { BatchBudget, reclaimPlace } from './batch-budget.js';
+import type { CloseMessage, FromWorker, OutMessage, PlaceReloadResult, ToWorker, WorkerSetup } from './messages.js';
 import type { RunnerReport } from './observer.js';
 import { SessionRunner } from './session-runner.js';
 import { METER_BYTES, MeterWatch } from './work-meter.js';
@@ -66,6 +67,20 @@ function transferList(message: ToWorker): ArrayBuffer[] {
   return message.type === 'recycle' ? message.buffers : [];
 }
 
+/**
+ * Closing answers handled per event-loop turn: each closes a socket (about 50 us on the main
+ * thread), and between two slices the loop reads the other connections, whose keepalives would
+ * otherwise wait behind thousands of closes. They are the last message of their connection, so
+ * handling them a turn later reorders nothing of any connection.
+ */
+const CLOSES_PER_TURN = 128;
+
+function deliverInSlices(messages: OutMessage[], deliver: (message: OutMessage) => void, from = 0): void {
+  const to = Math.min(messages.length, from + CLOSES_PER_TURN);
+  for (let i = from; i < to; i++) deliver(messages[i] as OutMessage);
+  if (to < messages.length) setImmediate(() => deliverInSlices(messages, deliver, to));
+}
+
 /** Written reply buffers are handed back in batches: one message per event-loop turn at most. */
 const RECYCLE_BATCH = 64;
 
@@ -84,6 +99,8 @@ class ThreadPlace implements SessionPlace {
   private stopping = false;
   private recycled: ArrayBuffer[] = [];
   private recycleScheduled = false;
+  // Ends and aborts of this event-loop turn, handed over together (see ToWorker 'closes').
+  private closing: CloseMessage[] = [];
   readonly worker: Worker;
   readonly ready: Promise<void>;
   /** Set once the worker has loaded its functions and said so; only then does it take sessions. */
@@ -94,11 +111,13 @@ class ThreadPlace implements SessionPlace {
     readonly label: string,
     private readonly options: WorkerPoolOptions,
     private readonly onExit: (place: ThreadPlace, reason: string) => void,
+    /** The worker's slot, which is also its cell in the open-batch budget. */
+    slot: number,
   ) {
     const heap = options.workerHeapMb ?? 0;
     // Past the limit V8 ends the worker (ERR_WORKER_OUT_OF_MEMORY) instead of the whole process.
     this.worker = new Worker(WORKER_URL, {
-      workerData: { ...options.setup, meter: this.meter.buffer },
+      workerData: { ...options.setup, place: slot, meter: this.meter.buffer } satisfies WorkerSetup,
       ...(heap > 0 ? { resourceLimits: { maxOldGenerationSizeMb: heap } } : {}),
     });
     let failStart: (err: Error) => void = () => undefined;
@@ -117,6 +136,8 @@ class ThreadPlace implements SessionPlace {
           if (message.report !== undefined) this.onReport?.(message.report);
         } else if (message.type === 'reloaded') {
           this.reloading?.(message);
+        } else if (message.type === 'outs') {
+          deliverInSlices(message.messages, (out) => options.onMessage(out, this));
         } else {
           options.onMessage(message, this);
         }
@@ -135,8 +156,22 @@ class ThreadPlace implements SessionPlace {
   }
 
   send(message: ToWorker): void {
+    if (message.type === 'end' || message.type === 'abort') {
+      // Nothing of the connection comes after these, so holding them to the end of the turn
+      // reorders nothing that matters; a storm of closes then costs one hand-off per turn.
+      if (this.closing.length === 0) setImmediate(this.flushClosing);
+      this.closing.push(message);
+      return;
+    }
     this.worker.postMessage(message, transferList(message));
   }
+
+  private readonly flushClosing = (): void => {
+    const messages = this.closing;
+    this.closing = [];
+    if (this.stopping || messages.length === 0) return;
+    this.worker.postMessage(messages.length === 1 ? messages[0] : { type: 'closes', messages });
+  };
 
   written(buffer: ArrayBuffer): void {
     if (buffer.byteLength === 0) return;
@@ -216,9 +251,19 @@ class InlinePlace implements SessionPlace {
   readonly runner: SessionRunner;
 
   constructor(options: WorkerPoolOptions, registry: ReadonlyMap<string, UdfDefinition>) {
-    this.runner = new SessionRunner(registry, options.setup.limits, options.logger, (message) => {
-      if (message.type === 'out') options.onMessage(message, this);
-    });
+    const shared = options.setup.openBatches;
+    // The main thread's cell comes after every worker slot's.
+    const budget = shared !== undefined ? new BatchBudget(shared, options.threads) : undefined;
+    this.runner = new SessionRunner(
+      registry,
+      options.setup.limits,
+      options.logger,
+      (message) => {
+        if (message.type === 'out') options.onMessage(message, this);
+      },
+      undefined,
+      budget,
+    );
   }
 
   send(message: ToWorker): void {
@@ -249,6 +294,8 @@ export interface PoolHealth {
   threads: number;
   /** Workers up and taking sessions. */
   up: number;
+  /** Slots not started yet: workers start when the first connection needs them. */
+  idle: number;
   /** Slots without a working thread, each with why its last start failed. */
   down: Array<{ slot: number; failures: number; error: string }>;
   /** Sessions currently run on the main thread because no worker was up. */
@@ -263,6 +310,12 @@ export interface PoolHealth {
  * started, see worker-entry.ts) is retried with a doubling delay instead of at once, and takes no
  * sessions meanwhile: new connections go to the workers that are up, or to the main thread, which
  * still has the functions the host started with, when none is.
+ *
+ * The workers start with the first connection ({@link WorkerPool.startWorkers}), not with the
+ * pool: each holds its own V8 heap and copy of the functions (about 14 MiB at rest), which a host
+ * no task has connected to yet does not need. That first connection waits until each worker has
+ * come up or failed its start, as the host's start-up once did; from then on the pool is as if
+ * it had started them at once.
  */
 export class WorkerPool {
   private readonly slots: Slot[] = [];
@@ -271,6 +324,9 @@ export class WorkerPool {
   private blockWatch: NodeJS.Timeout | undefined;
   private spawned = 0;
   private stopped = false;
+  // The first start of every slot, once a connection has asked for the workers.
+  private starting: Promise<void> | undefined;
+  private started = false;
   // The functions as last loaded (a reload replaces them), for sessions on the main thread.
   private registry: ReadonlyMap<string, UdfDefinition>;
   // Reloads so far; a worker started before the last one catches up once it is ready.
@@ -316,8 +372,6 @@ export class WorkerPool {
     }
     for (let i = 0; i < this.options.threads; i++)
       this.slots.push({ place: undefined, failures: 0, retry: undefined, lastError: '' });
-    const starting = this.slots.map((slot) => this.spawnInto(slot));
-    await Promise.all(starting.map((t) => t.ready));
     this.heartbeat = setInterval(() => this.checkHeartbeats(), this.options.heartbeatMs);
     this.heartbeat.unref();
     const blockMs = this.options.blockTimeoutMs ?? 0;
@@ -328,24 +382,46 @@ export class WorkerPool {
     }
   }
 
+  /**
+   * Starts every worker on the first call; the promise settles once each has come up or failed
+   * its start (a failed one is retried with the back-off of a failed replacement, and reported
+   * down meanwhile). Undefined when there is nothing to wait for: `--threads 0`, a stopped pool,
+   * or workers started already. The caller assigns its connection after it.
+   */
+  startWorkers(): Promise<void> | undefined {
+    if (this.started || this.slots.length === 0 || this.stopped) return undefined;
+    this.starting ??= Promise.allSettled(this.slots.map((slot) => this.spawnInto(slot).ready)).then(() => {
+      this.started = true;
+    });
+    return this.starting;
+  }
+
   get labels(): string[] {
     if (this.options.threads === 0) return ['main'];
-    return this.slots.map((s, i) => s.place?.label ?? `slot-${i + 1} (down)`);
+    return this.slots.map((s, i) => s.place?.label ?? `slot-${i + 1} (${this.idle ? 'idle' : 'down'})`);
+  }
+
+  /** No worker has been started yet. */
+  private get idle(): boolean {
+    return this.starting === undefined;
   }
 
   get health(): PoolHealth {
-    const down = this.slots.flatMap((s, i) =>
-      s.place?.isReady === true ? [] : [{ slot: i + 1, failures: s.failures, error: s.lastError }],
-    );
+    const idle = this.idle ? this.slots.length : 0;
+    const down = this.idle
+      ? []
+      : this.slots.flatMap((s, i) =>
+          s.place?.isReady === true ? [] : [{ slot: i + 1, failures: s.failures, error: s.lastError }],
+        );
     const onMainThread = this.options.threads > 0 ? (this.inline?.connections.size ?? 0) : 0;
-    return { threads: this.options.threads, up: this.slots.length - down.length, down, onMainThread };
+    return { threads: this.options.threads, up: this.slots.length - idle - down.length, idle, down, onMainThread };
   }
 
   describe(): PlaceStatus[] {
     const now = Date.now();
     const out: PlaceStatus[] = this.slots.map((s, slot) => ({
       slot,
-      label: s.place?.label ?? `slot-${slot + 1} (down)`,
+      label: s.place?.label ?? `slot-${slot + 1} (${this.idle ? 'idle' : 'down'})`,
       connections: s.place?.connections.size ?? 0,
       ...(s.place !== undefined ? { lastHeartbeatAgoMs: now - s.place.lastPong } : {}),
     }));
@@ -359,7 +435,10 @@ export class WorkerPool {
     if (this.inline !== undefined) this.options.onReport?.(this.slots.length, this.inline.runner.report());
   }
 
-  /** Picks the place with the fewest connections for a new connection. */
+  /**
+   * Picks the place with the fewest connections for a new connection; with workers configured,
+   * after {@link startWorkers} has settled (before, there is none to pick).
+   */
   assign(connection: number): SessionPlace {
     let best: SessionPlace | undefined;
     for (const slot of this.slots) {
@@ -370,6 +449,7 @@ export class WorkerPool {
     if (best === undefined) {
       if (this.inline === undefined) {
         if (this.slots.length === 0) throw new Error('worker pool is not started');
+        if (!this.started) throw new Error('the workers are not started: await startWorkers() first');
         this.options.logger.warn(
           { code: 'KUDF_HOST_NO_WORKER' },
           'no worker is up: new sessions run on the main thread',
@@ -416,7 +496,12 @@ export class WorkerPool {
   private spawnInto(slot: Slot): ThreadPlace {
     const label = `worker-${++this.spawned}`;
     const generation = this.generation;
-    const place = new ThreadPlace(label, this.options, (dead, reason) => this.lost(slot, dead, reason));
+    const place = new ThreadPlace(
+      label,
+      this.options,
+      (dead, reason) => this.lost(slot, dead, reason),
+      this.slots.indexOf(slot),
+    );
     slot.place = place;
     place.onReport = (report) => {
       const index = this.slots.indexOf(slot);
@@ -485,6 +570,9 @@ export class WorkerPool {
       }
       return;
     }
+    // Its batches died with it: what they held of the host-wide budget is free again.
+    const shared = this.options.setup.openBatches;
+    if (shared !== undefined) reclaimPlace(shared, this.slots.indexOf(slot));
     const lost = [...dead.connections];
     if (dead.stalled) reason = `stalled: no heartbeat answer for ${this.options.stallTimeoutMs} ms (${reason})`;
     if (dead.blocked !== undefined)

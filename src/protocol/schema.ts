@@ -3,8 +3,9 @@
  * The schema is read once, on first use, from the repository's `proto/` directory.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import protobuf from 'protobufjs';
+import type protobuf from 'protobufjs';
 import { ProtocolError } from './errors.js';
 
 // This module runs from src/protocol/ (tsx) or dist/src/protocol/ (after tsc); proto/
@@ -45,10 +46,13 @@ export function udfProtoPath(): string {
 export function udfSchema(): UdfSchema {
   if (cached) return cached;
   const path = udfProtoPath();
+  // Required on first use, not imported: a host nobody has connected to yet (and every CLI
+  // command but the protocol's users) does without protobufjs and its ~2 MiB.
+  const pb = createRequire(import.meta.url)('protobufjs') as typeof protobuf;
   let root: protobuf.Root;
   try {
     // keepCase: the schema's field names (taskID, valueTypes) are the property names.
-    root = protobuf.parse(readFileSync(path, 'utf8'), { keepCase: true }).root;
+    root = pb.parse(readFileSync(path, 'utf8'), { keepCase: true }).root;
     root.resolveAll();
   } catch (cause) {
     throw new ProtocolError('KUDF_PROTO_SCHEMA', `cannot load ${path}: ${String(cause)}`, { cause });

@@ -1,6 +1,6 @@
 /**
  * Limits with clear signals, against a real `kudf serve`: a connection cap, an Init timeout,
- * batch limits, the partial-frame budget and its no-progress timeout, the workers' heap limit,
+ * batch limits and the host-wide open-batch budget, the partial-frame budget and its no-progress timeout, the workers' heap limit,
  * and the open-file limit (raised to the hard limit, running out logged and counted). Each
  * limit ends only the connection that hit it, with an ErrorResponse naming the limit, while a
  * bystander task goes on.
@@ -140,6 +140,54 @@ describe('limits of kudf serve', () => {
     );
   });
 
+  it('ends the session whose batch takes the host past --max-open-batch-bytes, alone, and frees what a batch held when it ends', async () => {
+    // Its own host: batches that each fit the per-session limits, but not two at once the
+    // host-wide budget (a point of this series counts about 210 bytes: 1,500 of them take 320 KiB).
+    const own = await HostProcess.start([
+      '--threads',
+      '2',
+      '--functions',
+      'mirror',
+      '--max-open-batch-bytes',
+      '512KiB',
+    ]);
+    try {
+      const peers = await Promise.all([
+        TaskPeer.task(own.socket('mirror'), 'open-1'),
+        TaskPeer.task(own.socket('mirror'), 'open-2'),
+      ]);
+      await Promise.all(peers.map((p, i) => p.write([begin(`host=${i}`), ...seqPoints(0, 1500)])));
+      await Promise.race(peers.map((p) => p.closed));
+      const [refused, holder] = peers[0]?.socket.destroyed === true ? [peers[0], peers[1]] : [peers[1], peers[0]];
+      assert.match(
+        refused?.errors().join() ?? '',
+        /^mirror: batch of group 'host=\d' without EndBatch refused: the host-wide budget for open batches \(524288 bytes, --max-open-batch-bytes\) is used up$/,
+      );
+      const group = peers[0] === holder ? 'host=0' : 'host=1';
+      await holder?.write([end(group)]);
+      await holder?.next((r) => r.kind === 'end' || r.kind === 'error');
+      assert.equal(holder?.seqs().length, 1500);
+      assert.deepEqual(holder?.errors(), []);
+      // The ended batch and the refused session gave their share back: a batch as large fits
+      // again, then another of the holder's.
+      const next = await TaskPeer.task(own.socket('mirror'), 'open-3');
+      await next.write([begin('host=n'), ...seqPoints(0, 1500), end('host=n')]);
+      await next.next((r) => r.kind === 'end' || r.kind === 'error');
+      assert.deepEqual(next.errors(), []);
+      next.end();
+      await next.closed;
+      await holder?.write([begin(group), ...seqPoints(0, 1500), end(group)]);
+      let ends = 0;
+      await holder?.next((r) => (r.kind === 'end' && ++ends === 2) || r.kind === 'error');
+      assert.equal(holder?.seqs().length, 3000);
+      assert.deepEqual(holder?.errors(), []);
+      holder?.end();
+      await holder?.closed;
+    } finally {
+      await own.stop();
+    }
+  });
+
   it('refuses a large frame received only in part once the host-wide --max-partial-bytes is used up', async () => {
     // Its own host, whose frame timeout cannot end a slow writer first.
     const own = await HostProcess.start([
@@ -148,13 +196,14 @@ describe('limits of kudf serve', () => {
       '--functions',
       'mirror',
       '--max-partial-bytes',
-      String(8 << 20),
+      String(24 << 20),
       '--frame-timeout',
       '60s',
     ]);
     try {
-      // Two peers each send 5 MiB of a 6 MiB frame against an 8 MiB budget: whichever grows past
-      // it is refused; the other keeps its place.
+      // Two peers each send 5 MiB of a 6 MiB frame against a 24 MiB budget, which counts each
+      // byte three times (what it costs in transit): whichever grows past it is refused; the
+      // other keeps its place.
       const header = encodeUvarint(6 << 20);
       const peers = await Promise.all([
         TaskPeer.task(own.socket('mirror'), 'partial-1'),
@@ -165,7 +214,7 @@ describe('limits of kudf serve', () => {
       const [refused, holder] = peers[0]?.socket.destroyed === true ? [peers[0], peers[1]] : [peers[1], peers[0]];
       assert.match(
         refused?.errors().join() ?? '',
-        /^mirror: frame of 6291456 bytes refused: the host-wide budget for partially received frames \(8388608 bytes, --max-partial-bytes\) is used up$/,
+        /^mirror: frame of 6291456 bytes refused: the host-wide budget for partially received frames \(25165824 bytes, --max-partial-bytes\) is used up$/,
       );
       assert.deepEqual(holder?.errors(), []);
       assert.ok(own.logs.some((l) => l['code'] === 'KUDF_HOST_PARTIAL_BUDGET'));
