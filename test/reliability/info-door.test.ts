@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { readHostStatus } from '../../src/host/index.js';
-import { encodeFrame, encodeRequest, type Request } from '../../src/protocol/index.js';
+import { encodeFrame, encodeRequest, encodeUvarint, type Request } from '../../src/protocol/index.js';
 import { HostProcess } from '../helpers/index.js';
 import { TaskPeer, seqPoints } from './task-peer.js';
 
@@ -71,6 +71,18 @@ describe('Info before the workers start', () => {
     await task.closed;
     const started = await readHostStatus(h.socketDir);
     assert.equal(started?.up, 2);
+  });
+
+  it('refuses an oversized length prefix after Info with an ErrorResponse, still starting no worker', async () => {
+    const h = await host();
+    const peer = await TaskPeer.connect(h.socket('mirror'));
+    await peer.write([{ kind: 'info' }]);
+    await peer.writeBytes(encodeUvarint(2 ** 31));
+    await peer.closed;
+    assert.deepEqual(plain(peer.responses[0]), MIRROR_INFO);
+    assert.match(peer.errors().join(), /invalid frame: .*2147483648/);
+    const status = await readHostStatus(h.socketDir);
+    assert.equal(status?.up, 0);
   });
 
   it('hands over Info, Init and points sent in one write', async () => {
