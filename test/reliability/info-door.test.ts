@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { readHostStatus } from '../../src/host/index.js';
 import { encodeFrame, encodeRequest, encodeUvarint, type Request } from '../../src/protocol/index.js';
-import { HostProcess } from '../helpers/index.js';
+import { HostProcess, waitFor } from '../helpers/index.js';
 import { TaskPeer, seqPoints } from './task-peer.js';
 
 process.on('unhandledRejection', (err) => {
@@ -22,6 +22,8 @@ const hosts: HostProcess[] = [];
 async function host(): Promise<HostProcess> {
   const h = await HostProcess.start(['--threads', '2']);
   hosts.push(h);
+  // The status file is written just after the ready line.
+  await waitFor('the host status file', async () => (await readHostStatus(h.socketDir)) !== undefined);
   return h;
 }
 
