@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { encodeFrame, encodeResponse } from '../protocol/index.js';
+import type { HoldClock } from './hold-clock.js';
 import { KeepaliveScanner } from './keepalive-scanner.js';
 import { holdReads, releaseReads } from './read-gate.js';
 import type { SessionPlace } from './worker-pool.js';
@@ -32,6 +33,13 @@ export interface ConnectionLimits {
    * (a fast or chunked writer) are never held.
    */
   coalesceReadsBelow?: number;
+  /**
+   * When set, a held read also waits for the end of this clock's current hold (a few hundred
+   * microseconds): a worker answers in tens of microseconds, too soon for more than a few of
+   * Kapacitor's frames to gather in the kernel, and every hold costs a read, a hand-off, a
+   * wake-up of the worker and a reply write whatever it carries.
+   */
+  holdClock?: HoldClock;
 }
 
 /**
@@ -86,6 +94,12 @@ export class Connection {
   private frameTimer: NodeJS.Timeout | undefined;
   /** Reads are held until the session has taken what it was given (see coalesceReadsBelow). */
   private coalescing = false;
+  /** Set while a held read waits for the end of the hold clock's hold. */
+  private clockHeld = false;
+  private readonly endClockHold = (): void => {
+    this.clockHeld = false;
+    this.endHold();
+  };
   // Set while shutdown waits for the session to finish what was read.
   private onIdle: (() => void) | undefined;
   /** When the last keepalive was read (ms since the epoch), for /status. */
@@ -140,13 +154,7 @@ export class Connection {
   onOut(bytes: Uint8Array | null, consumed: number): void {
     this.inflight -= consumed;
     if (this.inflight <= 0) this.onIdle?.();
-    if (this.coalescing && this.inflight <= 0) {
-      this.coalescing = false;
-      if (!this.paused && !this.finished) {
-        releaseReads(this.socket);
-        if (this.scanner.partialFrame !== undefined) this.startFrameTimer();
-      }
-    }
+    this.endHold();
     if (bytes !== null && !this.socket.destroyed) {
       const { buffer } = bytes;
       this.socket.write(bytes, (err) => {
@@ -238,12 +246,27 @@ export class Connection {
     if (bytes.byteLength < (this.limits.coalesceReadsBelow ?? 0) && !this.coalescing) {
       this.coalescing = true;
       holdReads(this.socket);
+      const clock = this.limits.holdClock;
+      if (clock !== undefined) {
+        this.clockHeld = true;
+        clock.after(this.endClockHold);
+      }
       // Time spent not reading is ours, not the peer's: it does not count as a stalled frame.
       this.stopFrameTimer();
     }
     this.inflight += bytes.byteLength;
     this.place.send({ type: 'data', id: this.id, bytes });
     this.updateFlow();
+  }
+
+  /** Reads again after a held read once the session has taken everything and the hold clock's hold is over. */
+  private endHold(): void {
+    if (!this.coalescing || this.inflight > 0 || this.clockHeld) return;
+    this.coalescing = false;
+    if (!this.paused && !this.finished) {
+      releaseReads(this.socket);
+      if (this.scanner.partialFrame !== undefined) this.startFrameTimer();
+    }
   }
 
   /** Stops reading while either direction is over the bound; reads again once both are well under it. */

@@ -1,4 +1,5 @@
 export {
+  DEFAULT_COALESCE_HOLD_MICROS,
   DEFAULT_COALESCE_READS_BELOW,
   UdfHost,
   type UdfHostOptions,

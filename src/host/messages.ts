@@ -11,7 +11,8 @@ export type ToWorker =
   /** `keepalivesAnswered`: the main thread answers this connection's keepalives itself. */
   | { type: 'open'; id: number; udf: string; keepalivesAnswered?: boolean }
   /** Raw bytes read from the connection. */
-  | { type: 'data'; id: number; bytes: Uint8Array }
+  /** `recycled`: written reply buffers handed back with the data instead of in a 'recycle' of their own. */
+  | { type: 'data'; id: number; bytes: Uint8Array; recycled?: ArrayBuffer[] }
   /** The peer closed its write side: finish the session, write every pending reply. */
   | { type: 'end'; id: number }
   /** The connection is gone (reset or closed by us): drop the session without replying. */

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { encodeFrame, encodeResponse } from '../protocol/index.js';
 import type { UdfDefinition } from '../sdk/index.js';
 import { createBatchBudget } from './batch-budget.js';
+import { HoldClock } from './hold-clock.js';
 import { Connection } from './connection.js';
 import type { OutMessage } from './messages.js';
 import {
@@ -66,6 +67,9 @@ const SOCKET_WATCH_MS = 2000;
  */
 export const DEFAULT_COALESCE_READS_BELOW = 0;
 
+/** Length of a read hold on the shared hold clock, in microseconds (see ConnectionLimits.holdClock). */
+export const DEFAULT_COALESCE_HOLD_MICROS = 0;
+
 export interface UdfHostOptions {
   socketDir: string;
   /** The loaded functions; every one gets `<socketDir>/<name>.sock`. */
@@ -78,6 +82,8 @@ export interface UdfHostOptions {
   highWaterMark: number;
   /** Reads smaller than this wait for the session before the next read (0: off); see ConnectionLimits. */
   coalesceReadsBelow?: number;
+  /** How long a held read also waits, in microseconds, on one clock shared by every connection (0: only for the session). */
+  coalesceHoldMicros?: number;
   heartbeatMs: number;
   stallTimeoutMs: number;
   logger: Logger;
@@ -198,6 +204,7 @@ export class UdfHost {
   private nextId = 1;
   private stopping: Promise<void> | undefined;
   private readonly partialFrames;
+  private holdClock: HoldClock | undefined;
   // --max-connections, lowered at start to what the open-file limit allows.
   private maxConnections: number;
   private limitReason: string;
@@ -588,6 +595,7 @@ export class UdfHost {
     }
     await listenersClosed;
     await this.pool?.stop();
+    this.holdClock?.close();
     // Only a socket file that is still the one this host made: never one another process put there.
     await Promise.all(
       this.servers.map(async ({ path, ino }) => {
@@ -721,6 +729,7 @@ export class UdfHost {
     const place = pool.assign(id);
     const log = this.options.logger.child({ conn: id, udf, place: place.label });
     log.debug({}, 'connection accepted');
+    const holdClock = this.holdClockFor();
     const conn = new Connection(id, socket, udf, place, log, {
       highWaterMark: this.options.highWaterMark,
       maxFrameBytes: this.options.maxFrameBytes,
@@ -728,6 +737,7 @@ export class UdfHost {
       partialFrames: this.partialFrames,
       frameTimeoutMs: this.options.frameTimeoutMs,
       coalesceReadsBelow: this.options.coalesceReadsBelow ?? DEFAULT_COALESCE_READS_BELOW,
+      ...(holdClock !== undefined ? { holdClock } : {}),
     });
     this.connections.set(id, conn);
     const observer = this.options.observer;
@@ -741,6 +751,14 @@ export class UdfHost {
       pool.release(place, id);
       observer?.connectionEnded?.(udf, meta.ended ?? (this.stopping !== undefined ? 'shutdown' : 'peer'), meta.task);
     });
+  }
+
+  /** The shared hold clock, started with the first connection that holds reads. */
+  private holdClockFor(): HoldClock | undefined {
+    const micros = this.options.coalesceHoldMicros ?? DEFAULT_COALESCE_HOLD_MICROS;
+    if (micros <= 0 || (this.options.coalesceReadsBelow ?? DEFAULT_COALESCE_READS_BELOW) <= 0) return undefined;
+    this.holdClock ??= new HoldClock(micros);
+    return this.holdClock;
   }
 
   private fromPlace(message: OutMessage): void {

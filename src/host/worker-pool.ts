@@ -53,7 +53,10 @@ export interface PlaceStatus {
 const WORKER_URL = new URL('./worker-entry.js', import.meta.url);
 
 function transferList(message: ToWorker): ArrayBuffer[] {
-  if (message.type === 'data') return [message.bytes.buffer as ArrayBuffer];
+  if (message.type === 'data') {
+    const bytes = message.bytes.buffer as ArrayBuffer;
+    return message.recycled === undefined ? [bytes] : [bytes, ...message.recycled];
+  }
   return message.type === 'recycle' ? message.buffers : [];
 }
 
@@ -149,6 +152,12 @@ class ThreadPlace implements SessionPlace {
       if (this.closing.length === 0) setImmediate(this.flushClosing);
       this.closing.push(message);
       return;
+    }
+    // Buffers waiting to go back ride along with the data: one wake-up of the worker, not two.
+    if (message.type === 'data' && this.recycled.length > 0) {
+      const recycled = this.recycled;
+      this.recycled = [];
+      message = { ...message, recycled };
     }
     this.worker.postMessage(message, transferList(message));
   }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import fc from 'fast-check';
 import { pino } from 'pino';
-import { Connection, type ToWorker, listenUnix, type SessionPlace } from '../../../src/host/internal.js';
+import { Connection, HoldClock, type ToWorker, listenUnix, type SessionPlace } from '../../../src/host/internal.js';
 import {
   FrameDecoder,
   decodeResponse,
@@ -56,7 +56,7 @@ class PromptPlace extends HeldPlace {
   }
 }
 
-async function connection(t: TestContext, place: HeldPlace): Promise<Socket> {
+async function connection(t: TestContext, place: HeldPlace, holdClock?: HoldClock): Promise<Socket> {
   const dir = await mkdtemp(join(tmpdir(), 'kudf-coalesce-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const path = join(dir, 'c.sock');
@@ -66,6 +66,7 @@ async function connection(t: TestContext, place: HeldPlace): Promise<Socket> {
       maxFrameBytes: 1 << 20,
       fastKeepalives: true,
       coalesceReadsBelow: COALESCE_BELOW,
+      ...(holdClock !== undefined ? { holdClock } : {}),
     });
     t.after(() => socket.destroy());
   });
@@ -146,36 +147,92 @@ describe('Connection read coalescing', () => {
     assert.ok(place.handed.slice(0, -1).every((b) => b.byteLength >= COALESCE_BELOW));
   });
 
-  it('loses and reorders nothing, whatever the frame sizes and however the writes are split', async (t) => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 1, maxLength: 60 }),
-        fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 8 }),
-        async (sizes, cuts) => {
-          const place = new PromptPlace();
-          const client = await connection(t, place);
-          const stream = Buffer.concat(
-            sizes.map((n, i) => Buffer.concat([encodeUvarint(n), Buffer.alloc(n, i % 251)])),
-          );
-          for (let pos = 0, k = 0; pos < stream.length; k++) {
-            const n = cuts[k % cuts.length] as number;
-            client.write(stream.subarray(pos, pos + n));
-            pos += n;
-          }
-          const done = new Promise<void>((resolve) => {
-            const timer = setInterval(() => {
-              if (place.bytes.length >= stream.length) {
-                clearInterval(timer);
-                resolve();
-              }
-            }, 5);
-          });
-          assert.notEqual(await beforeDeadline(done, 10_000), 'deadline');
-          assert.deepEqual(place.bytes, stream);
-          client.destroy();
-        },
-      ),
-      { numRuns: 25 },
-    );
+  it('loses and reorders nothing, whatever the frame sizes and however the writes are split', (t) => losesNothing(t));
+});
+
+/** Streams of frames of any size, cut into writes of any size, reach the session whole and in order. */
+async function losesNothing(t: TestContext, holdClock?: HoldClock): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 1, maxLength: 60 }),
+      fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 8 }),
+      async (sizes, cuts) => {
+        const place = new PromptPlace();
+        const client = await connection(t, place, holdClock);
+        const stream = Buffer.concat(sizes.map((n, i) => Buffer.concat([encodeUvarint(n), Buffer.alloc(n, i % 251)])));
+        for (let pos = 0, k = 0; pos < stream.length; k++) {
+          const n = cuts[k % cuts.length] as number;
+          client.write(stream.subarray(pos, pos + n));
+          pos += n;
+        }
+        const done = new Promise<void>((resolve) => {
+          const timer = setInterval(() => {
+            if (place.bytes.length >= stream.length) {
+              clearInterval(timer);
+              resolve();
+            }
+          }, 5);
+        });
+        assert.notEqual(await beforeDeadline(done, 10_000), 'deadline');
+        assert.deepEqual(place.bytes, stream);
+        client.destroy();
+      },
+    ),
+    { numRuns: 25 },
+  );
+}
+
+describe('Connection read coalescing on the hold clock', () => {
+  const clock = (t: TestContext): HoldClock => {
+    const c = new HoldClock(300);
+    t.after(() => c.close());
+    return c;
+  };
+
+  it('after the hold is over, still waits for the session to take what it was given: a session that answers nothing gets no more bytes', async (t) => {
+    const place = new HeldPlace();
+    const client = await connection(t, place, clock(t));
+    const sent = [writeFrameInTwo(client, body(0))];
+    await settle();
+    const first = place.handed.length;
+    assert.ok(first >= 1, 'the first read is handed on');
+    for (let i = 1; i <= 100; i++) sent.push(writeFrameInTwo(client, body(i)));
+    // Hundreds of holds long: every hold has ended, the session's answer is what is missing.
+    await settle();
+    assert.equal(place.handed.length, first, 'nothing more is read while the session has not taken the first read');
+    place.answer();
+    await settle();
+    assert.deepEqual(place.bytes, Buffer.concat(sent), 'every byte, in order');
+    assert.ok(place.handed.length <= first + 2, `200 writes came in ${place.handed.length - first} more hand-offs`);
   });
+
+  it('answers a keepalive written in two parts while reads are held, and hands it on in order', async (t) => {
+    const place = new PromptPlace();
+    const client = await connection(t, place, clock(t));
+    const replies: Buffer[] = [];
+    client.on('data', (chunk: Buffer) => replies.push(chunk));
+    const sent: Buffer[] = [];
+    for (let i = 0; i < 50; i++) sent.push(writeFrameInTwo(client, body(i)));
+    const keepalive = Buffer.from(encodeFrame(encodeRequest({ kind: 'keepalive', time: 777n })));
+    client.write(keepalive.subarray(0, 1));
+    client.write(keepalive.subarray(1));
+    sent.push(keepalive);
+    const answered = new Promise<bigint>((resolve) => {
+      const check = (): void => {
+        const decoder = new FrameDecoder({ maxFrameBytes: 1024 });
+        decoder.feed(Buffer.concat(replies));
+        const frame = decoder.nextFrame();
+        if (frame === undefined) return;
+        const r = decodeResponse(frame);
+        if (r.kind === 'keepalive') resolve(r.time);
+      };
+      client.on('data', check);
+    });
+    assert.equal(await beforeDeadline(answered, 5000), 777n);
+    await settle();
+    assert.deepEqual(place.bytes, Buffer.concat(sent));
+  });
+
+  it('loses and reorders nothing, whatever the frame sizes and however the writes are split', (t) =>
+    losesNothing(t, clock(t)));
 });
