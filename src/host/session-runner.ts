@@ -121,13 +121,14 @@ export class SessionRunner {
     }
   }
 
-  /** Many connections ending at once: their answers go back in one message. */
+  /** One turn of the main thread's reads, ends and aborts: their answers go back in one message. */
   private closes(messages: Extract<ToWorker, { type: 'closes' }>['messages']): void {
     const gathered: OutMessage[] = [];
     this.gathered = gathered;
     try {
       for (const message of messages) {
-        if (message.type === 'end') this.end(message.id);
+        if (message.type === 'data') this.data(message.id, message.bytes);
+        else if (message.type === 'end') this.end(message.id);
         else this.abort(message.id, message.reason);
       }
     } finally {
