@@ -34,10 +34,10 @@ export interface ConnectionLimits {
    */
   coalesceReadsBelow?: number;
   /**
-   * When set, a held read also waits for the end of this clock's current hold (a few hundred
-   * microseconds): a worker answers in tens of microseconds, too soon for more than a few of
-   * Kapacitor's frames to gather in the kernel, and every hold costs a read, a hand-off, a
-   * wake-up of the worker and a reply write whatever it carries.
+   * When set, a held read waits for the end of this clock's current hold (a few hundred
+   * microseconds) instead of the session's answer: a worker answers in tens of microseconds, too
+   * soon for more than a few of Kapacitor's frames to gather in the kernel, and every hold costs
+   * a read, a hand-off, a wake-up of the worker and a reply write whatever it carries.
    */
   holdClock?: HoldClock;
 }
@@ -259,9 +259,14 @@ export class Connection {
     this.updateFlow();
   }
 
-  /** Reads again after a held read once the session has taken everything and the hold clock's hold is over. */
+  /**
+   * Reads again after a held read: on the hold clock, once its hold is over (the in-flight bound
+   * still applies: waiting for the session as well would leave a busy worker idle while the
+   * next read comes in); without it, once the session has taken everything.
+   */
   private endHold(): void {
-    if (!this.coalescing || this.inflight > 0 || this.clockHeld) return;
+    if (!this.coalescing || this.clockHeld) return;
+    if (this.limits.holdClock === undefined && this.inflight > 0) return;
     this.coalescing = false;
     if (!this.paused && !this.finished) {
       releaseReads(this.socket);
