@@ -3,7 +3,9 @@ import { Option, type Command } from 'commander';
 import type { Logger } from 'pino';
 import {
   DEFAULT_COALESCE_HOLD_MICROS,
+  DEFAULT_BLOCK_TIMEOUT_MS,
   DEFAULT_COALESCE_READS_BELOW,
+  DEFAULT_REPLAY_BYTES,
   DEFAULT_MAX_OPEN_BATCH_BYTES,
   MAX_OPEN_BATCH_BYTES,
   DEFAULT_LOAD_TIMEOUT_MS,
@@ -46,6 +48,8 @@ interface ServeFlags {
   coalesceHold: number;
   grace: number;
   stallTimeout: number;
+  blockTimeout: number;
+  replayBytes: number;
   loadTimeout: number;
   maxConnections: number;
   initTimeout: number;
@@ -202,6 +206,8 @@ async function serve(flags: ServeFlags): Promise<void> {
     coalesceHoldMicros: flags.coalesceHold,
     heartbeatMs: 1000,
     stallTimeoutMs: flags.stallTimeout,
+    blockTimeoutMs: flags.blockTimeout,
+    replayBytes: flags.replayBytes,
     logger,
     logLevel: flags.logLevel,
     maxConnections: flags.maxConnections,
@@ -393,6 +399,20 @@ export function registerServe(program: Command): void {
         default: 30_000,
         env: 'KUDF_STALL_TIMEOUT',
       }),
+    )
+    .addOption(
+      durationOption(
+        '--block-timeout <duration>',
+        "end the session of a function call that makes no progress for this long and replace its worker; the worker's other sessions move to another (0: off)",
+        { default: DEFAULT_BLOCK_TIMEOUT_MS, env: 'KUDF_BLOCK_TIMEOUT' },
+      ),
+    )
+    .addOption(
+      sizeOption(
+        '--replay-bytes <size>',
+        'input kept per connection, and largest checkpoint of its state, to move its session off a blocked worker (0: such sessions end too)',
+        { default: DEFAULT_REPLAY_BYTES, min: 0, env: 'KUDF_REPLAY_BYTES' },
+      ),
     )
     .addOption(logLevelOption('trace, debug, info, warn, error, fatal or silent'))
     .addOption(logFormatOption())

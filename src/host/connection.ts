@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import { encodeFrame, encodeResponse } from '../protocol/index.js';
 import type { HoldClock } from './hold-clock.js';
 import { KeepaliveScanner } from './keepalive-scanner.js';
+import type { Checkpoint } from './messages.js';
+import { ReplayRing } from './replay-ring.js';
 import { holdReads, releaseReads } from './read-gate.js';
 import type { SessionPlace } from './worker-pool.js';
 
@@ -40,7 +42,20 @@ export interface ConnectionLimits {
    * a read, a hand-off, a wake-up of the worker and a reply write whatever it carries.
    */
   holdClock?: HoldClock;
+  /**
+   * Bytes of input kept to replay on another worker, should the session's worker be replaced
+   * for blocking in a call of another session (see {@link Connection.suspend}); 0 or absent: none.
+   */
+  replayBytes?: number;
 }
+
+const START: Checkpoint = {
+  inputPos: 0,
+  outputFrames: 0,
+  init: null,
+  snapshot: null,
+  counts: { requests: 0, pointsIn: 0, pointsOut: 0, batchesIn: 0, batchesOut: 0 },
+};
 
 /**
  * Frames over `floorBytes` count, while they are incomplete, against one host-wide budget (each
@@ -106,21 +121,31 @@ export class Connection {
   lastKeepaliveAt: number | undefined;
   /** Told how long each keepalive answered here took, read to written. */
   onKeepalive: ((seconds: number) => void) | undefined;
+  /** The input since the last checkpoint, to replay elsewhere; none without a replay budget. */
+  private readonly replay: ReplayRing | undefined;
+  private checkpoint: Checkpoint = START;
+  /** Response frames written to the peer from every place the session ran on. */
+  private framesOut = 0;
+  /** Set while the session moves: input is only kept (and keepalives answered) meanwhile. */
+  private moving = false;
+  private peerEnded = false;
 
   constructor(
     readonly id: number,
     private readonly socket: Socket,
     readonly udf: string,
-    readonly place: SessionPlace,
+    public place: SessionPlace,
     private readonly log: Logger,
     private readonly limits: ConnectionLimits,
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     this.scanner = new KeepaliveScanner(limits.maxFrameBytes);
     this.answerKeepalives = limits.fastKeepalives;
+    this.replay = (limits.replayBytes ?? 0) > 0 ? new ReplayRing(limits.replayBytes ?? 0) : undefined;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => {
-      if (!this.finished) this.place.send({ type: 'end', id });
+      this.peerEnded = true;
+      if (!this.finished && !this.moving) this.place.send({ type: 'end', id });
     });
     // Reading resumes once the replies queued in the socket fall under half the bound. 'drain'
     // alone does not say when: it comes only after a write the stream found over its own
@@ -133,7 +158,7 @@ export class Connection {
       this.releasePartial();
       if (!this.finished) {
         this.finished = true;
-        this.place.send({ type: 'abort', id, reason: 'connection closed by peer' });
+        if (!this.moving) this.place.send({ type: 'abort', id, reason: 'connection closed by peer' });
       }
       this.resolveDone();
     });
@@ -150,8 +175,63 @@ export class Connection {
     return this.done;
   }
 
-  /** Replies from the session; `consumed` input bytes are no longer held by it. */
-  onOut(bytes: Uint8Array | null, consumed: number): void {
+  /**
+   * Stops handing input to the session's place, which is lost, and keeps it instead, to be
+   * replayed on another (see {@link moveTo}). Returns why the session cannot move, or undefined
+   * when it can: its input since the last checkpoint must still be in the replay ring.
+   */
+  suspend(): string | undefined {
+    if (this.finished) return 'the connection is closing';
+    const why = this.replayGap();
+    if (why !== undefined) return why;
+    this.moving = true;
+    return undefined;
+  }
+
+  private replayGap(): string | undefined {
+    if (this.replay === undefined) return 'no input is kept to replay (--replay-bytes 0)';
+    if (this.replay.start > this.checkpoint.inputPos)
+      return `its input since its last checkpoint is over the ${this.replay.capacity} bytes kept to replay (--replay-bytes)`;
+    return undefined;
+  }
+
+  /**
+   * Takes the session up on `place`: from the last checkpoint, with the input since then, and
+   * without the responses already written to the peer. Returns why not, when it cannot (the
+   * connection closed, or the input read meanwhile overflowed the replay ring).
+   */
+  moveTo(place: SessionPlace): { replayed: number; skipped: number } | string {
+    this.moving = false;
+    if (this.finished) return 'the connection closed while its session moved';
+    const why = this.replayGap();
+    const bytes = this.replay?.from(this.checkpoint.inputPos);
+    if (why !== undefined || bytes === undefined) return why ?? 'its input since its last checkpoint is gone';
+    this.place = place;
+    const skipped = this.framesOut - this.checkpoint.outputFrames;
+    place.send({
+      type: 'open',
+      id: this.id,
+      udf: this.udf,
+      keepalivesAnswered: this.answerKeepalives,
+      resume: { checkpoint: this.checkpoint, skipFrames: skipped },
+    });
+    this.inflight = bytes.byteLength;
+    if (bytes.byteLength > 0) place.send({ type: 'data', id: this.id, bytes });
+    if (this.peerEnded) place.send({ type: 'end', id: this.id });
+    this.updateFlow();
+    return { replayed: bytes.byteLength, skipped };
+  }
+
+  /**
+   * Replies from the session; `consumed` input bytes are no longer held by it, `frames` response
+   * frames are in `bytes`, and `checkpoint`, when set, is where it could be taken up again.
+   */
+  onOut(bytes: Uint8Array | null, consumed: number, frames = 0, checkpoint?: Checkpoint): void {
+    this.framesOut += frames;
+    if (checkpoint !== undefined) {
+      this.checkpoint = checkpoint;
+      this.replay?.dropBefore(checkpoint.inputPos);
+    }
     this.inflight -= consumed;
     if (this.inflight <= 0) this.onIdle?.();
     this.endHold();
@@ -255,7 +335,9 @@ export class Connection {
       this.stopFrameTimer();
     }
     this.inflight += bytes.byteLength;
-    this.place.send({ type: 'data', id: this.id, bytes });
+    // Kept before the hand-off, which detaches the bytes.
+    this.replay?.push(bytes);
+    if (!this.moving) this.place.send({ type: 'data', id: this.id, bytes });
     this.updateFlow();
   }
 

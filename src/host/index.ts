@@ -1,6 +1,8 @@
 export {
   DEFAULT_COALESCE_HOLD_MICROS,
   DEFAULT_COALESCE_READS_BELOW,
+  DEFAULT_BLOCK_TIMEOUT_MS,
+  DEFAULT_REPLAY_BYTES,
   UdfHost,
   type UdfHostOptions,
   type ServedSocket,

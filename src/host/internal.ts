@@ -11,5 +11,6 @@ export type { ToWorker, FromWorker, OutMessage } from './messages.js';
 export { holdReads, releaseReads } from './read-gate.js';
 export { isBuiltIn } from './registry.js';
 export { SessionRunner } from './session-runner.js';
+export { ReplayRing } from './replay-ring.js';
 export { listenUnix } from './socket-listener.js';
 export { WorkerPool, type SessionPlace } from './worker-pool.js';

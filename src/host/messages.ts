@@ -9,7 +9,7 @@ import type { RunnerReloadResult, SessionRunnerLimits } from './session-runner.j
  */
 export type ToWorker =
   /** `keepalivesAnswered`: the main thread answers this connection's keepalives itself. */
-  | { type: 'open'; id: number; udf: string; keepalivesAnswered?: boolean }
+  | { type: 'open'; id: number; udf: string; keepalivesAnswered?: boolean; resume?: Resume }
   /** Raw bytes read from the connection. */
   | { type: 'data'; id: number; bytes: Uint8Array }
   /** The peer closed its write side: finish the session, write every pending reply. */
@@ -55,6 +55,29 @@ export type FromWorker =
   /** The outcome of a reload in this worker. */
   | ({ type: 'reloaded'; generation: number } & (({ ok: true } & RunnerReloadResult) | { ok: false; error: string }));
 
+/**
+ * A session as it was at one frame boundary of its input: what another worker needs to take it
+ * up from there. Input after `inputPos` is replayed, and the first response frames it yields, up
+ * to what was already sent past `outputFrames`, are not sent again.
+ */
+export interface Checkpoint {
+  /** Bytes of input (whole frames) the session had handled. */
+  inputPos: number;
+  /** Response frames it had written, skipped ones of a replay included. */
+  outputFrames: number;
+  /** The InitRequest body, once there was one. */
+  init: Uint8Array | null;
+  /** The function's state as a snapshot (encoded as for Kapacitor); null: fresh from Init. */
+  snapshot: Uint8Array | null;
+  counts: SessionCounts;
+}
+
+/** How a worker takes up a session moved to it: the checkpoint, and the frames not to send again. */
+export interface Resume {
+  checkpoint: Checkpoint;
+  skipFrames: number;
+}
+
 export interface WorkerSetup {
   /** Module URLs whose default export (or `builtinUdfs` list) are function definitions. */
   udfModules: string[];
@@ -72,6 +95,8 @@ export interface WorkerSetup {
   logFormat?: 'json' | 'pretty';
   /** File descriptor the worker's pino writes to. */
   logFd: 1 | 2;
+  /** This worker's progress cells (see WorkMeter); set for each worker by the pool. */
+  meter?: SharedArrayBuffer;
 }
 
 /** A worker's message about one connection: its replies, and whether its session is over. */
@@ -83,6 +108,10 @@ export interface OutMessage {
   closed?: { counts: SessionCounts; reason: 'eof' | 'error' };
   /** The session was initialised by a request of this chunk. */
   started?: { taskID: string; nodeID: string };
+  /** Response frames in `bytes` (keepalives answered by the main thread are not among them). */
+  frames: number;
+  /** Where the session can be taken up again from, should its worker be lost (see Checkpoint). */
+  checkpoint?: Checkpoint;
 }
 
 /** The messages that end a connection's session on its worker. */

@@ -12,10 +12,11 @@ import {
 } from '../protocol/index.js';
 import type { UdfDefinition } from '../sdk/index.js';
 import type { BatchBudget } from './batch-budget.js';
-import type { FromWorker, OutMessage, ToWorker } from './messages.js';
+import type { Checkpoint, FromWorker, OutMessage, Resume, ToWorker } from './messages.js';
 import type { LagStats, RunnerReport } from './observer.js';
 import { isBuiltIn } from './registry.js';
 import { Session, describeError, type AdoptOutcome } from './session.js';
+import { WorkMeter } from './work-meter.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -34,6 +35,28 @@ interface Connection {
   started: boolean;
   /** Ends a connection that neither asked for Info nor sent Init in time. */
   readonly initTimer: NodeJS.Timeout | undefined;
+  readonly out: OutState;
+  /** Bytes of input fed to the decoder, from the start of the connection. */
+  fed: number;
+  /** Where the last checkpoint was taken, in input bytes, and when the next may be. */
+  checkpointPos: number;
+  nextCheckpointAt: number;
+  /** Taken in the chunk being handled; told to the main thread with its replies. */
+  checkpoint: Checkpoint | undefined;
+  /** The InitRequest body, kept for every checkpoint (with a replay budget only). */
+  initBody: Uint8Array | null;
+}
+
+/** The response frames of a connection: counted, and not written while a moved session replays what was sent. */
+interface OutState {
+  /** Frames written since the last flush. */
+  frames: number;
+  /** Frames since the connection opened, skipped ones included: a checkpoint's outputFrames. */
+  total: number;
+  /** Frames still to skip: already sent by the worker this session ran on before. */
+  skip: number;
+  /** Set while a moved session takes its Init and state back: nothing of it is sent. */
+  discard: boolean;
 }
 
 /** How many sessions a reload moved, left on their old code, or will move after their batch. */
@@ -49,7 +72,17 @@ export interface SessionRunnerLimits {
   initTimeoutMs: number;
   maxBatchPoints: number;
   maxBatchBytes: number;
+  /**
+   * Bytes of input the main thread keeps per connection to replay on another worker (see
+   * Connection): a checkpoint is taken each quarter of it, and none larger than it is kept; 0: none.
+   */
+  replayBytes?: number;
 }
+
+/** A checkpoint may cost this share of a session's time at most: the next waits 50 times the last one's duration. */
+const CHECKPOINT_SPACING = 50;
+/** Checkpoints that take less than this are not spaced. */
+const CHECKPOINT_FREE_MS = 5;
 
 /**
  * Runs the sessions of one worker (or of the main thread with `--threads 0`): turns the raw
@@ -68,6 +101,10 @@ export class SessionRunner {
   private gathered: OutMessage[] | undefined;
   /** Event-loop delay of this thread since the last call; set by the worker entry. */
   lagSampler: (() => LagStats) | undefined;
+  /** Tells the main thread of this worker's progress; set by the worker entry. */
+  meter = new WorkMeter();
+  // Where the replies a moved session has already sent are written, and dropped.
+  private readonly scratch = new FrameWriter({ initialCapacity: 4096 });
 
   constructor(
     private registry: ReadonlyMap<string, UdfDefinition>,
@@ -98,13 +135,28 @@ export class SessionRunner {
   handle(message: ToWorker): void {
     switch (message.type) {
       case 'open':
-        this.open(message.id, message.udf, message.keepalivesAnswered === true);
+        this.meter.begin(message.id);
+        try {
+          this.open(message.id, message.udf, message.keepalivesAnswered === true, message.resume);
+        } finally {
+          this.meter.end();
+        }
         return;
       case 'data':
-        this.data(message.id, message.bytes);
+        this.meter.begin(message.id);
+        try {
+          this.data(message.id, message.bytes);
+        } finally {
+          this.meter.end();
+        }
         return;
       case 'end':
-        this.end(message.id);
+        this.meter.begin(message.id);
+        try {
+          this.end(message.id);
+        } finally {
+          this.meter.end();
+        }
         return;
       case 'abort':
         this.abort(message.id, message.reason);
@@ -127,11 +179,14 @@ export class SessionRunner {
     this.gathered = gathered;
     try {
       for (const message of messages) {
+        // Each connection's part is metered on its own: a call that blocks names its session.
+        this.meter.begin(message.id);
         if (message.type === 'data') this.data(message.id, message.bytes);
         else if (message.type === 'end') this.end(message.id);
         else this.abort(message.id, message.reason);
       }
     } finally {
+      this.meter.end();
       this.gathered = undefined;
     }
     if (gathered.length === 1) this.post(gathered[0] as OutMessage);
@@ -144,7 +199,7 @@ export class SessionRunner {
     else this.post(message);
   }
 
-  private open(id: number, udf: string, keepalivesAnswered: boolean): void {
+  private open(id: number, udf: string, keepalivesAnswered: boolean, resume?: Resume): void {
     const def = this.registry.get(udf);
     const log = this.logger.child({ conn: id });
     if (def === undefined) {
@@ -155,24 +210,58 @@ export class SessionRunner {
         id,
         bytes: null,
         consumed: 0,
+        frames: 0,
         closed: { counts: { requests: 0, pointsIn: 0, pointsOut: 0, batchesIn: 0, batchesOut: 0 }, reason: 'error' },
       });
       return;
     }
     const writer = new FrameWriter();
-    const session = new Session(def, log, (response: Response) => writer.writeResponse(response), {
-      sendRaw: (body) => writer.writeFrame(body),
-      sendAfterHeader: (header, point) => writer.writePointAfterHeader(header, point),
-      answerKeepalives: !keepalivesAnswered,
-      maxBatchPoints: this.limits.maxBatchPoints,
-      maxBatchBytes: this.limits.maxBatchBytes,
-      ...(this.openBatches !== undefined ? { openBatches: this.openBatches } : {}),
-      maxSnapshotBytes: this.limits.maxFrameBytes - RESTORE_FRAME_OVERHEAD,
-    });
+    const out: OutState = { frames: 0, total: 0, skip: 0, discard: false };
+    const scratch = this.scratch;
+    const target = (): FrameWriter => (out.discard || out.skip > 0 ? scratch : writer);
+    // Counted once written: a response that cannot be encoded is not written, and not counted.
+    const wrote = (w: FrameWriter): void => {
+      if (w === writer) {
+        out.frames++;
+        out.total++;
+        return;
+      }
+      scratch.take();
+      if (!out.discard) {
+        out.skip--;
+        out.total++;
+      }
+    };
+    const session = new Session(
+      def,
+      log,
+      (response: Response) => {
+        const w = target();
+        w.writeResponse(response);
+        wrote(w);
+      },
+      {
+        sendRaw: (body) => {
+          const w = target();
+          w.writeFrame(body);
+          wrote(w);
+        },
+        sendAfterHeader: (header, point) => {
+          const w = target();
+          w.writePointAfterHeader(header, point);
+          wrote(w);
+        },
+        answerKeepalives: !keepalivesAnswered,
+        maxBatchPoints: this.limits.maxBatchPoints,
+        maxBatchBytes: this.limits.maxBatchBytes,
+        ...(this.openBatches !== undefined ? { openBatches: this.openBatches } : {}),
+        maxSnapshotBytes: this.limits.maxFrameBytes - RESTORE_FRAME_OVERHEAD,
+      },
+    );
     const initTimer =
       this.limits.initTimeoutMs > 0 ? setTimeout(() => this.initTimedOut(id), this.limits.initTimeoutMs) : undefined;
     initTimer?.unref();
-    this.connections.set(id, {
+    const conn: Connection = {
       udf,
       started: false,
       decoder: new FrameDecoder({ maxFrameBytes: this.limits.maxFrameBytes }),
@@ -181,7 +270,84 @@ export class SessionRunner {
       log,
       frozenInput: !isBuiltIn(def),
       initTimer,
-    });
+      out,
+      fed: 0,
+      checkpointPos: 0,
+      nextCheckpointAt: 0,
+      checkpoint: undefined,
+      initBody: null,
+    };
+    this.connections.set(id, conn);
+    if (resume !== undefined) this.resume(conn, resume);
+  }
+
+  /**
+   * Takes up a session moved here from a lost worker: its Init and state go in as they went in
+   * there, with nothing sent; the input since the checkpoint follows as data, and the first
+   * `skipFrames` responses it yields were sent already.
+   */
+  private resume(conn: Connection, { checkpoint, skipFrames }: Resume): void {
+    conn.out.discard = true;
+    try {
+      if (checkpoint.init !== null) {
+        const init = decodeRequestIn(checkpoint.init, 0, checkpoint.init.byteLength, this.pointHeader);
+        conn.session.handle(init);
+      }
+      if (checkpoint.snapshot !== null) conn.session.handle({ kind: 'restore', snapshot: checkpoint.snapshot });
+    } finally {
+      conn.out.discard = false;
+    }
+    conn.out.total = checkpoint.outputFrames;
+    conn.out.skip = skipFrames;
+    conn.fed = checkpoint.inputPos;
+    conn.initBody = checkpoint.init;
+    conn.checkpointPos = checkpoint.inputPos;
+    Object.assign(conn.session.counts, checkpoint.counts);
+    conn.log.info({ ...conn.session.ids, skipFrames }, 'session taken up from its checkpoint');
+  }
+
+  /**
+   * A checkpoint of the session at the end of the chunk just handled, when a quarter of the
+   * replay budget has been read since the last one, outside any batch, and no sooner than the spacing
+   * its last cost asks for. A state that has no snapshot, or a larger one than the budget, is
+   * not checkpointed: the session can then move only while its input since Init fits.
+   */
+  private maybeCheckpoint(conn: Connection): void {
+    const budget = this.limits.replayBytes ?? 0;
+    const pos = conn.fed - conn.decoder.bufferedBytes;
+    if (budget <= 0 || !conn.session.initialised || conn.session.inBatch || pos - conn.checkpointPos < budget / 4)
+      return;
+    const now = performance.now();
+    if (now < conn.nextCheckpointAt) return;
+    this.meter.long(true);
+    const state = conn.session.checkpointState();
+    this.meter.long(false);
+    const took = performance.now() - now;
+    // Under a few ms the wall time is mostly the scheduler's (another thread ran meanwhile), not
+    // the snapshot's: spacing by it would leave a session without a recent checkpoint for nothing.
+    conn.nextCheckpointAt = took < CHECKPOINT_FREE_MS ? 0 : performance.now() + CHECKPOINT_SPACING * took;
+    if (state === undefined) return;
+    if (state.byteLength > budget) {
+      // A state over the budget does not shrink back as a rule: its snapshot() is not paid for again.
+      conn.nextCheckpointAt = Number.POSITIVE_INFINITY;
+      conn.log.info(
+        { ...conn.session.ids, stateBytes: state.byteLength, replayBytes: budget },
+        'state larger than --replay-bytes: no more checkpoints; this session cannot move once its input since the last one is over it',
+      );
+      return;
+    }
+    this.setCheckpoint(conn, pos, state);
+  }
+
+  private setCheckpoint(conn: Connection, pos: number, snapshot: Uint8Array | null): void {
+    conn.checkpoint = {
+      inputPos: pos,
+      outputFrames: conn.out.total,
+      init: conn.initBody,
+      snapshot,
+      counts: { ...conn.session.counts },
+    };
+    conn.checkpointPos = pos;
   }
 
   /**
@@ -207,10 +373,13 @@ export class SessionRunner {
     let verdict: 'continue' | 'close' = 'continue';
     try {
       conn.decoder.feed(bytes);
+      conn.fed += bytes.byteLength;
       while (conn.decoder.nextFrameBody(this.frame)) {
+        this.meter.tick();
         verdict = this.request(conn, this.frame);
         if (verdict === 'close') break;
       }
+      if (verdict === 'continue') this.maybeCheckpoint(conn);
     } catch (err) {
       // A bad frame header (oversized length, over-long varint): the stream cannot be resynchronised.
       verdict = conn.session.fail(`invalid frame: ${describeError(err)}`, 'frame');
@@ -231,10 +400,19 @@ export class SessionRunner {
     if (request.kind === 'point') return conn.session.handle(request, body, this.pointHeader);
     const before = conn.writer.length;
     const t0 = performance.now();
+    const long = request.kind === 'snapshot' || request.kind === 'restore';
+    if (long) this.meter.long(true);
     const verdict = conn.session.handle(request, body, this.pointHeader);
+    if (long) this.meter.long(false);
     if (request.kind === 'init') {
-      if (conn.session.initialised) conn.started = true;
-      else this.events.initFailures.push({ udf: conn.udf });
+      if (conn.session.initialised) {
+        conn.started = true;
+        // Every session can move from right after its Init: nothing but the Init is in its state yet.
+        if ((this.limits.replayBytes ?? 0) > 0) {
+          conn.initBody = body.buf.slice(body.start, body.end);
+          this.setCheckpoint(conn, conn.fed - conn.decoder.bufferedBytes, null);
+        }
+      } else this.events.initFailures.push({ udf: conn.udf });
     } else if (request.kind === 'snapshot' && verdict === 'continue') {
       this.events.snapshots.push({
         udf: conn.udf,
@@ -324,10 +502,20 @@ export class SessionRunner {
     }
     const started = conn.started ? conn.session.ids : undefined;
     conn.started = false;
+    const frames = conn.out.frames;
+    conn.out.frames = 0;
     if (end === undefined) {
-      this.postOut(
-        started === undefined ? { type: 'out', id, bytes, consumed } : { type: 'out', id, bytes, consumed, started },
-      );
+      const checkpoint = conn.checkpoint;
+      conn.checkpoint = undefined;
+      this.postOut({
+        type: 'out',
+        id,
+        bytes,
+        consumed,
+        frames,
+        ...(started !== undefined ? { started } : {}),
+        ...(checkpoint !== undefined ? { checkpoint } : {}),
+      });
       return;
     }
     this.connections.delete(id);
@@ -345,6 +533,7 @@ export class SessionRunner {
       id,
       bytes,
       consumed,
+      frames,
       closed: { counts, reason: end },
       ...(started !== undefined ? { started } : {}),
     });

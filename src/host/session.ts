@@ -142,6 +142,28 @@ export class Session {
     return this.instance !== undefined;
   }
 
+  /** Whether a batch is open (BeginBatch received, EndBatch not yet). */
+  get inBatch(): boolean {
+    return this.batch !== undefined;
+  }
+
+  /**
+   * The function's state, encoded as a snapshot for Kapacitor would be, for the host's own
+   * checkpoints (see SessionRunner): nothing is sent. Undefined when the function has no
+   * snapshot(), or its snapshot() throws: then the state cannot be carried elsewhere.
+   */
+  checkpointState(): Uint8Array | undefined {
+    const instance = this.instance;
+    const identity = this.identity;
+    if (instance?.snapshot === undefined || identity === undefined || this.ended) return undefined;
+    try {
+      return encodeSnapshot(identity, instance.snapshot());
+    } catch (err) {
+      this.log.debug({ err: describeError(err) }, 'no checkpoint: snapshot() failed');
+      return undefined;
+    }
+  }
+
   /** Whether the peer has asked for Info: Kapacitor's start-up connections never send Init. */
   get askedInfo(): boolean {
     return this.infoAsked;

@@ -20,7 +20,7 @@ import { loadRegistry, verifyDigests } from './registry.js';
 import { ModuleSet } from './module-set.js';
 import { infoChanged } from './reload-fit.js';
 import { removeHostStatus, writeHostStatus, type ReloadOutcome } from './host-status.js';
-import { WorkerPool, type PlaceStatus } from './worker-pool.js';
+import { WorkerPool, type PlaceStatus, type SessionPlace } from './worker-pool.js';
 import type { EndReason, HostObserver, LagStats, RunnerReport } from './observer.js';
 import type { SessionCounts } from './session.js';
 
@@ -54,6 +54,9 @@ function openFileLimit(): { soft: number; hard: number } | undefined {
   }
 }
 
+/** How long a session moving off a blocked worker waits for a worker to come up before it goes to the main thread. */
+const MOVE_WAIT_MS = 10_000;
+
 /** Beyond the load timeout, how long a worker may take to answer a reload. */
 const RELOAD_ANSWER_MS = 5000;
 
@@ -69,6 +72,19 @@ export const DEFAULT_COALESCE_READS_BELOW = 0;
 
 /** Length of a read hold on the shared hold clock, in microseconds (see ConnectionLimits.holdClock). */
 export const DEFAULT_COALESCE_HOLD_MICROS = 0;
+/**
+ * Kapacitor gives up on a function that has not answered a keepalive within 10 s: a function
+ * stuck for 3 s is found well before that, and no call into a streaming function should take
+ * so long (snapshots and restores get --stall-timeout instead).
+ */
+export const DEFAULT_BLOCK_TIMEOUT_MS = 3000;
+
+/**
+ * On by default: 256 KiB of input (about 1500 to 2500 points) plus one checkpoint of at most
+ * that size per connection, 512 KiB at worst and far less for a quiet task, lets a session live
+ * on when its worker is replaced for blocking in another session's call.
+ */
+export const DEFAULT_REPLAY_BYTES = 256 * 1024;
 
 export interface UdfHostOptions {
   socketDir: string;
@@ -86,6 +102,10 @@ export interface UdfHostOptions {
   coalesceHoldMicros?: number;
   heartbeatMs: number;
   stallTimeoutMs: number;
+  /** A call into a function that makes no progress for this long ends its session; 0: off. */
+  blockTimeoutMs?: number;
+  /** Bytes of input kept per connection to move its session off a blocked worker; 0: none. */
+  replayBytes?: number;
   logger: Logger;
   logLevel: string;
   /** Told about connections, sessions, counts and workers (metrics, task recovery). */
@@ -257,6 +277,7 @@ export class UdfHost {
           initTimeoutMs: options.initTimeoutMs,
           maxBatchPoints: options.maxBatchPoints,
           maxBatchBytes: options.maxBatchBytes,
+          replayBytes: options.replayBytes ?? 0,
         },
         loadTimeoutMs: options.loadTimeoutMs,
         ...(options.maxOpenBatchBytes !== undefined
@@ -272,15 +293,26 @@ export class UdfHost {
       logger: options.logger,
       heartbeatMs: options.heartbeatMs,
       stallTimeoutMs: options.stallTimeoutMs,
-      onMessage: (message) => this.fromPlace(message),
-      onLost: (ids, reason) => {
+      blockTimeoutMs: options.blockTimeoutMs ?? 0,
+      onMessage: (message, from) => this.fromPlace(message, from),
+      onLost: (ids, reason, blocked) => {
         for (const id of ids) {
+          const conn = this.connections.get(id);
+          let said = reason;
+          if (blocked !== undefined && id !== blocked.connection && conn !== undefined) {
+            const why = conn.suspend();
+            if (why === undefined) {
+              void this.move(conn);
+              continue;
+            }
+            said = `${reason}, in another session of its worker; this one could not move: ${why}`;
+          }
           const m = this.meta.get(id);
           if (m !== undefined && m.ended === undefined) {
             m.ended = 'lost';
             options.observer?.errorResponse?.(m.udf, 'lost');
           }
-          this.connections.get(id)?.onSessionLost(reason);
+          conn?.onSessionLost(said);
         }
       },
       onHealth: () => void this.writeStatus(),
@@ -738,6 +770,7 @@ export class UdfHost {
       frameTimeoutMs: this.options.frameTimeoutMs,
       coalesceReadsBelow: this.options.coalesceReadsBelow ?? DEFAULT_COALESCE_READS_BELOW,
       ...(holdClock !== undefined ? { holdClock } : {}),
+      replayBytes: this.options.threads > 0 ? (this.options.replayBytes ?? 0) : 0,
     });
     this.connections.set(id, conn);
     const observer = this.options.observer;
@@ -748,7 +781,7 @@ export class UdfHost {
     void conn.closed.then(() => {
       this.connections.delete(id);
       this.meta.delete(id);
-      pool.release(place, id);
+      pool.release(conn.place, id);
       observer?.connectionEnded?.(udf, meta.ended ?? (this.stopping !== undefined ? 'shutdown' : 'peer'), meta.task);
     });
   }
@@ -761,9 +794,50 @@ export class UdfHost {
     return this.holdClock;
   }
 
-  private fromPlace(message: OutMessage): void {
+  /**
+   * Moves a session off a worker replaced for blocking in another session's call, once a place
+   * for it is up; Kapacitor sees nothing of it but a pause in the replies.
+   */
+  private async move(conn: Connection): Promise<void> {
+    const pool = this.pool;
+    if (pool === undefined) return;
+    const t0 = Date.now();
+    const from = conn.place;
+    const place = await pool.placeForMoved(conn.id, MOVE_WAIT_MS);
+    pool.release(from, conn.id);
+    const outcome = conn.moveTo(place);
+    if (typeof outcome === 'string') {
+      pool.release(place, conn.id);
+      const m = this.meta.get(conn.id);
+      if (m !== undefined && m.ended === undefined) {
+        m.ended = 'lost';
+        this.options.observer?.errorResponse?.(m.udf, 'lost');
+      }
+      conn.onSessionLost(
+        `its worker was replaced for blocking in another session; this one could not move: ${outcome}`,
+      );
+      return;
+    }
+    this.options.logger.info(
+      {
+        conn: conn.id,
+        udf: conn.udf,
+        ...this.meta.get(conn.id)?.task,
+        from: from.label,
+        to: place.label,
+        ms: Date.now() - t0,
+        replayedBytes: outcome.replayed,
+        skippedFrames: outcome.skipped,
+        code: 'KUDF_HOST_SESSION_MOVED',
+      },
+      'session moved to another worker',
+    );
+  }
+
+  private fromPlace(message: OutMessage, from: SessionPlace): void {
     const conn = this.connections.get(message.id);
-    if (conn === undefined) return;
+    // A lost worker's last messages, once its sessions have moved, are not theirs any more.
+    if (conn === undefined || conn.place !== from) return;
     const meta = this.meta.get(message.id);
     if (meta !== undefined) {
       if (message.started !== undefined) {
@@ -775,7 +849,7 @@ export class UdfHost {
         meta.ended ??= message.closed.reason;
       }
     }
-    conn.onOut(message.bytes, message.consumed);
+    conn.onOut(message.bytes, message.consumed, message.frames, message.checkpoint);
     if (message.closed !== undefined) conn.onSessionClosed(message.closed.reason);
   }
 }

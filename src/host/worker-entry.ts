@@ -6,6 +6,7 @@ import { BatchBudget } from './batch-budget.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './messages.js';
 import { loadRegistry, verifyDigests } from './registry.js';
 import { SessionRunner } from './session-runner.js';
+import { WorkMeter } from './work-meter.js';
 
 // A session worker: loads the same function modules as the main thread, then serves whatever
 // connections the main thread hands it. Loaded by path from WorkerPool.
@@ -35,6 +36,7 @@ const sessions = new AsyncLocalStorage<number>();
 const openBatches = setup.openBatches !== undefined ? new BatchBudget(setup.openBatches, setup.place ?? 0) : undefined;
 const runner = new SessionRunner(registry, setup.limits, logger, post, sessions, openBatches);
 runner.lagSampler = eventLoopLagSampler();
+runner.meter = new WorkMeter(setup.meter);
 
 // Faults of function code outside a call into it end only the session whose code it was: the
 // async context its timers and promises were created in names the connection. One that cannot

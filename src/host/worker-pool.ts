@@ -5,6 +5,7 @@ import { BatchBudget, reclaimPlace } from './batch-budget.js';
 import type { FromWorker, TurnMessage, OutMessage, PlaceReloadResult, ToWorker, WorkerSetup } from './messages.js';
 import type { RunnerReport } from './observer.js';
 import { SessionRunner } from './session-runner.js';
+import { METER_BYTES, MeterWatch } from './work-meter.js';
 
 /** Where a connection's session runs: a worker thread, or the main thread with `--threads 0`. */
 export interface SessionPlace {
@@ -29,10 +30,19 @@ export interface WorkerPoolOptions {
   heartbeatMs: number;
   /** A worker that has not answered a ping for this long is stuck and gets replaced. */
   stallTimeoutMs: number;
+  /**
+   * A worker that has been in one call into a function for this long without handling another
+   * frame is blocked: it is replaced, and the session of that call ends. 0: never (the stall
+   * timeout still applies). Snapshots and restores get the stall timeout instead.
+   */
+  blockTimeoutMs?: number;
   /** Every message a place sends back about a connection. */
-  onMessage(message: OutMessage): void;
-  /** A worker died or got stuck: these connections have lost their sessions. */
-  onLost(connections: number[], reason: string): void;
+  onMessage(message: OutMessage, from: SessionPlace): void;
+  /**
+   * A worker died or got stuck: these connections have lost their sessions. `blocked`: the
+   * worker was blocked in a call of this connection's session, the others were only its neighbours.
+   */
+  onLost(connections: number[], reason: string, blocked?: { connection: number; forMs: number }): void;
   /** The pool's health changed (a slot went down or came up again). */
   onHealth?(): void;
   /** A worker's report, with its heartbeat answer (the main thread's, on {@link WorkerPool.collectInline}). */
@@ -85,6 +95,9 @@ class ThreadPlace implements SessionPlace {
   lastPong = Date.now();
   /** Killed by the pool for missing heartbeats. */
   stalled = false;
+  /** Killed by the pool for being stuck in a call of this connection's session. */
+  blocked: { connection: number; forMs: number } | undefined;
+  readonly meter = new MeterWatch(new SharedArrayBuffer(METER_BYTES));
   /** Where this place's reports go; set by the pool. */
   onReport: ((report: RunnerReport) => void) | undefined;
   private seq = 0;
@@ -109,7 +122,7 @@ class ThreadPlace implements SessionPlace {
     const heap = options.workerHeapMb ?? 0;
     // Past the limit V8 ends the worker (ERR_WORKER_OUT_OF_MEMORY) instead of the whole process.
     this.worker = new Worker(WORKER_URL, {
-      workerData: { ...options.setup, place: slot } satisfies WorkerSetup,
+      workerData: { ...options.setup, place: slot, meter: this.meter.buffer } satisfies WorkerSetup,
       ...(heap > 0 ? { resourceLimits: { maxOldGenerationSizeMb: heap } } : {}),
     });
     let failStart: (err: Error) => void = () => undefined;
@@ -129,9 +142,9 @@ class ThreadPlace implements SessionPlace {
         } else if (message.type === 'reloaded') {
           this.reloading?.(message);
         } else if (message.type === 'outs') {
-          deliverInSlices(message.messages, (out) => options.onMessage(out));
+          deliverInSlices(message.messages, (out) => options.onMessage(out, this));
         } else {
-          options.onMessage(message);
+          options.onMessage(message, this);
         }
       });
     });
@@ -236,6 +249,12 @@ class ThreadPlace implements SessionPlace {
     this.stalled = true;
     void this.worker.terminate();
   }
+
+  /** Kills a worker stuck in a call of `connection`'s session; its 'exit' reports the loss. */
+  killBlocked(connection: number, forMs: number): void {
+    this.blocked = { connection, forMs };
+    void this.worker.terminate();
+  }
 }
 
 /** The main thread as a place: the SessionRunner is called directly, no hand-off. */
@@ -253,7 +272,7 @@ class InlinePlace implements SessionPlace {
       options.setup.limits,
       options.logger,
       (message) => {
-        if (message.type === 'out') options.onMessage(message);
+        if (message.type === 'out') options.onMessage(message, this);
       },
       undefined,
       budget,
@@ -315,6 +334,7 @@ export class WorkerPool {
   private readonly slots: Slot[] = [];
   private inline: InlinePlace | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
+  private blockWatch: NodeJS.Timeout | undefined;
   private spawned = 0;
   private stopped = false;
   // The first start of every slot, once a connection has asked for the workers.
@@ -367,6 +387,12 @@ export class WorkerPool {
       this.slots.push({ place: undefined, failures: 0, retry: undefined, lastError: '' });
     this.heartbeat = setInterval(() => this.checkHeartbeats(), this.options.heartbeatMs);
     this.heartbeat.unref();
+    const blockMs = this.options.blockTimeoutMs ?? 0;
+    if (blockMs > 0) {
+      // A look every 100 ms at most (a tenth of a shorter timeout): a block is seen within 110% of it.
+      this.blockWatch = setInterval(() => this.checkBlocked(blockMs), Math.max(10, Math.min(100, blockMs / 10)));
+      this.blockWatch.unref();
+    }
   }
 
   /**
@@ -453,9 +479,29 @@ export class WorkerPool {
     place.connections.delete(connection);
   }
 
+  /**
+   * A place for a session moved off a lost worker: a worker that is up now, else the first of
+   * the starting ones to come up (the replacement of the lost one, with one thread), else the
+   * main thread as {@link assign} falls back to.
+   */
+  async placeForMoved(connection: number, waitMs: number): Promise<SessionPlace> {
+    const up = this.slots.some((s) => s.place?.isReady === true);
+    if (!up) {
+      const starting = this.slots.flatMap((s) => (s.place !== undefined ? [s.place.ready] : []));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.any(starting).catch(() => undefined),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs))),
+      ]);
+      clearTimeout(timer);
+    }
+    return this.assign(connection);
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
+    if (this.blockWatch !== undefined) clearInterval(this.blockWatch);
     for (const slot of this.slots) clearTimeout(slot.retry);
     await Promise.all(this.slots.map((s) => s.place?.terminate() ?? Promise.resolve()));
   }
@@ -542,6 +588,8 @@ export class WorkerPool {
     if (shared !== undefined) reclaimPlace(shared, this.slots.indexOf(slot));
     const lost = [...dead.connections];
     if (dead.stalled) reason = `stalled: no heartbeat answer for ${this.options.stallTimeoutMs} ms (${reason})`;
+    if (dead.blocked !== undefined)
+      reason = `blocked: one call into a function made no progress for ${this.options.blockTimeoutMs} ms (--block-timeout)`;
     this.options.logger.error({ worker: dead.label, reason, sessions: lost.length }, 'worker lost; its sessions end');
     if (!this.stopped) {
       const fresh = this.spawnInto(slot);
@@ -549,7 +597,29 @@ export class WorkerPool {
       this.options.onReplaced?.(this.slots.indexOf(slot), reason);
     }
     this.options.onHealth?.();
-    this.options.onLost(lost, reason);
+    this.options.onLost(lost, reason, dead.blocked);
+  }
+
+  private checkBlocked(blockMs: number): void {
+    const now = Date.now();
+    for (const slot of this.slots) {
+      const place = slot.place;
+      if (place === undefined || !place.isReady || place.blocked !== undefined || place.stalled) continue;
+      const stuck = place.meter.stuck(now, blockMs, this.options.stallTimeoutMs);
+      if (stuck === undefined) continue;
+      this.options.logger.error(
+        {
+          worker: place.label,
+          conn: stuck.id,
+          blockTimeoutMs: blockMs,
+          stuckMs: stuck.forMs,
+          neighbours: place.connections.size - 1,
+          code: 'KUDF_HOST_BLOCKED',
+        },
+        'a function call made no progress for the block timeout: its session ends, the worker is replaced, its other sessions move',
+      );
+      place.killBlocked(stuck.id, stuck.forMs);
+    }
   }
 
   private checkHeartbeats(): void {

@@ -19,8 +19,8 @@ const members = <T extends string>(all: Record<T, true>): readonly T[] => Object
 
 const END_REASONS = members<EndReason>({ eof: true, error: true, lost: true, peer: true, shutdown: true });
 const ERROR_KINDS = members<ErrorKind>({ frame: true, request: true, protocol: true, function: true, lost: true });
-type RestartReason = 'crash' | 'exit' | 'stall';
-const RESTART_REASONS = members<RestartReason>({ crash: true, exit: true, stall: true });
+type RestartReason = 'crash' | 'exit' | 'stall' | 'block';
+const RESTART_REASONS = members<RestartReason>({ crash: true, exit: true, stall: true, block: true });
 const RELOAD_OUTCOMES = members<ReloadOutcome['outcome']>({ ok: true, unchanged: true, partial: true, failed: true });
 const RELOAD_RESULTS = ['moved', 'kept', 'deferred'] as const satisfies ReadonlyArray<keyof ReloadOutcome>;
 
@@ -142,7 +142,7 @@ export class HostMetrics implements HostObserver {
     });
     this.workerRestarts = new Counter({
       name: 'kudf_host_worker_restarts_total',
-      help: 'Workers replaced, by reason (crash, exit, stall)',
+      help: 'Workers replaced, by reason (crash, exit, stall, block)',
       labelNames: ['reason'],
       registers,
     });
@@ -271,7 +271,13 @@ export class HostMetrics implements HostObserver {
   }
 
   workerReplaced(_slot: number, reason: string): void {
-    const counted: RestartReason = /stall|heartbeat/.test(reason) ? 'stall' : /crash/.test(reason) ? 'crash' : 'exit';
+    const counted: RestartReason = /^blocked/.test(reason)
+      ? 'block'
+      : /stall|heartbeat/.test(reason)
+        ? 'stall'
+        : /crash/.test(reason)
+          ? 'crash'
+          : 'exit';
     this.workerRestarts.inc({ reason: counted });
   }
 
