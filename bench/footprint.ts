@@ -4,7 +4,7 @@
  * memory (VmRSS of /proc/<pid>/status) is what the machine pays for the host being there.
  */
 import { readFileSync } from 'node:fs';
-import { probeInfo } from '../src/probe/index.js';
+import { KapacitorClient, probeInfo } from '../src/probe/index.js';
 import { ServerProcess, procStatusBytes } from './children.js';
 
 /** How often RSS is sampled while waiting for the host to come to rest. */
@@ -27,10 +27,18 @@ export interface FootprintResult {
   /** Milliseconds from the ready line to rest. */
   restAfterMs: number;
   threadsAtRest: number;
-  /** VmRSS at rest again after one connection (one Info exchange) has come and gone. */
-  afterConnectionRssBytes: number;
-  threadsAfterConnection: number;
+  /** Info-only connections made after the first rest, as Kapacitor's start-up and health probes make. */
+  infoConnections: number;
+  /** VmRSS at rest again after those connections have come and gone (they start no worker). */
+  afterInfoRssBytes: number;
+  threadsAfterInfo: number;
+  /** VmRSS at rest again after one task connection (Init, then closed), which starts the workers. */
+  afterTaskRssBytes: number;
+  threadsAfterTask: number;
 }
+
+/** As many Info connections as a Kapacitor start-up with every built-in function configured makes, and more. */
+const INFO_CONNECTIONS = 20;
 
 function threadCount(pid: number): number {
   try {
@@ -65,16 +73,24 @@ export async function measureFootprint(threads: number | 'default'): Promise<Foo
   try {
     const rest = await restingRss(proc.pid);
     const threadsAtRest = threadCount(proc.pid);
-    await probeInfo({ socket: proc.socket('mirror') }, 10_000);
-    const after = await restingRss(proc.pid);
+    for (let i = 0; i < INFO_CONNECTIONS; i++) await probeInfo({ socket: proc.socket('mirror') }, 10_000);
+    const afterInfo = await restingRss(proc.pid);
+    const threadsAfterInfo = threadCount(proc.pid);
+    const task = await KapacitorClient.connectSocket(proc.socket('mirror'), { timeoutMs: 10_000 });
+    await task.init([]);
+    await task.close();
+    const afterTask = await restingRss(proc.pid);
     return {
       args: threads === 'default' ? [] : ['--threads', String(threads)],
       restRssBytes: rest.bytes,
       settled: rest.settled,
       restAfterMs: rest.afterMs,
       threadsAtRest,
-      afterConnectionRssBytes: after.bytes,
-      threadsAfterConnection: threadCount(proc.pid),
+      infoConnections: INFO_CONNECTIONS,
+      afterInfoRssBytes: afterInfo.bytes,
+      threadsAfterInfo,
+      afterTaskRssBytes: afterTask.bytes,
+      threadsAfterTask: threadCount(proc.pid),
     };
   } finally {
     await proc.stop();

@@ -446,7 +446,8 @@ const mib1 = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
 /**
  * `kudf serve` left alone after start-up, with the default --threads (one per core) and with
- * `--threads 0`: RSS at rest, then at rest again after one connection has started the workers.
+ * `--threads 0`: RSS at rest, at rest again after Info-only connections (which start no worker),
+ * and after one task connection has started the workers.
  */
 async function idleFootprintCase(name: string, threads: number | 'default'): Promise<void> {
   const r = await measureFootprint(threads);
@@ -461,16 +462,20 @@ async function idleFootprintCase(name: string, threads: number | 'default'): Pro
       settled: r.settled,
       restAfterMs: r.restAfterMs,
       threadsAtRest: r.threadsAtRest,
-      afterConnectionRssBytes: r.afterConnectionRssBytes,
-      afterConnectionRssMiB: round2(r.afterConnectionRssBytes / 2 ** 20),
-      threadsAfterConnection: r.threadsAfterConnection,
+      infoConnections: r.infoConnections,
+      afterInfoRssBytes: r.afterInfoRssBytes,
+      afterInfoRssMiB: round2(r.afterInfoRssBytes / 2 ** 20),
+      threadsAfterInfo: r.threadsAfterInfo,
+      afterTaskRssBytes: r.afterTaskRssBytes,
+      afterTaskRssMiB: round2(r.afterTaskRssBytes / 2 ** 20),
+      threadsAfterTask: r.threadsAfterTask,
       targetMiB: IDLE_TARGET_MIB,
       met,
     },
     {
       ...blankRow(
         name,
-        `at rest ${mib1(r.restRssBytes)} (target ≤ ${IDLE_TARGET_MIB} MiB: ${met ? 'met' : 'NOT met'}), ${r.threadsAtRest} threads; after one connection ${mib1(r.afterConnectionRssBytes)}, ${r.threadsAfterConnection} threads${r.settled ? '' : '; RSS never held still'}`,
+        `at rest ${mib1(r.restRssBytes)} (target ≤ ${IDLE_TARGET_MIB} MiB: ${met ? 'met' : 'NOT met'}), ${r.threadsAtRest} threads; after ${r.infoConnections} Info connections ${mib1(r.afterInfoRssBytes)}, ${r.threadsAfterInfo} threads; after one task ${mib1(r.afterTaskRssBytes)}, ${r.threadsAfterTask} threads${r.settled ? '' : '; RSS never held still'}`,
       ),
       conns: 0,
       rss: mib1(r.restRssBytes),

@@ -218,10 +218,12 @@ async function task(i: number): Promise<void> {
   }
 }
 
-// The workers start with the first connection, and that connection is answered only once they
-// are up: after one Info exchange the baseline counts them, and a thread added later is growth.
-const first = await KapacitorClient.connectSocket(host.socket(FUNCTIONS[0]?.udf ?? 'mirror'), { timeoutMs: 10_000 });
-await first.info();
+// The workers start with the first task connection (Info alone is answered without them), and
+// its Init is answered only once they are up: after it the baseline counts them, and a thread
+// added later is growth.
+const firstFn = FUNCTIONS[0] as SoakFunction;
+const first = await KapacitorClient.connectSocket(host.socket(firstFn.udf), { timeoutMs: 10_000 });
+await first.init(firstFn.options, 'soak-baseline');
 await first.close();
 const start = sample();
 const samples: Sample[] = [start];

@@ -8,6 +8,8 @@ import type { UdfDefinition } from '../sdk/index.js';
 import { createBatchBudget } from './batch-budget.js';
 import { HoldClock } from './hold-clock.js';
 import { Connection } from './connection.js';
+import { InfoDoor } from './info-door.js';
+import { releaseReads } from './read-gate.js';
 import type { OutMessage } from './messages.js';
 import {
   checkSocketPath,
@@ -198,6 +200,13 @@ interface SessionMeta {
   ended: EndReason | undefined;
 }
 
+/** A connection read on the main thread until it asks for more than Info (see InfoDoor). */
+interface AtDoor {
+  id: number;
+  meta: SessionMeta;
+  door: InfoDoor;
+}
+
 const NO_COUNTS: SessionCounts = { requests: 0, pointsIn: 0, pointsOut: 0, batchesIn: 0, batchesOut: 0 };
 
 export interface ServedSocket {
@@ -220,6 +229,9 @@ export class UdfHost {
   private ready = false;
   // Connections accepted while the workers they wait for are starting.
   private awaitingWorkers = 0;
+  // Connections read on the main thread before any of them needed a worker.
+  private readonly doors = new Map<number, AtDoor>();
+  private workersWanted = false;
   private pool: WorkerPool | undefined;
   private nextId = 1;
   private stopping: Promise<void> | undefined;
@@ -557,6 +569,15 @@ export class UdfHost {
         ...m.counts,
       });
     }
+    for (const { id, meta } of this.doors.values())
+      sessions.push({
+        connection: id,
+        function: meta.udf,
+        worker: 'main',
+        openedAt: new Date(meta.openedAt).toISOString(),
+        bytesInFlight: 0,
+        ...meta.counts,
+      });
     const workers = (this.pool?.describe() ?? []).map((w) => {
       const lag = this.lag.get(w.slot);
       return lag === undefined ? w : { ...w, eventLoopLag: lag };
@@ -610,6 +631,7 @@ export class UdfHost {
     // close() stops accepting at once, but its callback waits for every open connection: wait
     // for it only once the connections are gone, or shutdown would never end while a task is open.
     const { listenersClosed } = await this.closeListeners();
+    for (const { door } of this.doors.values()) door.close();
     const open = [...this.connections.values()];
     if (open.length > 0) {
       let timer: NodeJS.Timeout | undefined;
@@ -722,7 +744,7 @@ export class UdfHost {
       socket.destroy();
       return;
     }
-    if (this.connections.size + this.awaitingWorkers >= this.maxConnections) {
+    if (this.connections.size + this.awaitingWorkers + this.doors.size >= this.maxConnections) {
       this.overLimit.hit({ udf, maxConnections: this.maxConnections });
       // The reply goes to the kernel at once (a fresh socket has room), and the descriptor is
       // closed at once: in a burst of accepts, refused connections must not use up descriptors.
@@ -738,6 +760,51 @@ export class UdfHost {
       socket.destroy();
       return;
     }
+    if (this.options.threads > 0 && !this.workersWanted) this.atDoor(pool, udf, socket);
+    else this.serve(pool, udf, socket);
+  }
+
+  /**
+   * Answers Info on the main thread until the connection asks for more: Kapacitor's start-up
+   * connections and health probes then never start a worker.
+   */
+  private atDoor(pool: WorkerPool, udf: string, socket: Socket): void {
+    const id = this.nextId++;
+    const meta: SessionMeta = { udf, openedAt: Date.now(), task: undefined, counts: NO_COUNTS, ended: undefined };
+    const observer = this.options.observer;
+    const door = new InfoDoor(socket, udf, {
+      maxFrameBytes: this.options.maxFrameBytes,
+      initTimeoutMs: this.options.initTimeoutMs,
+      frameTimeoutMs: this.options.frameTimeoutMs,
+      definition: () => this.registry.get(udf),
+      log: this.options.logger.child({ conn: id, udf, place: 'main' }),
+      onInfo: () => {
+        meta.counts = { ...meta.counts, requests: meta.counts.requests + 1 };
+        observer?.counted?.(udf, { ...NO_COUNTS, requests: 1 });
+      },
+      onHandOver: () => {
+        this.doors.delete(id);
+        // The session counts from its own start; what was answered here is counted already.
+        meta.counts = NO_COUNTS;
+        this.serve(pool, udf, socket, { id, meta });
+      },
+      onEnded: (reason, kind) => {
+        this.doors.delete(id);
+        if (kind !== undefined) observer?.errorResponse?.(udf, kind);
+        observer?.connectionEnded?.(
+          udf,
+          this.stopping !== undefined && reason !== 'error' ? 'shutdown' : reason,
+          undefined,
+        );
+      },
+    });
+    this.doors.set(id, { id, meta, door });
+    observer?.connectionOpened?.(udf);
+  }
+
+  /** Serves a connection on the workers, starting them first if none is yet. */
+  private serve(pool: WorkerPool, udf: string, socket: Socket, from?: { id: number; meta: SessionMeta }): void {
+    this.workersWanted = true;
     const starting = pool.startWorkers();
     if (starting !== undefined) {
       // The first connection starts the workers; it (and any arriving meanwhile) is assigned once
@@ -748,16 +815,19 @@ export class UdfHost {
         this.awaitingWorkers--;
         // A peer that closed before sending a byte has nothing to serve, and its 'end' has been
         // emitted already: a Connection made now would wait for it until --init-timeout.
-        if (this.stopping !== undefined || socket.destroyed || socket.readableEnded) socket.destroy();
-        else this.open(pool, udf, socket);
+        if (this.stopping !== undefined || socket.destroyed || socket.readableEnded) {
+          socket.destroy();
+          if (from !== undefined)
+            this.options.observer?.connectionEnded?.(udf, this.stopping !== undefined ? 'shutdown' : 'peer', undefined);
+        } else this.open(pool, udf, socket, from);
       });
       return;
     }
-    this.open(pool, udf, socket);
+    this.open(pool, udf, socket, from);
   }
 
-  private open(pool: WorkerPool, udf: string, socket: Socket): void {
-    const id = this.nextId++;
+  private open(pool: WorkerPool, udf: string, socket: Socket, from?: { id: number; meta: SessionMeta }): void {
+    const id = from?.id ?? this.nextId++;
     const place = pool.assign(id);
     const log = this.options.logger.child({ conn: id, udf, place: place.label });
     log.debug({}, 'connection accepted');
@@ -774,9 +844,15 @@ export class UdfHost {
     });
     this.connections.set(id, conn);
     const observer = this.options.observer;
-    const meta: SessionMeta = { udf, openedAt: Date.now(), task: undefined, counts: NO_COUNTS, ended: undefined };
+    const meta: SessionMeta = from?.meta ?? {
+      udf,
+      openedAt: Date.now(),
+      task: undefined,
+      counts: NO_COUNTS,
+      ended: undefined,
+    };
     this.meta.set(id, meta);
-    observer?.connectionOpened?.(udf);
+    if (from === undefined) observer?.connectionOpened?.(udf);
     if (observer?.keepalive !== undefined) conn.onKeepalive = (seconds) => observer.keepalive?.(udf, seconds);
     void conn.closed.then(() => {
       this.connections.delete(id);
@@ -784,6 +860,8 @@ export class UdfHost {
       pool.release(conn.place, id);
       observer?.connectionEnded?.(udf, meta.ended ?? (this.stopping !== undefined ? 'shutdown' : 'peer'), meta.task);
     });
+    // Held at the door, with what it read and did not answer put back in front.
+    if (from !== undefined) releaseReads(socket);
   }
 
   /** The shared hold clock, started with the first connection that holds reads. */

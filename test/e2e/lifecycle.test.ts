@@ -5,6 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readHostStatus } from '../../src/host/index.js';
 import { HostProcess, Influxd, waitFor, Kapacitord, SANDBOX_UDF_DIR } from '../helpers/index.js';
 
 const DB = 'e2e';
@@ -89,6 +90,14 @@ describe('task lifecycles on a real Kapacitor', () => {
     await kapacitor?.stop();
     await host?.stop();
     await influx?.stop();
+  });
+
+  it("answers Kapacitor's start-up Info without starting a worker, before any task is enabled", async () => {
+    // kapacitord is up only once every function has answered its Info.
+    const status = await readHostStatus(host.socketDir);
+    assert.ok(status !== undefined && status.threads > 0, JSON.stringify(status));
+    assert.equal(status.up, 0, JSON.stringify(status));
+    assert.equal(status.idle, status.threads, JSON.stringify(status));
   });
 
   it('goes on from its snapshot after kapacitord restarts: no second first point, durations continue', async () => {

@@ -59,6 +59,10 @@ describe('reloading function code under a real Kapacitor', () => {
     assert.equal(await kapacitor.define('reloaded', script('tally', collector.url('/reloaded'))), '');
     assert.equal(await kapacitor.define('unreloaded', script('twin', collector.url('/unreloaded'))), '');
     await kapacitor.waitExecuting(['reloaded', 'unreloaded']);
+    // The first task starts the host's workers (Kapacitor's start-up asked only for Info): each
+    // session is on a worker before the first reload, so that reload has a session to move.
+    for (const task of ['reloaded', 'unreloaded'])
+      await host.waitForLog((l) => l.msg === 'session initialised' && l['taskID'] === task);
     let sent = 0;
     let t = 1_700_000_000_000_000_000n;
     const round = async (): Promise<void> => {

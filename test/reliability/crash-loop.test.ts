@@ -86,6 +86,8 @@ describe('a function file changed while the host runs', () => {
     ]);
     try {
       assert.equal((await health(host.socketDir)).code, 0, 'healthy at start');
+      // The workers start with the first task (a health probe asks only for Info): before the edit.
+      await mirrors(host, 'mirror', 'before-edit');
 
       // Edited: the replacement of the crashed worker refuses the changed file.
       writeFileSync(crashFile, `${original.toString()}\n// edited\n`);
