@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { encodeFrame, encodeResponse } from '../protocol/index.js';
+import { endAfterError } from './end-after-error.js';
 import type { HoldClock } from './hold-clock.js';
 import { KeepaliveScanner } from './keepalive-scanner.js';
 import type { Checkpoint } from './messages.js';
@@ -85,9 +86,6 @@ const NO_BUDGET: PartialFrameBudget = {
   maxBytes: Number.POSITIVE_INFINITY,
   floorBytes: Number.POSITIVE_INFINITY,
 };
-
-/** How long a connection ended by an ErrorResponse may still send (and be ignored) before we reset it. */
-const ERROR_DRAIN_MS = 2000;
 
 /**
  * The main-thread half of one Kapacitor connection: moves bytes between the socket and the
@@ -249,7 +247,7 @@ export class Connection {
   onSessionClosed(reason: 'eof' | 'error'): void {
     this.finished = true;
     if (reason === 'error') {
-      this.endAfterError();
+      endAfterError(this.socket);
     } else {
       this.stopReading();
       this.socket.end();
@@ -264,22 +262,7 @@ export class Connection {
     const message = `${this.udf}: session lost: ${reason}`;
     this.log.error({ reason }, 'session lost');
     this.socket.write(encodeFrame(encodeResponse({ kind: 'error', error: message })));
-    this.endAfterError();
-  }
-
-  /**
-   * Closes our side after an ErrorResponse while reading and discarding whatever the peer still
-   * sends: closing a socket with unread input resets the connection, and a peer busy writing
-   * could then lose the ErrorResponse before reading it. Gives up after a grace period.
-   */
-  private endAfterError(): void {
-    this.socket.removeAllListeners('data');
-    this.socket.on('data', () => undefined);
-    releaseReads(this.socket);
-    this.socket.end();
-    const timer = setTimeout(() => this.socket.destroy(), ERROR_DRAIN_MS);
-    timer.unref();
-    this.socket.once('close', () => clearTimeout(timer));
+    endAfterError(this.socket);
   }
 
   /**
@@ -435,7 +418,7 @@ export class Connection {
     this.log.warn({ code }, message);
     this.place.send({ type: 'abort', id: this.id, reason: message });
     this.socket.write(encodeFrame(encodeResponse({ kind: 'error', error: `${this.udf}: ${message}` })));
-    this.endAfterError();
+    endAfterError(this.socket);
   }
 
   private answerKeepalive(time: bigint): void {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { FrameDecoder, decodeRequest, encodeFrame, encodeResponse, uvarintSize } from '../protocol/index.js';
 import type { UdfDefinition } from '../sdk/index.js';
 import { describeUdf } from '../sdk/internal.js';
+import { endAfterError } from './end-after-error.js';
 import type { ErrorKind } from './observer.js';
 import { holdReads } from './read-gate.js';
 import { describeError } from './session.js';
@@ -149,10 +150,8 @@ export class InfoDoor {
       'error',
       () => {
         this.options.log.warn({ kind }, message);
-        this.socket.end(encodeFrame(encodeResponse({ kind: 'error', error: message })));
-        // Closing with unread input would reset the connection before the peer read why.
-        this.socket.on('data', () => undefined);
-        setTimeout(() => this.socket.destroy(), 2000).unref();
+        this.socket.write(encodeFrame(encodeResponse({ kind: 'error', error: message })));
+        endAfterError(this.socket);
       },
       kind,
     );

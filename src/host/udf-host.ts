@@ -209,6 +209,11 @@ interface AtDoor {
 
 const NO_COUNTS: SessionCounts = { requests: 0, pointsIn: 0, pointsOut: 0, batchesIn: 0, batchesOut: 0 };
 
+/** What the host knows of a connection it has just accepted. */
+function freshMeta(udf: string): SessionMeta {
+  return { udf, openedAt: Date.now(), task: undefined, counts: NO_COUNTS, ended: undefined };
+}
+
 export interface ServedSocket {
   udf: string;
   path: string;
@@ -770,7 +775,7 @@ export class UdfHost {
    */
   private atDoor(pool: WorkerPool, udf: string, socket: Socket): void {
     const id = this.nextId++;
-    const meta: SessionMeta = { udf, openedAt: Date.now(), task: undefined, counts: NO_COUNTS, ended: undefined };
+    const meta = freshMeta(udf);
     const observer = this.options.observer;
     const door = new InfoDoor(socket, udf, {
       maxFrameBytes: this.options.maxFrameBytes,
@@ -844,13 +849,7 @@ export class UdfHost {
     });
     this.connections.set(id, conn);
     const observer = this.options.observer;
-    const meta: SessionMeta = from?.meta ?? {
-      udf,
-      openedAt: Date.now(),
-      task: undefined,
-      counts: NO_COUNTS,
-      ended: undefined,
-    };
+    const meta = from?.meta ?? freshMeta(udf);
     this.meta.set(id, meta);
     if (from === undefined) observer?.connectionOpened?.(udf);
     if (observer?.keepalive !== undefined) conn.onKeepalive = (seconds) => observer.keepalive?.(udf, seconds);

@@ -15,6 +15,21 @@ export const LOGIN_REDIRECT_PAGE = "<html><script>top.location='/login/login.htm
 export const LOGIN_FAILED_PAGE =
   '<html><body><form id="login">The username or password is not valid.</form></body></html>';
 
+/** A form for the box to serve: where it posts to and its field names (ZyXEL's). */
+export const WEB_BOX_FORM = { path: '/login/login-page.cgi', userField: 'AuthName', passwordField: 'AuthPassword' };
+
+/**
+ * The poll.yaml `http.form` settings that log in to a box serving {@link WEB_BOX_FORM}: its
+ * patterns match {@link LOGIN_REDIRECT_PAGE} and {@link LOGIN_FAILED_PAGE}.
+ */
+export const WEB_BOX_FORM_LOGIN = {
+  url: WEB_BOX_FORM.path,
+  userField: WEB_BOX_FORM.userField,
+  passwordField: WEB_BOX_FORM.passwordField,
+  loggedOut: "top\\.location='/login/",
+  failed: 'username or password is not valid',
+};
+
 export interface WebBoxOptions {
   login: 'none' | 'basic' | 'digest' | 'form';
   user: string;

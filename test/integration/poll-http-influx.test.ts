@@ -12,7 +12,15 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LINE_METRIC_KEYS } from '../../src/ingest/parsers/index.js';
 import type { LineStatus } from '../../src/ingest/parsers/index.js';
-import { Influxd, KUDF, REPO_ROOT, startWebBox, type WebBox } from '../helpers/index.js';
+import {
+  Influxd,
+  KUDF,
+  REPO_ROOT,
+  startWebBox,
+  WEB_BOX_FORM as FORM,
+  WEB_BOX_FORM_LOGIN,
+  type WebBox,
+} from '../helpers/index.js';
 
 const WEB = join(REPO_ROOT, 'test', 'fixtures', 'adsl-web');
 const page = (name: string): string => readFileSync(join(WEB, `${name}.txt`), 'utf8');
@@ -20,7 +28,6 @@ const expected = (name: string): LineStatus =>
   JSON.parse(readFileSync(join(WEB, `${name}.expected.json`), 'utf8')) as LineStatus;
 const PASSWORD = 'Web-Ui-Pw:7f3a&x=1';
 const DB = 'webpages';
-const FORM = { path: '/login/login-page.cgi', userField: 'AuthName', passwordField: 'AuthPassword' };
 
 /** One router per page kind and login; `parser: auto` for one, so detection runs on the wire too. */
 const ROUTERS = [
@@ -99,17 +106,7 @@ describe('kudf poll over http into InfluxDB 1.x', () => {
         http: {
           url: r.path,
           login: r.login,
-          ...(r.login === 'form'
-            ? {
-                form: {
-                  url: FORM.path,
-                  userField: FORM.userField,
-                  passwordField: FORM.passwordField,
-                  loggedOut: "top\\.location='/login/",
-                  failed: 'username or password is not valid',
-                },
-              }
-            : {}),
+          ...(r.login === 'form' ? { form: WEB_BOX_FORM_LOGIN } : {}),
         },
       });
     }

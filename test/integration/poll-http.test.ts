@@ -15,11 +15,18 @@ import { HttpSession } from '../../src/ingest/http/index.js';
 import { PollService } from '../../src/ingest/poller/index.js';
 import type { TransportError } from '../../src/ingest/transport/index.js';
 import type { LinePoint } from '../../src/line-protocol/index.js';
-import { captureLogger } from '../helpers/index.js';
-import { freePort } from '../helpers/index.js';
-import { REPO_ROOT } from '../helpers/index.js';
-import { pollerOn, routerConfig } from '../helpers/index.js';
-import { startWebBox, type WebBox, type WebBoxOptions } from '../helpers/index.js';
+import {
+  captureLogger,
+  freePort,
+  pollerOn,
+  REPO_ROOT,
+  routerConfig,
+  startWebBox,
+  WEB_BOX_FORM as FORM,
+  WEB_BOX_FORM_LOGIN,
+  type WebBox,
+  type WebBoxOptions,
+} from '../helpers/index.js';
 
 const page = (name: string): string => readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'adsl-web', name), 'utf8');
 const ZYXEL = page('zyxel-vmg1312-b10a-xdsl-statistics-1.txt');
@@ -27,7 +34,6 @@ const BTHUB = page('bthub-smarthub-wan-linestatus-rate-list-1.txt');
 const SPEEDPORT = page('speedport-w925v-dsl-hidden-status-1.txt');
 const PASSWORD = 'Web-Ui-Pw:7f3a&x=1';
 const ZYXEL_PATH = '/pages/systemMonitoring/xdslStatistics/GetxdslStatistics.html';
-const FORM = { path: '/login/login-page.cgi', userField: 'AuthName', passwordField: 'AuthPassword' };
 
 async function withBox(opts: Partial<WebBoxOptions>, body: (b: WebBox) => Promise<void>): Promise<void> {
   const box = await startWebBox({ login: 'none', user: 'admin', password: PASSWORD, pages: {}, ...opts });
@@ -70,16 +76,7 @@ const pollerFor = (router: RouterConfig, log = captureLogger('trace')) =>
   );
 
 const lineOf = (points: LinePoint[] | undefined) => points?.find((p) => p.measurement === 'adsl_line');
-const formLogin = {
-  login: 'form',
-  form: {
-    url: FORM.path,
-    userField: FORM.userField,
-    passwordField: FORM.passwordField,
-    loggedOut: "top\\.location='/login/",
-    failed: 'username or password is not valid',
-  },
-};
+const formLogin = { login: 'form', form: WEB_BOX_FORM_LOGIN };
 
 describe('HTTP transport', () => {
   it('reads the ZyXEL page behind basic auth on one kept connection, and never logs the password', async () => {

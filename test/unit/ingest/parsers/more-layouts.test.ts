@@ -6,9 +6,10 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { detectFamily, PARSER_FAMILIES, parseStatus } from '../../../../src/ingest/parsers/index.js';
+import { detectFamily, PARSER_FAMILIES } from '../../../../src/ingest/parsers/index.js';
 import type { LineStatus } from '../../../../src/ingest/parsers/index.js';
 import { statusOf } from '../../../helpers/index.js';
+import { itClaimsNoFamily } from './unclaimed.js';
 
 // Compiled to dist/test/unit/: the fixtures stay in the source tree.
 const FIXTURE_DIR = fileURLToPath(new URL('../../../../../test/fixtures/adsl-more/', import.meta.url));
@@ -170,14 +171,7 @@ describe('auto-detection says unknown for text it cannot read', () => {
     ],
     ['prose that mentions the labels', 'The retrain reason and the noise margin are shown on the status page.\n'],
   ];
-  for (const [what, text] of unreadable) {
-    it(`does not claim ${what}`, () => {
-      assert.equal(detectFamily(text), undefined);
-      const outcome = parseStatus('auto', text);
-      assert.equal(outcome.ok, false);
-      assert.match(outcome.ok ? '' : outcome.reason, /family could not be detected/);
-    });
-  }
+  itClaimsNoFamily(unreadable);
 
   it('names no family that is not a parser family', () => {
     for (const f of fixtures) assert.ok(PARSER_FAMILIES.includes(f.family));

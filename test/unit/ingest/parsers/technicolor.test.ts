@@ -9,8 +9,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { detectFamily, parseStatus } from '../../../../src/ingest/parsers/index.js';
+import { detectFamily } from '../../../../src/ingest/parsers/index.js';
 import { KUDF, statusOf } from '../../../helpers/index.js';
+import { itClaimsNoFamily } from './unclaimed.js';
 
 // Compiled to dist/test/unit/: the fixtures stay in the source tree.
 const FIXTURES = fileURLToPath(new URL('../../../../../test/fixtures/', import.meta.url));
@@ -124,14 +125,7 @@ describe('Technicolor xdsl info', () => {
     ['the web page form (Up/Down, dotted thousands)', 'Bandwidth (Up/Down) [kbps/kbps]:856 / 13.801\n'],
     ['a command error', "{Administrator}=>xdsl inf\nUnknown command 'inf'\n"],
   ];
-  for (const [what, text] of unreadable) {
-    it(`does not claim ${what}`, () => {
-      assert.equal(detectFamily(text), undefined);
-      const outcome = parseStatus('auto', text);
-      assert.equal(outcome.ok, false);
-      assert.match(outcome.ok ? '' : outcome.reason, /family could not be detected/);
-    });
-  }
+  itClaimsNoFamily(unreadable);
 
   it('kudf parse --family auto picks the family, and says it cannot tell for text it cannot read', () => {
     const file = `${FIXTURES}adsl/technicolor-tg788vn-xdsl-info-1.txt`;

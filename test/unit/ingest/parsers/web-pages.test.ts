@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { detectFamily, parseStatus, WEB_PAGE_FAMILIES } from '../../../../src/ingest/parsers/index.js';
 import type { LineStatus, ParserFamily } from '../../../../src/ingest/parsers/index.js';
 import { statusOf } from '../../../helpers/index.js';
+import { itClaimsNoFamily } from './unclaimed.js';
 
 // Compiled to dist/test/unit/: the fixtures stay in the source tree.
 const FIXTURE_DIR = fileURLToPath(new URL('../../../../../test/fixtures/adsl-web/', import.meta.url));
@@ -171,14 +172,7 @@ describe('pages no page kind can read', () => {
     ['an HTML page that names the labels', '<p>SNR Margin and Line Attenuation are shown on the DSL status page.</p>'],
     ['an HTTP error page', '<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>'],
   ];
-  for (const [what, text] of unreadable) {
-    it(`does not claim ${what}`, () => {
-      assert.equal(detectFamily(text), undefined);
-      const outcome = parseStatus('auto', text);
-      assert.equal(outcome.ok, false);
-      assert.match(outcome.ok ? '' : outcome.reason, /family could not be detected/);
-    });
-  }
+  itClaimsNoFamily(unreadable);
 
   it('gives no status when a page kind is forced on a CLI output, nor a CLI family on a page', () => {
     const cli = readFileSync(`${CLI_FIXTURE_DIR}broadcom-xdslctl-info-stats-1.txt`, 'utf8');
