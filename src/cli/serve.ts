@@ -410,7 +410,7 @@ export function registerServe(program: Command): void {
     .addOption(
       sizeOption(
         '--replay-bytes <size>',
-        'input kept per connection, and largest checkpoint of its state, to move its session off a blocked worker (0: such sessions end too)',
+        'input kept per connection, and largest checkpoint of its state, to move its session off a worker lost to a fault of another session (0: such sessions end too)',
         { default: DEFAULT_REPLAY_BYTES, min: 0, env: 'KUDF_REPLAY_BYTES' },
       ),
     )

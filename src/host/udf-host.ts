@@ -58,6 +58,13 @@ function openFileLimit(): { soft: number; hard: number } | undefined {
 
 /** How long a session moving off a blocked worker waits for a worker to come up before it goes to the main thread. */
 const MOVE_WAIT_MS = 10_000;
+/**
+ * A worker that dies outside any call (a fault the async context cannot trace, a native crash)
+ * names no session, so all of its sessions move; one of them may be what killed it. A session
+ * under which that has happened this many times ends instead of moving again, so that such a
+ * session cannot take down worker after worker.
+ */
+const MAX_UNBLAMED_LOSSES = 2;
 
 /** Beyond the load timeout, how long a worker may take to answer a reload. */
 const RELOAD_ANSWER_MS = 5000;
@@ -198,6 +205,8 @@ interface SessionMeta {
   task: { taskID: string; nodeID: string } | undefined;
   counts: SessionCounts;
   ended: EndReason | undefined;
+  /** Workers lost under this session with no call to blame (see {@link MAX_UNBLAMED_LOSSES}). */
+  unblamedLosses: number;
 }
 
 /** A connection read on the main thread until it asks for more than Info (see InfoDoor). */
@@ -211,7 +220,7 @@ const NO_COUNTS: SessionCounts = { requests: 0, pointsIn: 0, pointsOut: 0, batch
 
 /** What the host knows of a connection it has just accepted. */
 function freshMeta(udf: string): SessionMeta {
-  return { udf, openedAt: Date.now(), task: undefined, counts: NO_COUNTS, ended: undefined };
+  return { udf, openedAt: Date.now(), task: undefined, counts: NO_COUNTS, ended: undefined, unblamedLosses: 0 };
 }
 
 export interface ServedSocket {
@@ -312,19 +321,23 @@ export class UdfHost {
       stallTimeoutMs: options.stallTimeoutMs,
       blockTimeoutMs: options.blockTimeoutMs ?? 0,
       onMessage: (message, from) => this.fromPlace(message, from),
-      onLost: (ids, reason, blocked) => {
+      onLost: (ids, reason, culprit) => {
         for (const id of ids) {
           const conn = this.connections.get(id);
+          const m = this.meta.get(id);
           let said = reason;
-          if (blocked !== undefined && id !== blocked.connection && conn !== undefined) {
-            const why = conn.suspend();
+          if (id !== culprit && conn !== undefined && m !== undefined) {
+            if (culprit === undefined) m.unblamedLosses++;
+            const why =
+              m.unblamedLosses >= MAX_UNBLAMED_LOSSES
+                ? `its worker was lost ${m.unblamedLosses} times while it ran, with no call to blame`
+                : conn.suspend();
             if (why === undefined) {
-              void this.move(conn);
+              void this.move(conn, reason);
               continue;
             }
-            said = `${reason}, in another session of its worker; this one could not move: ${why}`;
+            said = `${reason}, ${culprit !== undefined ? 'in another session of its worker' : 'outside any call'}; this one could not move: ${why}`;
           }
-          const m = this.meta.get(id);
           if (m !== undefined && m.ended === undefined) {
             m.ended = 'lost';
             options.observer?.errorResponse?.(m.udf, 'lost');
@@ -875,7 +888,7 @@ export class UdfHost {
    * Moves a session off a worker replaced for blocking in another session's call, once a place
    * for it is up; Kapacitor sees nothing of it but a pause in the replies.
    */
-  private async move(conn: Connection): Promise<void> {
+  private async move(conn: Connection, reason: string): Promise<void> {
     const pool = this.pool;
     if (pool === undefined) return;
     const t0 = Date.now();
@@ -890,9 +903,7 @@ export class UdfHost {
         m.ended = 'lost';
         this.options.observer?.errorResponse?.(m.udf, 'lost');
       }
-      conn.onSessionLost(
-        `its worker was replaced for blocking in another session; this one could not move: ${outcome}`,
-      );
+      conn.onSessionLost(`${reason}; this one could not move: ${outcome}`);
       return;
     }
     this.options.logger.info(
@@ -903,6 +914,7 @@ export class UdfHost {
         from: from.label,
         to: place.label,
         ms: Date.now() - t0,
+        why: reason,
         replayedBytes: outcome.replayed,
         skippedFrames: outcome.skipped,
         code: 'KUDF_HOST_SESSION_MOVED',

@@ -54,6 +54,14 @@ export class MeterWatch {
   }
 
   /**
+   * The connection whose message the worker is handling now, 0 for none. Read after the worker
+   * has died, it names the session in whose call it died (the cells outlive the thread).
+   */
+  busy(): number {
+    return Atomics.load(this.cells, BUSY);
+  }
+
+  /**
    * The connection whose message the worker has been handling without progress for longer than
    * `blockMs` (`longMs` in a snapshot or restore), or undefined.
    */

@@ -6,6 +6,7 @@ import { BatchBudget } from './batch-budget.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './messages.js';
 import { loadRegistry, verifyDigests } from './registry.js';
 import { SessionRunner } from './session-runner.js';
+import { meterTimers } from './timer-meter.js';
 import { WorkMeter } from './work-meter.js';
 
 // A session worker: loads the same function modules as the main thread, then serves whatever
@@ -37,6 +38,7 @@ const openBatches = setup.openBatches !== undefined ? new BatchBudget(setup.open
 const runner = new SessionRunner(registry, setup.limits, logger, post, sessions, openBatches);
 runner.lagSampler = eventLoopLagSampler();
 runner.meter = new WorkMeter(setup.meter);
+meterTimers(sessions, runner.meter);
 
 // Faults of function code outside a call into it end only the session whose code it was: the
 // async context its timers and promises were created in names the connection. One that cannot

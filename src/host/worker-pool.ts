@@ -39,10 +39,11 @@ export interface WorkerPoolOptions {
   /** Every message a place sends back about a connection. */
   onMessage(message: OutMessage, from: SessionPlace): void;
   /**
-   * A worker died or got stuck: these connections have lost their sessions. `blocked`: the
-   * worker was blocked in a call of this connection's session, the others were only its neighbours.
+   * A worker died or got stuck: these connections have lost their sessions there. `culprit`: the
+   * connection in whose call it blocked or died (out of heap, an exit), when it was in one; the
+   * others were only its neighbours.
    */
-  onLost(connections: number[], reason: string, blocked?: { connection: number; forMs: number }): void;
+  onLost(connections: number[], reason: string, culprit: number | undefined): void;
   /** The pool's health changed (a slot went down or came up again). */
   onHealth?(): void;
   /** A worker's report, with its heartbeat answer (the main thread's, on {@link WorkerPool.collectInline}). */
@@ -590,14 +591,21 @@ export class WorkerPool {
     if (dead.stalled) reason = `stalled: no heartbeat answer for ${this.options.stallTimeoutMs} ms (${reason})`;
     if (dead.blocked !== undefined)
       reason = `blocked: one call into a function made no progress for ${this.options.blockTimeoutMs} ms (--block-timeout)`;
-    this.options.logger.error({ worker: dead.label, reason, sessions: lost.length }, 'worker lost; its sessions end');
+    // The meter's cells outlive the thread: a worker that died in a call (out of heap, an exit)
+    // still names the session of that call, as a blocked one does.
+    const inCall = dead.meter.busy();
+    const culprit = dead.blocked?.connection ?? (inCall > 0 && dead.connections.has(inCall) ? inCall : undefined);
+    this.options.logger.error(
+      { worker: dead.label, reason, sessions: lost.length, ...(culprit !== undefined ? { culprit } : {}) },
+      'worker lost; its other sessions move',
+    );
     if (!this.stopped) {
       const fresh = this.spawnInto(slot);
       this.options.logger.info({ worker: fresh.label, replaces: dead.label }, 'worker replaced');
       this.options.onReplaced?.(this.slots.indexOf(slot), reason);
     }
     this.options.onHealth?.();
-    this.options.onLost(lost, reason, dead.blocked);
+    this.options.onLost(lost, reason, culprit);
   }
 
   private checkBlocked(blockMs: number): void {

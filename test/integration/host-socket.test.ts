@@ -392,7 +392,7 @@ describe('kudf serve when a worker dies', () => {
     await crashHost.stop();
   });
 
-  it('ends only the sessions of a worker that exits, with an ErrorResponse, and replaces the worker', async () => {
+  it('ends only the session in whose call a worker exits, with an ErrorResponse; its neighbour moves and the worker is replaced', async () => {
     // Least-loaded placement on a fresh host: healthy sessions on worker 1 and 2, the crasher joins worker 1.
     const healthy = await Promise.all(
       [0, 1].map(() => KapacitorClient.connectSocket(crashHost.socket('mirror'), { timeoutMs: 0 })),
@@ -406,7 +406,7 @@ describe('kudf serve when a worker dies', () => {
       (err: ProbeError) => err.code === 'KUDF_PROBE_UDF_ERROR' && /session lost: worker/.test(err.message),
     );
     await crashHost.waitForLog((l) => l.msg === 'worker replaced');
-    // One of the healthy sessions shared the dead worker and ended; the other still mirrors.
+    // One of the healthy sessions shared the dead worker and moved; both still mirror.
     const outcomes = await Promise.allSettled(
       healthy.map(async (c) => {
         c.send({ kind: 'point', point: point(2, 'b') });
@@ -414,10 +414,15 @@ describe('kudf serve when a worker dies', () => {
         return c.data.length;
       }),
     );
+    assert.deepEqual(
+      outcomes.map((o) => (o.status === 'fulfilled' ? o.value : String(o.reason))),
+      [1, 1],
+      'neither healthy session noticed',
+    );
     assert.equal(
-      outcomes.filter((o) => o.status === 'fulfilled' && o.value === 1).length,
+      crashHost.logs.filter((l) => l['code'] === 'KUDF_HOST_SESSION_MOVED').length,
       1,
-      'the session on the other worker is untouched',
+      'the neighbour moved',
     );
     assert.equal(
       (await probeInfo({ socket: crashHost.socket('mirror') }, 2000)).wants,
