@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { Logger } from 'pino';
 import {
+  DEFAULT_COALESCE_HOLD_MICROS,
   DEFAULT_BLOCK_TIMEOUT_MS,
   DEFAULT_COALESCE_READS_BELOW,
   DEFAULT_REPLAY_BYTES,
@@ -44,6 +45,7 @@ interface ServeFlags {
   maxFrameBytes: number;
   maxInflight: number;
   coalesceReads: number;
+  coalesceHold: number;
   grace: number;
   stallTimeout: number;
   blockTimeout: number;
@@ -201,6 +203,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     maxFrameBytes: flags.maxFrameBytes,
     highWaterMark: flags.maxInflight,
     coalesceReadsBelow: flags.coalesceReads,
+    coalesceHoldMicros: flags.coalesceHold,
     heartbeatMs: 1000,
     stallTimeoutMs: flags.stallTimeout,
     blockTimeoutMs: flags.blockTimeout,
@@ -369,6 +372,15 @@ export function registerServe(program: Command): void {
         'per connection: a read smaller than this waits until the worker has taken it before the next read (0: off)',
         { default: DEFAULT_COALESCE_READS_BELOW, env: 'KUDF_COALESCE_READS' },
       ),
+    )
+    .addOption(
+      new Option(
+        '--coalesce-hold <micros>',
+        'a read held by --coalesce-reads also waits this many microseconds, on one clock thread shared by every connection (0: off)',
+      )
+        .argParser(intArg(0, 100_000))
+        .default(DEFAULT_COALESCE_HOLD_MICROS)
+        .env('KUDF_COALESCE_HOLD'),
     )
     .addOption(
       durationOption('--grace <duration>', 'how long sessions may finish after SIGTERM/SIGINT', {

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { encodeFrame, encodeResponse } from '../protocol/index.js';
 import { endAfterError } from './end-after-error.js';
+import type { HoldClock } from './hold-clock.js';
 import { KeepaliveScanner } from './keepalive-scanner.js';
 import type { Checkpoint } from './messages.js';
 import { ReplayRing } from './replay-ring.js';
@@ -35,6 +36,13 @@ export interface ConnectionLimits {
    * (a fast or chunked writer) are never held.
    */
   coalesceReadsBelow?: number;
+  /**
+   * When set, a held read waits for the end of this clock's current hold (a few hundred
+   * microseconds) instead of the session's answer: a worker answers in tens of microseconds, too
+   * soon for more than a few of Kapacitor's frames to gather in the kernel, and every hold costs
+   * a read, a hand-off, a wake-up of the worker and a reply write whatever it carries.
+   */
+  holdClock?: HoldClock;
   /**
    * Bytes of input kept to replay on another worker, should the session's worker be replaced
    * for blocking in a call of another session (see {@link Connection.suspend}); 0 or absent: none.
@@ -99,6 +107,12 @@ export class Connection {
   private frameTimer: NodeJS.Timeout | undefined;
   /** Reads are held until the session has taken what it was given (see coalesceReadsBelow). */
   private coalescing = false;
+  /** Set while a held read waits for the end of the hold clock's hold. */
+  private clockHeld = false;
+  private readonly endClockHold = (): void => {
+    this.clockHeld = false;
+    this.endHold();
+  };
   // Set while shutdown waits for the session to finish what was read.
   private onIdle: (() => void) | undefined;
   /** When the last keepalive was read (ms since the epoch), for /status. */
@@ -218,13 +232,7 @@ export class Connection {
     }
     this.inflight -= consumed;
     if (this.inflight <= 0) this.onIdle?.();
-    if (this.coalescing && this.inflight <= 0) {
-      this.coalescing = false;
-      if (!this.paused && !this.finished) {
-        releaseReads(this.socket);
-        if (this.scanner.partialFrame !== undefined) this.startFrameTimer();
-      }
-    }
+    this.endHold();
     if (bytes !== null && !this.socket.destroyed) {
       const { buffer } = bytes;
       this.socket.write(bytes, (err) => {
@@ -301,6 +309,11 @@ export class Connection {
     if (bytes.byteLength < (this.limits.coalesceReadsBelow ?? 0) && !this.coalescing) {
       this.coalescing = true;
       holdReads(this.socket);
+      const clock = this.limits.holdClock;
+      if (clock !== undefined) {
+        this.clockHeld = true;
+        clock.after(this.endClockHold);
+      }
       // Time spent not reading is ours, not the peer's: it does not count as a stalled frame.
       this.stopFrameTimer();
     }
@@ -309,6 +322,21 @@ export class Connection {
     this.replay?.push(bytes);
     if (!this.moving) this.place.send({ type: 'data', id: this.id, bytes });
     this.updateFlow();
+  }
+
+  /**
+   * Reads again after a held read: on the hold clock, once its hold is over (the in-flight bound
+   * still applies: waiting for the session as well would leave a busy worker idle while the
+   * next read comes in); without it, once the session has taken everything.
+   */
+  private endHold(): void {
+    if (!this.coalescing || this.clockHeld) return;
+    if (this.limits.holdClock === undefined && this.inflight > 0) return;
+    this.coalescing = false;
+    if (!this.paused && !this.finished) {
+      releaseReads(this.socket);
+      if (this.scanner.partialFrame !== undefined) this.startFrameTimer();
+    }
   }
 
   /** Stops reading while either direction is over the bound; reads again once both are well under it. */

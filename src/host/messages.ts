@@ -17,11 +17,13 @@ export type ToWorker =
   /** The connection is gone (reset or closed by us): drop the session without replying. */
   | { type: 'abort'; id: number; reason: string }
   /**
-   * Several connections' 'end' and 'abort', in order, in one message: when thousands of peers
-   * go at once (Kapacitor restarted), one hand-off per event-loop turn instead of one per
-   * connection keeps the thread that answers keepalives free.
+   * Every read, 'end' and 'abort' of one event-loop turn for this worker, in order, in one
+   * message: one wake-up of the worker for all the connections read in that turn, and when
+   * thousands of peers go at once (Kapacitor restarted) one hand-off per turn instead of one per
+   * connection keeps the thread that answers keepalives free. `recycled`: written reply buffers
+   * handed back with them instead of in a 'recycle' of their own.
    */
-  | { type: 'closes'; messages: CloseMessage[] }
+  | { type: 'closes'; messages: TurnMessage[]; recycled?: ArrayBuffer[] }
   | { type: 'ping'; seq: number }
   /**
    * Load these modules (the changed ones under new URLs, so they are imported afresh) and move
@@ -114,6 +116,9 @@ export interface OutMessage {
 
 /** The messages that end a connection's session on its worker. */
 export type CloseMessage = Extract<ToWorker, { type: 'end' | 'abort' }>;
+
+/** What a worker gets in a 'closes' message. */
+export type TurnMessage = Extract<ToWorker, { type: 'data' | 'end' | 'abort' }>;
 
 /** What one place (worker or main thread) made of a reload. */
 export type PlaceReloadResult = { place: string } & (

@@ -173,16 +173,20 @@ export class SessionRunner {
     }
   }
 
-  /** Many connections ending at once: their answers go back in one message. */
+  /** One turn of the main thread's reads, ends and aborts: their answers go back in one message. */
   private closes(messages: Extract<ToWorker, { type: 'closes' }>['messages']): void {
     const gathered: OutMessage[] = [];
     this.gathered = gathered;
     try {
       for (const message of messages) {
-        if (message.type === 'end') this.end(message.id);
+        // Each connection's part is metered on its own: a call that blocks names its session.
+        this.meter.begin(message.id);
+        if (message.type === 'data') this.data(message.id, message.bytes);
+        else if (message.type === 'end') this.end(message.id);
         else this.abort(message.id, message.reason);
       }
     } finally {
+      this.meter.end();
       this.gathered = undefined;
     }
     if (gathered.length === 1) this.post(gathered[0] as OutMessage);

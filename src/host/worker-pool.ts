@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { UdfDefinition } from '../sdk/index.js';
 import { BatchBudget, reclaimPlace } from './batch-budget.js';
-import type { CloseMessage, FromWorker, OutMessage, PlaceReloadResult, ToWorker, WorkerSetup } from './messages.js';
+import type { FromWorker, TurnMessage, OutMessage, PlaceReloadResult, ToWorker, WorkerSetup } from './messages.js';
 import type { RunnerReport } from './observer.js';
 import { SessionRunner } from './session-runner.js';
 import { METER_BYTES, MeterWatch } from './work-meter.js';
@@ -65,6 +65,11 @@ const WORKER_URL = new URL('./worker-entry.js', import.meta.url);
 
 function transferList(message: ToWorker): ArrayBuffer[] {
   if (message.type === 'data') return [message.bytes.buffer as ArrayBuffer];
+  if (message.type === 'closes') {
+    const buffers = message.messages.flatMap((m) => (m.type === 'data' ? [m.bytes.buffer as ArrayBuffer] : []));
+    if (message.recycled !== undefined) buffers.push(...message.recycled);
+    return buffers;
+  }
   return message.type === 'recycle' ? message.buffers : [];
 }
 
@@ -101,7 +106,7 @@ class ThreadPlace implements SessionPlace {
   private recycled: ArrayBuffer[] = [];
   private recycleScheduled = false;
   // Ends and aborts of this event-loop turn, handed over together (see ToWorker 'closes').
-  private closing: CloseMessage[] = [];
+  private closing: TurnMessage[] = [];
   readonly worker: Worker;
   readonly ready: Promise<void>;
   /** Set once the worker has loaded its functions and said so; only then does it take sessions. */
@@ -157,13 +162,15 @@ class ThreadPlace implements SessionPlace {
   }
 
   send(message: ToWorker): void {
-    if (message.type === 'end' || message.type === 'abort') {
-      // Nothing of the connection comes after these, so holding them to the end of the turn
-      // reorders nothing that matters; a storm of closes then costs one hand-off per turn.
+    if (message.type === 'data' || message.type === 'end' || message.type === 'abort') {
+      // Reads come in the poll phase and setImmediate runs right after it, in the same turn:
+      // every read, end and abort of the turn goes over in one message, in order.
       if (this.closing.length === 0) setImmediate(this.flushClosing);
       this.closing.push(message);
       return;
     }
+    // Nothing may overtake what this turn has read (an 'open' comes first anyway).
+    this.flushClosing();
     this.worker.postMessage(message, transferList(message));
   }
 
@@ -171,7 +178,13 @@ class ThreadPlace implements SessionPlace {
     const messages = this.closing;
     this.closing = [];
     if (this.stopping || messages.length === 0) return;
-    this.worker.postMessage(messages.length === 1 ? messages[0] : { type: 'closes', messages });
+    const turn: ToWorker = { type: 'closes', messages };
+    // Buffers waiting to go back ride along: one wake-up of the worker, not two.
+    if (this.recycled.length > 0) {
+      turn.recycled = this.recycled;
+      this.recycled = [];
+    }
+    this.worker.postMessage(turn, transferList(turn));
   };
 
   written(buffer: ArrayBuffer): void {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import fc from 'fast-check';
 import { pino } from 'pino';
-import { Connection, type ToWorker, listenUnix, type SessionPlace } from '../../../src/host/internal.js';
+import { Connection, HoldClock, type ToWorker, listenUnix, type SessionPlace } from '../../../src/host/internal.js';
 import {
   FrameDecoder,
   decodeResponse,
@@ -56,16 +56,22 @@ class PromptPlace extends HeldPlace {
   }
 }
 
-async function connection(t: TestContext, place: HeldPlace): Promise<Socket> {
+async function connection(
+  t: TestContext,
+  place: HeldPlace,
+  holdClock?: HoldClock,
+  highWaterMark = 1 << 20,
+): Promise<Socket> {
   const dir = await mkdtemp(join(tmpdir(), 'kudf-coalesce-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const path = join(dir, 'c.sock');
   const server = await listenUnix(path, { mode: 0o600, dirMode: 0o700 }, (socket) => {
     place.conn = new Connection(1, socket, 'mirror', place, pino({ level: 'silent' }), {
-      highWaterMark: 1 << 20,
+      highWaterMark,
       maxFrameBytes: 1 << 20,
       fastKeepalives: true,
       coalesceReadsBelow: COALESCE_BELOW,
+      ...(holdClock !== undefined ? { holdClock } : {}),
     });
     t.after(() => socket.destroy());
   });
@@ -83,6 +89,32 @@ function writeFrameInTwo(client: Socket, body: Buffer): Buffer {
   client.write(prefix);
   client.write(body);
   return Buffer.concat([prefix, body]);
+}
+
+/** Resolves once the place has been handed `length` bytes. */
+function arrived(place: HeldPlace, length: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setInterval(() => {
+      if (place.bytes.length >= length) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 5);
+    timer.unref();
+  });
+}
+
+/** Resolves once the place has been handed `count` reads. */
+function handedAtLeast(place: HeldPlace, count: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setInterval(() => {
+      if (place.handed.length >= count) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 5);
+    timer.unref();
+  });
 }
 
 const body = (i: number): Buffer => Buffer.alloc(120, i % 251);
@@ -146,36 +178,100 @@ describe('Connection read coalescing', () => {
     assert.ok(place.handed.slice(0, -1).every((b) => b.byteLength >= COALESCE_BELOW));
   });
 
-  it('loses and reorders nothing, whatever the frame sizes and however the writes are split', async (t) => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 1, maxLength: 60 }),
-        fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 8 }),
-        async (sizes, cuts) => {
-          const place = new PromptPlace();
-          const client = await connection(t, place);
-          const stream = Buffer.concat(
-            sizes.map((n, i) => Buffer.concat([encodeUvarint(n), Buffer.alloc(n, i % 251)])),
-          );
-          for (let pos = 0, k = 0; pos < stream.length; k++) {
-            const n = cuts[k % cuts.length] as number;
-            client.write(stream.subarray(pos, pos + n));
-            pos += n;
-          }
-          const done = new Promise<void>((resolve) => {
-            const timer = setInterval(() => {
-              if (place.bytes.length >= stream.length) {
-                clearInterval(timer);
-                resolve();
-              }
-            }, 5);
-          });
-          assert.notEqual(await beforeDeadline(done, 10_000), 'deadline');
-          assert.deepEqual(place.bytes, stream);
-          client.destroy();
-        },
-      ),
-      { numRuns: 25 },
+  it('loses and reorders nothing, whatever the frame sizes and however the writes are split', (t) => losesNothing(t));
+});
+
+/** Streams of frames of any size, cut into writes of any size, reach the session whole and in order. */
+async function losesNothing(t: TestContext, holdClock?: HoldClock): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 1, maxLength: 60 }),
+      fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 8 }),
+      async (sizes, cuts) => {
+        const place = new PromptPlace();
+        const client = await connection(t, place, holdClock);
+        const stream = Buffer.concat(sizes.map((n, i) => Buffer.concat([encodeUvarint(n), Buffer.alloc(n, i % 251)])));
+        for (let pos = 0, k = 0; pos < stream.length; k++) {
+          const n = cuts[k % cuts.length] as number;
+          client.write(stream.subarray(pos, pos + n));
+          pos += n;
+        }
+        const done = new Promise<void>((resolve) => {
+          const timer = setInterval(() => {
+            if (place.bytes.length >= stream.length) {
+              clearInterval(timer);
+              resolve();
+            }
+          }, 5);
+        });
+        assert.notEqual(await beforeDeadline(done, 10_000), 'deadline');
+        assert.deepEqual(place.bytes, stream);
+        client.destroy();
+      },
+    ),
+    { numRuns: 25 },
+  );
+}
+
+describe('Connection read coalescing on the hold clock', () => {
+  const clock = (t: TestContext): HoldClock => {
+    const c = new HoldClock(300);
+    t.after(() => c.close());
+    return c;
+  };
+
+  it('reads again once the hold is over, without waiting for the session; the in-flight bound still limits what is handed on', async (t) => {
+    const place = new HeldPlace();
+    const bound = 8 * 1024;
+    const client = await connection(t, place, clock(t), bound);
+    // A small first read, so that reads are held.
+    const sent = [writeFrameInTwo(client, body(0))];
+    assert.notEqual(await beforeDeadline(handedAtLeast(place, 1), 10_000), 'deadline');
+    for (let i = 1; i < 1000; i++) sent.push(writeFrameInTwo(client, body(i)));
+    const all = Buffer.concat(sent);
+    // A session that answers nothing: only the hold clock ends the hold.
+    assert.notEqual(await beforeDeadline(handedAtLeast(place, 2), 10_000), 'deadline');
+    await settle();
+    assert.ok(place.bytes.length < all.length, 'reading stopped short of the whole stream');
+    const lastRead = place.handed.at(-1)?.byteLength ?? 0;
+    assert.ok(
+      place.bytes.length - lastRead <= bound,
+      `${place.bytes.length} bytes handed on: more than the bound before the last read`,
     );
+    assert.deepEqual(place.bytes, all.subarray(0, place.bytes.length), 'in order');
+    const answering = setInterval(() => place.answer(), 5);
+    t.after(() => clearInterval(answering));
+    assert.notEqual(await beforeDeadline(arrived(place, all.length), 10_000), 'deadline');
+    assert.deepEqual(place.bytes, all, 'every byte, in order, once the session takes them');
   });
+
+  it('answers a keepalive written in two parts while reads are held, and hands it on in order', async (t) => {
+    const place = new PromptPlace();
+    const client = await connection(t, place, clock(t));
+    const replies: Buffer[] = [];
+    client.on('data', (chunk: Buffer) => replies.push(chunk));
+    const sent: Buffer[] = [];
+    for (let i = 0; i < 50; i++) sent.push(writeFrameInTwo(client, body(i)));
+    const keepalive = Buffer.from(encodeFrame(encodeRequest({ kind: 'keepalive', time: 777n })));
+    client.write(keepalive.subarray(0, 1));
+    client.write(keepalive.subarray(1));
+    sent.push(keepalive);
+    const answered = new Promise<bigint>((resolve) => {
+      const check = (): void => {
+        const decoder = new FrameDecoder({ maxFrameBytes: 1024 });
+        decoder.feed(Buffer.concat(replies));
+        const frame = decoder.nextFrame();
+        if (frame === undefined) return;
+        const r = decodeResponse(frame);
+        if (r.kind === 'keepalive') resolve(r.time);
+      };
+      client.on('data', check);
+    });
+    assert.equal(await beforeDeadline(answered, 5000), 777n);
+    await settle();
+    assert.deepEqual(place.bytes, Buffer.concat(sent));
+  });
+
+  it('loses and reorders nothing, whatever the frame sizes and however the writes are split', (t) =>
+    losesNothing(t, clock(t)));
 });

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { pino } from 'pino';
 import { WorkerPool, type OutMessage } from '../../../src/host/internal.js';
+import { FrameDecoder, decodeResponse, encodeFrame, encodeRequest } from '../../../src/protocol/index.js';
 import { mirror } from '../../../udfs/index.js';
 
 function pool(threads: number, onMessage: (message: OutMessage) => void = () => undefined): WorkerPool {
@@ -115,6 +116,59 @@ describe('WorkerPool: many connections closing at once', () => {
       }
       await done;
       assert.deepEqual(ended, ids);
+    } finally {
+      await p.stop();
+    }
+  });
+});
+
+describe('WorkerPool: reads handed on together', () => {
+  it('delivers the reads of one turn for several connections in order, each answered for its own connection, and an end after them', async () => {
+    const outs: OutMessage[] = [];
+    const p = pool(1, (m) => outs.push(m));
+    await p.start();
+    await p.startWorkers();
+    try {
+      const keepalive = (time: bigint): Uint8Array =>
+        new Uint8Array(encodeFrame(encodeRequest({ kind: 'keepalive', time })));
+      const place = p.assign(1);
+      for (const id of [1, 2, 3]) {
+        if (id !== 1) p.assign(id);
+        place.send({ type: 'open', id, udf: 'mirror', keepalivesAnswered: false });
+      }
+      // One turn: two reads of connection 1 around the others', then its end.
+      const reads = [
+        { id: 1, bytes: keepalive(11n) },
+        { id: 2, bytes: keepalive(21n) },
+        { id: 3, bytes: keepalive(31n) },
+        { id: 1, bytes: keepalive(12n) },
+      ];
+      const handed = reads.reduce((sum, r) => sum + r.bytes.byteLength, 0);
+      for (const r of reads) place.send({ type: 'data', ...r });
+      place.send({ type: 'end', id: 1 });
+      const deadline = Date.now() + 10_000;
+      while (outs.filter((o) => o.closed !== undefined).length < 1 || outs.length < 5) {
+        assert.ok(Date.now() < deadline, `only ${outs.length} replies`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const times = new Map<number, bigint[]>();
+      for (const out of outs) {
+        if (out.bytes === null) continue;
+        const decoder = new FrameDecoder({ maxFrameBytes: 1024 });
+        decoder.feed(out.bytes);
+        for (let f = decoder.nextFrame(); f !== undefined; f = decoder.nextFrame()) {
+          const r = decodeResponse(f);
+          if (r.kind === 'keepalive') times.set(out.id, [...(times.get(out.id) ?? []), r.time]);
+        }
+      }
+      assert.deepEqual(Object.fromEntries(times), { 1: [11n, 12n], 2: [21n], 3: [31n] });
+      const ofOne = outs.filter((o) => o.id === 1);
+      assert.equal(ofOne.at(-1)?.closed?.reason, 'eof', 'the end of connection 1 comes after its reads');
+      assert.equal(
+        outs.reduce((sum, o) => sum + o.consumed, 0),
+        handed,
+        'every byte handed on is reported consumed',
+      );
     } finally {
       await p.stop();
     }
