@@ -119,7 +119,9 @@ describe('crash isolation with several sessions per worker', () => {
       (err: ProbeError) => err.code === 'KUDF_PROBE_UDF_ERROR' && /crash: asked to throw/.test(err.message),
     );
     assert.deepEqual(await Promise.all(tasks.map((t, i) => finish(t, i))), [1, 1, 1, 1]);
-    assert.ok(!host.logs.some((l) => l.msg === 'worker lost; its other sessions move' && /thrower/.test(JSON.stringify(l))));
+    assert.ok(
+      !host.logs.some((l) => l.msg === 'worker lost; its other sessions move' && /thrower/.test(JSON.stringify(l))),
+    );
     await assertServing((udf) => host.socket(udf));
   });
 
