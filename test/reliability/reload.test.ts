@@ -122,7 +122,14 @@ for (const threads of ['2', '0']) {
         sent.push(...batch);
         for (const c of clients) c.sendMany(batch.map((p) => ({ kind: 'point' as const, point: p })));
       };
+      // A snapshot is answered after every frame before it: points sent before it ran on the code
+      // that was live when it was sent, whatever the host had still to read at a reload.
+      const settle = async (): Promise<void> => {
+        for (const c of clients) await c.snapshot();
+      };
       const base = reloads(host).length;
+      sendSome(300);
+      await settle();
       for (let v = 2; v <= 11; v++) {
         sendSome(300);
         writeTally(udfDir, { code: v });
@@ -137,6 +144,9 @@ for (const threads of ['2', '0']) {
         assert.deepEqual(line['changed'], ['tally']);
         assert.equal(line['moved'], 2, 'both sessions moved');
         assert.equal(line['kept'], 0);
+        // Some points on version v for certain, so that no version goes unseen.
+        sendSome(40);
+        await settle();
       }
       sendSome(300);
       for (const c of clients) await c.close();

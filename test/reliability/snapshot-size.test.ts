@@ -8,42 +8,17 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import { KapacitorClient } from '../../src/probe/index.js';
-import type { InitOption, Point } from '../../src/protocol/index.js';
 import { HostProcess } from '../helpers/index.js';
+import { EDGE_OPTIONS, edgeGroupsSnapshot, edgePoint as point } from './edge-snapshot.js';
 
 const GROUPS = Number(process.env['SNAPSHOT_GROUPS'] ?? 1_200_000);
 const MAX_FRAME = 64 * 1024 * 1024;
-const OPTIONS: InitOption[] = [
-  { name: 'field', values: [{ type: 'string', value: 'state' }] },
-  { name: 'previous', values: [{ type: 'string', value: 'prev' }] },
-];
-
-function point(group: number, state: string, time: bigint): Point {
-  return {
-    time,
-    name: 'adsl',
-    database: 'db',
-    retentionPolicy: 'autogen',
-    group: `host=r${group}`,
-    dimensions: ['host'],
-    byName: false,
-    tags: { host: `r${group}` },
-    fields: { state },
-  };
-}
-
-/** The envelope of a snapshot, plain or gzip-compressed (docs/sdk.md). */
-function envelope(bytes: Uint8Array): { options: string; state: { groups: unknown[][] } } {
-  const buf = Buffer.from(bytes);
-  const json = buf[0] === 0x1f && buf[1] === 0x8b ? gunzipSync(buf, { maxOutputLength: 1 << 30 }) : buf;
-  return JSON.parse(json.toString('utf8')) as { options: string; state: { groups: unknown[][] } };
-}
 
 async function session(host: HostProcess): Promise<KapacitorClient> {
   const c = await KapacitorClient.connectSocket(host.socket('edgeDetect'), { timeoutMs: 0 });
-  assert.equal((await c.init(OPTIONS)).success, true);
+  assert.equal((await c.init(EDGE_OPTIONS)).success, true);
   return c;
 }
 
@@ -61,28 +36,7 @@ describe(`snapshots of ${GROUPS} groups`, () => {
   });
 
   it('are written under the frame limit and restored from what the host wrote', async () => {
-    // A snapshot of three groups taken by the host gives the shape of a group's entry.
-    const small = await session(host);
-    small.sendMany(
-      [0, 1, 2].map((g) => ({
-        kind: 'point' as const,
-        point: point(g, 'SHOWTIME', 1_700_000_000_000_000_000n + BigInt(g)),
-      })),
-    );
-    const shape = envelope(await small.snapshot());
-    await small.close();
-    assert.equal(shape.state.groups.length, 3);
-    const entry = JSON.stringify(shape.state.groups[0]);
-    assert.ok(entry.includes('"host=r0"'), entry);
-    // The groups as the host would have them after one first point each, built as text in the
-    // layout the host writes (one entry a line; sending that many points only to fill the state
-    // would take minutes).
-    const parts: string[] = [];
-    for (let g = 0; g < GROUPS; g++) parts.push(entry.replace('"host=r0"', `"host=r${g}"`));
-    const head = JSON.stringify({ ...shape, state: { groups: [] } }).replace('"groups":[]', '"groups":[\n#\n]');
-    const text = Buffer.from(head.replace('#', parts.join(',\n')));
-    parts.length = 0;
-    const big = gzipSync(text, { level: 1 });
+    const { text, gzipped: big } = await edgeGroupsSnapshot(host.socket('edgeDetect'), GROUPS);
 
     const first = await session(host);
     const restored = await first.restore(big);
