@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import type { Logger } from 'pino';
 import {
   DEFAULT_COALESCE_HOLD_MICROS,
+  DEFAULT_COALESCE_HOLD_MAX_MICROS,
   DEFAULT_BLOCK_TIMEOUT_MS,
   DEFAULT_COALESCE_READS_BELOW,
   DEFAULT_REPLAY_BYTES,
@@ -46,6 +47,7 @@ interface ServeFlags {
   maxInflight: number;
   coalesceReads: number;
   coalesceHold: number;
+  coalesceHoldMax: number;
   grace: number;
   stallTimeout: number;
   blockTimeout: number;
@@ -204,6 +206,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     highWaterMark: flags.maxInflight,
     coalesceReadsBelow: flags.coalesceReads,
     coalesceHoldMicros: flags.coalesceHold,
+    coalesceHoldMaxMicros: flags.coalesceHoldMax,
     heartbeatMs: 1000,
     stallTimeoutMs: flags.stallTimeout,
     blockTimeoutMs: flags.blockTimeout,
@@ -381,6 +384,15 @@ export function registerServe(program: Command): void {
         .argParser(intArg(0, 100_000))
         .default(DEFAULT_COALESCE_HOLD_MICROS)
         .env('KUDF_COALESCE_HOLD'),
+    )
+    .addOption(
+      new Option(
+        '--coalesce-hold-max <micros>',
+        'the hold lengthens up to this many microseconds while every held read gathers few frames, and shortens back to --coalesce-hold as soon as one gathers many (0: one period)',
+      )
+        .argParser(intArg(0, 100_000))
+        .default(DEFAULT_COALESCE_HOLD_MAX_MICROS)
+        .env('KUDF_COALESCE_HOLD_MAX'),
     )
     .addOption(
       durationOption('--grace <duration>', 'how long sessions may finish after SIGTERM/SIGINT', {

@@ -109,6 +109,8 @@ export class Connection {
   private coalescing = false;
   /** Set while a held read waits for the end of the hold clock's hold. */
   private clockHeld = false;
+  /** Set from the end of a clock hold to the next read: that read shows what the hold gathered. */
+  private harvesting = false;
   private readonly endClockHold = (): void => {
     this.clockHeld = false;
     this.endHold();
@@ -300,7 +302,12 @@ export class Connection {
       chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength
         ? new Uint8Array(chunk.buffer, 0, chunk.byteLength)
         : new Uint8Array(chunk);
+    const framesBefore = this.scanner.framesSeen;
     const keepalives = this.scanner.push(bytes);
+    if (this.harvesting) {
+      this.harvesting = false;
+      this.limits.holdClock?.harvested(this.scanner.framesSeen - framesBefore);
+    }
     if (this.answerKeepalives) {
       for (const time of keepalives) this.answerKeepalive(time);
     }
@@ -333,6 +340,7 @@ export class Connection {
     if (!this.coalescing || this.clockHeld) return;
     if (this.limits.holdClock === undefined && this.inflight > 0) return;
     this.coalescing = false;
+    this.harvesting = this.limits.holdClock !== undefined;
     if (!this.paused && !this.finished) {
       releaseReads(this.socket);
       if (this.scanner.partialFrame !== undefined) this.startFrameTimer();

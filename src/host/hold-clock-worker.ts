@@ -6,13 +6,14 @@ import { CLOCK_CLOSED, CLOCK_IDLE, CLOCK_RUNNING, type HoldClockSetup } from './
 // runs its own event loop: postMessage needs none.
 const port = parentPort;
 if (port === null) throw new Error('hold-clock-worker must run as a worker thread');
-const { state, holdMs } = workerData as HoldClockSetup;
+const { state } = workerData as HoldClockSetup;
 const slot = new Int32Array(state);
 for (;;) {
   Atomics.wait(slot, 0, CLOCK_IDLE);
   const now = Atomics.load(slot, 0);
   if (now === CLOCK_CLOSED) break;
   if (now !== CLOCK_RUNNING) continue;
-  Atomics.wait(slot, 0, CLOCK_RUNNING, holdMs);
+  // The period is read every tick: the main thread adapts it (HoldClock.adapt).
+  Atomics.wait(slot, 0, CLOCK_RUNNING, Atomics.load(slot, 1) / 1000);
   if (Atomics.load(slot, 0) === CLOCK_RUNNING) port.postMessage(0);
 }

@@ -23,6 +23,8 @@ export class KeepaliveScanner {
   private dead = false;
   /** Declared body length of the frame being received (valid while `remaining` >= 0). */
   private declared = 0;
+  /** Frames completed so far (the hold clock learns from how many a read brings). */
+  framesSeen = 0;
 
   constructor(private readonly maxFrameBytes: number) {}
 
@@ -60,7 +62,10 @@ export class KeepaliveScanner {
         this.lengthValue = 0;
         this.lengthShift = 0;
         this.lengthBytes = 0;
-        if (this.remaining === 0) this.remaining = -1;
+        if (this.remaining === 0) {
+          this.remaining = -1;
+          this.framesSeen++;
+        }
         continue;
       }
       const take = Math.min(this.remaining, n - i);
@@ -70,6 +75,7 @@ export class KeepaliveScanner {
       if (this.remaining === 0) {
         const body = this.small;
         this.remaining = -1;
+        this.framesSeen++;
         this.small = undefined;
         if (body !== undefined && body[0] === KEEPALIVE_TAG) {
           const time = keepaliveTime(Uint8Array.from(body));

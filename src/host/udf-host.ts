@@ -85,6 +85,14 @@ export const DEFAULT_COALESCE_READS_BELOW = 16384;
 export const DEFAULT_COALESCE_HOLD_MICROS = 500;
 
 /**
+ * Longest period of the hold clock, in microseconds, while every hold gathers few frames (see
+ * HoldClock); 0: the hold's own, one period. Off by default: under a real Kapacitor 1000 cut the
+ * host's CPU in every case measured, while the generator's chunked and 4-connection cases moved
+ * both ways within their spread (bench/README.md, the levers table).
+ */
+export const DEFAULT_COALESCE_HOLD_MAX_MICROS = 0;
+
+/**
  * Kapacitor gives up on a function that has not answered a keepalive within 10 s: a function
  * stuck for 3 s is found well before that, and no call into a streaming function should take
  * so long (snapshots and restores get --stall-timeout instead).
@@ -112,6 +120,8 @@ export interface UdfHostOptions {
   coalesceReadsBelow?: number;
   /** How long a held read also waits, in microseconds, on one clock shared by every connection (0: only for the session). */
   coalesceHoldMicros?: number;
+  /** Longest period of the hold clock, in microseconds (at least `coalesceHoldMicros`). */
+  coalesceHoldMaxMicros?: number;
   heartbeatMs: number;
   stallTimeoutMs: number;
   /** A call into a function that makes no progress for this long ends its session; 0: off. */
@@ -883,7 +893,8 @@ export class UdfHost {
   private holdClockFor(): HoldClock | undefined {
     const micros = this.options.coalesceHoldMicros ?? DEFAULT_COALESCE_HOLD_MICROS;
     if (micros <= 0 || (this.options.coalesceReadsBelow ?? DEFAULT_COALESCE_READS_BELOW) <= 0) return undefined;
-    this.holdClock ??= new HoldClock(micros);
+    const longest = Math.max(micros, this.options.coalesceHoldMaxMicros ?? DEFAULT_COALESCE_HOLD_MAX_MICROS);
+    this.holdClock ??= new HoldClock(micros, longest);
     return this.holdClock;
   }
 

@@ -274,4 +274,52 @@ describe('Connection read coalescing on the hold clock', () => {
 
   it('loses and reorders nothing, whatever the frame sizes and however the writes are split', (t) =>
     losesNothing(t, clock(t)));
+
+  it('tells the clock how many frames the first read after each hold brought, and only that read', async (t) => {
+    const clock = new ManualClock();
+    const place = new PromptPlace();
+    const client = await connection(t, place, clock as unknown as HoldClock);
+    // Whole frames in one write each, so that what a read brings is known.
+    const frame = (i: number): Buffer => Buffer.concat([encodeUvarint(120), body(i)]);
+    const handed = async (n: number): Promise<void> => {
+      assert.notEqual(await beforeDeadline(handedAtLeast(place, n), 10_000), 'deadline');
+      await settle();
+      assert.equal(place.handed.length, n);
+    };
+    client.write(frame(0));
+    await handed(1);
+    assert.deepEqual(clock.harvests, [], 'a read not after a hold tells nothing');
+    client.write(Buffer.concat([frame(1), frame(2), frame(3)]));
+    await settle();
+    clock.tick();
+    await handed(2);
+    assert.deepEqual(clock.harvests, [3]);
+    clock.tick();
+    await settle();
+    client.write(frame(4));
+    await handed(3);
+    assert.deepEqual(clock.harvests, [3, 1]);
+    assert.deepEqual(place.bytes, Buffer.concat([0, 1, 2, 3, 4].map(frame)), 'every byte, in order');
+  });
 });
+
+/** A hold clock that ticks when the test says so, and keeps what it is told of harvests. */
+class ManualClock {
+  readonly holdMicros = 300;
+  readonly harvests: number[] = [];
+  private waiting: Array<() => void> = [];
+
+  after(release: () => void): void {
+    this.waiting.push(release);
+  }
+
+  harvested(frames: number): void {
+    this.harvests.push(frames);
+  }
+
+  tick(): void {
+    const due = this.waiting;
+    this.waiting = [];
+    for (const release of due) release();
+  }
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HoldClock } from '../../../src/host/internal.js';
+import { HARVEST_HIGH, HARVEST_LOW, HoldClock } from '../../../src/host/internal.js';
 import { beforeDeadline } from '../../helpers/index.js';
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -62,5 +62,43 @@ describe('HoldClock', () => {
     clock.after(late.release);
     assert.notEqual(await beforeDeadline(late.done, 5000), 'deadline');
     assert.equal(late.calls(), 1);
+  });
+
+  it('lengthens its period while holds gather few frames, and shortens it at once when one gathers many', async (t) => {
+    const clock = new HoldClock(200, 600);
+    t.after(() => clock.close());
+    const hold = async (harvest?: number): Promise<void> => {
+      const w = waiter();
+      clock.after(w.release);
+      if (harvest !== undefined) clock.harvested(harvest);
+      assert.notEqual(await beforeDeadline(w.done, 5000), 'deadline');
+    };
+    assert.equal(clock.periodMicros, 200);
+    await hold();
+    assert.equal(clock.periodMicros, 200, 'no harvest reported: no change');
+    await hold(HARVEST_LOW - 1);
+    assert.equal(clock.periodMicros, 600);
+    await hold(HARVEST_LOW);
+    assert.equal(clock.periodMicros, 600, 'between the marks: no change');
+    await hold(HARVEST_HIGH + 1);
+    assert.equal(clock.periodMicros, 200);
+    // The largest harvest of a tick decides: one fast connection among slow ones keeps it short.
+    const w = waiter();
+    clock.after(w.release);
+    clock.harvested(1);
+    clock.harvested(HARVEST_HIGH + 1);
+    clock.harvested(2);
+    assert.notEqual(await beforeDeadline(w.done, 5000), 'deadline');
+    assert.equal(clock.periodMicros, 200);
+  });
+
+  it('keeps one period when its longest is its shortest', async (t) => {
+    const clock = new HoldClock(200);
+    t.after(() => clock.close());
+    const w = waiter();
+    clock.after(w.release);
+    clock.harvested(0);
+    assert.notEqual(await beforeDeadline(w.done, 5000), 'deadline');
+    assert.equal(clock.periodMicros, 200);
   });
 });

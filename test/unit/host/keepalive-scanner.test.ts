@@ -26,6 +26,29 @@ describe('KeepaliveScanner', () => {
     assert.deepEqual(new KeepaliveScanner(1 << 20).push(bytes), expected);
   });
 
+  it('counts every frame completed, empty ones and ones split across chunks included', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 300 }), { maxLength: 40 }),
+        fc.integer({ min: 1, max: 97 }),
+        (sizes, cut) => {
+          const all = Buffer.concat(sizes.map((n) => Buffer.concat([encodeUvarint(n), Buffer.alloc(n, 3)])));
+          const scanner = new KeepaliveScanner(1 << 20);
+          const seen: number[] = [];
+          for (let pos = 0; pos < all.length; pos += cut) {
+            scanner.push(all.subarray(pos, pos + cut));
+            seen.push(scanner.framesSeen);
+          }
+          assert.equal(scanner.framesSeen, sizes.length);
+          assert.ok(
+            seen.every((n, i) => i === 0 || n >= (seen[i - 1] as number)),
+            'the count never goes back',
+          );
+        },
+      ),
+    );
+  });
+
   it('finds the same keepalives whatever the chunking, down to single bytes', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 1, max: bytes.length }), { maxLength: 20 }), (cuts) => {
