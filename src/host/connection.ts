@@ -340,7 +340,7 @@ export class Connection {
     if (!this.coalescing || this.clockHeld) return;
     if (this.limits.holdClock === undefined && this.inflight > 0) return;
     this.coalescing = false;
-    this.harvesting = this.limits.holdClock !== undefined;
+    this.harvesting = this.limits.holdClock?.adapts === true;
     if (!this.paused && !this.finished) {
       releaseReads(this.socket);
       if (this.scanner.partialFrame !== undefined) this.startFrameTimer();

@@ -41,6 +41,11 @@ export class HoldClock {
     this.worker.on('exit', () => this.fallBack());
   }
 
+  /** Whether the period follows what the holds gather (a longest period over the shortest). */
+  get adapts(): boolean {
+    return this.longestMicros > this.holdMicros;
+  }
+
   /** The current period in microseconds. */
   get periodMicros(): number {
     return Atomics.load(this.slot, PERIOD);
@@ -48,7 +53,7 @@ export class HoldClock {
 
   /** Told the frames the first read after a hold brought: what the period adapts to. */
   harvested(frames: number): void {
-    if (frames > this.harvest) this.harvest = frames;
+    if (this.adapts && frames > this.harvest) this.harvest = frames;
   }
 
   /** Calls `release` once, at the end of the current hold (one starts if none is running). */
@@ -102,7 +107,8 @@ export interface HoldClockSetup {
   state: SharedArrayBuffer;
 }
 
-const PERIOD = 1;
+/** The slot of the state holding the period in microseconds; slot 0 holds CLOCK_*. */
+export const PERIOD = 1;
 /**
  * Under this many frames in every read after a hold, the period goes to its longest: at 500 µs,
  * connections under 80k points/s, which at 1000 µs gather under 80, under HARVEST_HIGH.

@@ -23,10 +23,14 @@ export class KeepaliveScanner {
   private dead = false;
   /** Declared body length of the frame being received (valid while `remaining` >= 0). */
   private declared = 0;
-  /** Frames completed so far (the hold clock learns from how many a read brings). */
-  framesSeen = 0;
+  private frames = 0;
 
   constructor(private readonly maxFrameBytes: number) {}
+
+  /** Frames completed so far (the hold clock learns from how many a read brings). */
+  get framesSeen(): number {
+    return this.frames;
+  }
 
   /**
    * The frame received only in part so far: its declared body length and the body bytes already
@@ -64,7 +68,7 @@ export class KeepaliveScanner {
         this.lengthBytes = 0;
         if (this.remaining === 0) {
           this.remaining = -1;
-          this.framesSeen++;
+          this.frames++;
         }
         continue;
       }
@@ -75,7 +79,7 @@ export class KeepaliveScanner {
       if (this.remaining === 0) {
         const body = this.small;
         this.remaining = -1;
-        this.framesSeen++;
+        this.frames++;
         this.small = undefined;
         if (body !== undefined && body[0] === KEEPALIVE_TAG) {
           const time = keepaliveTime(Uint8Array.from(body));

@@ -306,6 +306,7 @@ describe('Connection read coalescing on the hold clock', () => {
 /** A hold clock that ticks when the test says so, and keeps what it is told of harvests. */
 class ManualClock {
   readonly holdMicros = 300;
+  readonly adapts = true;
   readonly harvests: number[] = [];
   private waiting: Array<() => void> = [];
 
