@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { encodeFrame, encodeResponse } from '../protocol/index.js';
 import { endAfterError } from './end-after-error.js';
-import type { HoldClock } from './hold-clock.js';
+import type { ReadHoldClock } from './hold-clock.js';
 import { KeepaliveScanner } from './keepalive-scanner.js';
 import type { Checkpoint } from './messages.js';
 import { ReplayRing } from './replay-ring.js';
@@ -42,7 +42,7 @@ export interface ConnectionLimits {
    * soon for more than a few of Kapacitor's frames to gather in the kernel, and every hold costs
    * a read, a hand-off, a wake-up of the worker and a reply write whatever it carries.
    */
-  holdClock?: HoldClock;
+  holdClock?: ReadHoldClock;
   /**
    * Bytes of input kept to replay on another worker, should the session's worker be replaced
    * for blocking in a call of another session (see {@link Connection.suspend}); 0 or absent: none.

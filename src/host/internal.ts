@@ -5,7 +5,7 @@
  * (.dependency-cruiser.mjs) holds it to those importers.
  */
 export { Connection } from './connection.js';
-export { HARVEST_HIGH, HARVEST_LOW, HoldClock } from './hold-clock.js';
+export { HARVEST_HIGH, HARVEST_LOW, HoldClock, type ReadHoldClock } from './hold-clock.js';
 export { KeepaliveScanner } from './keepalive-scanner.js';
 export type { ToWorker, FromWorker, OutMessage } from './messages.js';
 export { holdReads, releaseReads } from './read-gate.js';

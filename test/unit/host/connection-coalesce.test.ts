@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import fc from 'fast-check';
 import { pino } from 'pino';
-import { Connection, HoldClock, type ToWorker, listenUnix, type SessionPlace } from '../../../src/host/internal.js';
+import {
+  Connection,
+  HoldClock,
+  type ReadHoldClock,
+  type ToWorker,
+  listenUnix,
+  type SessionPlace,
+} from '../../../src/host/internal.js';
 import {
   FrameDecoder,
   decodeResponse,
@@ -59,7 +66,7 @@ class PromptPlace extends HeldPlace {
 async function connection(
   t: TestContext,
   place: HeldPlace,
-  holdClock?: HoldClock,
+  holdClock?: ReadHoldClock,
   highWaterMark = 1 << 20,
 ): Promise<Socket> {
   const dir = await mkdtemp(join(tmpdir(), 'kudf-coalesce-'));
@@ -182,7 +189,7 @@ describe('Connection read coalescing', () => {
 });
 
 /** Streams of frames of any size, cut into writes of any size, reach the session whole and in order. */
-async function losesNothing(t: TestContext, holdClock?: HoldClock): Promise<void> {
+async function losesNothing(t: TestContext, holdClock?: ReadHoldClock): Promise<void> {
   await fc.assert(
     fc.asyncProperty(
       fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 1, maxLength: 60 }),
@@ -278,7 +285,7 @@ describe('Connection read coalescing on the hold clock', () => {
   it('tells the clock how many frames the first read after each hold brought, and only that read', async (t) => {
     const clock = new ManualClock();
     const place = new PromptPlace();
-    const client = await connection(t, place, clock as unknown as HoldClock);
+    const client = await connection(t, place, clock);
     // Whole frames in one write each, so that what a read brings is known.
     const frame = (i: number): Buffer => Buffer.concat([encodeUvarint(120), body(i)]);
     const handed = async (n: number): Promise<void> => {
@@ -304,8 +311,7 @@ describe('Connection read coalescing on the hold clock', () => {
 });
 
 /** A hold clock that ticks when the test says so, and keeps what it is told of harvests. */
-class ManualClock {
-  readonly holdMicros = 300;
+class ManualClock implements ReadHoldClock {
   readonly adapts = true;
   readonly harvests: number[] = [];
   private waiting: Array<() => void> = [];
