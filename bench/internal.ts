@@ -9,3 +9,4 @@ export { LoadConnection, sliceFrames } from './load-generator.js';
 export { describeProvenance, provenance } from './machine.js';
 export { ResponseCounter } from './response-counter.js';
 export { echoWorkload } from './workloads.js';
+export { measureSocketFloor } from './socket-floor.js';

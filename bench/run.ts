@@ -18,6 +18,7 @@ import { measureFootprint } from './footprint.js';
 import { KAPACITOR_VARIANTS, KapacitorBench, kapacitordBuilt, type KapacitorRun } from './kapacitor.js';
 import { KAPACITOR_VERSION } from '../test/helpers/index.js';
 import { describeProvenance, provenance } from './machine.js';
+import { measureSocketFloor, type SocketFloorResult } from './socket-floor.js';
 import {
   DEFAULT_WRITE_BYTES,
   LoadConnection,
@@ -593,6 +594,37 @@ async function edgeMemoryCase(): Promise<void> {
 }
 
 /** The ingest-side benchmarks: bench/<file>.js exporting <fn>; reported as not available when the module is missing. */
+/**
+ * The kernel's share of a frame under Kapacitor's writes, measured without Node.js: the floor
+ * under the host's CPU a point in the `-kw` cases. Frames are the size of the mirror workload's.
+ */
+async function socketFloorCase(): Promise<void> {
+  const w = mirrorWorkload();
+  const frameBytes = Math.round(w.chunk.length / w.pointsPerChunk);
+  const prefixBytes = frameBytes - 1 < 128 ? 1 : 2;
+  let results: SocketFloorResult[];
+  try {
+    results = measureSocketFloor({ bodyBytes: frameBytes - prefixBytes });
+  } catch (err) {
+    const message = (err as Error).message.split('\n')[0] ?? '';
+    emit({ case: 'socket-floor', skipped: message }, blankRow('socket-floor', `skipped: ${message} (needs Go)`));
+    return;
+  }
+  for (const r of results) {
+    const name = `socket-floor ${r.writes === 'kapacitor' ? 'kw' : 'chunked'} ${r.framesPerRead}/read`;
+    emit(
+      { ...r, case: name },
+      {
+        ...blankRow(
+          name,
+          `reader ${r.readerCpuUsPerFrame} µs a frame in read(2), writer ${r.writerCpuUsPerFrame} µs; ${r.frameBytes} B frames, ${r.readsPerFrame} reads a frame`,
+        ),
+        cpu: r.readerCpuUsPerFrame.toFixed(2),
+      },
+    );
+  }
+}
+
 async function externalCase(file: string, fn: string, name = `ingest-${file}`): Promise<void> {
   let mod: unknown;
   try {
@@ -820,6 +852,7 @@ const cases: Case[] = [
   { name: 'idle-footprint-threads0', run: () => idleFootprintCase('idle-footprint-threads0', 0) },
   { name: 'kapacitor', run: kapacitorCase },
   { name: 'edgeDetect-memory', run: edgeMemoryCase },
+  { name: 'socket-floor', run: socketFloorCase },
   ...bothModes('metrics-overhead-mirror', (full, writes) => metricsOverheadCase(full, mirrorWorkload, writes)),
   ...bothModes('metrics-overhead-movingAverage', (full, writes) =>
     metricsOverheadCase(full, movingAverageWorkload, writes),

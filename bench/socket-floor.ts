@@ -1,0 +1,57 @@
+/**
+ * The kernel's floor under Kapacitor's write pattern: what a reader of a Unix stream socket pays
+ * the kernel for frames written as two write(2) calls each, next to the same frames written in
+ * one call a drain. No Node.js code takes part: bench/socket-floor/ is a Go program on two
+ * threads and a socketpair (built here with the Go toolchain that builds Kapacitor), so the
+ * figure is the kernel's alone, and any host's CPU a point under that pattern is at least this.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from './children.js';
+
+export interface SocketFloorResult {
+  writes: 'kapacitor' | 'chunked';
+  framesPerRead: number;
+  frameBytes: number;
+  frames: number;
+  reads: number;
+  /** CPU of the reader's thread in its reads, µs a frame (the kernel's: the loop around them is a few instructions). */
+  readerCpuUsPerFrame: number;
+  /** CPU of the writer's thread, µs a frame. */
+  writerCpuUsPerFrame: number;
+  readsPerFrame: number;
+}
+
+export interface SocketFloorOptions {
+  /** Frames per measurement (default 200,000). */
+  frames?: number;
+  /** Bytes of a frame's body, its length prefix coming on top (default 128). */
+  bodyBytes?: number;
+  /** Frames queued before each drain (default 1, 10 and 100). */
+  framesPerRead?: readonly number[];
+}
+
+const SOURCE = join(REPO_ROOT, 'bench/socket-floor');
+const BINARY = join(REPO_ROOT, '.cache/bench/socket-floor');
+
+/** Builds the program (the go command reuses its cache when nothing changed). Throws when Go is missing. */
+export function buildSocketFloor(): string {
+  mkdirSync(join(REPO_ROOT, '.cache/bench'), { recursive: true });
+  execFileSync('go', ['build', '-o', BINARY, '.'], { cwd: SOURCE, stdio: ['ignore', 'ignore', 'inherit'] });
+  return BINARY;
+}
+
+export function measureSocketFloor(options: SocketFloorOptions = {}): SocketFloorResult[] {
+  const binary = buildSocketFloor();
+  const args = [
+    `-frames=${options.frames ?? 200_000}`,
+    `-body=${options.bodyBytes ?? 128}`,
+    `-per-read=${(options.framesPerRead ?? [1, 10, 100]).join(',')}`,
+  ];
+  const out = execFileSync(binary, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return out
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as SocketFloorResult);
+}

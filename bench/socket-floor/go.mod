@@ -1,0 +1,3 @@
+module kapacitor-udf-host/bench/socket-floor
+
+go 1.21
