@@ -593,7 +593,6 @@ async function edgeMemoryCase(): Promise<void> {
   );
 }
 
-/** The ingest-side benchmarks: bench/<file>.js exporting <fn>; reported as not available when the module is missing. */
 /**
  * The kernel's share of a frame under Kapacitor's writes, measured without Node.js: the floor
  * under the host's CPU a point in the `-kw` cases. Frames are the size of the mirror workload's.
@@ -625,6 +624,7 @@ async function socketFloorCase(): Promise<void> {
   }
 }
 
+/** The ingest-side benchmarks: bench/<file>.js exporting <fn>; reported as not available when the module is missing. */
 async function externalCase(file: string, fn: string, name = `ingest-${file}`): Promise<void> {
   let mod: unknown;
   try {

@@ -36,7 +36,7 @@ const SOURCE = join(REPO_ROOT, 'bench/socket-floor');
 const BINARY = join(REPO_ROOT, '.cache/bench/socket-floor');
 
 /** Builds the program (the go command reuses its cache when nothing changed). Throws when Go is missing. */
-export function buildSocketFloor(): string {
+function buildSocketFloor(): string {
   mkdirSync(join(REPO_ROOT, '.cache/bench'), { recursive: true });
   execFileSync('go', ['build', '-o', BINARY, '.'], { cwd: SOURCE, stdio: ['ignore', 'ignore', 'inherit'] });
   return BINARY;

@@ -1,5 +1,12 @@
 import { Worker } from 'node:worker_threads';
 
+/** What a connection needs of a hold clock: a test's clock that ticks on demand offers the same. */
+export interface ReadHoldClock {
+  readonly adapts: boolean;
+  harvested(frames: number): void;
+  after(release: () => void): void;
+}
+
 /**
  * A shared sub-millisecond one-shot timer for held reads (see ConnectionLimits.coalesceReadsBelow).
  *
@@ -10,13 +17,6 @@ import { Worker } from 'node:worker_threads';
  * message when the hold is over costs one wake-up of the main thread per hold for every
  * connection held at the time, and nothing while no connection is held.
  */
-/** What a connection needs of a hold clock: a test's clock that ticks on demand offers the same. */
-export interface ReadHoldClock {
-  readonly adapts: boolean;
-  harvested(frames: number): void;
-  after(release: () => void): void;
-}
-
 export class HoldClock implements ReadHoldClock {
   private readonly slot: Int32Array;
   private readonly worker: Worker;
