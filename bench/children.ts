@@ -25,6 +25,16 @@ for (const [signal, number] of [
   process.once(signal, () => process.exit(128 + number));
 }
 
+/**
+ * What Kapacitor's `prog`/`args` start in process mode, one process per task: `kudf serve
+ * --stdio <udf>` (as `kudf functions --conf --process` writes it), or the echo server on its
+ * stdin and stdout for `udf` 'echo'.
+ */
+export function processTarget(udf: string): { command: string; args: string[]; cwd: string } {
+  const args = udf === 'echo' ? [ECHO, '--stdio'] : [KUDF, 'serve', '--stdio', udf, '--log-level', 'info'];
+  return { command: process.execPath, args, cwd: REPO_ROOT };
+}
+
 export interface ServerOptions {
   /** `--threads`; 'default' leaves the flag out, as `kudf serve` run with defaults. Default 2. */
   threads?: number | 'default';

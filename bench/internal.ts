@@ -6,7 +6,9 @@
  */
 export { frameSpans } from './frame-writer-thread.js';
 export { LoadConnection, sliceFrames } from './load-generator.js';
+export { processTarget } from './children.js';
+export { spawnOverPipes } from './process-pipes.js';
 export { describeProvenance, provenance } from './machine.js';
 export { ResponseCounter } from './response-counter.js';
-export { echoWorkload } from './workloads.js';
+export { echoWorkload, mirrorWorkload } from './workloads.js';
 export { measureSocketFloor } from './socket-floor.js';

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
@@ -9,11 +10,27 @@ import {
   type FrameWriterMessage,
   type FrameWriterSetup,
 } from './frame-writer-thread.js';
+import { procCpuSeconds } from './children.js';
+import { spawnOverPipes } from './process-pipes.js';
 import { ResponseCounter } from './response-counter.js';
 import { initFrame, keepaliveFrame, type Workload } from './workloads.js';
 
-export interface LoadOptions {
-  socketPath: string;
+/** A function in process mode: the command Kapacitor's `prog` and `args` would start, one per connection. */
+export interface ProcessTarget {
+  command: string;
+  args: readonly string[];
+  cwd?: string;
+}
+
+/**
+ * Where a connection goes: a Unix socket (socket mode), or a child process of its own spoken to
+ * over pipes on its stdin and stdout (process mode, as Kapacitor's `prog` runs one per task).
+ */
+export type LoadTarget = { socketPath: string; process?: never } | { process: ProcessTarget; socketPath?: never };
+
+export type LoadOptions = LoadTarget & LoadSettings;
+
+export interface LoadSettings {
   workload: Workload;
   /** Points to send on this connection (rounded up to whole chunks); 0 sends only keepalives for maxSeconds. */
   maxPoints: number;
@@ -183,6 +200,8 @@ export interface ConnectionResult {
   keepaliveMs: number[];
   /** Kapacitor's write mode: write(2) calls that wrote something, and the most bytes one of them wrote. */
   writeCalls?: { calls: number; largest: number };
+  /** Process mode: CPU seconds of the connection's child from the first point written to the last one back. */
+  peerCpuSeconds?: number;
   /** Why the run does not count (wrong counts, error response, timeout), if it does not. */
   error?: string;
 }
@@ -228,14 +247,24 @@ export class LoadConnection {
   private writeCalls: ConnectionResult['writeCalls'];
   /** Every write's callback: the generator's own 'drain', the same on every Node version. */
   private readonly afterWrite = (): void => {
-    if (this.waitingForWrites && this.socket.writableLength === 0) {
+    if (this.waitingForWrites && this.output.writableLength === 0) {
       this.waitingForWrites = false;
       this.pump();
     }
   };
 
+  /** Process mode: the child's CPU seconds when the run started. */
+  private peerCpuAtStart = Number.NaN;
+  private peerCpu: number | undefined;
+
+  /**
+   * `input` is read and `output` written: one socket in socket mode, the ends of the child's
+   * stdout and stdin in process mode, where `child` is the function's process.
+   */
   private constructor(
-    private readonly socket: Socket,
+    private readonly input: Socket,
+    private readonly output: Socket,
+    private readonly child: ChildProcess | undefined,
     reader: Reader,
     private readonly options: LoadOptions,
   ) {
@@ -264,8 +293,14 @@ export class LoadConnection {
         }
       }
     };
-    socket.on('error', (err) => this.fail(`socket error: ${err.message}`));
-    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    input.on('error', (err) => this.fail(`socket error: ${err.message}`));
+    if (output !== input) {
+      // A child that has exited closes its stdin: writes to it then fail with EPIPE, which the
+      // read side's end reports better.
+      output.on('error', (err) => this.fail(`stdin of the child: ${err.message}`));
+      input.once('close', () => output.destroy());
+    }
+    this.closed = new Promise((resolve) => input.once('close', () => resolve()));
   }
 
   static async open(options: LoadOptions): Promise<LoadConnection> {
@@ -274,24 +309,31 @@ export class LoadConnection {
     // would count as keepalive round trips of the host (Kapacitor, in Go, pauses far less).
     const reader: Reader = { onChunk: () => undefined };
     const readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
-    const socket = connect({
-      path: options.socketPath,
-      allowHalfOpen: true,
-      onread: {
-        buffer: readBuffer,
-        callback: (n: number, buf: Uint8Array) => {
-          reader.onChunk(buf.subarray(0, n) as Buffer);
-          return true;
+    const onRead = (n: number, buf: Uint8Array): void => reader.onChunk(buf.subarray(0, n) as Buffer);
+    let conn: LoadConnection;
+    if (options.process !== undefined) {
+      const piped = await spawnOverPipes({ ...options.process, readBuffer, onRead });
+      conn = new LoadConnection(piped.fromChild, piped.toChild, piped.child, reader, options);
+    } else {
+      const socket = connect({
+        path: options.socketPath,
+        allowHalfOpen: true,
+        onread: {
+          buffer: readBuffer,
+          callback: (n: number, buf: Uint8Array) => {
+            onRead(n, buf);
+            return true;
+          },
         },
-      },
-    });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
-    });
-    const conn = new LoadConnection(socket, reader, options);
+      });
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('error', reject);
+      });
+      conn = new LoadConnection(socket, socket, undefined, reader, options);
+    }
     if (options.workload.init !== undefined) await conn.init(options.workload.init);
-    if (options.read === false) socket.pause();
+    if (options.read === false) conn.input.pause();
     if (options.writes === 'kapacitor') await conn.startWriterThread();
     return conn;
   }
@@ -309,7 +351,7 @@ export class LoadConnection {
             ),
           );
       };
-      this.socket.write(initFrame(options));
+      this.output.write(initFrame(options));
     });
   }
 
@@ -333,7 +375,7 @@ export class LoadConnection {
           return;
         }
         this.keepalivesSent++;
-        this.socket.write(keepaliveFrame(hrNow()), this.afterWrite);
+        this.output.write(keepaliveFrame(hrNow()), this.afterWrite);
       }, options.keepaliveMs);
     }
     const tick = setInterval(() => {
@@ -356,6 +398,7 @@ export class LoadConnection {
       }
     }, 100);
     const sending = new Promise<void>((resolve) => (this.onStopped = resolve));
+    if (this.child?.pid !== undefined) this.peerCpuAtStart = procCpuSeconds(this.child.pid);
     if (this.control !== undefined) {
       Atomics.store(this.control, CTRL.go, 1);
       writerThread().wake();
@@ -366,14 +409,16 @@ export class LoadConnection {
     await this.writerDone;
     clearInterval(keepalive);
     clearInterval(tick);
+    if (this.child?.pid !== undefined)
+      this.peerCpu = (await this.peerCpuOnceReturned(this.child.pid)) - this.peerCpuAtStart;
     if (options.finish === 'destroy' || options.read === false || this.failure !== undefined) {
-      this.socket.destroy();
+      this.destroyStreams();
     } else {
-      this.socket.end();
+      this.output.end();
     }
     const settle = setTimeout(() => {
       this.fail(`host did not close within ${settleMsAfterSend / 1000}s after the write side was closed`);
-      this.socket.destroy();
+      this.destroyStreams();
     }, settleMsAfterSend);
     await this.closed;
     this.closedAt = performance.now();
@@ -396,10 +441,30 @@ export class LoadConnection {
       Atomics.store(control, CTRL.stop, 2);
       Atomics.store(control, CTRL.go, 1);
       writerThread().wake();
-      void this.writerDone?.then(() => this.socket.destroy());
+      void this.writerDone?.then(() => this.destroyStreams());
       return;
     }
-    this.socket.destroy();
+    this.destroyStreams();
+  }
+
+  private destroyStreams(): void {
+    this.output.destroy();
+    this.input.destroy();
+    // A child that has not gone by itself has nothing left to do.
+    if (this.child !== undefined && this.child.exitCode === null) this.child.kill('SIGKILL');
+  }
+
+  /**
+   * The child's CPU seconds once every point expected has come back (before the write side
+   * closes, so its shutdown is not counted), or once the stream ends or fails first.
+   */
+  private async peerCpuOnceReturned(pid: number): Promise<number> {
+    const expected = this.options.workload.expectedReturned(this.sentPoints);
+    let open = true;
+    void this.closed.then(() => (open = false));
+    while (open && this.failure === undefined && this.countsChecked && this.counter.points < expected)
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    return procCpuSeconds(pid);
   }
 
   /**
@@ -408,11 +473,11 @@ export class LoadConnection {
    */
   private async startWriterThread(): Promise<void> {
     const { options } = this;
-    const handle = (this.socket as unknown as { _handle?: { fd?: number } | null })._handle;
+    const handle = (this.output as unknown as { _handle?: { fd?: number } | null })._handle;
     const fd = handle?.fd;
     if (fd === undefined || fd < 0)
       throw new Error('Kapacitor write mode needs the socket descriptor, which this Node does not expose');
-    if (this.socket.writableLength > 0) throw new Error('Kapacitor write mode started with writes still queued');
+    if (this.output.writableLength > 0) throw new Error('Kapacitor write mode started with writes still queued');
     const control = new SharedArrayBuffer(CTRL.length * Int32Array.BYTES_PER_ELEMENT);
     const keepaliveTime = new SharedArrayBuffer(BigInt64Array.BYTES_PER_ELEMENT);
     this.control = new Int32Array(control);
@@ -495,8 +560,8 @@ export class LoadConnection {
       // As a socket with a 16 KiB high-water mark reports it (write() returning false, then
       // 'drain'), fixed here rather than left to Node's default, which is 64 KiB from Node 22:
       // a 32 KiB slice always waits, so our own queue ahead of a keepalive stays one slice.
-      const queued = this.socket.writableLength + slice.bytes.length;
-      this.socket.write(slice.bytes, this.afterWrite);
+      const queued = this.output.writableLength + slice.bytes.length;
+      this.output.write(slice.bytes, this.afterWrite);
       if (queued >= WAIT_MARK) {
         this.waitingForWrites = true;
         return;
@@ -554,6 +619,7 @@ export class LoadConnection {
       keepalivesSent: this.keepalivesSent,
       keepaliveMs: this.latencies,
       ...(this.writeCalls !== undefined ? { writeCalls: this.writeCalls } : {}),
+      ...(this.peerCpu !== undefined ? { peerCpuSeconds: this.peerCpu } : {}),
       ...(error !== undefined ? { error } : {}),
     };
   }
@@ -568,6 +634,8 @@ export interface LoadResult {
   /** Points sent over the time until every connection was closed by the host: the processing rate. */
   processedPerSec: number;
   keepaliveMs: number[];
+  /** Process mode: the children's CPU seconds, summed over the connections. */
+  peerCpuSeconds?: number;
   errors: string[];
 }
 
@@ -596,6 +664,9 @@ export async function runLoad(count: number, options: LoadOptions): Promise<Load
     returnedPerSec: returned / (returnMs / 1000),
     processedPerSec: sent / (doneMs / 1000),
     keepaliveMs: results.flatMap((r) => r.keepaliveMs),
+    ...(options.process !== undefined
+      ? { peerCpuSeconds: results.reduce((sum, r) => sum + (r.peerCpuSeconds ?? Number.NaN), 0) }
+      : {}),
     errors: results.flatMap((r) => (r.error !== undefined ? [r.error] : [])),
   };
 }

@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { ServerProcess } from './children.js';
+import { ServerProcess, processTarget } from './children.js';
 import { measureFootprint } from './footprint.js';
 import { KAPACITOR_VARIANTS, KapacitorBench, kapacitordBuilt, type KapacitorRun } from './kapacitor.js';
 import { KAPACITOR_VERSION } from '../test/helpers/index.js';
@@ -25,7 +25,9 @@ import {
   WRITE_MODES,
   runLoad,
   type ConnectionResult,
+  type LoadOptions,
   type LoadResult,
+  type LoadTarget,
   type WriteMode,
 } from './load-generator.js';
 import { kilo, meanInterval, mib, ms, percentile, spread, type MeanInterval, type Spread } from './stats.js';
@@ -163,16 +165,30 @@ const cpuPerMillion = (cpuSeconds: number[], points: number[]): number =>
 
 const fmtCpu = (n: number): string => (Number.isFinite(n) ? n.toFixed(2) : '-');
 
+/**
+ * Socket mode: one server process, every connection to its socket. Process mode: one process
+ * per connection, started by the generator as Kapacitor's `prog` starts one per task, spoken to
+ * over pipes; the server's CPU is then the sum of those processes', from the first point
+ * written to the last one back.
+ */
+type Transport = 'socket' | 'process';
+
 async function throughputCase(
   name: string,
   makeWorkload: () => Workload,
   conns: number,
   server: 'host' | 'echo',
   writes: WriteMode,
+  transport: Transport,
   pointsPerSec?: number,
 ): Promise<void> {
   const workload = makeWorkload();
-  const proc = server === 'echo' ? await ServerProcess.echo() : await ServerProcess.host({ threads: THREADS });
+  const proc =
+    transport === 'process'
+      ? undefined
+      : server === 'echo'
+        ? await ServerProcess.echo()
+        : await ServerProcess.host({ threads: THREADS });
   const runs: LoadResult[] = [];
   // CPU seconds of the server (every thread) and of the generator (every thread) per run.
   const serverCpu: number[] = [];
@@ -180,8 +196,10 @@ async function throughputCase(
   let peakRss = 0;
   let warmup: Warmup | undefined;
   try {
-    const load = {
-      socketPath: proc.socket(workload.udf),
+    const target: LoadTarget =
+      proc === undefined ? { process: processTarget(workload.udf) } : { socketPath: proc.socket(workload.udf) };
+    const load: LoadOptions = {
+      ...target,
       workload,
       // The echo server is an order of magnitude faster: more points keep its runs from being too short to be stable.
       maxPoints: server === 'echo' ? POINTS * ECHO_POINTS_FACTOR : POINTS,
@@ -190,22 +208,24 @@ async function throughputCase(
       writeBytes: WRITE_BYTES,
       writes,
       ...(pointsPerSec !== undefined ? { pointsPerSec } : {}),
-      onTick: () => proc.sampleRss(),
+      onTick: () => proc?.sampleRss(),
     };
     warmup = await warmUp(conns, load);
     for (let i = 0; i < RUNS; i++) {
-      const cpuBefore = proc.cpuSeconds();
+      const cpuBefore = proc?.cpuSeconds() ?? 0;
       const ownBefore = process.cpuUsage();
       const result = await runLoad(conns, load);
       const own = process.cpuUsage(ownBefore);
-      serverCpu.push(proc.cpuSeconds() - cpuBefore);
+      serverCpu.push(proc === undefined ? (result.peerCpuSeconds ?? Number.NaN) : proc.cpuSeconds() - cpuBefore);
       generatorCpu.push((own.user + own.system) / 1e6);
       runs.push(result);
       if (result.errors.length > 0) process.stderr.write(`${name} run ${i + 1}: ${result.errors.join('; ')}\n`);
     }
   } finally {
-    peakRss = proc.vmHwm;
-    await proc.stop();
+    if (proc !== undefined) {
+      peakRss = proc.vmHwm;
+      await proc.stop();
+    }
   }
   const okIndex = runs.flatMap((r, i) => (r.errors.length === 0 ? [i] : []));
   const ok = okIndex.map((i) => runs[i] as LoadResult);
@@ -227,13 +247,18 @@ async function throughputCase(
   const p99 = percentile(keepalives, 99);
   const p99PerRun = spread(ok.map((r) => percentile(r.keepaliveMs, 99)));
   // Only a saturating client keeps its send buffer full; a paced one leaves it nearly empty.
-  const drainMs = pointsPerSec === undefined ? sendBufferDrainMs(workload, conns, processed.median) : undefined;
+  // A pipe holds 64 KiB, not a socket's send buffer: the figure is for sockets only.
+  const drainMs =
+    pointsPerSec === undefined && transport === 'socket'
+      ? sendBufferDrainMs(workload, conns, processed.median)
+      : undefined;
   emit(
     {
       case: name,
       function: workload.udf,
       connections: conns,
       writes,
+      transport,
       serverCpuSecondsPerMillionPoints: round2(hostCpu),
       generatorCpuSecondsPerMillionPoints: round2(ownCpu),
       loadAverage: loadavg().map(round2),
@@ -266,8 +291,9 @@ async function throughputCase(
       kaP50: ms(p50),
       kaP99: RUNS > 1 ? `${ms(p99PerRun.median)} (${ms(p99PerRun.min)}–${ms(p99PerRun.max)})` : ms(p99PerRun.median),
       kaP99Pooled: ms(p99),
-      rss: mib(peakRss),
+      rss: proc === undefined ? '-' : mib(peakRss),
       note: [
+        transport === 'process' ? `a process a connection, over pipes` : '',
         drainMs !== undefined ? `send buffer drains in ${ms(drainMs)} ms` : '',
         warmup !== undefined ? `warm-up ${kilo(warmup.processedPerSec)}/s, ka p99 ${ms(warmup.keepaliveP99Ms)} ms` : '',
         ok.length < runs.length ? `${runs.length - ok.length} run(s) invalid` : '',
@@ -610,7 +636,7 @@ async function socketFloorCase(): Promise<void> {
     return;
   }
   for (const r of results) {
-    const name = `socket-floor ${r.writes === 'kapacitor' ? 'kw' : 'chunked'} ${r.framesPerRead}/read`;
+    const name = `socket-floor ${r.transport} ${r.writes === 'kapacitor' ? 'kw' : 'chunked'} ${r.framesPerRead}/read`;
     emit(
       { ...r, case: name },
       {
@@ -830,7 +856,17 @@ const throughput = (
   conns: number,
   server: 'host' | 'echo',
   pointsPerSec?: number,
-): Case[] => bothModes(name, (full, writes) => throughputCase(full, makeWorkload, conns, server, writes, pointsPerSec));
+): Case[] =>
+  bothModes(name, (full, writes) => throughputCase(full, makeWorkload, conns, server, writes, 'socket', pointsPerSec));
+
+/** The same in process mode: named `<udf>-<conns>-process`, one process a connection. */
+const throughputOverPipes = (
+  name: string,
+  makeWorkload: () => Workload,
+  conns: number,
+  server: 'host' | 'echo',
+): Case[] =>
+  bothModes(`${name}-process`, (full, writes) => throughputCase(full, makeWorkload, conns, server, writes, 'process'));
 
 const cases: Case[] = [
   ...throughput('echo-1', echoWorkload, 1, 'echo'),
@@ -845,6 +881,11 @@ const cases: Case[] = [
   ...throughput('movingAverage-4', movingAverageWorkload, 4, 'host'),
   ...throughput('mirror-4-paced', mirrorWorkload, 4, 'host', KAPACITOR_TASK_POINTS_PER_SEC),
   ...throughput('movingAverage-4-paced', movingAverageWorkload, 4, 'host', KAPACITOR_TASK_POINTS_PER_SEC),
+  ...throughputOverPipes('echo-1', echoWorkload, 1, 'echo'),
+  ...throughputOverPipes('echo-16', echoWorkload, 16, 'echo'),
+  ...throughputOverPipes('mirror-1', mirrorWorkload, 1, 'host'),
+  ...throughputOverPipes('mirror-16', mirrorWorkload, 16, 'host'),
+  ...throughputOverPipes('movingAverage-1', movingAverageWorkload, 1, 'host'),
   ...bothModes('burn-neighbour-idle', (full, writes) => burnNeighbourCase(full, false, writes)),
   ...bothModes('burn-neighbour-load', (full, writes) => burnNeighbourCase(full, true, writes)),
   { name: 'no-read-peer', run: noReadPeerCase },

@@ -1,16 +1,21 @@
 /**
- * The kernel's floor under Kapacitor's write pattern: what a reader of a Unix stream socket pays
- * the kernel for frames written as two write(2) calls each, next to the same frames written in
- * one call a drain. No Node.js code takes part: bench/socket-floor/ is a Go program on two
- * threads and a socketpair (built here with the Go toolchain that builds Kapacitor), so the
- * figure is the kernel's alone, and any host's CPU a point under that pattern is at least this.
+ * The kernel's floor under Kapacitor's write pattern: what a reader pays the kernel for frames
+ * written as two write(2) calls each, next to the same frames written in one call a drain, on a
+ * Unix socketpair (socket mode) and on a pipe (process mode, where Kapacitor writes to the
+ * process's stdin). No Node.js code takes part: bench/socket-floor/ is a Go program on two
+ * threads (built here with the Go toolchain that builds Kapacitor), so the figure is the
+ * kernel's alone, and any host's CPU a point under that pattern is at least this.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from './children.js';
 
+export const FLOOR_TRANSPORTS = ['socket', 'pipe'] as const;
+export type FloorTransport = (typeof FLOOR_TRANSPORTS)[number];
+
 export interface SocketFloorResult {
+  transport: FloorTransport;
   writes: 'kapacitor' | 'chunked';
   framesPerRead: number;
   frameBytes: number;
@@ -30,6 +35,8 @@ export interface SocketFloorOptions {
   bodyBytes?: number;
   /** Frames queued before each drain (default 1, 10 and 100). */
   framesPerRead?: readonly number[];
+  /** Socketpair, pipe, or both (the default). */
+  transports?: readonly FloorTransport[];
 }
 
 const SOURCE = join(REPO_ROOT, 'bench/socket-floor');
@@ -48,6 +55,7 @@ export function measureSocketFloor(options: SocketFloorOptions = {}): SocketFloo
     `-frames=${options.frames ?? 200_000}`,
     `-body=${options.bodyBytes ?? 128}`,
     `-per-read=${(options.framesPerRead ?? [1, 10, 100]).join(',')}`,
+    `-transports=${(options.transports ?? FLOOR_TRANSPORTS).join(',')}`,
   ];
   const out = execFileSync(binary, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   return out

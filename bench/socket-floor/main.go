@@ -1,11 +1,13 @@
-// Command socket-floor measures what the kernel charges a reader of a Unix stream socket for
-// the frames Kapacitor writes to a UDF: every frame as two write(2) calls, the length prefix and
-// then the body, so every frame lands in the socket as two buffers of their own. It is the floor
-// under any host's CPU a point for that write pattern, whatever the host does in user space.
+// Command socket-floor measures what the kernel charges a reader for the frames Kapacitor writes
+// to a UDF: every frame as two write(2) calls, the length prefix and then the body. On a Unix
+// stream socket (socket mode) every write lands as a buffer of its own, which the reader pays
+// for one by one; on a pipe (process mode: Kapacitor's StdinPipe) small writes are merged into
+// the pipe's pages, so one read costs the same whatever number of writes filled it. It is the
+// floor under any host's CPU a point for that write pattern, whatever the host does in user space.
 //
-// A writer thread and a reader thread share a socketpair. For each write mode and each count of
-// frames a read, the writer writes that many frames and the reader, once they are all queued,
-// drains them with reads of up to 64 KiB. Each thread's CPU comes from getrusage(RUSAGE_THREAD)
+// A writer thread and a reader thread share a socketpair or a pipe. For each transport, each
+// write mode and each count of frames a read, the writer writes that many frames and the reader,
+// once they are all queued, drains them with reads of up to 64 KiB. Each thread's CPU is read
 // around its own work only; the two hand over by spinning on an atomic counter outside it, so no
 // futex or wake-up is counted. One JSON line is printed a measurement.
 package main
@@ -54,6 +56,7 @@ func clockCost() time.Duration {
 
 type result struct {
 	Case           string  `json:"case"`
+	Transport      string  `json:"transport"`
 	Writes         string  `json:"writes"`
 	FramesPerRead  int     `json:"framesPerRead"`
 	FrameBytes     int     `json:"frameBytes"`
@@ -85,19 +88,36 @@ func writeAll(fd int, b []byte) {
 	}
 }
 
-func measure(writes string, framesPerRead, bodyBytes, frames int) result {
+// channel opens the two ends, writer's first: a socketpair as in socket mode, or a pipe as in
+// process mode. A whole drain's worth of frames must fit in it, or the writer would block while
+// the reader waits for it to finish.
+func channel(transport string) [2]int {
+	if transport == "pipe" {
+		var p [2]int
+		if err := syscall.Pipe(p[:]); err != nil {
+			panic(err)
+		}
+		// F_SETPIPE_SZ to 1 MiB, the default unprivileged maximum. Best effort: the default
+		// 64 KiB holds 100 frames of the mirror workload's size.
+		_, _, _ = syscall.Syscall(syscall.SYS_FCNTL, uintptr(p[1]), 1031, 1<<20)
+		return [2]int{p[1], p[0]}
+	}
 	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
 	if err != nil {
 		panic(err)
 	}
-	defer syscall.Close(fds[0])
-	defer syscall.Close(fds[1])
-	// A whole drain's worth of two-write frames must fit in the socket, or the writer would block
-	// while the reader waits for it to finish. Root may raise the buffer past wmem_max.
+	// Root may raise the buffer past wmem_max.
 	const sendBuffer = 4 << 20
 	if syscall.SetsockoptInt(fds[0], syscall.SOL_SOCKET, syscall.SO_SNDBUFFORCE, sendBuffer) != nil {
 		_ = syscall.SetsockoptInt(fds[0], syscall.SOL_SOCKET, syscall.SO_SNDBUF, sendBuffer)
 	}
+	return fds
+}
+
+func measure(transport, writes string, framesPerRead, bodyBytes, frames int) result {
+	fds := channel(transport)
+	defer syscall.Close(fds[0])
+	defer syscall.Close(fds[1])
 	prefix, body := frame(bodyBytes)
 	frameLen := len(prefix) + len(body)
 	batch := make([]byte, 0, frameLen*framesPerRead)
@@ -141,7 +161,7 @@ func measure(writes string, framesPerRead, bodyBytes, frames int) result {
 		deadline := time.Now().Add(5 * time.Second)
 		for written.Load() < int64(b) {
 			if time.Now().After(deadline) {
-				fmt.Fprintf(os.Stderr, "socket-floor: the writer blocked: %d frames do not fit in the socket's buffer\n", framesPerRead)
+				fmt.Fprintf(os.Stderr, "socket-floor: the writer blocked: %d frames do not fit in the %s's buffer\n", framesPerRead, transport)
 				os.Exit(1)
 			}
 		}
@@ -161,7 +181,7 @@ func measure(writes string, framesPerRead, bodyBytes, frames int) result {
 	n := float64(batches * framesPerRead)
 	us := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 / n }
 	return result{
-		Case: "socket-floor", Writes: writes, FramesPerRead: framesPerRead, FrameBytes: frameLen,
+		Case: "socket-floor", Transport: transport, Writes: writes, FramesPerRead: framesPerRead, FrameBytes: frameLen,
 		Frames: batches * framesPerRead, Reads: reads,
 		ReaderCPUFrame: round(us(spent)), WriterCPUFrame: round(us(w)),
 		ReadsAFrame: round(float64(reads) / n),
@@ -175,20 +195,31 @@ func main() {
 	body := flag.Int("body", 128, "bytes of a frame's body")
 	perRead := flag.String("per-read", "1,10,100", "frames queued before each drain, comma-separated")
 	modes := flag.String("writes", "kapacitor,chunked", "write modes: kapacitor (two writes a frame), chunked (one write a drain)")
+	transports := flag.String("transports", "socket,pipe", "socket (a Unix socketpair, socket mode), pipe (process mode)")
 	flag.Parse()
-	for _, mode := range strings.Split(*modes, ",") {
-		if mode != "kapacitor" && mode != "chunked" {
-			fmt.Fprintf(os.Stderr, "socket-floor: unknown write mode %q\n", mode)
+	counts := []int{}
+	for _, s := range strings.Split(*perRead, ",") {
+		k, err := strconv.Atoi(s)
+		if err != nil || k < 1 {
+			fmt.Fprintf(os.Stderr, "socket-floor: bad frames per read %q\n", s)
 			os.Exit(2)
 		}
-		for _, s := range strings.Split(*perRead, ",") {
-			k, err := strconv.Atoi(s)
-			if err != nil || k < 1 {
-				fmt.Fprintf(os.Stderr, "socket-floor: bad frames per read %q\n", s)
+		counts = append(counts, k)
+	}
+	for _, transport := range strings.Split(*transports, ",") {
+		if transport != "socket" && transport != "pipe" {
+			fmt.Fprintf(os.Stderr, "socket-floor: unknown transport %q\n", transport)
+			os.Exit(2)
+		}
+		for _, mode := range strings.Split(*modes, ",") {
+			if mode != "kapacitor" && mode != "chunked" {
+				fmt.Fprintf(os.Stderr, "socket-floor: unknown write mode %q\n", mode)
 				os.Exit(2)
 			}
-			line, _ := json.Marshal(measure(mode, k, *body, *frames))
-			fmt.Println(string(line))
+			for _, k := range counts {
+				line, _ := json.Marshal(measure(transport, mode, k, *body, *frames))
+				fmt.Println(string(line))
+			}
 		}
 	}
 }

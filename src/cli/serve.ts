@@ -14,6 +14,7 @@ import {
   combineObservers,
   loadRegistry,
   runStdioSession,
+  sessionStdin,
   udfModuleUrls,
 } from '../host/index.js';
 import { createLogger, defaultLogFormat, type LogFormat, type LogLevel } from '../log/index.js';
@@ -170,12 +171,14 @@ async function serve(flags: ServeFlags): Promise<void> {
     const def = served.get(flags.stdio) as UdfDefinition;
     const reason = await runStdioSession({
       def,
-      input: process.stdin,
+      input: sessionStdin(),
       output: process.stdout,
       logger,
       maxFrameBytes: flags.maxFrameBytes,
       maxBatchPoints: flags.maxBatchPoints,
       maxBatchBytes: flags.maxBatchBytes,
+      coalesceReadsBelow: flags.coalesceReads,
+      coalesceHoldMicros: flags.coalesceHold,
     });
     process.exitCode = reason === 'eof' ? 0 : 1;
     return;
@@ -372,14 +375,14 @@ export function registerServe(program: Command): void {
     .addOption(
       sizeOption(
         '--coalesce-reads <size>',
-        'per connection: a read smaller than this waits until the worker has taken it before the next read (0: off)',
+        'per connection (with --stdio, on stdin): a read smaller than this waits until the worker has taken it before the next read (0: off)',
         { default: DEFAULT_COALESCE_READS_BELOW, env: 'KUDF_COALESCE_READS' },
       ),
     )
     .addOption(
       new Option(
         '--coalesce-hold <micros>',
-        'a read held by --coalesce-reads also waits this many microseconds, on one clock thread shared by every connection (0: off)',
+        'a read held by --coalesce-reads also waits this many microseconds, on one clock thread shared by every connection; with --stdio, the only hold (0: off)',
       )
         .argParser(intArg(0, 100_000))
         .default(DEFAULT_COALESCE_HOLD_MICROS)

@@ -18,7 +18,7 @@ export {
   type RunnerReport,
 } from './observer.js';
 export { DEFAULT_MAX_OPEN_BATCH_BYTES, MAX_OPEN_BATCH_BYTES } from './batch-budget.js';
-export { runStdioSession, type StdioSessionOptions } from './stdio-session.js';
+export { runStdioSession, sessionStdin, type StdioSessionOptions } from './stdio-session.js';
 export { Session, type SessionCounts, type SessionVerdict } from './session.js';
 export {
   loadRegistry,

@@ -1,6 +1,10 @@
+import { fstatSync } from 'node:fs';
+import { Socket, type SocketConstructorOpts } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { UdfDefinition } from '../sdk/index.js';
+import { HoldClock } from './hold-clock.js';
+import { holdReads, releaseReads } from './read-gate.js';
 import { SessionRunner } from './session-runner.js';
 
 export interface StdioSessionOptions {
@@ -11,6 +15,35 @@ export interface StdioSessionOptions {
   maxFrameBytes: number;
   maxBatchPoints: number;
   maxBatchBytes: number;
+  /**
+   * A read smaller than this many bytes holds further reads until the clock's current hold is
+   * over (0 or absent: never hold). Kapacitor writes each frame with two syscalls; a pipe merges
+   * them, so a read after a hold takes every frame that came meanwhile for the cost of one. Only
+   * a stdin that is a pipe or a socket is held (a file is read as fast as it goes).
+   */
+  coalesceReadsBelow?: number;
+  /** The hold, in microseconds, on a clock thread as in socket mode (0 or absent: no hold). */
+  coalesceHoldMicros?: number;
+}
+
+/**
+ * The session's stdin. A pipe or a socket gets a stream of its own over fd 0 with a readable
+ * high-water mark of 0: `process.stdin` reads up to 16 KiB ahead into its buffer while paused,
+ * so a held read would come back as one buffered chunk a hold instead of everything the pipe
+ * gathered (measured: 40–60k points/s against 230k+). Anything else (a file, a terminal) is
+ * `process.stdin`. Call it once, and never touch `process.stdin` after.
+ */
+export function sessionStdin(): Readable {
+  const stat = fstatSync(0);
+  if (!stat.isFIFO() && !stat.isSocket()) return process.stdin;
+  // Duplex takes `readableHighWaterMark`; the Socket type declarations leave it out.
+  const options: SocketConstructorOpts & { readableHighWaterMark: number } = {
+    fd: 0,
+    readable: true,
+    writable: false,
+    readableHighWaterMark: 0,
+  };
+  return new Socket(options);
 }
 
 /**
@@ -21,6 +54,26 @@ export function runStdioSession(options: StdioSessionOptions): Promise<'eof' | '
   const { input, output } = options;
   const id = 1;
   let waitingForDrain = false;
+  let held = false;
+  let closed = false;
+  const holdBelow =
+    input instanceof Socket && (options.coalesceHoldMicros ?? 0) > 0 ? (options.coalesceReadsBelow ?? 0) : 0;
+  // A pipe holds 64 KiB, several times what a task sends in a hold: the writer never blocks on it.
+  const clock = holdBelow > 0 ? new HoldClock(options.coalesceHoldMicros ?? 0) : undefined;
+  // Reads stop while the peer does not take our replies or a hold is on, and go on once neither is.
+  const stopReading = (): void => {
+    if (input instanceof Socket) holdReads(input);
+    else input.pause();
+  };
+  const readAgain = (): void => {
+    if (waitingForDrain || held || closed) return;
+    if (input instanceof Socket) releaseReads(input);
+    else input.resume();
+  };
+  const endHold = (): void => {
+    held = false;
+    readAgain();
+  };
   return new Promise((resolve) => {
     const runner = new SessionRunner(
       new Map([[options.def.name, options.def]]),
@@ -38,24 +91,33 @@ export function runStdioSession(options: StdioSessionOptions): Promise<'eof' | '
           // The peer is not reading: stop reading from it until our replies drain. One listener
           // however many writes of this chunk came back false (a 'drain' follows each such run).
           waitingForDrain = true;
-          input.pause();
+          stopReading();
           output.once('drain', () => {
             waitingForDrain = false;
-            input.resume();
+            readAgain();
           });
         }
-        const closed = message.closed;
-        if (closed !== undefined) {
-          input.pause();
+        const ended = message.closed;
+        if (ended !== undefined) {
+          closed = true;
+          stopReading();
           input.removeAllListeners('data');
-          output.end(() => resolve(closed.reason));
+          clock?.close();
+          output.end(() => resolve(ended.reason));
         }
       },
     );
     runner.handle({ type: 'open', id, udf: options.def.name });
     // The runner works synchronously, so a chunk is fully processed before the next is read;
     // only a peer that does not read our replies needs pausing (above).
-    input.on('data', (chunk: Buffer) => runner.handle({ type: 'data', id, bytes: chunk }));
+    input.on('data', (chunk: Buffer) => {
+      if (chunk.byteLength < holdBelow && !held && clock !== undefined) {
+        held = true;
+        stopReading();
+        clock.after(endHold);
+      }
+      runner.handle({ type: 'data', id, bytes: chunk });
+    });
     input.on('end', () => runner.handle({ type: 'end', id }));
     input.on('error', (err) => {
       options.logger.error({ err: err.message }, 'stdin error');

@@ -7,16 +7,25 @@ import { measureSocketFloor } from '../../bench/internal.js';
 describe('bench: the socket floor program', () => {
   const frames = 3000;
   const results = measureSocketFloor({ frames, bodyBytes: 200, framesPerRead: [1, 100] });
-  const find = (writes: string, perRead: number) => {
-    const r = results.find((x) => x.writes === writes && x.framesPerRead === perRead);
-    assert.ok(r, `no ${writes} ${perRead}/read result in ${JSON.stringify(results)}`);
+  const find = (transport: string, writes: string, perRead: number) => {
+    const r = results.find((x) => x.transport === transport && x.writes === writes && x.framesPerRead === perRead);
+    assert.ok(r, `no ${transport} ${writes} ${perRead}/read result in ${JSON.stringify(results)}`);
     return r;
   };
 
-  it('measures both write modes at every count of frames a read', () => {
+  it('measures both write modes at every count of frames a read, on a socket and on a pipe', () => {
     assert.deepEqual(
-      results.map((r) => `${r.writes} ${r.framesPerRead}`),
-      ['kapacitor 1', 'kapacitor 100', 'chunked 1', 'chunked 100'],
+      results.map((r) => `${r.transport} ${r.writes} ${r.framesPerRead}`),
+      [
+        'socket kapacitor 1',
+        'socket kapacitor 100',
+        'socket chunked 1',
+        'socket chunked 100',
+        'pipe kapacitor 1',
+        'pipe kapacitor 100',
+        'pipe chunked 1',
+        'pipe chunked 100',
+      ],
     );
     for (const r of results) {
       assert.equal(r.frames, frames);
@@ -30,8 +39,10 @@ describe('bench: the socket floor program', () => {
   it("drains a queue of two-write frames in one read, as the host's held read does", () => {
     // One read returns every buffer queued, the two of each frame included: the reader's kernel
     // time is paid per buffer, not per read.
-    assert.equal(find('kapacitor', 100).reads, frames / 100);
-    assert.equal(find('kapacitor', 1).reads, frames);
-    assert.equal(find('chunked', 100).reads, frames / 100);
+    for (const transport of ['socket', 'pipe']) {
+      assert.equal(find(transport, 'kapacitor', 100).reads, frames / 100);
+      assert.equal(find(transport, 'kapacitor', 1).reads, frames);
+      assert.equal(find(transport, 'chunked', 100).reads, frames / 100);
+    }
   });
 });

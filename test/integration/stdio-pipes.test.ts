@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { LoadConnection, mirrorWorkload, processTarget, spawnOverPipes } from '../../bench/internal.js';
+
+// Process mode as Kapacitor runs it: stdin and stdout are pipes (Go's os/exec), and every frame
+// arrives as two writes, the length prefix and then the body.
+describe('process mode over pipes, frames written as Kapacitor writes them', () => {
+  for (const hold of [
+    ['--coalesce-hold', '500'],
+    ['--coalesce-hold', '0'],
+  ]) {
+    it(`answers every point and keepalive, in order (${hold.join(' ')})`, async () => {
+      const workload = mirrorWorkload();
+      const target = processTarget('mirror');
+      const points = workload.pointsPerChunk * 20;
+      const conn = await LoadConnection.open({
+        process: { ...target, args: [...target.args, ...hold] },
+        workload,
+        maxPoints: points,
+        maxSeconds: 60,
+        keepaliveMs: 2,
+        writes: 'kapacitor',
+      });
+      const result = await conn.run();
+      assert.equal(result.error, undefined);
+      assert.equal(result.sentPoints, points);
+      assert.equal(result.returnedPoints, points);
+      assert.ok(result.keepalivesSent > 0, 'no keepalive went out during the run');
+      assert.equal(result.keepaliveMs.length, result.keepalivesSent);
+      assert.ok(result.writeCalls !== undefined && result.writeCalls.calls >= 2 * points, 'two writes a frame');
+      assert.ok(Number.isFinite(result.peerCpuSeconds), 'the child was measured');
+    });
+  }
+});
+
+// A held read must find every byte the pipe gathered meanwhile in the kernel, not one chunk that
+// the stream read ahead into its own buffer while held.
+describe('the stdin of a process-mode session', () => {
+  const door = (name: string): string =>
+    JSON.stringify(fileURLToPath(new URL(`../../src/host/${name}.js`, import.meta.url)));
+  const child = (stdin: string): string => `
+    import { sessionStdin } from ${door('index')};
+    import { holdReads } from ${door('internal')};
+    const input = ${stdin};
+    input.once('data', () => {
+      holdReads(input);
+      process.stdout.write('held\\n');
+      setTimeout(() => {
+        process.stdout.write(JSON.stringify({ readAhead: input.readableLength }) + '\\n');
+        process.exit(0);
+      }, 300);
+    });`;
+
+  /** Bytes the child's stdin stream holds 300 ms after a hold, with 8 KiB written during it. */
+  async function readAhead(stdin: string): Promise<number> {
+    let out = '';
+    let held: () => void = () => undefined;
+    const heldP = new Promise<void>((resolve) => (held = resolve));
+    const piped = await spawnOverPipes({
+      command: process.execPath,
+      args: ['--input-type=module', '-e', child(stdin)],
+      readBuffer: Buffer.alloc(4096),
+      onRead: (n, buf) => {
+        out += buf.subarray(0, n).toString();
+        if (out.includes('held')) held();
+      },
+    });
+    const exited = once(piped.child, 'exit');
+    piped.toChild.write('x');
+    await heldP;
+    piped.toChild.write(Buffer.alloc(8192, 1));
+    await exited;
+    piped.toChild.destroy();
+    const report = JSON.parse(out.split('\n')[1] ?? '{}') as { readAhead?: number };
+    assert.equal(typeof report.readAhead, 'number', out);
+    return report.readAhead as number;
+  }
+
+  it('reads nothing ahead from a pipe while its reads are held', async () => {
+    assert.equal(await readAhead('sessionStdin()'), 0);
+  });
+
+  it('where process.stdin reads ahead into its own buffer (why the session has its own stream)', async () => {
+    assert.ok((await readAhead('process.stdin')) > 0);
+  });
+});
