@@ -26,6 +26,11 @@ export interface StdioSessionOptions {
   coalesceHoldMicros?: number;
 }
 
+/** Bytes a hold period must bring, at the stream's recent rate, for a hold to be worth it (about 30 small frames). */
+const HOLD_WORTH_BYTES = 4096;
+/** Hold periods over which the rate is taken. */
+const RATE_WINDOW_HOLDS = 4;
+
 /**
  * The session's stdin. A pipe or a socket gets a stream of its own over fd 0 with a readable
  * high-water mark of 0: `process.stdin` reads up to 16 KiB ahead into its buffer while paused,
@@ -60,6 +65,13 @@ export function runStdioSession(options: StdioSessionOptions): Promise<'eof' | '
     input instanceof Socket && (options.coalesceHoldMicros ?? 0) > 0 ? (options.coalesceReadsBelow ?? 0) : 0;
   // A pipe holds 64 KiB, several times what a task sends in a hold: the writer never blocks on it.
   const clock = holdBelow > 0 ? new HoldClock(options.coalesceHoldMicros ?? 0) : undefined;
+  // Reads are held only while the stream brings HOLD_WORTH_BYTES or more a hold period: every
+  // hold costs two wake-ups (the clock's thread, then ours), which a hold that gathers a few
+  // frames does not pay back, and with one process a task many such processes share the cores.
+  const holdMs = (options.coalesceHoldMicros ?? 0) / 1000;
+  let windowStart = performance.now();
+  let windowBytes = 0;
+  let worthHolding = false;
   // Reads stop while the peer does not take our replies or a hold is on, and go on once neither is.
   const stopReading = (): void => {
     if (input instanceof Socket) holdReads(input);
@@ -111,7 +123,17 @@ export function runStdioSession(options: StdioSessionOptions): Promise<'eof' | '
     // The runner works synchronously, so a chunk is fully processed before the next is read;
     // only a peer that does not read our replies needs pausing (above).
     input.on('data', (chunk: Buffer) => {
-      if (chunk.byteLength < holdBelow && !held && clock !== undefined) {
+      if (clock !== undefined) {
+        windowBytes += chunk.byteLength;
+        const now = performance.now();
+        // The rate over the last few periods, checked once a few periods.
+        if (now - windowStart >= RATE_WINDOW_HOLDS * holdMs) {
+          worthHolding = (windowBytes * holdMs) / (now - windowStart) >= HOLD_WORTH_BYTES;
+          windowStart = now;
+          windowBytes = 0;
+        }
+      }
+      if (worthHolding && chunk.byteLength < holdBelow && !held && clock !== undefined) {
         held = true;
         stopReading();
         clock.after(endHold);
