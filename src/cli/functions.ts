@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadRegistry, udfModuleUrls } from '../host/index.js';
 import type { UdfDefinition } from '../sdk/index.js';
@@ -40,16 +40,27 @@ function toml(value: string): string {
   return JSON.stringify(value);
 }
 
+/**
+ * What Kapacitor passes to `prog` for a function: the process must load the same functions as
+ * this listing, so a `--udf-dir` goes along, made absolute (Kapacitor's working directory is not
+ * ours).
+ */
+function processArgs(name: string, udfDir: string | undefined): string[] {
+  const args = ['serve', '--stdio', name];
+  if (udfDir !== undefined) args.push('--udf-dir', resolve(udfDir));
+  return args;
+}
+
 /** kapacitor.conf blocks for every function: socket mode, or process mode (`prog`/`args`). */
 export function kapacitorConf(
   defs: readonly UdfDefinition[],
-  flags: Pick<FunctionsFlags, 'socketDir' | 'timeout' | 'process' | 'prog'>,
+  flags: Pick<FunctionsFlags, 'socketDir' | 'timeout' | 'process' | 'prog' | 'udfDir'>,
 ): string {
   return defs
     .map((def) => {
       const head = `[udf.functions.${def.name}]\n`;
       const body = flags.process
-        ? `  prog = ${toml(flags.prog)}\n  args = [${['serve', '--stdio', def.name].map(toml).join(', ')}]\n`
+        ? `  prog = ${toml(flags.prog)}\n  args = [${processArgs(def.name, flags.udfDir).map(toml).join(', ')}]\n`
         : `  socket = ${toml(join(flags.socketDir, `${def.name}.sock`))}\n`;
       return `${head}${body}  timeout = ${toml(formatDurationMs(flags.timeout))}\n`;
     })
@@ -84,7 +95,7 @@ export function registerFunctions(program: Command): void {
     .option('--socket-dir <dir>', 'with --conf: the socket directory as Kapacitor sees it', defaultSocketDir())
     .addOption(durationOption('--timeout <duration>', 'with --conf: the UDF timeout', { default: 10_000 }))
     .option('--prog <path>', 'with --conf --process: the kudf executable', '/usr/local/bin/kudf')
-    .option('--udf-dir <dir>', 'also load functions from this directory')
+    .option('--udf-dir <dir>', 'also load functions from this directory (with --conf --process, in each process too)')
     .action(async (flags: FunctionsFlags) => {
       const defs = [...(await loadRegistry(await udfModuleUrls(flags.udfDir))).values()];
       if (flags.conf) process.stdout.write(kapacitorConf(defs, flags));

@@ -231,4 +231,19 @@ describe('kudf health and kudf functions without a host', () => {
       { prog: '/usr/local/bin/kudf', args: ['serve', '--stdio', 'mirror'], timeout: '10s' },
     );
   });
+
+  it('kudf functions --conf --process --udf-dir passes the directory on, and the process it describes serves the function', async () => {
+    const udfDir = join(REPO_ROOT, 'test/fixtures/udfs');
+    const res = await kudf(['functions', '--conf', '--process', '--prog', KUDF, '--udf-dir', udfDir]);
+    const conf = parseToml(res.stdout) as { udf: { functions: Record<string, { prog: string; args: string[] }> } };
+    const burn = conf.udf.functions['burn'];
+    assert.ok(burn !== undefined, res.stdout);
+    assert.deepEqual([...burn.args], ['serve', '--stdio', 'burn', '--udf-dir', udfDir]);
+    // Run what Kapacitor would run: the function is found and answers Info.
+    const client = KapacitorClient.spawnProcess(process.execPath, [burn.prog, ...burn.args], { timeoutMs: 5000 });
+    const info = await client.info();
+    await client.close();
+    // A process that did not find burn would have exited before answering.
+    assert.deepEqual({ wants: info.wants, provides: info.provides }, { wants: 'stream', provides: 'stream' });
+  });
 });
