@@ -226,7 +226,20 @@ export async function listenUnix(
     });
     server.listen({ path, backlog: 1024 }, () => resolve());
   });
-  await chmod(path, access.mode);
-  if (access.gid !== undefined) await chown(path, -1, access.gid);
+  try {
+    await chmod(path, access.mode);
+    if (access.gid !== undefined) await chown(path, -1, access.gid);
+  } catch (err) {
+    server.close();
+    // Between bind and listen the file refuses connections, so a host starting beside us may
+    // have taken it for stale and removed it: that host serves, and this one lost the race.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new SocketSetupError(
+        'KUDF_SOCKET_START_RACE',
+        `${path} was removed by another process during start-up (is another kudf serve starting?)`,
+        { cause: err },
+      );
+    throw err;
+  }
   return server;
 }
