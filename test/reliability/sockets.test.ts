@@ -181,20 +181,25 @@ describe('socket files at start-up', () => {
       ];
       const outcomes = await Promise.allSettled(hosts);
       const winners = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
-      for (const o of outcomes) {
-        if (o.status === 'rejected')
-          assert.match(
-            String(o.reason),
-            /"code":"(KUDF_SOCKET_IN_USE|KUDF_SOCKET_START_RACE)"/,
-            `round ${round}: the loser said why`,
-          );
+      // Stopped whatever the assertions find: a host left running would keep this file's test
+      // process alive.
+      try {
+        for (const o of outcomes) {
+          if (o.status === 'rejected')
+            assert.match(
+              String(o.reason),
+              /"code":"(KUDF_SOCKET_IN_USE|KUDF_SOCKET_START_RACE)"/,
+              `round ${round}: the loser said why`,
+            );
+        }
+        assert.ok(winners.length >= 1, `round ${round}: a host serves`);
+        for (const host of winners) {
+          for (const udf of ['mirror', 'edgeDetect', 'movingAverage'])
+            assert.equal((await probeInfo({ socket: host.socket(udf) }, 2000)).wants !== undefined, true);
+        }
+      } finally {
+        for (const host of winners) await host.stop();
       }
-      assert.ok(winners.length >= 1, `round ${round}: a host serves`);
-      for (const host of winners) {
-        for (const udf of ['mirror', 'edgeDetect', 'movingAverage'])
-          assert.equal((await probeInfo({ socket: host.socket(udf) }, 2000)).wants !== undefined, true);
-      }
-      for (const host of winners) await host.stop();
     }
   });
 });
