@@ -20,6 +20,9 @@ process.on('unhandledRejection', (err) => {
 
 /** Kapacitor's default function timeout: a keepalive not answered within it ends the task. */
 const KAPACITOR_TIMEOUT_MS = 10_000;
+/** Pause before the last points ahead of a fault: longer than the checkpoint spacing after a slow one. */
+const CHECKPOINT_SETTLE_MS = 2000;
+const SETTLE_POINTS = 10;
 
 interface Sibling {
   udf: string;
@@ -142,6 +145,16 @@ describe('a fault that takes a worker down', () => {
       const blocker = await open(host, 'crash', `${fault.mode}-culprit`);
       for (const s of siblings)
         for (let seq = 0; seq < s.first; seq++) s.client.send({ kind: 'point', point: seqPoint(seq) });
+      for (const s of siblings) await received(s.client, s.first);
+      // A checkpoint that took 5 ms or more delays the next by 50 times as long, and a burst of
+      // input can outrun that on a slow machine, leaving more than --replay-bytes since the last
+      // one. After a pause, a few more points let a checkpoint be taken near the end of the input.
+      await sleep(CHECKPOINT_SETTLE_MS);
+      for (const s of siblings) {
+        for (let seq = s.first; seq < s.first + SETTLE_POINTS; seq++)
+          s.client.send({ kind: 'point', point: seqPoint(seq) });
+        s.first += SETTLE_POINTS;
+      }
       for (const s of siblings) await received(s.client, s.first);
 
       const stop = { done: false };
