@@ -27,8 +27,6 @@ export interface PipedChildOptions {
   cwd?: string;
   readBuffer: Buffer;
   onRead: (n: number, buf: Buffer) => void;
-  /** Where the child's stderr goes (its log): 'ignore' by default. */
-  stderr?: 'ignore' | 'inherit';
 }
 
 /**
@@ -64,7 +62,7 @@ export async function spawnOverPipes(options: PipedChildOptions): Promise<PipedC
     open.add(stdout.read).add(stdout.write);
     const child = spawn(options.command, options.args, {
       cwd: options.cwd,
-      stdio: [stdin.read, stdout.write, options.stderr ?? 'ignore'],
+      stdio: [stdin.read, stdout.write, 'ignore'],
     });
     // The child's ends are the child's alone: its stdin sees EOF when ours closes, and our read
     // end sees EOF when the child exits.

@@ -121,7 +121,7 @@ export function runStdioSession(options: StdioSessionOptions): Promise<'eof' | '
     );
     runner.handle({ type: 'open', id, udf: options.def.name });
     // The runner works synchronously, so a chunk is fully processed before the next is read;
-    // only a peer that does not read our replies needs pausing (above).
+    // reads stop only for a peer that does not read our replies (above) and for a hold.
     input.on('data', (chunk: Buffer) => {
       if (clock !== undefined) {
         windowBytes += chunk.byteLength;
@@ -132,11 +132,11 @@ export function runStdioSession(options: StdioSessionOptions): Promise<'eof' | '
           windowStart = now;
           windowBytes = 0;
         }
-      }
-      if (worthHolding && chunk.byteLength < holdBelow && !held && clock !== undefined) {
-        held = true;
-        stopReading();
-        clock.after(endHold);
+        if (worthHolding && chunk.byteLength < holdBelow && !held) {
+          held = true;
+          stopReading();
+          clock.after(endHold);
+        }
       }
       runner.handle({ type: 'data', id, bytes: chunk });
     });
