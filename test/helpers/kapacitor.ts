@@ -14,7 +14,16 @@
  * several Kapacitors run side by side.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitFor } from './free-port.js';
@@ -39,7 +48,7 @@ export function kapacitorBin(name: 'kapacitord' | 'kapacitor', version = KAPACIT
 }
 
 /** What `kudf functions --conf` prints for the sandbox's socket directory and functions. */
-export function udfConfBlocks(opts: { timeout?: string; udfDir?: string } = {}): string {
+export function udfConfBlocks(opts: { timeout?: string; udfDir?: string; processProg?: string } = {}): string {
   const args = [
     KUDF,
     'functions',
@@ -50,6 +59,7 @@ export function udfConfBlocks(opts: { timeout?: string; udfDir?: string } = {}):
     opts.udfDir ?? SANDBOX_UDF_DIR,
   ];
   if (opts.timeout !== undefined) args.push('--timeout', opts.timeout);
+  if (opts.processProg !== undefined) args.push('--process', '--prog', opts.processProg);
   const res = spawnSync(process.execPath, args, { encoding: 'utf8' });
   if (res.status !== 0) throw new Error(`kudf functions --conf failed: ${res.stderr}`);
   return res.stdout;
@@ -104,7 +114,53 @@ export interface KapacitordOptions {
   udfTimeout?: string;
   /** The host's --udf-dir, when not the sandbox's: Kapacitor's [udf] names its functions. */
   udfDir?: string;
+  /**
+   * Process mode: Kapacitor starts this executable (see kudfLauncher) as `prog`, with the `args`
+   * that `kudf functions --conf --process` prints, once per task and once per function for Info.
+   */
+  processProg?: string;
   version?: string;
+}
+
+/**
+ * An executable `kudf` in `dir` for Kapacitor's `prog`: the test's own Node.js running this
+ * checkout's build, as `npm install -g` would put it on PATH. kapacitord's mount namespace
+ * rebinds only the sandbox's paths, so `dir` is visible to it.
+ */
+export function kudfLauncher(dir: string): string {
+  const path = join(dir, 'kudf');
+  const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+  writeFileSync(path, `#!/bin/sh\nexec ${quote(process.execPath)} ${quote(KUDF)} "$@"\n`, { mode: 0o755 });
+  return path;
+}
+
+/** A live process whose parent is `ppid` (from /proc), with its arguments. */
+export interface ChildOf {
+  pid: number;
+  /** /proc/<pid>/stat's state: `Z` is a zombie its parent has not waited for. */
+  state: string;
+  args: string[];
+}
+
+/** Every process whose parent is `ppid`, read from /proc (what Kapacitor's process mode started). */
+export function childrenOf(ppid: number): ChildOf[] {
+  const out: ChildOf[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // The command name is in parentheses and may hold spaces: fields start after the last ')'.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) !== ppid) continue;
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8')
+        .split('\0')
+        .filter((a) => a !== '');
+      out.push({ pid: Number(entry), state: fields[0] ?? '?', args });
+    } catch {
+      // The process ended between readdir and read.
+    }
+  }
+  return out;
 }
 
 export interface KapacitorTask {
@@ -162,6 +218,7 @@ export class Kapacitord {
         udfBlocks: udfConfBlocks({
           ...(opts.udfTimeout !== undefined ? { timeout: opts.udfTimeout } : {}),
           ...(opts.udfDir !== undefined ? { udfDir: opts.udfDir } : {}),
+          ...(opts.processProg !== undefined ? { processProg: opts.processProg } : {}),
         }),
       }),
     );
