@@ -5,13 +5,18 @@
  * or Kapacitor's built-in node for the same job. The host and kapacitord are separate
  * processes, so the CPU seconds of each are read from /proc/<pid>/stat.
  *
+ * In process mode there is no host: Kapacitor starts `kudf serve --stdio` itself for each task
+ * (its `prog`/`args` as `kudf functions --conf --process` prints them), and the host's CPU is the
+ * sum over those processes, children of kapacitord.
+ *
  * Needs the kapacitord that scripts/build-kapacitor.sh builds; without it the cases are skipped
  * with a note. kapacitord runs in a private mount namespace (the test harness's start logic),
  * which needs root.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KAPACITOR_VERSION, Kapacitord } from '../test/helpers/index.js';
+import { childrenOf, KAPACITOR_VERSION, Kapacitord, kudfLauncher } from '../test/helpers/index.js';
 import { REPO_ROOT, ServerProcess, procCpuSeconds } from './children.js';
 
 export interface KapacitorVariant {
@@ -21,6 +26,9 @@ export interface KapacitorVariant {
   /** For one of our functions: the built-in node that does the same job. */
   builtin?: string;
 }
+
+/** How Kapacitor reaches our functions: the host's sockets, or a process per task over pipes. */
+export type KapacitorUdfMode = 'socket' | 'process';
 
 export const KAPACITOR_VARIANTS: readonly KapacitorVariant[] = [
   { name: 'none', node: '' },
@@ -109,18 +117,37 @@ async function feed(
   }
 }
 
-/** One Kapacitor and one host for every run; tasks are defined per run through the API. */
+/** One Kapacitor (and, in socket mode, one host) for every run; tasks are defined per run through the API. */
 export class KapacitorBench {
   private constructor(
-    private readonly host: ServerProcess,
+    private readonly host: ServerProcess | undefined,
     private readonly k: Kapacitord,
+    private readonly scratch: string | undefined,
   ) {}
 
-  static async start(threads: number): Promise<KapacitorBench> {
-    const host = await ServerProcess.host({ threads, udfDir: join(REPO_ROOT, 'docker/udfs') });
+  static async start(threads: number, mode: KapacitorUdfMode = 'socket'): Promise<KapacitorBench> {
+    const udfDir = join(REPO_ROOT, 'docker/udfs');
+    if (mode === 'process') {
+      const scratch = mkdtempSync(join(tmpdir(), 'kudf-bench-process-'));
+      try {
+        const sockets = join(scratch, 'no-sockets');
+        mkdirSync(sockets);
+        const k = await Kapacitord.start({
+          socketDir: sockets,
+          tasksDir: null,
+          udfDir,
+          processProg: kudfLauncher(scratch),
+        });
+        return new KapacitorBench(undefined, k, scratch);
+      } catch (err) {
+        rmSync(scratch, { recursive: true, force: true });
+        throw err;
+      }
+    }
+    const host = await ServerProcess.host({ threads, udfDir });
     try {
       const k = await Kapacitord.start({ socketDir: host.socketDir, tasksDir: null });
-      return new KapacitorBench(host, k);
+      return new KapacitorBench(host, k, undefined);
     } catch (err) {
       await host.stop();
       throw err;
@@ -129,7 +156,20 @@ export class KapacitorBench {
 
   async stop(): Promise<void> {
     await this.k.stop();
-    await this.host.stop();
+    await this.host?.stop();
+    if (this.scratch !== undefined) rmSync(this.scratch, { recursive: true, force: true });
+  }
+
+  /**
+   * CPU seconds the host has used: the `kudf serve` process, or in process mode every
+   * `kudf serve --stdio` kapacitord has running (each started before the run and alive to its end).
+   */
+  private hostCpuSeconds(kPid: number | undefined): number {
+    if (this.host !== undefined) return this.host.cpuSeconds();
+    if (kPid === undefined) return Number.NaN;
+    return childrenOf(kPid)
+      .filter((c) => c.args.includes('--stdio'))
+      .reduce((sum, c) => sum + procCpuSeconds(c.pid), 0);
   }
 
   /** `tasks` tasks of `variant`, each fed `pointsPerTask` points on its own database. */
@@ -148,8 +188,8 @@ export class KapacitorBench {
       }
       await this.k.waitExecuting(ids);
       const data = lines(pointsPerTask, 1_700_000_000_000_000_000n);
-      const hostCpu = this.host.cpuSeconds();
       const kPid = this.k.pid;
+      const hostCpu = this.hostCpuSeconds(kPid);
       const kCpu = kPid === undefined ? Number.NaN : procCpuSeconds(kPid);
       const startedAt = performance.now();
       const feeding = Promise.all(dbs.map((db) => feed(this.k, db, data, pacedPerTask, startedAt)));
@@ -179,7 +219,7 @@ export class KapacitorBench {
         pointsIn,
         pointsOut: last.out,
         pointsPerSec: pointsIn / seconds,
-        hostCpuSecondsPerMillion: (this.host.cpuSeconds() - hostCpu) / million,
+        hostCpuSecondsPerMillion: (this.hostCpuSeconds(kPid) - hostCpu) / million,
         kapacitordCpuSecondsPerMillion: kPid === undefined ? Number.NaN : (procCpuSeconds(kPid) - kCpu) / million,
       };
     } finally {

@@ -15,7 +15,13 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ServerProcess, processTarget } from './children.js';
 import { measureFootprint } from './footprint.js';
-import { KAPACITOR_VARIANTS, KapacitorBench, kapacitordBuilt, type KapacitorRun } from './kapacitor.js';
+import {
+  KAPACITOR_VARIANTS,
+  KapacitorBench,
+  kapacitordBuilt,
+  type KapacitorRun,
+  type KapacitorUdfMode,
+} from './kapacitor.js';
 import { KAPACITOR_VERSION } from '../test/helpers/index.js';
 import { describeProvenance, provenance } from './machine.js';
 import { measureSocketFloor, type SocketFloorResult } from './socket-floor.js';
@@ -517,29 +523,32 @@ const KAPACITOR_PACED_SECONDS = 5;
 /**
  * A real Kapacitor in front of the host: every variant (no UDF, our functions, Kapacitor's
  * built-ins) with 1 and 8 tasks, as fast as Kapacitor takes the points and at 10k points/s per
- * task; the ratio of each function to its built-in. Skipped with a note when kapacitord is not
- * built (scripts/build-kapacitor.sh).
+ * task; the ratio of each function to its built-in. In process mode (`kapacitor-process`) only
+ * our functions run, each task in a `kudf serve --stdio` that kapacitord starts. Skipped with a
+ * note when kapacitord is not built (scripts/build-kapacitor.sh).
  */
-async function kapacitorCase(): Promise<void> {
+async function kapacitorCase(mode: KapacitorUdfMode): Promise<void> {
+  const label = mode === 'socket' ? 'kapacitor' : 'kapacitor-process';
   if (!kapacitordBuilt()) {
     process.stdout.write(
-      `kapacitor: skipped, kapacitord ${KAPACITOR_VERSION} is not built (bash scripts/build-kapacitor.sh ${KAPACITOR_VERSION})\n`,
+      `${label}: skipped, kapacitord ${KAPACITOR_VERSION} is not built (bash scripts/build-kapacitor.sh ${KAPACITOR_VERSION})\n`,
     );
     emit(
-      { case: 'kapacitor', skipped: 'kapacitord is not built' },
-      blankRow('kapacitor', `skipped: kapacitord ${KAPACITOR_VERSION} is not built`),
+      { case: label, skipped: 'kapacitord is not built' },
+      blankRow(label, `skipped: kapacitord ${KAPACITOR_VERSION} is not built`),
     );
     return;
   }
-  const bench = await KapacitorBench.start(THREADS);
+  const variants = KAPACITOR_VARIANTS.filter((v) => mode === 'socket' || v.node.startsWith('@'));
+  const bench = await KapacitorBench.start(THREADS, mode);
   const rates: Array<number | undefined> = [undefined, KAPACITOR_PACED];
   const max = new Map<string, number>();
   try {
     for (const tasks of [1, 8]) {
       for (const paced of rates) {
-        for (const variant of KAPACITOR_VARIANTS) {
+        for (const variant of variants) {
           const perTask = paced === undefined ? Math.ceil(KAPACITOR_POINTS / tasks) : paced * KAPACITOR_PACED_SECONDS;
-          const name = `kapacitor ${variant.name} ×${tasks}${paced === undefined ? '' : ` at ${kilo(paced)}/s each`}`;
+          const name = `${label} ${variant.name} ×${tasks}${paced === undefined ? '' : ` at ${kilo(paced)}/s each`}`;
           let r: KapacitorRun;
           try {
             r = await bench.run(variant, tasks, perTask, paced);
@@ -891,7 +900,8 @@ const cases: Case[] = [
   { name: 'no-read-peer', run: noReadPeerCase },
   { name: 'idle-footprint-default', run: () => idleFootprintCase('idle-footprint-default', 'default') },
   { name: 'idle-footprint-threads0', run: () => idleFootprintCase('idle-footprint-threads0', 0) },
-  { name: 'kapacitor', run: kapacitorCase },
+  { name: 'kapacitor', run: () => kapacitorCase('socket') },
+  { name: 'kapacitor-process', run: () => kapacitorCase('process') },
   { name: 'edgeDetect-memory', run: edgeMemoryCase },
   { name: 'socket-floor', run: socketFloorCase },
   ...bothModes('metrics-overhead-mirror', (full, writes) => metricsOverheadCase(full, mirrorWorkload, writes)),
