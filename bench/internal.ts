@@ -1,8 +1,8 @@
 /**
- * The benchmarks' door for their own tests (test/unit/bench, test/integration/bench-*): the
- * pieces of the load generator, the workloads, the response counter and the machine description
- * that those tests check. The benchmarks themselves run from run.ts; the lint
- * (.dependency-cruiser.mjs) holds this file to test/.
+ * The benchmarks' door for their own tests (test/unit/bench, test/integration/bench-*,
+ * test/e2e/bench-*): the pieces of the load generator, the workloads, the response counter, the
+ * machine description and the real-Kapacitor runner that those tests check. The benchmarks
+ * themselves run from run.ts; the lint (.dependency-cruiser.mjs) holds this file to test/.
  */
 export { frameSpans } from './frame-writer-thread.js';
 export { LoadConnection, sliceFrames } from './load-generator.js';
@@ -12,3 +12,4 @@ export { describeProvenance, provenance } from './machine.js';
 export { ResponseCounter } from './response-counter.js';
 export { echoWorkload, mirrorWorkload } from './workloads.js';
 export { measureSocketFloor } from './socket-floor.js';
+export { KAPACITOR_VARIANTS, KapacitorBench, type KapacitorUdfMode } from './kapacitor.js';

@@ -6,7 +6,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { KAPACITOR_VARIANTS, KapacitorBench, type KapacitorUdfMode } from '../../bench/kapacitor.js';
+import { KAPACITOR_VARIANTS, KapacitorBench, type KapacitorUdfMode } from '../../bench/internal.js';
 
 const POINTS = 20_000;
 
