@@ -123,7 +123,7 @@ async function accessible(dir: string): Promise<void> {
 }
 
 /** What a connect() to an existing socket file says about whoever holds it. */
-type Probe = 'alive' | 'stale' | { unknown: string };
+export type Probe = 'alive' | 'stale' | { unknown: string };
 
 function probe(path: string): Promise<Probe> {
   return new Promise((resolve) => {
@@ -145,12 +145,23 @@ function probe(path: string): Promise<Probe> {
 }
 
 /**
- * Clears the way for a socket file: a stale socket (left behind by a crash: connecting is
- * refused) is removed; a live or busy one (another host is serving it), a non-socket file, or a
- * socket whose state cannot be told stops start-up. The file removed is the one probed: when
- * another host replaced it in the meantime, the new one is probed in turn.
+ * A socket file refusing connections is probed again this long after, before it is removed: a
+ * host starting beside us refuses for the moment between its bind and its listen (microseconds),
+ * and removing its file then would leave it serving a socket nobody can reach.
  */
-export async function claimSocketPath(path: string): Promise<'free' | 'replaced-stale'> {
+export const STALE_RECHECK_MS = 100;
+
+/**
+ * Clears the way for a socket file: a stale socket (left behind by a crash: connecting is
+ * refused, twice, STALE_RECHECK_MS apart) is removed; a live or busy one (another host is serving
+ * it), a non-socket file, or a socket whose state cannot be told stops start-up. The file removed
+ * is the one probed: when another host replaced it in the meantime, the new one is probed in turn.
+ * `probePath` is how a socket's state is told (a test gives its own).
+ */
+export async function claimSocketPath(
+  path: string,
+  probePath: (path: string) => Promise<Probe> = probe,
+): Promise<'free' | 'replaced-stale'> {
   for (let attempt = 0; attempt < 3; attempt++) {
     let before;
     try {
@@ -164,7 +175,14 @@ export async function claimSocketPath(path: string): Promise<'free' | 'replaced-
         `${path} exists and is not a socket; refusing to replace it`,
       );
     }
-    const state = await probe(path);
+    let state = await probePath(path);
+    if (state === 'stale') {
+      await new Promise((r) => setTimeout(r, STALE_RECHECK_MS));
+      const still = await lstat(path).catch(() => undefined);
+      if (still === undefined) return 'free';
+      if (still.ino !== before.ino || still.dev !== before.dev) continue;
+      state = await probePath(path);
+    }
     if (state === 'alive') {
       throw new SocketSetupError(
         'KUDF_SOCKET_IN_USE',

@@ -1,0 +1,99 @@
+/**
+ * Whether a socket file left at a function's path is removed at start-up: only a stale one, and
+ * stale means refusing connections twice, STALE_RECHECK_MS apart. A host starting beside this
+ * one refuses for the moment between its bind and its listen; taking its file for stale then
+ * would leave it serving a socket nobody can reach.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { claimSocketPath, STALE_RECHECK_MS, type Probe } from '../../../src/host/internal.js';
+
+/** A socket file with a listener behind it (the scripted probes decide what it is taken for). */
+async function socketFile(path: string): Promise<Server> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  return server;
+}
+
+/** A probe that answers from a script, and records when it was asked. */
+function scripted(answers: Probe[]): { probe: (path: string) => Promise<Probe>; asked: number[] } {
+  const asked: number[] = [];
+  return {
+    asked,
+    probe: () => {
+      asked.push(performance.now());
+      const answer = answers.shift();
+      if (answer === undefined) throw new Error('probed more often than scripted');
+      return Promise.resolve(answer);
+    },
+  };
+}
+
+describe('claiming a socket path at start-up', () => {
+  let dir: string;
+  let server: Server;
+  let path: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'kudf-claim-'));
+  });
+
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('leaves a file that refuses once and then answers: another host was between bind and listen', async () => {
+    path = join(dir, 'starting.sock');
+    server = await socketFile(path);
+    const s = scripted(['stale', 'alive']);
+    await assert.rejects(
+      claimSocketPath(path, s.probe),
+      (err: Error & { code?: string }) => err.code === 'KUDF_SOCKET_IN_USE',
+    );
+    assert.ok(existsSync(path), 'the starting host lost its socket file');
+    assert.equal(s.asked.length, 2);
+    assert.ok((s.asked[1] as number) - (s.asked[0] as number) >= STALE_RECHECK_MS - 1, JSON.stringify(s.asked));
+    server.close();
+  });
+
+  it('removes a file that refuses twice', async () => {
+    path = join(dir, 'stale.sock');
+    server = await socketFile(path);
+    const s = scripted(['stale', 'stale']);
+    assert.equal(await claimSocketPath(path, s.probe), 'replaced-stale');
+    assert.equal(existsSync(path), false);
+    server.close();
+  });
+
+  it('refuses a file that answers at once, without waiting to probe again', async () => {
+    path = join(dir, 'live.sock');
+    server = await socketFile(path);
+    const s = scripted(['alive']);
+    await assert.rejects(
+      claimSocketPath(path, s.probe),
+      (err: Error & { code?: string }) => err.code === 'KUDF_SOCKET_IN_USE',
+    );
+    assert.equal(s.asked.length, 1);
+    server.close();
+  });
+
+  it('removes a real stale socket with the real probe, and refuses a live one', async () => {
+    path = join(dir, 'live-real.sock');
+    server = await socketFile(path);
+    await assert.rejects(claimSocketPath(path), (err: Error & { code?: string }) => err.code === 'KUDF_SOCKET_IN_USE');
+    server.close();
+    // What a killed host leaves: its socket file, with nobody listening.
+    path = join(dir, 'stale-real.sock');
+    const res = spawnSync(process.execPath, [
+      '-e',
+      `require('node:net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`,
+    ]);
+    assert.equal(res.signal, 'SIGKILL');
+    assert.ok(existsSync(path));
+    assert.equal(await claimSocketPath(path), 'replaced-stale');
+    assert.equal(existsSync(path), false);
+  });
+});
