@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readHostStatus } from '../../src/host/index.js';
 import { HostProcess, Influxd, waitFor, Kapacitord, SANDBOX_UDF_DIR } from '../helpers/index.js';
+import { edgeScript } from './tasks.js';
 
 const DB = 'e2e';
 const S = 1_000_000_000n;
@@ -46,24 +47,7 @@ async function waitRows(influx: Influxd, measurement: string, n: number): Promis
   return rows(influx, measurement);
 }
 
-function edgeScript(measurement: string, extra = ''): string {
-  return [
-    'stream',
-    '    |from()',
-    "        .measurement('state')",
-    "        .groupBy('host')",
-    '    @edgeDetect()',
-    "        .field('value')",
-    "        .previous('prev_')",
-    "        .durationField('dur')",
-    extra,
-    '    |influxDBOut()',
-    `        .database('${DB}')`,
-    `        .measurement('${measurement}')`,
-    '        .flushInterval(50ms)',
-    '',
-  ].join('\n');
-}
+const edge = (measurement: string, extra = ''): string => edgeScript(DB, measurement, { extra });
 
 const at = (s: number): bigint => T0 + BigInt(s) * S;
 const line = (host: string, value: string, s: number): string => `state,host=${host} value="${value}" ${at(s)}`;
@@ -101,7 +85,7 @@ describe('task lifecycles on a real Kapacitor', () => {
   });
 
   it('goes on from its snapshot after kapacitord restarts: no second first point, durations continue', async () => {
-    assert.equal(await kapacitor.define('snap', edgeScript('snap_out'), { type: 'stream', dbrp: [DB, 'autogen'] }), '');
+    assert.equal(await kapacitor.define('snap', edge('snap_out'), { type: 'stream', dbrp: [DB, 'autogen'] }), '');
     await kapacitor.waitExecuting(['snap']);
     await kapacitor.write(DB, 'autogen', [
       line('a', 'UP', 0),
@@ -148,7 +132,7 @@ describe('task lifecycles on a real Kapacitor', () => {
   it('starts a task redefined with another pipeline from a clean state', async () => {
     // A pipeline with another node: Kapacitor finds no snapshot for the new node and restores none.
     assert.equal(
-      await kapacitor.define('snap', edgeScript('snap_where', '    |where(lambda: TRUE)'), {
+      await kapacitor.define('snap', edge('snap_where', '    |where(lambda: TRUE)'), {
         type: 'stream',
         dbrp: [DB, 'autogen'],
       }),
@@ -167,7 +151,7 @@ describe('task lifecycles on a real Kapacitor', () => {
     assert.equal(
       await kapacitor.define(
         'snap',
-        edgeScript('snap_opts', '    |where(lambda: TRUE)').replace(
+        edge('snap_opts', '    |where(lambda: TRUE)').replace(
           ".durationField('dur')",
           ".durationField('dur').unit(1m)",
         ),

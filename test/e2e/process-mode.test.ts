@@ -19,6 +19,7 @@ import {
   SANDBOX_UDF_DIR,
   waitFor,
 } from '../helpers/index.js';
+import { edgeScript, influxOut, steadyLoad, steadyScript } from './tasks.js';
 
 const DB = 'e2e';
 const S = 1_000_000_000n;
@@ -26,34 +27,7 @@ const T0 = 1_700_000_000n * S;
 const at = (s: number): bigint => T0 + BigInt(s) * S;
 const ms = (s: number): number => Number(at(s) / 1_000_000n);
 
-interface NodeStats {
-  collected: number;
-  emitted: number;
-  errors: number;
-}
-
-function out(measurement: string): string {
-  return [
-    '    |influxDBOut()',
-    `        .database('${DB}')`,
-    `        .measurement('${measurement}')`,
-    '        .flushInterval(50ms)',
-    '',
-  ].join('\n');
-}
-
-const EDGE = [
-  `dbrp "${DB}"."autogen"`,
-  'stream',
-  '    |from()',
-  "        .measurement('state')",
-  "        .groupBy('host')",
-  '    @edgeDetect()',
-  "        .field('value')",
-  "        .previous('prev_')",
-  "        .durationField('dur')",
-  out('edge_out'),
-].join('\n');
+const EDGE = edgeScript(DB, 'edge_out', { dbrp: true });
 
 // scale is the sandbox's example of a user's own function (docker/udfs/scale.mjs): it reaches the
 // process only through the --udf-dir in its args.
@@ -67,7 +41,7 @@ const SCALE = [
   "        .field('v')",
   '        .factor(0.5)',
   "        .as('half')",
-  out('scale_out'),
+  influxOut(DB, 'scale_out'),
 ].join('\n');
 
 /** The `kudf serve --stdio` processes kapacitord has running (zombies included: it must wait for each). */
@@ -210,38 +184,11 @@ describe("Kapacitor's process mode on a real Kapacitor", () => {
   });
 
   it('answers every keepalive of a 2 s timeout under 15 s of steady load', async () => {
-    const script = `dbrp "${DB}"."autogen"\n\nstream\n    |from()\n        .measurement('load')\n        .groupBy('g')\n    @movingAverage()\n        .field('v')\n        .size(10)\n    @mirror()\n    |count('avg')\n`;
     const logMark = kapacitor.log.length;
-    assert.equal(await kapacitor.define('steady', script), '');
+    assert.equal(await kapacitor.define('steady', steadyScript(DB)), '');
     await kapacitor.waitExecuting(['steady']);
     assert.deepEqual(stdioProcesses(kapacitor).map(servedFunction).sort(), ['mirror', 'movingAverage']);
-    let sent = 0;
-    let t = at(100);
-    const started = Date.now();
-    while (Date.now() - started < 15_000) {
-      const lines: string[] = [];
-      for (let i = 0; i < 500; i += 1, sent += 1) {
-        t += 1_000_000n;
-        lines.push(`load,g=g${sent % 16} v=${(sent % 100) / 10} ${t}`);
-      }
-      await kapacitor.write(DB, 'autogen', lines);
-      await new Promise((r) => setTimeout(r, 20));
-      const task = await kapacitor.task('steady');
-      assert.equal(task.executing, true, `stopped after ${Date.now() - started} ms: ${task.error}`);
-    }
-    const stats = async (): Promise<Record<string, NodeStats>> =>
-      ((await kapacitor.task('steady')) as unknown as { stats: { 'node-stats': Record<string, NodeStats> } }).stats[
-        'node-stats'
-      ];
-    await waitFor(
-      'every point through both functions',
-      async () => Object.entries(await stats()).some(([name, s]) => name.startsWith('mirror') && s.emitted === sent),
-      20_000,
-      100,
-    );
-    const udfs = Object.entries(await stats()).filter(([n]) => n.startsWith('movingAverage') || n.startsWith('mirror'));
-    assert.equal(udfs.length, 2);
-    for (const [name, s] of udfs) assert.deepEqual([s.collected, s.emitted, s.errors], [sent, sent, 0], name);
+    const sent = await steadyLoad(kapacitor, DB, 'steady', 15_000);
     assert.ok(!/keepalive/i.test(kapacitor.log.slice(logMark)), 'Kapacitor logged a keepalive problem');
     assert.ok(sent >= 10_000, `only ${sent} points were sent`);
   });
