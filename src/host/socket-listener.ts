@@ -177,10 +177,8 @@ export async function claimSocketPath(
     }
     let state = await probePath(path);
     if (state === 'stale') {
+      // A file removed or replaced meanwhile is caught by the check before unlink below.
       await new Promise((r) => setTimeout(r, STALE_RECHECK_MS));
-      const still = await lstat(path).catch(() => undefined);
-      if (still === undefined) return 'free';
-      if (still.ino !== before.ino || still.dev !== before.dev) continue;
       state = await probePath(path);
     }
     if (state === 'alive') {
