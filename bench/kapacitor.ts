@@ -13,10 +13,9 @@
  * with a note. kapacitord runs in a private mount namespace (the test harness's start logic),
  * which needs root.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { childrenOf, KAPACITOR_VERSION, Kapacitord, kudfLauncher } from '../test/helpers/index.js';
+import { KAPACITOR_VERSION, Kapacitord } from '../test/helpers/index.js';
 import { REPO_ROOT, ServerProcess, procCpuSeconds } from './children.js';
 
 export interface KapacitorVariant {
@@ -122,32 +121,16 @@ export class KapacitorBench {
   private constructor(
     private readonly host: ServerProcess | undefined,
     private readonly k: Kapacitord,
-    private readonly scratch: string | undefined,
   ) {}
 
   static async start(threads: number, mode: KapacitorUdfMode = 'socket'): Promise<KapacitorBench> {
     const udfDir = join(REPO_ROOT, 'docker/udfs');
-    if (mode === 'process') {
-      const scratch = mkdtempSync(join(tmpdir(), 'kudf-bench-process-'));
-      try {
-        const sockets = join(scratch, 'no-sockets');
-        mkdirSync(sockets);
-        const k = await Kapacitord.start({
-          socketDir: sockets,
-          tasksDir: null,
-          udfDir,
-          processProg: kudfLauncher(scratch),
-        });
-        return new KapacitorBench(undefined, k, scratch);
-      } catch (err) {
-        rmSync(scratch, { recursive: true, force: true });
-        throw err;
-      }
-    }
+    if (mode === 'process')
+      return new KapacitorBench(undefined, await Kapacitord.start({ tasksDir: null, udfDir, processMode: true }));
     const host = await ServerProcess.host({ threads, udfDir });
     try {
       const k = await Kapacitord.start({ socketDir: host.socketDir, tasksDir: null });
-      return new KapacitorBench(host, k, undefined);
+      return new KapacitorBench(host, k);
     } catch (err) {
       await host.stop();
       throw err;
@@ -157,7 +140,6 @@ export class KapacitorBench {
   async stop(): Promise<void> {
     await this.k.stop();
     await this.host?.stop();
-    if (this.scratch !== undefined) rmSync(this.scratch, { recursive: true, force: true });
   }
 
   /**
@@ -167,9 +149,7 @@ export class KapacitorBench {
   private hostCpuSeconds(kPid: number | undefined): number {
     if (this.host !== undefined) return this.host.cpuSeconds();
     if (kPid === undefined) return Number.NaN;
-    return childrenOf(kPid)
-      .filter((c) => c.args.includes('--stdio'))
-      .reduce((sum, c) => sum + procCpuSeconds(c.pid), 0);
+    return this.k.udfProcesses().reduce((sum, c) => sum + procCpuSeconds(c.pid), 0);
   }
 
   /** `tasks` tasks of `variant`, each fed `pointsPerTask` points on its own database. */

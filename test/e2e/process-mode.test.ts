@@ -7,18 +7,8 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  childrenOf,
-  type ChildOf,
-  Influxd,
-  Kapacitord,
-  kudfLauncher,
-  SANDBOX_UDF_DIR,
-  waitFor,
-} from '../helpers/index.js';
+import { readFileSync } from 'node:fs';
+import { type ChildOf, Influxd, Kapacitord, SANDBOX_UDF_DIR, waitFor } from '../helpers/index.js';
 import { edgeScript, influxOut, steadyLoad, steadyScript } from './tasks.js';
 
 const DB = 'e2e';
@@ -44,13 +34,6 @@ const SCALE = [
   influxOut(DB, 'scale_out'),
 ].join('\n');
 
-/** The `kudf serve --stdio` processes kapacitord has running (zombies included: it must wait for each). */
-function stdioProcesses(kapacitor: Kapacitord): ChildOf[] {
-  const pid = kapacitor.pid;
-  if (pid === undefined) throw new Error('kapacitord is not running');
-  return childrenOf(pid).filter((c) => c.args.includes('--stdio'));
-}
-
 const servedFunction = (c: ChildOf): string | undefined => c.args[c.args.indexOf('--stdio') + 1];
 
 /** Rows of every series: the group's tags, then the time in ms (JSON numbers carry ns times only to 0.1 µs), then the fields. */
@@ -70,20 +53,16 @@ async function waitRows(influx: Influxd, query: string, n: number): Promise<unkn
 describe("Kapacitor's process mode on a real Kapacitor", () => {
   let influx: Influxd;
   let kapacitor: Kapacitord;
-  let dir: string;
 
   before(async () => {
     influx = await Influxd.start();
     await influx.exec(`CREATE DATABASE ${DB}`);
-    dir = mkdtempSync(join(tmpdir(), 'kudf-process-mode-'));
-    const sockets = join(dir, 'no-sockets');
     // No `kudf serve` runs: the socket directory kapacitord sees stays empty.
     kapacitor = await Kapacitord.start({
-      socketDir: mkdtempSync(sockets),
       influxUrl: influx.url,
       tasksDir: null,
       udfDir: SANDBOX_UDF_DIR,
-      processProg: kudfLauncher(dir),
+      processMode: true,
       udfTimeout: '2s',
     });
   });
@@ -91,7 +70,6 @@ describe("Kapacitor's process mode on a real Kapacitor", () => {
   after(async () => {
     await kapacitor?.stop();
     await influx?.stop();
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
   it("answers Kapacitor's start-up Info from processes that all exit once it has its answer", async () => {
@@ -102,7 +80,7 @@ describe("Kapacitor's process mode on a real Kapacitor", () => {
       /\[udf\.functions\.scale\]\n {2}prog = ".*\/kudf"\n {2}args = \["serve", "--stdio", "scale", "--udf-dir", /,
     );
     assert.doesNotMatch(conf, /socket = /);
-    await waitFor('no kudf process left from Info', async () => stdioProcesses(kapacitor).length === 0, 10_000, 100);
+    await waitFor('no kudf process left from Info', async () => kapacitor.udfProcesses().length === 0, 10_000, 100);
     // A function Kapacitor knows from Info: a task calling an unknown one is refused at define.
     assert.match(await kapacitor.define('nope', EDGE.replace('@edgeDetect()', '@noSuchUdf()')), /noSuchUdf/);
   });
@@ -111,7 +89,7 @@ describe("Kapacitor's process mode on a real Kapacitor", () => {
     assert.equal(await kapacitor.define('edge', EDGE), '');
     assert.equal(await kapacitor.define('scaled', SCALE), '');
     await kapacitor.waitExecuting(['edge', 'scaled']);
-    const procs = stdioProcesses(kapacitor);
+    const procs = kapacitor.udfProcesses();
     assert.deepEqual(procs.map(servedFunction).sort(), ['edgeDetect', 'scale'], JSON.stringify(procs));
     assert.ok(
       procs.every((p) => p.state !== 'Z'),
@@ -137,7 +115,7 @@ describe("Kapacitor's process mode on a real Kapacitor", () => {
   });
 
   it("a task whose process is killed stops alone: the other task's process goes on", async () => {
-    const edge = stdioProcesses(kapacitor).find((p) => servedFunction(p) === 'edgeDetect');
+    const edge = kapacitor.udfProcesses().find((p) => servedFunction(p) === 'edgeDetect');
     assert.ok(edge !== undefined);
     const mark = kapacitor.log.length;
     process.kill(edge.pid, 'SIGKILL');
@@ -166,7 +144,7 @@ describe("Kapacitor's process mode on a real Kapacitor", () => {
     await kapacitor.write(DB, 'autogen', [`state,host=a value="SHOWTIME" ${at(40)}`]);
     const edgeRows = await waitRows(influx, 'SELECT "value", "prev_value", "dur" FROM "edge_out" GROUP BY "host"', 4);
     assert.deepEqual(edgeRows[2], ['a', ms(40), 'SHOWTIME', null, null]);
-    const procs = stdioProcesses(kapacitor);
+    const procs = kapacitor.udfProcesses();
     assert.deepEqual(procs.map(servedFunction).sort(), ['edgeDetect', 'scale']);
     assert.ok(!procs.some((p) => p.pid === edge.pid));
   });
@@ -175,19 +153,19 @@ describe("Kapacitor's process mode on a real Kapacitor", () => {
     assert.equal(await kapacitor.setStatus('scaled', 'disabled'), '');
     await waitFor(
       'the scale process to exit',
-      async () => !stdioProcesses(kapacitor).some((p) => servedFunction(p) === 'scale'),
+      async () => !kapacitor.udfProcesses().some((p) => servedFunction(p) === 'scale'),
       10_000,
       100,
     );
     await kapacitor.deleteTask('edge');
-    await waitFor('no kudf process left', async () => stdioProcesses(kapacitor).length === 0, 10_000, 100);
+    await waitFor('no kudf process left', async () => kapacitor.udfProcesses().length === 0, 10_000, 100);
   });
 
   it('answers every keepalive of a 2 s timeout under 15 s of steady load', async () => {
     const logMark = kapacitor.log.length;
     assert.equal(await kapacitor.define('steady', steadyScript(DB)), '');
     await kapacitor.waitExecuting(['steady']);
-    assert.deepEqual(stdioProcesses(kapacitor).map(servedFunction).sort(), ['mirror', 'movingAverage']);
+    assert.deepEqual(kapacitor.udfProcesses().map(servedFunction).sort(), ['mirror', 'movingAverage']);
     const sent = await steadyLoad(kapacitor, DB, 'steady', 15_000);
     assert.ok(!/keepalive/i.test(kapacitor.log.slice(logMark)), 'Kapacitor logged a keepalive problem');
     assert.ok(sent >= 10_000, `only ${sent} points were sent`);

@@ -105,8 +105,8 @@ export function rewriteSandboxConf(source: string, r: ConfRewrite): string {
 }
 
 export interface KapacitordOptions {
-  /** The host's socket directory, seen by kapacitord at /var/run/kudf. */
-  socketDir: string;
+  /** The host's socket directory, seen by kapacitord at /var/run/kudf (in process mode, an empty one of its own). */
+  socketDir?: string;
   influxUrl?: string;
   /** The tasks/ of the load directory; the repository's tickscripts/ by default, null for none. */
   tasksDir?: string | null;
@@ -115,10 +115,11 @@ export interface KapacitordOptions {
   /** The host's --udf-dir, when not the sandbox's: Kapacitor's [udf] names its functions. */
   udfDir?: string;
   /**
-   * Process mode: Kapacitor starts this executable (see kudfLauncher) as `prog`, with the `args`
-   * that `kudf functions --conf --process` prints, once per task and once per function for Info.
+   * Process mode: Kapacitor starts a `kudf` of this checkout (see kudfLauncher) as `prog`, with
+   * the `args` that `kudf functions --conf --process` prints, once per task and once per function
+   * for Info. No `kudf serve` is needed.
    */
-  processProg?: string;
+  processMode?: boolean;
   version?: string;
 }
 
@@ -127,7 +128,7 @@ export interface KapacitordOptions {
  * checkout's build, as `npm install -g` would put it on PATH. kapacitord's mount namespace
  * rebinds only the sandbox's paths, so `dir` is visible to it.
  */
-export function kudfLauncher(dir: string): string {
+function kudfLauncher(dir: string): string {
   const path = join(dir, 'kudf');
   const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
   writeFileSync(path, `#!/bin/sh\nexec ${quote(process.execPath)} ${quote(KUDF)} "$@"\n`, { mode: 0o755 });
@@ -207,6 +208,12 @@ export class Kapacitord {
     mkdirSync(data);
     mkdirSync(load);
     if (opts.tasksDir !== null) symlinkSync(opts.tasksDir ?? TICKSCRIPTS, join(load, 'tasks'));
+    let sockets = opts.socketDir;
+    if (sockets === undefined) {
+      if (opts.processMode !== true) throw new Error('Kapacitord.start: a socketDir, or processMode');
+      sockets = join(dir, 'no-sockets');
+      mkdirSync(sockets);
+    }
     const port = await freePort();
     const confPath = join(dir, 'kapacitor.conf');
     writeFileSync(
@@ -218,11 +225,11 @@ export class Kapacitord {
         udfBlocks: udfConfBlocks({
           ...(opts.udfTimeout !== undefined ? { timeout: opts.udfTimeout } : {}),
           ...(opts.udfDir !== undefined ? { udfDir: opts.udfDir } : {}),
-          ...(opts.processProg !== undefined ? { processProg: opts.processProg } : {}),
+          ...(opts.processMode === true ? { processProg: kudfLauncher(dir) } : {}),
         }),
       }),
     );
-    const k = new Kapacitord(dir, port, confPath, { data, sockets: opts.socketDir, load }, version);
+    const k = new Kapacitord(dir, port, confPath, { data, sockets, load }, version);
     await k.resume();
     return k;
   }
@@ -278,6 +285,12 @@ export class Kapacitord {
   /** The running kapacitord's pid (unshare and sh exec into it), for its CPU and memory figures. */
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /** The `kudf serve --stdio` processes kapacitord has running in process mode (zombies included: it must wait for each). */
+  udfProcesses(): ChildOf[] {
+    if (this.child?.pid === undefined) throw new Error('kapacitord is not running');
+    return childrenOf(this.child.pid).filter((c) => c.args.includes('--stdio'));
   }
 
   get running(): boolean {
