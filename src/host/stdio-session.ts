@@ -61,14 +61,14 @@ export function runStdioSession(options: StdioSessionOptions): Promise<'eof' | '
   let waitingForDrain = false;
   let held = false;
   let closed = false;
-  const holdBelow =
-    input instanceof Socket && (options.coalesceHoldMicros ?? 0) > 0 ? (options.coalesceReadsBelow ?? 0) : 0;
+  const holdMicros = options.coalesceHoldMicros ?? 0;
+  const holdBelow = input instanceof Socket && holdMicros > 0 ? (options.coalesceReadsBelow ?? 0) : 0;
   // A pipe holds 64 KiB, several times what a task sends in a hold: the writer never blocks on it.
-  const clock = holdBelow > 0 ? new HoldClock(options.coalesceHoldMicros ?? 0) : undefined;
+  const clock = holdBelow > 0 ? new HoldClock(holdMicros) : undefined;
   // Reads are held only while the stream brings HOLD_WORTH_BYTES or more a hold period: every
   // hold costs two wake-ups (the clock's thread, then ours), which a hold that gathers a few
   // frames does not pay back, and with one process a task many such processes share the cores.
-  const holdMs = (options.coalesceHoldMicros ?? 0) / 1000;
+  const holdMs = holdMicros / 1000;
   let windowStart = performance.now();
   let windowBytes = 0;
   let worthHolding = false;
