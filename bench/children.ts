@@ -25,13 +25,19 @@ for (const [signal, number] of [
   process.once(signal, () => process.exit(128 + number));
 }
 
+/** `BENCH_HOST_ARGS`: more `kudf serve` flags for every host the bench starts, in either mode. */
+function hostArgsFromEnv(): string[] {
+  return (process.env['BENCH_HOST_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+}
+
 /**
  * What Kapacitor's `prog`/`args` start in process mode, one process per task: `kudf serve
  * --stdio <udf>` (as `kudf functions --conf --process` writes it), or the echo server on its
  * stdin and stdout for `udf` 'echo'.
  */
 export function processTarget(udf: string): { command: string; args: string[]; cwd: string } {
-  const args = udf === 'echo' ? [ECHO, '--stdio'] : [KUDF, 'serve', '--stdio', udf, '--log-level', 'info'];
+  const args =
+    udf === 'echo' ? [ECHO, '--stdio'] : [KUDF, 'serve', '--stdio', udf, '--log-level', 'info', ...hostArgsFromEnv()];
   return { command: process.execPath, args, cwd: REPO_ROOT };
 }
 
@@ -130,7 +136,7 @@ export class ServerProcess {
       '2s',
       '--log-level',
       'info',
-      ...(process.env['BENCH_HOST_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
+      ...hostArgsFromEnv(),
     ];
     if (options.testUdfs === true) args.push('--udf-dir', TEST_UDF_DIR);
     else if (options.udfDir !== undefined) args.push('--udf-dir', options.udfDir);

@@ -202,8 +202,27 @@ export interface ConnectionResult {
   writeCalls?: { calls: number; largest: number };
   /** Process mode: CPU seconds of the connection's child from the first point written to the last one back. */
   peerCpuSeconds?: number;
+  /**
+   * Process mode: the child's CPU seconds and the points it processed over the run's last four
+   * fifths. Each run starts a fresh process, whose first fifth (module loading, code not yet
+   * optimised) a long-running task pays once; the socket host is warmed up by a run apart.
+   */
+  peerSteady?: SteadyCpu;
   /** Why the run does not count (wrong counts, error response, timeout), if it does not. */
   error?: string;
+}
+
+/** CPU seconds spent over a number of points. */
+export interface SteadyCpu {
+  cpuSeconds: number;
+  points: number;
+}
+
+/** A sample of the child's CPU in process mode: ms since the run started, CPU seconds, points returned. */
+interface CpuSample {
+  atMs: number;
+  cpuSeconds: number;
+  returned: number;
 }
 
 const settleMsAfterSend = 60_000;
@@ -256,6 +275,8 @@ export class LoadConnection {
   /** Process mode: the child's CPU seconds when the run started. */
   private peerCpuAtStart = Number.NaN;
   private peerCpu: number | undefined;
+  private readonly peerCpuSamples: CpuSample[] = [];
+  private peerSteady: SteadyCpu | undefined;
 
   /**
    * `input` is read and `output` written: one socket in socket mode, the ends of the child's
@@ -381,6 +402,12 @@ export class LoadConnection {
     const tick = setInterval(() => {
       options.onTick?.();
       const now = performance.now();
+      if (this.child?.pid !== undefined)
+        this.peerCpuSamples.push({
+          atMs: now - this.startedAt,
+          cpuSeconds: procCpuSeconds(this.child.pid),
+          returned: this.counter.points,
+        });
       if (now > deadline) {
         this.expired = true;
         // Only a checked run must end on a chunk boundary; a peer that never reads is blocked mid-chunk.
@@ -409,8 +436,11 @@ export class LoadConnection {
     await this.writerDone;
     clearInterval(keepalive);
     clearInterval(tick);
-    if (this.child?.pid !== undefined)
-      this.peerCpu = (await this.peerCpuOnceReturned(this.child.pid)) - this.peerCpuAtStart;
+    if (this.child?.pid !== undefined) {
+      const cpuAtEnd = await this.peerCpuOnceReturned(this.child.pid);
+      this.peerCpu = cpuAtEnd - this.peerCpuAtStart;
+      this.peerSteady = this.steadyCpu(cpuAtEnd, performance.now() - this.startedAt);
+    }
     if (options.finish === 'destroy' || options.read === false || this.failure !== undefined) {
       this.destroyStreams();
     } else {
@@ -465,6 +495,21 @@ export class LoadConnection {
     while (open && this.failure === undefined && this.countsChecked && this.counter.points < expected)
       await new Promise((resolve) => setTimeout(resolve, 2));
     return procCpuSeconds(pid);
+  }
+
+  /**
+   * The child's CPU over the run's last four fifths, from the first sample taken a fifth of the
+   * way in; undefined for a run too short to have one. Points are counted where they come back
+   * and converted to points sent (edgeDetect returns one in ten).
+   */
+  private steadyCpu(cpuAtEnd: number, endMs: number): SteadyCpu | undefined {
+    const from = this.peerCpuSamples.find((s) => s.atMs >= endMs / 5);
+    const returned = this.counter.points;
+    if (from === undefined || returned <= from.returned) return undefined;
+    return {
+      cpuSeconds: cpuAtEnd - from.cpuSeconds,
+      points: ((returned - from.returned) * this.sentPoints) / returned,
+    };
   }
 
   /**
@@ -620,6 +665,7 @@ export class LoadConnection {
       keepaliveMs: this.latencies,
       ...(this.writeCalls !== undefined ? { writeCalls: this.writeCalls } : {}),
       ...(this.peerCpu !== undefined ? { peerCpuSeconds: this.peerCpu } : {}),
+      ...(this.peerSteady !== undefined ? { peerSteady: this.peerSteady } : {}),
       ...(error !== undefined ? { error } : {}),
     };
   }
@@ -636,7 +682,19 @@ export interface LoadResult {
   keepaliveMs: number[];
   /** Process mode: the children's CPU seconds, summed over the connections. */
   peerCpuSeconds?: number;
+  /** Process mode: each connection's last four fifths, summed (absent if one connection has none). */
+  peerSteady?: SteadyCpu;
   errors: string[];
+}
+
+function steadySum(results: readonly ConnectionResult[]): { peerSteady?: SteadyCpu } {
+  if (results.length === 0 || results.some((r) => r.peerSteady === undefined)) return {};
+  return {
+    peerSteady: {
+      cpuSeconds: results.reduce((sum, r) => sum + (r.peerSteady?.cpuSeconds ?? 0), 0),
+      points: results.reduce((sum, r) => sum + (r.peerSteady?.points ?? 0), 0),
+    },
+  };
 }
 
 /** Runs `count` connections at once (all opened and initialised first) and sums them up. */
@@ -667,6 +725,7 @@ export async function runLoad(count: number, options: LoadOptions): Promise<Load
     ...(options.process !== undefined
       ? { peerCpuSeconds: results.reduce((sum, r) => sum + (r.peerCpuSeconds ?? Number.NaN), 0) }
       : {}),
+    ...steadySum(results),
     errors: results.flatMap((r) => (r.error !== undefined ? [r.error] : [])),
   };
 }

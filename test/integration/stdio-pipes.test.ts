@@ -35,6 +35,30 @@ describe('process mode over pipes, frames written as Kapacitor writes them', () 
   }
 });
 
+// The bench's process-mode figures leave out each fresh process's first fifth; the rest must
+// still be most of the run, measured on the child itself.
+describe('process-mode CPU after the warm-up', () => {
+  it('samples the child over the last four fifths of a run', async () => {
+    const conn = await LoadConnection.open({
+      process: processTarget('mirror'),
+      workload: mirrorWorkload(),
+      maxPoints: 30_000,
+      maxSeconds: 60,
+      keepaliveMs: 10,
+      writes: 'kapacitor',
+      pointsPerSec: 20_000,
+    });
+    const result = await conn.run();
+    assert.equal(result.error, undefined);
+    const steady = result.peerSteady;
+    assert.ok(steady !== undefined, 'a run of 1.5 s has a sample a fifth of the way in');
+    const share = steady.points / result.sentPoints;
+    assert.ok(share > 0.5 && share < 0.95, `the last four fifths carried ${share} of the points`);
+    assert.ok(steady.cpuSeconds > 0, 'the child spent CPU after its warm-up');
+    assert.ok(steady.cpuSeconds <= (result.peerCpuSeconds ?? 0), 'a part of the run costs no more than all of it');
+  });
+});
+
 // A held read must find every byte the pipe gathered meanwhile in the kernel, not one chunk that
 // the stream read ahead into its own buffer while held.
 describe('the stdin of a process-mode session', () => {
