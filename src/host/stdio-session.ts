@@ -3,7 +3,6 @@ import { Socket, type SocketConstructorOpts } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { UdfDefinition } from '../sdk/index.js';
-import { HoldClock } from './hold-clock.js';
 import { holdReads, releaseReads } from './read-gate.js';
 import { SessionRunner } from './session-runner.js';
 
@@ -16,14 +15,28 @@ export interface StdioSessionOptions {
   maxBatchPoints: number;
   maxBatchBytes: number;
   /**
-   * A read smaller than this many bytes holds further reads until the clock's current hold is
-   * over (0 or absent: never hold). Kapacitor writes each frame with two syscalls; a pipe merges
-   * them, so a read after a hold takes every frame that came meanwhile for the cost of one. Only
-   * a stdin that is a pipe or a socket is held (a file is read as fast as it goes).
+   * A read smaller than this many bytes holds the next read until a hold has passed since it
+   * came in (0 or absent: never hold). Kapacitor writes each frame with two syscalls; a pipe
+   * merges them, so a read after a hold takes every frame that came meanwhile for the cost of
+   * one. Only a stdin that is a pipe or a socket is held (a file is read as fast as it goes).
    */
   coalesceReadsBelow?: number;
-  /** The hold, in microseconds, on a clock thread as in socket mode (0 or absent: no hold). */
+  /** The hold, in microseconds (0 or absent: no hold). */
   coalesceHoldMicros?: number;
+}
+
+/** What the main thread sleeps on during a hold: nothing ever notifies it. */
+const HOLD_CELL = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Sleeps the main thread. A process-mode session is the only work of its process, so it holds
+ * by sleeping after a read rather than by stopping its reads until a clock thread's tick, as
+ * socket mode must, where the main thread serves every connection: the clock thread's ticks
+ * and the reads' stop and restart cost about a sixth of the host's CPU under Kapacitor's writes
+ * (bench/README.md, the levers table).
+ */
+function sleepMs(ms: number): void {
+  Atomics.wait(HOLD_CELL, 0, 0, ms);
 }
 
 /** Bytes a hold period must bring, at the stream's recent rate, for a hold to be worth it (about 30 small frames). */
@@ -59,32 +72,38 @@ export function runStdioSession(options: StdioSessionOptions): Promise<'eof' | '
   const { input, output } = options;
   const id = 1;
   let waitingForDrain = false;
-  let held = false;
   let closed = false;
   const holdMicros = options.coalesceHoldMicros ?? 0;
   const holdBelow = input instanceof Socket && holdMicros > 0 ? (options.coalesceReadsBelow ?? 0) : 0;
-  // A pipe holds 64 KiB, several times what a task sends in a hold: the writer never blocks on it.
-  const clock = holdBelow > 0 ? new HoldClock(holdMicros) : undefined;
-  // Reads are held only while the stream brings HOLD_WORTH_BYTES or more a hold period: every
-  // hold costs two wake-ups (the clock's thread, then ours), which a hold that gathers a few
-  // frames does not pay back, and with one process a task many such processes share the cores.
+  // Reads are held only while the stream brings HOLD_WORTH_BYTES or more a hold period: a hold
+  // that gathers a few frames does not pay back its wake-up, and with one process a task many
+  // such processes share the cores. A pipe holds 64 KiB, several times what a task sends in a
+  // hold: the writer never blocks on it.
   const holdMs = holdMicros / 1000;
   let windowStart = performance.now();
   let windowBytes = 0;
   let worthHolding = false;
-  // Reads stop while the peer does not take our replies or a hold is on, and go on once neither is.
+  // Reads stop while the peer does not take our replies, and go on once it does.
   const stopReading = (): void => {
     if (input instanceof Socket) holdReads(input);
     else input.pause();
   };
   const readAgain = (): void => {
-    if (waitingForDrain || held || closed) return;
+    if (waitingForDrain || closed) return;
     if (input instanceof Socket) releaseReads(input);
     else input.resume();
   };
-  const endHold = (): void => {
-    held = false;
-    readAgain();
+  /** Whether the read of `bytes` that came in at `now` starts a hold. */
+  const startsHold = (bytes: number, now: number): boolean => {
+    if (holdBelow === 0) return false;
+    windowBytes += bytes;
+    // The rate over the last few periods, checked once a few periods.
+    if (now - windowStart >= RATE_WINDOW_HOLDS * holdMs) {
+      worthHolding = (windowBytes * holdMs) / (now - windowStart) >= HOLD_WORTH_BYTES;
+      windowStart = now;
+      windowBytes = 0;
+    }
+    return worthHolding && bytes < holdBelow;
   };
   return new Promise((resolve) => {
     const runner = new SessionRunner(
@@ -114,7 +133,6 @@ export function runStdioSession(options: StdioSessionOptions): Promise<'eof' | '
           closed = true;
           stopReading();
           input.removeAllListeners('data');
-          clock?.close();
           output.end(() => resolve(ended.reason));
         }
       },
@@ -123,22 +141,15 @@ export function runStdioSession(options: StdioSessionOptions): Promise<'eof' | '
     // The runner works synchronously, so a chunk is fully processed before the next is read;
     // reads stop only for a peer that does not read our replies (above) and for a hold.
     input.on('data', (chunk: Buffer) => {
-      if (clock !== undefined) {
-        windowBytes += chunk.byteLength;
-        const now = performance.now();
-        // The rate over the last few periods, checked once a few periods.
-        if (now - windowStart >= RATE_WINDOW_HOLDS * holdMs) {
-          worthHolding = (windowBytes * holdMs) / (now - windowStart) >= HOLD_WORTH_BYTES;
-          windowStart = now;
-          windowBytes = 0;
-        }
-        if (worthHolding && chunk.byteLength < holdBelow && !held) {
-          held = true;
-          stopReading();
-          clock.after(endHold);
-        }
-      }
+      const now = performance.now();
+      const hold = startsHold(chunk.byteLength, now);
       runner.handle({ type: 'data', id, bytes: chunk });
+      // The replies to this read are written (stdout is synchronous on a pipe); what comes in
+      // meanwhile waits in the pipe for the next read, which takes all of it for the cost of one.
+      if (hold && !closed && !waitingForDrain) {
+        const left = holdMs - (performance.now() - now);
+        if (left > 0) sleepMs(left);
+      }
     });
     input.on('end', () => runner.handle({ type: 'end', id }));
     input.on('error', (err) => {
