@@ -382,7 +382,7 @@ export function registerServe(program: Command): void {
     .addOption(
       new Option(
         '--coalesce-hold <micros>',
-        'a read held by --coalesce-reads also waits this many microseconds, on one clock thread shared by every connection; with --stdio, the only hold (0: off)',
+        'a read held by --coalesce-reads also waits this many microseconds, on one clock thread shared by every connection; with --stdio, the process sleeps this long after such a read (0: off)',
       )
         .argParser(intArg(0, 100_000))
         .default(DEFAULT_COALESCE_HOLD_MICROS)
