@@ -76,6 +76,9 @@ describe('reloading function code under a real Kapacitor', () => {
     const reloadLines = (): LogLine[] => host.logs.filter((l) => l.msg.startsWith('functions reloaded'));
     for (let v = 2; v <= RELOADS + 1; v++) {
       await round();
+      // Kapacitor has taken the round when its write returns, not yet passed it to the UDF:
+      // once it is out, every version has had points of its own before the next replaces it.
+      await collector.waitUntil('/reloaded', `${sent} points before reload ${v - 1}`, (p) => p.length >= sent);
       writeTally(udfDir, { code: v });
       const before = reloadLines().length;
       host.child.kill('SIGHUP');
