@@ -5,11 +5,11 @@
  * themselves run from run.ts; the lint (.dependency-cruiser.mjs) holds this file to test/.
  */
 export { frameSpans } from './frame-writer-thread.js';
-export { LoadConnection, sliceFrames } from './load-generator.js';
+export { LoadConnection, runLoad, sliceFrames } from './load-generator.js';
 export { processTarget } from './children.js';
 export { spawnOverPipes } from './process-pipes.js';
 export { describeProvenance, provenance } from './machine.js';
 export { ResponseCounter } from './response-counter.js';
-export { echoWorkload, mirrorWorkload } from './workloads.js';
+export { echoWorkload, edgeDetectWorkload, mirrorWorkload } from './workloads.js';
 export { measureSocketFloor } from './socket-floor.js';
 export { KAPACITOR_VARIANTS, KapacitorBench, type KapacitorUdfMode } from './kapacitor.js';

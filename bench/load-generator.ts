@@ -13,6 +13,7 @@ import {
 import { procCpuSeconds } from './children.js';
 import { spawnOverPipes } from './process-pipes.js';
 import { ResponseCounter } from './response-counter.js';
+import { runGoLoad } from './go-client.js';
 import { initFrame, keepaliveFrame, type Workload } from './workloads.js';
 
 /** A function in process mode: the command Kapacitor's `prog` and `args` would start, one per connection. */
@@ -57,13 +58,15 @@ export interface LoadSettings {
   /**
    * How points go out. 'chunked' (default): slices of many whole frames, as above. 'kapacitor':
    * as a Kapacitor UDF node writes, every frame in two write(2) calls (length, then body),
-   * unbuffered, from a writer thread beside the reader ({@link WRITE_MODES}).
+   * unbuffered, from a writer thread beside the reader ({@link WRITE_MODES}). 'go': the same
+   * pattern from the Go client (go-client.ts), saturating socket connections only, through
+   * {@link runLoad}.
    */
   writes?: WriteMode;
 }
 
-/** The generator's two write patterns. */
-export const WRITE_MODES = ['chunked', 'kapacitor'] as const;
+/** The generator's write patterns. */
+export const WRITE_MODES = ['chunked', 'kapacitor', 'go'] as const;
 export type WriteMode = (typeof WRITE_MODES)[number];
 
 const FRAME_WRITER_URL = new URL('./frame-writer-thread.js', import.meta.url);
@@ -325,6 +328,7 @@ export class LoadConnection {
   }
 
   static async open(options: LoadOptions): Promise<LoadConnection> {
+    if (options.writes === 'go') throw new Error('the go write mode runs whole loads, through runLoad');
     // Every read lands in one buffer of this connection's own (the counter keeps no reference
     // to a chunk): a fresh buffer per read would be garbage for our collector, and its pauses
     // would count as keepalive round trips of the host (Kapacitor, in Go, pauses far less).
@@ -684,6 +688,8 @@ export interface LoadResult {
   peerCpuSeconds?: number;
   /** Process mode: each connection's last four fifths, summed (absent if one connection has none). */
   peerSteady?: SteadyCpu;
+  /** The go write mode: the Go client's own CPU seconds over the run (the generator's, outside this process). */
+  clientCpuSeconds?: number;
   errors: string[];
 }
 
@@ -699,6 +705,7 @@ function steadySum(results: readonly ConnectionResult[]): { peerSteady?: SteadyC
 
 /** Runs `count` connections at once (all opened and initialised first) and sums them up. */
 export async function runLoad(count: number, options: LoadOptions): Promise<LoadResult> {
+  if (options.writes === 'go') return runGoLoad(count, options);
   const conns: LoadConnection[] = [];
   try {
     for (let i = 0; i < count; i++)

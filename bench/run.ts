@@ -65,14 +65,21 @@ const ECHO_POINTS_FACTOR = 10;
 const WRITES: readonly WriteMode[] = writeModes(process.env['BENCH_WRITES'] ?? 'both');
 
 function writeModes(raw: string): readonly WriteMode[] {
-  if (raw === 'both' || raw === '') return WRITE_MODES;
-  const mode = WRITE_MODES.find((m) => m === raw);
-  if (mode === undefined) throw new Error(`BENCH_WRITES must be both, ${WRITE_MODES.join(' or ')}, got '${raw}'`);
-  return [mode];
+  if (raw === 'both' || raw === '') return ['chunked', 'kapacitor'];
+  if (raw === 'all') return WRITE_MODES;
+  return raw.split(',').map((part) => {
+    const mode = WRITE_MODES.find((m) => m === part.trim());
+    if (mode === undefined)
+      throw new Error(`BENCH_WRITES must be both, all, or a list of ${WRITE_MODES.join(', ')}; got '${raw}'`);
+    return mode;
+  });
 }
 
-/** Case-name suffix of Kapacitor's write mode (two syscalls a frame); chunked cases keep their plain names. */
-const KW = '-kw';
+/**
+ * Case-name suffixes of Kapacitor's write pattern (two syscalls a frame): `-kw` from the
+ * generator's writer thread, `-gw` from the Go client; chunked cases keep their plain names.
+ */
+const SUFFIX: Record<WriteMode, string> = { chunked: '', kapacitor: '-kw', go: '-gw' };
 /** Cases to run: the command line's arguments (`run.js mirror-1 echo`), else BENCH_CASES, else all. */
 const selected = (process.argv.length > 2 ? process.argv.slice(2).join(',') : (process.env['BENCH_CASES'] ?? ''))
   .split(',')
@@ -223,7 +230,7 @@ async function throughputCase(
       const result = await runLoad(conns, load);
       const own = process.cpuUsage(ownBefore);
       serverCpu.push(proc === undefined ? (result.peerCpuSeconds ?? Number.NaN) : proc.cpuSeconds() - cpuBefore);
-      generatorCpu.push((own.user + own.system) / 1e6);
+      generatorCpu.push((own.user + own.system) / 1e6 + (result.clientCpuSeconds ?? 0));
       runs.push(result);
       if (result.errors.length > 0) process.stderr.write(`${name} run ${i + 1}: ${result.errors.join('; ')}\n`);
     }
@@ -887,10 +894,17 @@ interface Case {
   run: () => Promise<void>;
 }
 
-/** A host or echo case in each of the generator's write modes (BENCH_WRITES), chunked first. */
-function bothModes(name: string, run: (name: string, writes: WriteMode) => Promise<void>): Case[] {
-  return WRITES.map((writes) => {
-    const full = writes === 'chunked' ? name : `${name}${KW}`;
+/**
+ * A host or echo case in each of the generator's write modes (BENCH_WRITES), chunked first. The
+ * Go client runs saturating socket cases only (`go: true`).
+ */
+function bothModes(
+  name: string,
+  run: (name: string, writes: WriteMode) => Promise<void>,
+  { go = false }: { go?: boolean } = {},
+): Case[] {
+  return WRITES.filter((writes) => go || writes !== 'go').map((writes) => {
+    const full = `${name}${SUFFIX[writes]}`;
     return { name: full, run: () => run(full, writes) };
   });
 }
@@ -902,7 +916,9 @@ const throughput = (
   server: 'host' | 'echo',
   pointsPerSec?: number,
 ): Case[] =>
-  bothModes(name, (full, writes) => throughputCase(full, makeWorkload, conns, server, writes, 'socket', pointsPerSec));
+  bothModes(name, (full, writes) => throughputCase(full, makeWorkload, conns, server, writes, 'socket', pointsPerSec), {
+    go: pointsPerSec === undefined,
+  });
 
 /** The same in process mode: named `<udf>-<conns>-process`, one process a connection. */
 const throughputOverPipes = (

@@ -1,0 +1,135 @@
+/**
+ * The load generator's `go` write mode: Kapacitor's write pattern (two write(2) calls a frame,
+ * unbuffered, a writer and a reader goroutine a connection) from bench/go-client/, a Go program
+ * with no dependencies built with the toolchain that builds Kapacitor for the tests. It writes
+ * the same pre-encoded frames as the TypeScript generator and is checked the same way (every
+ * expected point back, every keepalive answered, the host closing the connection); what differs
+ * is the client's own cost a frame, which on a 2-core machine is CPU taken from the host.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from './children.js';
+import type { ConnectionResult, LoadOptions, LoadResult } from './load-generator.js';
+import { initFrame } from './workloads.js';
+
+const SOURCE = join(REPO_ROOT, 'bench/go-client');
+const BINARY = join(REPO_ROOT, '.cache/bench/go-client');
+
+let built = false;
+
+/** Builds the program once a process (the go command reuses its cache when nothing changed). */
+function buildGoClient(): string {
+  if (!built) {
+    mkdirSync(join(REPO_ROOT, '.cache/bench'), { recursive: true });
+    execFileSync('go', ['build', '-o', BINARY, '.'], { cwd: SOURCE, stdio: ['ignore', 'ignore', 'inherit'] });
+    built = true;
+  }
+  return BINARY;
+}
+
+/** What the program prints (bench/go-client/main.go, `connResult` and `runResult`). */
+interface GoConnection {
+  sentPoints: number;
+  sentBytes: number;
+  returnedPoints: number;
+  sendMs: number;
+  returnMs: number;
+  doneMs: number;
+  keepalivesSent: number;
+  keepaliveMs: number[];
+  writeCalls: number;
+  largestWrite: number;
+  error?: string;
+}
+
+interface GoRun {
+  connections?: GoConnection[];
+  cpuSeconds: number;
+  error?: string;
+}
+
+/** The same checks as the TypeScript generator's connection (load-generator.ts `result`). */
+function connectionResult(c: GoConnection, options: LoadOptions): ConnectionResult {
+  const expected = options.workload.expectedReturned(c.sentPoints);
+  let error = c.error;
+  if (error === undefined) {
+    if (c.returnedPoints !== expected) error = `returned ${c.returnedPoints} points, expected ${expected}`;
+    else if (c.keepaliveMs.length !== c.keepalivesSent)
+      error = `${c.keepalivesSent} keepalives sent, ${c.keepaliveMs.length} answered`;
+  }
+  return {
+    sentPoints: c.sentPoints,
+    sentBytes: c.sentBytes,
+    returnedPoints: c.returnedPoints,
+    expectedPoints: expected,
+    sendMs: c.sendMs,
+    returnMs: c.returnMs,
+    doneMs: c.doneMs,
+    keepalivesSent: c.keepalivesSent,
+    keepaliveMs: c.keepaliveMs,
+    writeCalls: { calls: c.writeCalls, largest: c.largestWrite },
+    ...(error !== undefined ? { error } : {}),
+  };
+}
+
+/** Runs `count` connections of the Go client against a Unix socket and sums them up as runLoad does. */
+export async function runGoLoad(count: number, options: LoadOptions): Promise<LoadResult> {
+  if (options.socketPath === undefined)
+    throw new Error("the go write mode speaks to a socket, not to a process's pipes");
+  if (options.pointsPerSec !== undefined || options.window !== undefined || options.read === false)
+    throw new Error('the go write mode runs saturating connections only (no pace, no window, always read)');
+  const binary = buildGoClient();
+  const dir = mkdtempSync(join(tmpdir(), 'kudf-go-client-'));
+  try {
+    const chunkPath = join(dir, 'chunk');
+    writeFileSync(chunkPath, options.workload.chunk);
+    const args = [
+      `-socket=${options.socketPath}`,
+      `-conns=${count}`,
+      `-chunk=${chunkPath}`,
+      `-points=${Math.ceil(options.maxPoints / count)}`,
+      `-seconds=${options.maxSeconds}`,
+      `-keepalive-ms=${options.keepaliveMs}`,
+    ];
+    if (options.workload.init !== undefined) {
+      const initPath = join(dir, 'init');
+      writeFileSync(initPath, initFrame(options.workload.init));
+      args.push(`-init=${initPath}`);
+    }
+    const tick = options.onTick !== undefined ? setInterval(options.onTick, 100) : undefined;
+    let stdout: string;
+    try {
+      stdout = await new Promise<string>((resolve, reject) => {
+        execFile(binary, args, { maxBuffer: 256 << 20, encoding: 'utf8' }, (err, out, errOut) => {
+          if (err !== null) reject(new Error(`go client: ${err.message}${errOut !== '' ? `: ${errOut.trim()}` : ''}`));
+          else resolve(out);
+        });
+      });
+    } finally {
+      clearInterval(tick);
+    }
+    const run = JSON.parse(stdout) as GoRun;
+    if (run.error !== undefined) throw new Error(`go client: ${run.error}`);
+    const results = (run.connections ?? []).map((c) => connectionResult(c, options));
+    const sent = results.reduce((s, r) => s + r.sentPoints, 0);
+    const returned = results.reduce((s, r) => s + r.returnedPoints, 0);
+    const sendMs = Math.max(...results.map((r) => r.sendMs));
+    const returnMs = Math.max(...results.map((r) => r.returnMs));
+    const doneMs = Math.max(...results.map((r) => r.doneMs));
+    return {
+      connections: results,
+      sentPoints: sent,
+      returnedPoints: returned,
+      sentPerSec: sent / (sendMs / 1000),
+      returnedPerSec: returned / (returnMs / 1000),
+      processedPerSec: sent / (doneMs / 1000),
+      keepaliveMs: results.flatMap((r) => r.keepaliveMs),
+      errors: results.flatMap((r) => (r.error !== undefined ? [r.error] : [])),
+      clientCpuSeconds: run.cpuSeconds,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,3 @@
+module kapacitor-udf-host/bench/go-client
+
+go 1.21
