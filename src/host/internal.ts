@@ -12,5 +12,5 @@ export { holdReads, releaseReads } from './read-gate.js';
 export { isBuiltIn } from './registry.js';
 export { SessionRunner } from './session-runner.js';
 export { ReplayRing } from './replay-ring.js';
-export { claimSocketPath, listenUnix, STALE_RECHECK_MS, type Probe } from './socket-listener.js';
+export { claimSocketPath, listenUnix, lookForStale, STALE_RECHECK_MS, type Probe } from './socket-listener.js';
 export { WorkerPool, type SessionPlace } from './worker-pool.js';

@@ -151,16 +151,40 @@ function probe(path: string): Promise<Probe> {
  */
 export const STALE_RECHECK_MS = 100;
 
+/** A socket file found refusing connections: which file (device and inode) and when. */
+export interface StaleLook {
+  dev: number;
+  ino: number;
+  atMs: number;
+}
+
+/**
+ * The first of the two probes of a stale socket, taken ahead for every path at once (a start
+ * after a crash finds every function's file stale, and each would otherwise wait its own
+ * STALE_RECHECK_MS in turn). Undefined unless the path is a socket that refused the connection.
+ */
+export async function lookForStale(
+  path: string,
+  probePath: (path: string) => Promise<Probe> = probe,
+): Promise<StaleLook | undefined> {
+  const stat = await lstat(path).catch(() => undefined);
+  if (stat === undefined || !stat.isSocket()) return undefined;
+  const atMs = Date.now();
+  return (await probePath(path)) === 'stale' ? { dev: stat.dev, ino: stat.ino, atMs } : undefined;
+}
+
 /**
  * Clears the way for a socket file: a stale socket (left behind by a crash: connecting is
  * refused, twice, STALE_RECHECK_MS apart) is removed; a live or busy one (another host is serving
  * it), a non-socket file, or a socket whose state cannot be told stops start-up. The file removed
  * is the one probed: when another host replaced it in the meantime, the new one is probed in turn.
+ * `earlier` is a first probe taken ahead (lookForStale), which counts for the same file only.
  * `probePath` is how a socket's state is told (a test gives its own).
  */
 export async function claimSocketPath(
   path: string,
   probePath: (path: string) => Promise<Probe> = probe,
+  earlier?: StaleLook,
 ): Promise<'free' | 'replaced-stale'> {
   for (let attempt = 0; attempt < 3; attempt++) {
     let before;
@@ -175,10 +199,12 @@ export async function claimSocketPath(
         `${path} exists and is not a socket; refusing to replace it`,
       );
     }
-    let state = await probePath(path);
+    const seen = attempt === 0 && earlier !== undefined && earlier.dev === before.dev && earlier.ino === before.ino;
+    let state = seen ? 'stale' : await probePath(path);
     if (state === 'stale') {
       // A file removed or replaced meanwhile is caught by the check before unlink below.
-      await new Promise((r) => setTimeout(r, STALE_RECHECK_MS));
+      const since = seen ? Date.now() - earlier.atMs : 0;
+      await new Promise((r) => setTimeout(r, Math.max(0, STALE_RECHECK_MS - since)));
       state = await probePath(path);
     }
     if (state === 'alive') {

@@ -15,8 +15,10 @@ import {
   checkSocketPath,
   claimSocketPath,
   listenUnix,
+  lookForStale,
   prepareSocketDir,
   type SocketAccess,
+  type StaleLook,
 } from './socket-listener.js';
 import { loadRegistry, verifyDigests } from './registry.js';
 import { ModuleSet } from './module-set.js';
@@ -366,9 +368,13 @@ export class UdfHost {
     const claims: ServedSocket[] = [];
     try {
       await this.pool.start();
-      // Each path is claimed right before it is listened on, so that another host starting at the
-      // same time finds either a live socket or none, never one this host is about to replace.
-      for (const { udf, path } of paths) claims.push(await this.listenFor(udf, path));
+      // Each path is claimed right before it is listened on, one after the other in the same
+      // order as any host with this config, so that another host starting at the same time finds
+      // either a live socket or none, never one this host is about to replace, and one of the two
+      // gets every path. Only the first probe of each stale file is taken for all at once: after a
+      // crash every function's file is stale, and each would wait STALE_RECHECK_MS in turn.
+      const looks = await Promise.all(paths.map(({ path }) => lookForStale(path)));
+      for (const [i, { udf, path }] of paths.entries()) claims.push(await this.listenFor(udf, path, looks[i]));
     } catch (err) {
       await this.stop(0);
       throw err;
@@ -414,8 +420,8 @@ export class UdfHost {
     return claims;
   }
 
-  private async listenFor(udf: string, path: string): Promise<ServedSocket> {
-    const replacedStale = (await claimSocketPath(path)) === 'replaced-stale';
+  private async listenFor(udf: string, path: string, earlier?: StaleLook): Promise<ServedSocket> {
+    const replacedStale = (await claimSocketPath(path, undefined, earlier)) === 'replaced-stale';
     if (replacedStale)
       this.options.logger.warn({ udf, socket: path }, 'replaced a stale socket file (nothing answered on it)');
     const server = await listenUnix(path, this.options.access, (socket) => this.accept(udf, socket));

@@ -7,11 +7,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { claimSocketPath, STALE_RECHECK_MS, type Probe } from '../../../src/host/internal.js';
+import { claimSocketPath, lookForStale, STALE_RECHECK_MS, type Probe } from '../../../src/host/internal.js';
 
 /** A socket file with a listener behind it (the scripted probes decide what it is taken for). */
 async function socketFile(path: string): Promise<Server> {
@@ -95,5 +95,59 @@ describe('claiming a socket path at start-up', () => {
     assert.ok(existsSync(path));
     assert.equal(await claimSocketPath(path), 'replaced-stale');
     assert.equal(existsSync(path), false);
+  });
+  it('takes a first look taken ahead as the first probe of the same file: one more probe, STALE_RECHECK_MS after it', async () => {
+    path = join(dir, 'looked.sock');
+    server = await socketFile(path);
+    const ahead = scripted(['stale']);
+    const look = await lookForStale(path, ahead.probe);
+    assert.ok(look !== undefined);
+    const s = scripted(['stale']);
+    assert.equal(await claimSocketPath(path, s.probe, look), 'replaced-stale');
+    assert.equal(s.asked.length, 1);
+    assert.ok((s.asked[0] as number) - (ahead.asked[0] as number) >= STALE_RECHECK_MS - 1, JSON.stringify([ahead, s]));
+    assert.equal(existsSync(path), false);
+    server.close();
+  });
+
+  it('keeps a file looked at ahead that answers at the second probe', async () => {
+    path = join(dir, 'looked-starting.sock');
+    server = await socketFile(path);
+    const look = await lookForStale(path, scripted(['stale']).probe);
+    const s = scripted(['alive']);
+    await assert.rejects(
+      claimSocketPath(path, s.probe, look),
+      (err: Error & { code?: string }) => err.code === 'KUDF_SOCKET_IN_USE',
+    );
+    assert.ok(existsSync(path));
+    server.close();
+  });
+
+  it('probes a file replaced since the look twice, as if never looked at', async () => {
+    path = join(dir, 'replaced.sock');
+    server = await socketFile(path);
+    const look = await lookForStale(path, scripted(['stale']).probe);
+    // The new file is made while the old one exists, so it cannot get the old inode back.
+    const next = join(dir, 'replacing.sock');
+    const nextServer = await socketFile(next);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    renameSync(next, path);
+    server = nextServer;
+    const s = scripted(['stale', 'stale']);
+    assert.equal(await claimSocketPath(path, s.probe, look), 'replaced-stale');
+    assert.equal(s.asked.length, 2);
+    assert.ok((s.asked[1] as number) - (s.asked[0] as number) >= STALE_RECHECK_MS - 1, JSON.stringify(s.asked));
+    server.close();
+  });
+
+  it('looks ahead at stale sockets only: not at a live one, a missing path or a plain file', async () => {
+    path = join(dir, 'look-live.sock');
+    server = await socketFile(path);
+    assert.equal(await lookForStale(path), undefined);
+    server.close();
+    assert.equal(await lookForStale(join(dir, 'missing.sock')), undefined);
+    const plain = join(dir, 'plain.sock');
+    writeFileSync(plain, 'not a socket');
+    assert.equal(await lookForStale(plain, scripted([]).probe), undefined);
   });
 });
