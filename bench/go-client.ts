@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './children.js';
 import type { ConnectionResult, LoadOptions, LoadResult } from './load-generator.js';
+import { sumConnections } from './load-sum.js';
 import { initFrame } from './workloads.js';
 
 const SOURCE = join(REPO_ROOT, 'bench/go-client');
@@ -113,20 +114,8 @@ export async function runGoLoad(count: number, options: LoadOptions): Promise<Lo
     const run = JSON.parse(stdout) as GoRun;
     if (run.error !== undefined) throw new Error(`go client: ${run.error}`);
     const results = (run.connections ?? []).map((c) => connectionResult(c, options));
-    const sent = results.reduce((s, r) => s + r.sentPoints, 0);
-    const returned = results.reduce((s, r) => s + r.returnedPoints, 0);
-    const sendMs = Math.max(...results.map((r) => r.sendMs));
-    const returnMs = Math.max(...results.map((r) => r.returnMs));
-    const doneMs = Math.max(...results.map((r) => r.doneMs));
     return {
-      connections: results,
-      sentPoints: sent,
-      returnedPoints: returned,
-      sentPerSec: sent / (sendMs / 1000),
-      returnedPerSec: returned / (returnMs / 1000),
-      processedPerSec: sent / (doneMs / 1000),
-      keepaliveMs: results.flatMap((r) => r.keepaliveMs),
-      errors: results.flatMap((r) => (r.error !== undefined ? [r.error] : [])),
+      ...sumConnections(results),
       clientCpuSeconds: run.cpuSeconds,
     };
   } finally {

@@ -14,6 +14,7 @@ import { procCpuSeconds } from './children.js';
 import { spawnOverPipes } from './process-pipes.js';
 import { ResponseCounter } from './response-counter.js';
 import { runGoLoad } from './go-client.js';
+import { sumConnections } from './load-sum.js';
 import { initFrame, keepaliveFrame, type Workload } from './workloads.js';
 
 /** A function in process mode: the command Kapacitor's `prog` and `args` would start, one per connection. */
@@ -715,24 +716,11 @@ export async function runLoad(count: number, options: LoadOptions): Promise<Load
     throw err;
   }
   const results = await Promise.all(conns.map((c) => c.run()));
-  const sent = results.reduce((s, r) => s + r.sentPoints, 0);
-  const returned = results.reduce((s, r) => s + r.returnedPoints, 0);
-  // Connections start together, so the slowest one bounds the aggregate rate.
-  const sendMs = Math.max(...results.map((r) => r.sendMs));
-  const returnMs = Math.max(...results.map((r) => r.returnMs));
-  const doneMs = Math.max(...results.map((r) => r.doneMs));
   return {
-    connections: results,
-    sentPoints: sent,
-    returnedPoints: returned,
-    sentPerSec: sent / (sendMs / 1000),
-    returnedPerSec: returned / (returnMs / 1000),
-    processedPerSec: sent / (doneMs / 1000),
-    keepaliveMs: results.flatMap((r) => r.keepaliveMs),
+    ...sumConnections(results),
     ...(options.process !== undefined
       ? { peerCpuSeconds: results.reduce((sum, r) => sum + (r.peerCpuSeconds ?? Number.NaN), 0) }
       : {}),
     ...steadySum(results),
-    errors: results.flatMap((r) => (r.error !== undefined ? [r.error] : [])),
   };
 }

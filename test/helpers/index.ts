@@ -23,6 +23,7 @@ export * from './poll-process.js';
 export * from './reference-edge-detect.js';
 export * from './reference-numeric.js';
 export * from './reference-proto.js';
+export * from './recording-echo.js';
 export * from './reloadable-udf.js';
 export * from './self-signed-cert.js';
 export * from './session-harness.js';
