@@ -151,12 +151,21 @@ function probe(path: string): Promise<Probe> {
  */
 export const STALE_RECHECK_MS = 100;
 
-/** A socket file found refusing connections: which file (device and inode) and when. */
+/**
+ * A socket file found refusing connections: which file and when. A file is its device, inode
+ * and change time: a filesystem such as ext4 gives a file created right after an unlink the
+ * inode just freed, so another host's new socket can share the stale one's inode, never its
+ * change time (the stale file was made before the host that left it died).
+ */
 export interface StaleLook {
-  dev: number;
-  ino: number;
+  dev: bigint;
+  ino: bigint;
+  ctimeNs: bigint;
   atMs: number;
 }
+
+const sameFile = (a: StaleLook, b: { dev: bigint; ino: bigint; ctimeNs: bigint }): boolean =>
+  a.dev === b.dev && a.ino === b.ino && a.ctimeNs === b.ctimeNs;
 
 /**
  * The first of the two probes of a stale socket, taken ahead for every path at once (a start
@@ -167,10 +176,12 @@ export async function lookForStale(
   path: string,
   probePath: (path: string) => Promise<Probe> = probe,
 ): Promise<StaleLook | undefined> {
-  const stat = await lstat(path).catch(() => undefined);
+  const stat = await lstat(path, { bigint: true }).catch(() => undefined);
   if (stat === undefined || !stat.isSocket()) return undefined;
   const atMs = Date.now();
-  return (await probePath(path)) === 'stale' ? { dev: stat.dev, ino: stat.ino, atMs } : undefined;
+  return (await probePath(path)) === 'stale'
+    ? { dev: stat.dev, ino: stat.ino, ctimeNs: stat.ctimeNs, atMs }
+    : undefined;
 }
 
 /**
@@ -189,7 +200,7 @@ export async function claimSocketPath(
   for (let attempt = 0; attempt < 3; attempt++) {
     let before;
     try {
-      before = await lstat(path);
+      before = await lstat(path, { bigint: true });
     } catch {
       return 'free';
     }
@@ -199,7 +210,7 @@ export async function claimSocketPath(
         `${path} exists and is not a socket; refusing to replace it`,
       );
     }
-    const seen = attempt === 0 && earlier !== undefined && earlier.dev === before.dev && earlier.ino === before.ino;
+    const seen = attempt === 0 && earlier !== undefined && sameFile(earlier, before);
     let state = seen ? 'stale' : await probePath(path);
     if (state === 'stale') {
       // A file removed or replaced meanwhile is caught by the check before unlink below.
@@ -219,9 +230,9 @@ export async function claimSocketPath(
         `${path}: cannot tell whether anyone serves it (connect: ${state.unknown}); refusing to replace it`,
       );
     }
-    const now = await lstat(path).catch(() => undefined);
+    const now = await lstat(path, { bigint: true }).catch(() => undefined);
     if (now === undefined) return 'free';
-    if (now.ino !== before.ino || now.dev !== before.dev) continue;
+    if (now.ino !== before.ino || now.dev !== before.dev || now.ctimeNs !== before.ctimeNs) continue;
     try {
       await unlink(path);
     } catch (err) {

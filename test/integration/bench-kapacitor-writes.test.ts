@@ -104,10 +104,12 @@ describe("load generator: Kapacitor's write pattern from the Go client", () => {
     peer.clear();
     const workload = echoWorkload();
     const connections = 3;
+    // Enough chunks for a run that outlasts many keepalive periods on any machine.
+    const chunks = 20;
     const result = await runLoad(connections, {
       socketPath: socketPath(),
       workload,
-      maxPoints: connections * workload.pointsPerChunk,
+      maxPoints: connections * chunks * workload.pointsPerChunk,
       maxSeconds: 60,
       keepaliveMs: 1,
       writes: 'go',
@@ -118,8 +120,8 @@ describe("load generator: Kapacitor's write pattern from the Go client", () => {
     assert.ok(result.clientCpuSeconds !== undefined && result.clientCpuSeconds > 0);
     const largestBody = Math.max(...frameSpans(workload.chunk).map((s) => s.end - s.bodyStart));
     for (const [i, conn] of result.connections.entries()) {
-      assert.equal(conn.sentPoints, workload.pointsPerChunk);
-      assert.equal(conn.returnedPoints, workload.pointsPerChunk);
+      assert.equal(conn.sentPoints, chunks * workload.pointsPerChunk);
+      assert.equal(conn.returnedPoints, chunks * workload.pointsPerChunk);
       assert.ok(conn.keepalivesSent > 0, 'no keepalive went out during the run');
       assert.equal(conn.keepaliveMs.length, conn.keepalivesSent);
 
@@ -127,7 +129,7 @@ describe("load generator: Kapacitor's write pattern from the Go client", () => {
       const read = requestFramesRead(Buffer.concat(peer.received[i] ?? []));
       assert.equal(read.partial, false);
       assert.equal(read.keepalives, conn.keepalivesSent);
-      assert.deepEqual(read.frames, workload.chunk);
+      assert.ok(read.frames.equals(Buffer.concat(Array.from({ length: chunks }, () => workload.chunk))));
 
       const frames = conn.sentPoints + conn.keepalivesSent;
       assert.equal(conn.writeCalls?.calls, 2 * frames, 'two writes a frame');

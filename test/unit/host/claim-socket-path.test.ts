@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,6 +138,24 @@ describe('claiming a socket path at start-up', () => {
     assert.equal(s.asked.length, 2);
     assert.ok((s.asked[1] as number) - (s.asked[0] as number) >= STALE_RECHECK_MS - 1, JSON.stringify(s.asked));
     server.close();
+  });
+
+  it('probes twice a file made at the same path after the look, even where it gets the inode back', async (t) => {
+    path = join(dir, 'reused.sock');
+    server = await socketFile(path);
+    const look = await lookForStale(path, scripted(['stale']).probe);
+    // Closing removes the file; ext4 then gives the next file made in the directory its inode.
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise((r) => setTimeout(r, 20));
+    server = await socketFile(path);
+    t.diagnostic(`inode ${statSync(path).ino === Number(look?.ino) ? 'reused' : 'not reused'} by this filesystem`);
+    const s = scripted(['stale', 'stale']);
+    try {
+      assert.equal(await claimSocketPath(path, s.probe, look), 'replaced-stale');
+      assert.equal(s.asked.length, 2, 'a first look at another file counted for this one');
+    } finally {
+      server.close();
+    }
   });
 
   it('looks ahead at stale sockets only: not at a live one, a missing path or a plain file', async () => {
