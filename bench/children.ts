@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +23,26 @@ for (const [signal, number] of [
   ['SIGHUP', 1],
 ] as const) {
   process.once(signal, () => process.exit(128 + number));
+}
+
+const builtGoPrograms = new Set<string>();
+
+/**
+ * Builds the Go program of bench/<name>/ (no dependencies; the toolchain is the one that builds
+ * Kapacitor for the tests) into .cache/bench/<name>, once a process, and returns the binary's
+ * path. Throws when Go is missing.
+ */
+export function buildGoProgram(name: string): string {
+  const binary = join(REPO_ROOT, '.cache/bench', name);
+  if (!builtGoPrograms.has(name)) {
+    mkdirSync(join(REPO_ROOT, '.cache/bench'), { recursive: true });
+    execFileSync('go', ['build', '-o', binary, '.'], {
+      cwd: join(REPO_ROOT, 'bench', name),
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    builtGoPrograms.add(name);
+  }
+  return binary;
 }
 
 /** `BENCH_HOST_ARGS`: more `kudf serve` flags for every host the bench starts, in either mode. */

@@ -6,29 +6,14 @@
  * expected point back, every keepalive answered, the host closing the connection); what differs
  * is the client's own cost a frame, which on a 2-core machine is CPU taken from the host.
  */
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from './children.js';
+import { buildGoProgram } from './children.js';
 import type { ConnectionResult, LoadOptions, LoadResult } from './load-generator.js';
-import { sumConnections } from './load-sum.js';
+import { countsError, sumConnections } from './load-sum.js';
 import { initFrame } from './workloads.js';
-
-const SOURCE = join(REPO_ROOT, 'bench/go-client');
-const BINARY = join(REPO_ROOT, '.cache/bench/go-client');
-
-let built = false;
-
-/** Builds the program once a process (the go command reuses its cache when nothing changed). */
-function buildGoClient(): string {
-  if (!built) {
-    mkdirSync(join(REPO_ROOT, '.cache/bench'), { recursive: true });
-    execFileSync('go', ['build', '-o', BINARY, '.'], { cwd: SOURCE, stdio: ['ignore', 'ignore', 'inherit'] });
-    built = true;
-  }
-  return BINARY;
-}
 
 /** What the program prints (bench/go-client/main.go, `connResult` and `runResult`). */
 interface GoConnection {
@@ -54,12 +39,16 @@ interface GoRun {
 /** The same checks as the TypeScript generator's connection (load-generator.ts `result`). */
 function connectionResult(c: GoConnection, options: LoadOptions): ConnectionResult {
   const expected = options.workload.expectedReturned(c.sentPoints);
-  let error = c.error;
-  if (error === undefined) {
-    if (c.returnedPoints !== expected) error = `returned ${c.returnedPoints} points, expected ${expected}`;
-    else if (c.keepaliveMs.length !== c.keepalivesSent)
-      error = `${c.keepalivesSent} keepalives sent, ${c.keepaliveMs.length} answered`;
-  }
+  // The client reads whole frames only, so its stream always ends on a frame boundary or in c.error.
+  const error =
+    c.error ??
+    countsError({
+      returned: c.returnedPoints,
+      expected,
+      atFrameBoundary: true,
+      keepalivesSent: c.keepalivesSent,
+      keepalivesAnswered: c.keepaliveMs.length,
+    });
   return {
     sentPoints: c.sentPoints,
     sentBytes: c.sentBytes,
@@ -81,7 +70,7 @@ export async function runGoLoad(count: number, options: LoadOptions): Promise<Lo
     throw new Error("the go write mode speaks to a socket, not to a process's pipes");
   if (options.pointsPerSec !== undefined || options.window !== undefined || options.read === false)
     throw new Error('the go write mode runs saturating connections only (no pace, no window, always read)');
-  const binary = buildGoClient();
+  const binary = buildGoProgram('go-client');
   const dir = mkdtempSync(join(tmpdir(), 'kudf-go-client-'));
   try {
     const chunkPath = join(dir, 'chunk');

@@ -14,7 +14,7 @@ import { procCpuSeconds } from './children.js';
 import { spawnOverPipes } from './process-pipes.js';
 import { ResponseCounter } from './response-counter.js';
 import { runGoLoad } from './go-client.js';
-import { sumConnections } from './load-sum.js';
+import { countsError, sumConnections } from './load-sum.js';
 import { initFrame, keepaliveFrame, type Workload } from './workloads.js';
 
 /** A function in process mode: the command Kapacitor's `prog` and `args` would start, one per connection. */
@@ -652,12 +652,14 @@ export class LoadConnection {
   private result(): ConnectionResult {
     const expected = this.options.workload.expectedReturned(this.sentPoints);
     let error = this.failure;
-    if (error === undefined && this.countsChecked) {
-      if (this.counter.points !== expected) error = `returned ${this.counter.points} points, expected ${expected}`;
-      else if (!this.counter.atFrameBoundary) error = 'the stream ended inside a frame';
-      else if (this.latencies.length !== this.keepalivesSent)
-        error = `${this.keepalivesSent} keepalives sent, ${this.latencies.length} answered`;
-    }
+    if (error === undefined && this.countsChecked)
+      error = countsError({
+        returned: this.counter.points,
+        expected,
+        atFrameBoundary: this.counter.atFrameBoundary,
+        keepalivesSent: this.keepalivesSent,
+        keepalivesAnswered: this.latencies.length,
+      });
     return {
       sentPoints: this.sentPoints,
       sentBytes: this.sentBytes,

@@ -31,3 +31,18 @@ export function sumConnections(results: ConnectionResult[]): LoadSum {
     errors: results.flatMap((r) => (r.error !== undefined ? [r.error] : [])),
   };
 }
+
+/** What a connection's counts say at the end of a run, for either client: why it does not count, or undefined. */
+export function countsError(c: {
+  returned: number;
+  expected: number;
+  atFrameBoundary: boolean;
+  keepalivesSent: number;
+  keepalivesAnswered: number;
+}): string | undefined {
+  if (c.returned !== c.expected) return `returned ${c.returned} points, expected ${c.expected}`;
+  if (!c.atFrameBoundary) return 'the stream ended inside a frame';
+  if (c.keepalivesAnswered !== c.keepalivesSent)
+    return `${c.keepalivesSent} keepalives sent, ${c.keepalivesAnswered} answered`;
+  return undefined;
+}

@@ -7,9 +7,7 @@
  * kernel's alone, and any host's CPU a point under that pattern is at least this.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { REPO_ROOT } from './children.js';
+import { buildGoProgram } from './children.js';
 
 export const FLOOR_TRANSPORTS = ['socket', 'pipe'] as const;
 export type FloorTransport = (typeof FLOOR_TRANSPORTS)[number];
@@ -39,18 +37,8 @@ export interface SocketFloorOptions {
   transports?: readonly FloorTransport[];
 }
 
-const SOURCE = join(REPO_ROOT, 'bench/socket-floor');
-const BINARY = join(REPO_ROOT, '.cache/bench/socket-floor');
-
-/** Builds the program (the go command reuses its cache when nothing changed). Throws when Go is missing. */
-function buildSocketFloor(): string {
-  mkdirSync(join(REPO_ROOT, '.cache/bench'), { recursive: true });
-  execFileSync('go', ['build', '-o', BINARY, '.'], { cwd: SOURCE, stdio: ['ignore', 'ignore', 'inherit'] });
-  return BINARY;
-}
-
 export function measureSocketFloor(options: SocketFloorOptions = {}): SocketFloorResult[] {
-  const binary = buildSocketFloor();
+  const binary = buildGoProgram('socket-floor');
   const args = [
     `-frames=${options.frames ?? 200_000}`,
     `-body=${options.bodyBytes ?? 128}`,

@@ -135,7 +135,6 @@ type conn struct {
 	lastPoint time.Duration
 	closed    time.Duration
 	sendDone  time.Duration
-	kaSent    int
 }
 
 func (c *conn) now() time.Duration { return time.Since(c.epoch) }
@@ -254,7 +253,7 @@ func (c *conn) runWriter(s *settings, kas <-chan int64) error {
 				if err := c.write(body); err != nil {
 					return err
 				}
-				c.kaSent++
+				c.res.KeepalivesSent++
 			default:
 			}
 			if err := c.write(s.chunk[f.start:f.body]); err != nil {
@@ -363,7 +362,6 @@ func run(socket string, conns int, init []byte, s *settings) runResult {
 			close(stop)
 			<-readerDone
 			c.c.Close()
-			c.res.KeepalivesSent = c.kaSent
 			last := c.lastPoint
 			if last == 0 {
 				last = c.sendDone

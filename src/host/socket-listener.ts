@@ -164,7 +164,10 @@ export interface StaleLook {
   atMs: number;
 }
 
-const sameFile = (a: StaleLook, b: { dev: bigint; ino: bigint; ctimeNs: bigint }): boolean =>
+/** What tells one file from another at the same path (see StaleLook). */
+type FileIdentity = Pick<StaleLook, 'dev' | 'ino' | 'ctimeNs'>;
+
+const sameFile = (a: FileIdentity, b: FileIdentity): boolean =>
   a.dev === b.dev && a.ino === b.ino && a.ctimeNs === b.ctimeNs;
 
 /**
@@ -232,7 +235,7 @@ export async function claimSocketPath(
     }
     const now = await lstat(path, { bigint: true }).catch(() => undefined);
     if (now === undefined) return 'free';
-    if (now.ino !== before.ino || now.dev !== before.dev || now.ctimeNs !== before.ctimeNs) continue;
+    if (!sameFile(now, before)) continue;
     try {
       await unlink(path);
     } catch (err) {
