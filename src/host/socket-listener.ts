@@ -187,19 +187,22 @@ export async function lookForStale(
     : undefined;
 }
 
+/** How claimSocketPath tells a socket's state. */
+export interface ClaimOptions {
+  /** A first probe taken ahead (lookForStale); it counts for the same file only. */
+  earlier?: StaleLook | undefined;
+  /** How a socket's state is told (a test gives its own). */
+  probePath?: (path: string) => Promise<Probe>;
+}
+
 /**
  * Clears the way for a socket file: a stale socket (left behind by a crash: connecting is
  * refused, twice, STALE_RECHECK_MS apart) is removed; a live or busy one (another host is serving
  * it), a non-socket file, or a socket whose state cannot be told stops start-up. The file removed
  * is the one probed: when another host replaced it in the meantime, the new one is probed in turn.
- * `earlier` is a first probe taken ahead (lookForStale), which counts for the same file only.
- * `probePath` is how a socket's state is told (a test gives its own).
  */
-export async function claimSocketPath(
-  path: string,
-  probePath: (path: string) => Promise<Probe> = probe,
-  earlier?: StaleLook,
-): Promise<'free' | 'replaced-stale'> {
+export async function claimSocketPath(path: string, how: ClaimOptions = {}): Promise<'free' | 'replaced-stale'> {
+  const { probePath = probe, earlier } = how;
   for (let attempt = 0; attempt < 3; attempt++) {
     let before;
     try {

@@ -421,7 +421,7 @@ export class UdfHost {
   }
 
   private async listenFor(udf: string, path: string, earlier?: StaleLook): Promise<ServedSocket> {
-    const replacedStale = (await claimSocketPath(path, undefined, earlier)) === 'replaced-stale';
+    const replacedStale = (await claimSocketPath(path, { earlier })) === 'replaced-stale';
     if (replacedStale)
       this.options.logger.warn({ udf, socket: path }, 'replaced a stale socket file (nothing answered on it)');
     const server = await listenUnix(path, this.options.access, (socket) => this.accept(udf, socket));
