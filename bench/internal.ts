@@ -13,3 +13,4 @@ export { ResponseCounter } from './response-counter.js';
 export { echoWorkload, edgeDetectWorkload, mirrorWorkload } from './workloads.js';
 export { measureSocketFloor } from './socket-floor.js';
 export { KAPACITOR_VARIANTS, KapacitorBench, type KapacitorUdfMode } from './kapacitor.js';
+export { benchWakeCost, WAKE_VARIANTS } from './wake-cost.js';

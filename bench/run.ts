@@ -956,6 +956,7 @@ const cases: Case[] = [
   { name: 'kapacitor-process', run: () => kapacitorCase('process') },
   { name: 'edgeDetect-memory', run: edgeMemoryCase },
   { name: 'socket-floor', run: socketFloorCase },
+  { name: 'wake-cost', run: () => externalCase('wake-cost', 'benchWakeCost', 'wake-cost') },
   ...bothModes('metrics-overhead-mirror', (full, writes) => metricsOverheadCase(full, mirrorWorkload, writes)),
   ...bothModes('metrics-overhead-movingAverage', (full, writes) =>
     metricsOverheadCase(full, movingAverageWorkload, writes),

@@ -87,8 +87,16 @@ function deliverInSlices(messages: OutMessage[], deliver: (message: OutMessage) 
   if (to < messages.length) setImmediate(() => deliverInSlices(messages, deliver, to));
 }
 
-/** Written reply buffers are handed back in batches: one message per event-loop turn at most. */
+/**
+ * Written reply buffers wait to ride along with the next turn's reads to their worker. They go
+ * in a message of their own only once this many, or this many bytes, are waiting, or after
+ * RECYCLE_AFTER_MS without reads: under Kapacitor's writes a reply is written between two holds,
+ * and handing its buffer back at once cost a second wake-up of the worker every hold (10,442
+ * 'recycle' messages beside 17,008 of reads in one run of mirror-1-kw).
+ */
 const RECYCLE_BATCH = 64;
+const RECYCLE_BYTES = 1 << 20;
+const RECYCLE_AFTER_MS = 20;
 
 /** A worker thread running a SessionRunner, watched by heartbeats. */
 class ThreadPlace implements SessionPlace {
@@ -104,7 +112,8 @@ class ThreadPlace implements SessionPlace {
   private seq = 0;
   private stopping = false;
   private recycled: ArrayBuffer[] = [];
-  private recycleScheduled = false;
+  private recycledBytes = 0;
+  private recycleTimer: NodeJS.Timeout | undefined;
   // Ends and aborts of this event-loop turn, handed over together (see ToWorker 'closes').
   private closing: TurnMessage[] = [];
   readonly worker: Worker;
@@ -180,31 +189,39 @@ class ThreadPlace implements SessionPlace {
     if (this.stopping || messages.length === 0) return;
     const turn: ToWorker = { type: 'closes', messages };
     // Buffers waiting to go back ride along: one wake-up of the worker, not two.
-    if (this.recycled.length > 0) {
-      turn.recycled = this.recycled;
-      this.recycled = [];
-    }
+    const recycled = this.takeRecycled();
+    if (recycled !== undefined) turn.recycled = recycled;
     this.worker.postMessage(turn, transferList(turn));
   };
 
   written(buffer: ArrayBuffer): void {
     if (buffer.byteLength === 0) return;
     this.recycled.push(buffer);
-    if (this.recycled.length >= RECYCLE_BATCH) {
+    this.recycledBytes += buffer.byteLength;
+    if (this.recycled.length >= RECYCLE_BATCH || this.recycledBytes >= RECYCLE_BYTES) {
       this.flushRecycled();
-    } else if (!this.recycleScheduled) {
-      this.recycleScheduled = true;
-      setImmediate(() => this.flushRecycled());
+    } else if (this.recycleTimer === undefined) {
+      this.recycleTimer = setTimeout(this.flushRecycled, RECYCLE_AFTER_MS);
+      this.recycleTimer.unref();
     }
   }
 
-  private flushRecycled(): void {
-    this.recycleScheduled = false;
-    if (this.recycled.length === 0 || this.stopping) return;
+  /** The buffers waiting to go back, now theirs to send; undefined when none wait. */
+  private takeRecycled(): ArrayBuffer[] | undefined {
+    if (this.recycleTimer !== undefined) clearTimeout(this.recycleTimer);
+    this.recycleTimer = undefined;
+    if (this.recycled.length === 0) return undefined;
     const buffers = this.recycled;
     this.recycled = [];
-    this.send({ type: 'recycle', buffers });
+    this.recycledBytes = 0;
+    return buffers;
   }
+
+  private readonly flushRecycled = (): void => {
+    if (this.stopping) return;
+    const buffers = this.takeRecycled();
+    if (buffers !== undefined) this.send({ type: 'recycle', buffers });
+  };
 
   /**
    * Asks the worker to reload and waits for its answer; a worker that ends, or does not answer
@@ -242,6 +259,7 @@ class ThreadPlace implements SessionPlace {
 
   async terminate(): Promise<void> {
     this.stopping = true;
+    if (this.recycleTimer !== undefined) clearTimeout(this.recycleTimer);
     await this.worker.terminate();
   }
 

@@ -67,12 +67,70 @@ describe('WorkerPool: written reply buffers', () => {
       assert.match(place.label, /^worker-/, 'a worker thread, not the main thread');
       const buffers = Array.from({ length: 100 }, () => new ArrayBuffer(4096));
       for (const b of buffers) place.written(b);
-      // The first 64 went in one batch at once; the rest go at the end of this turn.
+      // The first 64 went in one batch at once; the rest wait for a message to ride along with.
       assert.equal(buffers.filter((b) => b.byteLength === 0).length, 64);
       await nextTurn();
+      assert.equal(buffers.filter((b) => b.byteLength === 0).length, 64, 'a turn alone sends no message of its own');
+      // With no reads to ride along with, they go by themselves a few milliseconds later.
+      const deadline = Date.now() + 5000;
+      while (buffers.some((b) => b.byteLength > 0)) {
+        assert.ok(Date.now() < deadline, `${buffers.filter((b) => b.byteLength > 0).length} never handed back`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    } finally {
+      await p.stop();
+    }
+  });
+
+  it('sends them with the next reads to the same worker: one message, one wake-up of the worker', async () => {
+    const outs: OutMessage[] = [];
+    const p = pool(1, (m) => outs.push(m));
+    await p.start();
+    try {
+      await p.startWorkers();
+      const place = p.assign(1);
+      place.send({ type: 'open', id: 1, udf: 'mirror', keepalivesAnswered: false });
+      const written = [new ArrayBuffer(4096), new ArrayBuffer(4096)];
+      for (const b of written) place.written(b);
+      await nextTurn();
       assert.deepEqual(
-        buffers.map((b) => b.byteLength),
-        buffers.map(() => 0),
+        written.map((b) => b.byteLength),
+        [4096, 4096],
+        'not sent alone at the end of the turn',
+      );
+      const read = new Uint8Array(encodeFrame(encodeRequest({ kind: 'keepalive', time: 7n })));
+      const readBytes = read.byteLength;
+      place.send({ type: 'data', id: 1, bytes: read });
+      await nextTurn();
+      assert.deepEqual(
+        written.map((b) => b.byteLength),
+        [0, 0],
+        'handed over with the read of the next turn',
+      );
+      const deadline = Date.now() + 5000;
+      while (outs.length === 0) {
+        assert.ok(Date.now() < deadline, 'the read was never answered');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      assert.equal(outs[0]?.consumed, readBytes, 'the read came through whole');
+    } finally {
+      await p.stop();
+    }
+  });
+
+  it('sends them at once, without waiting for reads, once a megabyte of them waits', async () => {
+    const p = pool(1);
+    await p.start();
+    try {
+      await p.startWorkers();
+      const place = p.assign(1);
+      const big = [new ArrayBuffer(512 * 1024), new ArrayBuffer(512 * 1024)];
+      place.written(big[0] as ArrayBuffer);
+      assert.equal(big[0]?.byteLength, 512 * 1024, 'half a megabyte waits');
+      place.written(big[1] as ArrayBuffer);
+      assert.deepEqual(
+        big.map((b) => b.byteLength),
+        [0, 0],
       );
     } finally {
       await p.stop();
