@@ -54,7 +54,6 @@ async function measure(variant: WakeVariant, iterations: number, sleepMicros: nu
   await new Promise((resolve) => setTimeout(resolve, 50));
   let answered = 0;
   worker?.on('message', () => answered++);
-  const bytes = (): Uint8Array => new Uint8Array(4096);
   const started = process.cpuUsage();
   let n = 0;
   await new Promise<void>((done) => {
@@ -64,8 +63,8 @@ async function measure(variant: WakeVariant, iterations: number, sleepMicros: nu
       n++;
       if (variant === 'post-one-way' || variant === 'post-round-trip') {
         // A read's bytes, transferred as the host hands them on.
-        const b = bytes();
-        worker?.postMessage({ type: 'data', id: 1, bytes: b }, [b.buffer as ArrayBuffer]);
+        const bytes = new Uint8Array(4096);
+        worker?.postMessage({ type: 'data', id: 1, bytes }, [bytes.buffer]);
       } else if (variant === 'futex-round-trip') {
         Atomics.store(cell, 0, n);
         Atomics.notify(cell, 0);

@@ -218,7 +218,8 @@ class ThreadPlace implements SessionPlace {
   }
 
   private readonly flushRecycled = (): void => {
-    if (this.stopping) return;
+    // Reads of this turn are still to go: they take the buffers along (flushClosing).
+    if (this.stopping || this.closing.length > 0) return;
     const buffers = this.takeRecycled();
     if (buffers !== undefined) this.send({ type: 'recycle', buffers });
   };

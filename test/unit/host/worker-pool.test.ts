@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { WorkerPool, type OutMessage } from '../../../src/host/internal.js';
 import { FrameDecoder, decodeResponse, encodeFrame, encodeRequest } from '../../../src/protocol/index.js';
 import { mirror } from '../../../udfs/index.js';
+import { waitFor } from '../../helpers/index.js';
 
 function pool(threads: number, onMessage: (message: OutMessage) => void = () => undefined): WorkerPool {
   return new WorkerPool({
@@ -72,11 +73,12 @@ describe('WorkerPool: written reply buffers', () => {
       await nextTurn();
       assert.equal(buffers.filter((b) => b.byteLength === 0).length, 64, 'a turn alone sends no message of its own');
       // With no reads to ride along with, they go by themselves a few milliseconds later.
-      const deadline = Date.now() + 5000;
-      while (buffers.some((b) => b.byteLength > 0)) {
-        assert.ok(Date.now() < deadline, `${buffers.filter((b) => b.byteLength > 0).length} never handed back`);
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
+      await waitFor(
+        'the last 36 handed back',
+        () => Promise.resolve(buffers.every((b) => b.byteLength === 0)),
+        5000,
+        5,
+      );
     } finally {
       await p.stop();
     }
@@ -107,11 +109,7 @@ describe('WorkerPool: written reply buffers', () => {
         [0, 0],
         'handed over with the read of the next turn',
       );
-      const deadline = Date.now() + 5000;
-      while (outs.length === 0) {
-        assert.ok(Date.now() < deadline, 'the read was never answered');
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
+      await waitFor('the answer to the read', () => Promise.resolve(outs.length > 0), 5000, 5);
       assert.equal(outs[0]?.consumed, readBytes, 'the read came through whole');
     } finally {
       await p.stop();
@@ -204,11 +202,12 @@ describe('WorkerPool: reads handed on together', () => {
       const handed = reads.reduce((sum, r) => sum + r.bytes.byteLength, 0);
       for (const r of reads) place.send({ type: 'data', ...r });
       place.send({ type: 'end', id: 1 });
-      const deadline = Date.now() + 10_000;
-      while (outs.filter((o) => o.closed !== undefined).length < 1 || outs.length < 5) {
-        assert.ok(Date.now() < deadline, `only ${outs.length} replies`);
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await waitFor(
+        'five replies, the last one closing',
+        () => Promise.resolve(outs.some((o) => o.closed !== undefined) && outs.length >= 5),
+        10_000,
+        10,
+      );
       const times = new Map<number, bigint[]>();
       for (const out of outs) {
         if (out.bytes === null) continue;
