@@ -115,6 +115,20 @@ export function procCpuSeconds(pid: number): number {
 }
 
 /**
+ * Read system calls a process has made so far (`syscr` of `/proc/<pid>/io`, every thread); NaN
+ * when it is gone. In process mode, reads over the points' part of a run show what a hold
+ * gathers: frames written meanwhile come back in one read.
+ */
+export function procReadCalls(pid: number): number {
+  try {
+    const match = /^syscr:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+    return match === null ? Number.NaN : Number(match[1]);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
  * A server under test in its own process: `kudf serve` on a temp socket directory, or the
  * frame-echo server. Waits for its ready line; `stop()` ends it (SIGTERM, then SIGKILL) and
  * removes the directory.

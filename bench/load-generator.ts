@@ -10,7 +10,7 @@ import {
   type FrameWriterMessage,
   type FrameWriterSetup,
 } from './frame-writer-thread.js';
-import { procCpuSeconds } from './children.js';
+import { procCpuSeconds, procReadCalls } from './children.js';
 import { spawnOverPipes } from './process-pipes.js';
 import { ResponseCounter } from './response-counter.js';
 import { runGoLoad } from './go-client.js';
@@ -206,6 +206,8 @@ export interface ConnectionResult {
   writeCalls?: { calls: number; largest: number };
   /** Process mode: CPU seconds of the connection's child from the first point written to the last one back. */
   peerCpuSeconds?: number;
+  /** Process mode: read system calls of the connection's child over the same span as `peerCpuSeconds`. */
+  peerReads?: number;
   /**
    * Process mode: the child's CPU seconds and the points it processed over the run's last four
    * fifths. Each run starts a fresh process, whose first fifth (module loading, code not yet
@@ -279,6 +281,8 @@ export class LoadConnection {
   /** Process mode: the child's CPU seconds when the run started. */
   private peerCpuAtStart = Number.NaN;
   private peerCpu: number | undefined;
+  private peerReadsAtStart = Number.NaN;
+  private peerReads: number | undefined;
   private readonly peerCpuSamples: CpuSample[] = [];
   private peerSteady: SteadyCpu | undefined;
 
@@ -430,7 +434,10 @@ export class LoadConnection {
       }
     }, 100);
     const sending = new Promise<void>((resolve) => (this.onStopped = resolve));
-    if (this.child?.pid !== undefined) this.peerCpuAtStart = procCpuSeconds(this.child.pid);
+    if (this.child?.pid !== undefined) {
+      this.peerCpuAtStart = procCpuSeconds(this.child.pid);
+      this.peerReadsAtStart = procReadCalls(this.child.pid);
+    }
     if (this.control !== undefined) {
       Atomics.store(this.control, CTRL.go, 1);
       writerThread().wake();
@@ -444,6 +451,7 @@ export class LoadConnection {
     if (this.child?.pid !== undefined) {
       const cpuAtEnd = await this.peerCpuOnceReturned(this.child.pid);
       this.peerCpu = cpuAtEnd - this.peerCpuAtStart;
+      this.peerReads = procReadCalls(this.child.pid) - this.peerReadsAtStart;
       this.peerSteady = this.steadyCpu(cpuAtEnd, performance.now() - this.startedAt);
     }
     if (options.finish === 'destroy' || options.read === false || this.failure !== undefined) {
@@ -672,6 +680,7 @@ export class LoadConnection {
       keepaliveMs: this.latencies,
       ...(this.writeCalls !== undefined ? { writeCalls: this.writeCalls } : {}),
       ...(this.peerCpu !== undefined ? { peerCpuSeconds: this.peerCpu } : {}),
+      ...(this.peerReads !== undefined ? { peerReads: this.peerReads } : {}),
       ...(this.peerSteady !== undefined ? { peerSteady: this.peerSteady } : {}),
       ...(error !== undefined ? { error } : {}),
     };
@@ -689,6 +698,8 @@ export interface LoadResult {
   keepaliveMs: number[];
   /** Process mode: the children's CPU seconds, summed over the connections. */
   peerCpuSeconds?: number;
+  /** Process mode: the children's read system calls, summed over the connections. */
+  peerReads?: number;
   /** Process mode: each connection's last four fifths, summed (absent if one connection has none). */
   peerSteady?: SteadyCpu;
   /** The go write mode: the Go client's own CPU seconds over the run (the generator's, outside this process). */
@@ -721,7 +732,10 @@ export async function runLoad(count: number, options: LoadOptions): Promise<Load
   return {
     ...sumConnections(results),
     ...(options.process !== undefined
-      ? { peerCpuSeconds: results.reduce((sum, r) => sum + (r.peerCpuSeconds ?? Number.NaN), 0) }
+      ? {
+          peerCpuSeconds: results.reduce((sum, r) => sum + (r.peerCpuSeconds ?? Number.NaN), 0),
+          peerReads: results.reduce((sum, r) => sum + (r.peerReads ?? Number.NaN), 0),
+        }
       : {}),
     ...steadySum(results),
   };

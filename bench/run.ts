@@ -288,6 +288,10 @@ async function throughputCase(
           }
         : {}),
       generatorCpuSecondsPerMillionPoints: round2(ownCpu),
+      // Process mode: what a hold gathers, as frames sent per read of the children (median of the runs).
+      ...(transport === 'process'
+        ? { framesPerRead: round2(spread(ok.map((r) => r.sentPoints / (r.peerReads ?? Number.NaN))).median) }
+        : {}),
       loadAverage: loadavg().map(round2),
       ...(pointsPerSec !== undefined ? { pacedPointsPerSecPerConnection: pointsPerSec } : {}),
       runs: runs.length,

@@ -35,6 +35,33 @@ describe('process mode over pipes, frames written as Kapacitor writes them', () 
   }
 });
 
+// The hold is what makes process mode cheap under Kapacitor's writes: after a small read the
+// process sleeps, and the next read takes every frame the pipe gathered meanwhile. A 5 ms hold at
+// 20k frames a second gathers about a hundred frames a read; a session that read each write
+// (the hold broken or never started) would make two reads a frame.
+describe('a process-mode hold under Kapacitor-pattern writes', () => {
+  it('takes the frames written during a hold in one read', async () => {
+    const target = processTarget('mirror');
+    const points = 30_000;
+    const conn = await LoadConnection.open({
+      process: { ...target, args: [...target.args, '--coalesce-hold', '5000'] },
+      workload: mirrorWorkload(),
+      maxPoints: points,
+      maxSeconds: 60,
+      keepaliveMs: 10,
+      writes: 'kapacitor',
+      pointsPerSec: 20_000,
+    });
+    const result = await conn.run();
+    assert.equal(result.error, undefined);
+    assert.equal(result.returnedPoints, points);
+    const reads = result.peerReads;
+    assert.ok(reads !== undefined && Number.isFinite(reads) && reads > 0, `the child's reads were counted: ${reads}`);
+    assert.ok(result.writeCalls !== undefined && result.writeCalls.calls >= 2 * points, 'two writes a frame');
+    assert.ok(reads <= points / 20, `${reads} reads for ${points} frames: under 20 frames a read`);
+  });
+});
+
 // The bench's process-mode figures leave out each fresh process's first fifth; the rest must
 // still be most of the run, measured on the child itself.
 describe('process-mode CPU after the warm-up', () => {
