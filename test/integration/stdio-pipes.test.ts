@@ -35,6 +35,19 @@ describe('process mode over pipes, frames written as Kapacitor writes them', () 
   }
 });
 
+// A mirror process fed 30k points at 20k a second in Kapacitor's two writes a frame.
+const PACED_POINTS = 30_000;
+const pacedMirrorRun = (process: ReturnType<typeof processTarget>): Promise<LoadConnection> =>
+  LoadConnection.open({
+    process,
+    workload: mirrorWorkload(),
+    maxPoints: PACED_POINTS,
+    maxSeconds: 60,
+    keepaliveMs: 10,
+    writes: 'kapacitor',
+    pointsPerSec: 20_000,
+  });
+
 // The hold is what makes process mode cheap under Kapacitor's writes: after a small read the
 // process sleeps, and the next read takes every frame the pipe gathered meanwhile. A 5 ms hold at
 // 20k frames a second gathers about a hundred frames a read; a session that read each write
@@ -42,16 +55,8 @@ describe('process mode over pipes, frames written as Kapacitor writes them', () 
 describe('a process-mode hold under Kapacitor-pattern writes', () => {
   it('takes the frames written during a hold in one read', async () => {
     const target = processTarget('mirror');
-    const points = 30_000;
-    const conn = await LoadConnection.open({
-      process: { ...target, args: [...target.args, '--coalesce-hold', '5000'] },
-      workload: mirrorWorkload(),
-      maxPoints: points,
-      maxSeconds: 60,
-      keepaliveMs: 10,
-      writes: 'kapacitor',
-      pointsPerSec: 20_000,
-    });
+    const points = PACED_POINTS;
+    const conn = await pacedMirrorRun({ ...target, args: [...target.args, '--coalesce-hold', '5000'] });
     const result = await conn.run();
     assert.equal(result.error, undefined);
     assert.equal(result.returnedPoints, points);
@@ -66,15 +71,7 @@ describe('a process-mode hold under Kapacitor-pattern writes', () => {
 // still be most of the run, measured on the child itself.
 describe('process-mode CPU after the warm-up', () => {
   it('samples the child over the last four fifths of a run', async () => {
-    const conn = await LoadConnection.open({
-      process: processTarget('mirror'),
-      workload: mirrorWorkload(),
-      maxPoints: 30_000,
-      maxSeconds: 60,
-      keepaliveMs: 10,
-      writes: 'kapacitor',
-      pointsPerSec: 20_000,
-    });
+    const conn = await pacedMirrorRun(processTarget('mirror'));
     const result = await conn.run();
     assert.equal(result.error, undefined);
     const steady = result.peerSteady;
