@@ -14,7 +14,21 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Polls `probe` until it resolves true, or throws after `timeoutMs`. */
+/**
+ * Thrown by a `waitFor` probe when waiting further is pointless (the server being waited for
+ * has exited). `waitFor` treats every other error of a probe as "not yet".
+ */
+export class GaveUp extends Error {}
+
+/** The message a Go or C server logs when another process took its port first. */
+export function isPortTaken(log: string): boolean {
+  return /address already in use/i.test(log);
+}
+
+/**
+ * Polls `probe` until it resolves true, or throws after `timeoutMs`. A probe that throws
+ * `GaveUp` ends the wait at once with that error.
+ */
 export async function waitFor(
   what: string,
   probe: () => Promise<boolean>,
@@ -23,7 +37,11 @@ export async function waitFor(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (await probe().catch(() => false)) return;
+    const ready = await probe().catch((err: unknown) => {
+      if (err instanceof GaveUp) throw err;
+      return false;
+    });
+    if (ready) return;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitFor } from './free-port.js';
+import { freePort, GaveUp, isPortTaken, waitFor } from './free-port.js';
 import { stopChild } from './child-process.js';
 
 export const INFLUXD_BIN = process.env['INFLUXD_BIN'] ?? '/usr/bin/influxd';
@@ -42,48 +42,29 @@ export class Influxd {
 
   static async start(opts: InfluxdOptions = {}): Promise<Influxd> {
     const dir = mkdtempSync(join(tmpdir(), 'kudf-influxd-'));
-    const [port, rpcPort] = [await freePort(), await freePort()];
     const configPath = join(dir, 'influxdb.conf');
-    writeFileSync(
-      configPath,
-      [
-        'reporting-disabled = true',
-        `bind-address = "127.0.0.1:${rpcPort}"`,
-        '[meta]',
-        `  dir = "${join(dir, 'meta')}"`,
-        '[data]',
-        `  dir = "${join(dir, 'data')}"`,
-        `  wal-dir = "${join(dir, 'wal')}"`,
-        '  query-log-enabled = false',
-        '[retention]',
-        '  enabled = false',
-        '[shard-precreation]',
-        '  enabled = false',
-        '[monitor]',
-        '  store-enabled = false',
-        '[subscriber]',
-        `  enabled = ${opts.subscriber === true}`,
-        '[continuous_queries]',
-        '  enabled = false',
-        '[http]',
-        '  enabled = true',
-        `  bind-address = "127.0.0.1:${port}"`,
-        `  auth-enabled = ${opts.admin !== undefined}`,
-        '  log-enabled = false',
-        '[logging]',
-        '  level = "warn"',
-        '',
-      ].join('\n'),
-    );
-    const d = new Influxd(dir, port, configPath, opts.admin);
-    await d.resume();
-    if (opts.admin !== undefined) {
-      // With auth on and no user yet, 1.x accepts exactly this statement unauthenticated.
-      const q = `CREATE USER "${opts.admin.user}" WITH PASSWORD '${opts.admin.password}' WITH ALL PRIVILEGES`;
-      const res = await fetch(`${d.url}/query`, { method: 'POST', body: new URLSearchParams({ q }) });
-      if (!res.ok) throw new Error(`creating the admin user failed: ${res.status} ${await res.text()}`);
+    // A port that was free a moment ago can be taken by another test's server before influxd
+    // binds it; influxd then exits at once, and a fresh pair of ports is tried.
+    for (let attempt = 1; ; attempt++) {
+      const [port, rpcPort] = [await freePort(), await freePort()];
+      writeFileSync(configPath, influxdConfig(dir, port, rpcPort, opts));
+      const d = new Influxd(dir, port, configPath, opts.admin);
+      try {
+        await d.resume();
+      } catch (err) {
+        if (attempt < 5 && err instanceof GaveUp && isPortTaken(err.message)) continue;
+        await d.pause();
+        rmSync(dir, { recursive: true, force: true });
+        throw err;
+      }
+      if (opts.admin !== undefined) {
+        // With auth on and no user yet, 1.x accepts exactly this statement unauthenticated.
+        const q = `CREATE USER "${opts.admin.user}" WITH PASSWORD '${opts.admin.password}' WITH ALL PRIVILEGES`;
+        const res = await fetch(`${d.url}/query`, { method: 'POST', body: new URLSearchParams({ q }) });
+        if (!res.ok) throw new Error(`creating the admin user failed: ${res.status} ${await res.text()}`);
+      }
+      return d;
     }
-    return d;
   }
 
   /** Starts (again) on the same port and data directory; resolves once /ping answers 204. */
@@ -97,9 +78,10 @@ export class Influxd {
     let exited = false;
     child.once('exit', () => {
       exited = true;
+      if (this.child === child) this.child = undefined;
     });
     await waitFor(`influxd on port ${this.port}`, async () => {
-      if (exited) throw new Error(`influxd exited: ${this.stderr}`);
+      if (exited) throw new GaveUp(`influxd exited: ${this.stderr}`);
       const res = await fetch(`${this.url}/ping`);
       return res.status === 204;
     });
@@ -152,4 +134,35 @@ export class Influxd {
     const text = await res.text();
     if (!res.ok || text.includes('"error"')) throw new Error(`statement failed: ${res.status} ${text}`);
   }
+}
+
+function influxdConfig(dir: string, port: number, rpcPort: number, opts: InfluxdOptions): string {
+  return [
+    'reporting-disabled = true',
+    `bind-address = "127.0.0.1:${rpcPort}"`,
+    '[meta]',
+    `  dir = "${join(dir, 'meta')}"`,
+    '[data]',
+    `  dir = "${join(dir, 'data')}"`,
+    `  wal-dir = "${join(dir, 'wal')}"`,
+    '  query-log-enabled = false',
+    '[retention]',
+    '  enabled = false',
+    '[shard-precreation]',
+    '  enabled = false',
+    '[monitor]',
+    '  store-enabled = false',
+    '[subscriber]',
+    `  enabled = ${opts.subscriber === true}`,
+    '[continuous_queries]',
+    '  enabled = false',
+    '[http]',
+    '  enabled = true',
+    `  bind-address = "127.0.0.1:${port}"`,
+    `  auth-enabled = ${opts.admin !== undefined}`,
+    '  log-enabled = false',
+    '[logging]',
+    '  level = "warn"',
+    '',
+  ].join('\n');
 }

@@ -26,7 +26,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitFor } from './free-port.js';
+import { freePort, GaveUp, isPortTaken, waitFor } from './free-port.js';
 import { REPO_ROOT, KUDF } from './host-process.js';
 
 export const KAPACITOR_VERSION = process.env['KAPACITOR_VERSION'] ?? 'v1.5.9';
@@ -214,24 +214,33 @@ export class Kapacitord {
       sockets = join(dir, 'no-sockets');
       mkdirSync(sockets);
     }
-    const port = await freePort();
     const confPath = join(dir, 'kapacitor.conf');
-    writeFileSync(
-      confPath,
-      rewriteSandboxConf(readFileSync(SANDBOX_CONF, 'utf8'), {
-        httpPort: port,
-        influxUrl: opts.influxUrl,
-        snapshotInterval: opts.snapshotInterval ?? '60s',
-        udfBlocks: udfConfBlocks({
-          ...(opts.udfTimeout !== undefined ? { timeout: opts.udfTimeout } : {}),
-          ...(opts.udfDir !== undefined ? { udfDir: opts.udfDir } : {}),
-          ...(opts.processMode === true ? { processProg: kudfLauncher(dir) } : {}),
+    // A port that was free a moment ago can be taken by another test's server before
+    // kapacitord binds it; kapacitord then exits at once, and a fresh port is tried.
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      writeFileSync(
+        confPath,
+        rewriteSandboxConf(readFileSync(SANDBOX_CONF, 'utf8'), {
+          httpPort: port,
+          influxUrl: opts.influxUrl,
+          snapshotInterval: opts.snapshotInterval ?? '60s',
+          udfBlocks: udfConfBlocks({
+            ...(opts.udfTimeout !== undefined ? { timeout: opts.udfTimeout } : {}),
+            ...(opts.udfDir !== undefined ? { udfDir: opts.udfDir } : {}),
+            ...(opts.processMode === true ? { processProg: kudfLauncher(dir) } : {}),
+          }),
         }),
-      }),
-    );
-    const k = new Kapacitord(dir, port, confPath, { data, sockets, load }, version);
-    await k.resume();
-    return k;
+      );
+      const k = new Kapacitord(dir, port, confPath, { data, sockets, load }, version);
+      try {
+        await k.resume();
+      } catch (err) {
+        if (attempt < 5 && err instanceof GaveUp && isPortTaken(err.message)) continue;
+        throw err;
+      }
+      return k;
+    }
   }
 
   /** Starts kapacitord (again, on the same port and data); resolves once it answers /ping. */
@@ -273,7 +282,7 @@ export class Kapacitord {
     await waitFor(
       `kapacitord on port ${this.port}`,
       async () => {
-        if (exited) throw new Error(`kapacitord exited:\n${this.log.slice(-4000)}`);
+        if (exited) throw new GaveUp(`kapacitord exited:\n${this.log.slice(-4000)}`);
         const res = await fetch(`${this.url}/kapacitor/v1/ping`);
         return res.status === 204;
       },

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitFor } from './free-port.js';
+import { freePort, GaveUp, isPortTaken, waitFor } from './free-port.js';
 import { stopChild } from './child-process.js';
 
 export const VICTORIA_METRICS_BIN = process.env['VICTORIA_METRICS_BIN'] ?? '/usr/bin/victoria-metrics';
@@ -31,33 +31,43 @@ export class VictoriaMetrics {
 
   static async start(): Promise<VictoriaMetrics> {
     const dir = mkdtempSync(join(tmpdir(), 'kudf-vm-'));
-    const port = await freePort();
-    const child = spawn(
-      VICTORIA_METRICS_BIN,
-      [
-        `-storageDataPath=${join(dir, 'data')}`,
-        `-httpListenAddr=127.0.0.1:${port}`,
-        '-retentionPeriod=100y',
-        '-search.latencyOffset=0s',
-        '-loggerLevel=ERROR',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr?.on('data', (c: Buffer) => {
-      stderr = (stderr + c.toString()).slice(-4000);
-    });
-    let exited = false;
-    child.once('exit', () => {
-      exited = true;
-    });
-    const vm = new VictoriaMetrics(dir, port, child);
-    await waitFor(`victoria-metrics on port ${port}`, async () => {
-      if (exited) throw new Error(`victoria-metrics exited: ${stderr}`);
-      const res = await fetch(`${vm.url}/health`);
-      return res.ok;
-    });
-    return vm;
+    // A port that was free a moment ago can be taken by another test's server before
+    // victoria-metrics binds it; it then exits at once, and a fresh port is tried.
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      const child = spawn(
+        VICTORIA_METRICS_BIN,
+        [
+          `-storageDataPath=${join(dir, 'data')}`,
+          `-httpListenAddr=127.0.0.1:${port}`,
+          '-retentionPeriod=100y',
+          '-search.latencyOffset=0s',
+          '-loggerLevel=ERROR',
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      let stderr = '';
+      child.stderr?.on('data', (c: Buffer) => {
+        stderr = (stderr + c.toString()).slice(-4000);
+      });
+      let exited = false;
+      child.once('exit', () => {
+        exited = true;
+      });
+      const vm = new VictoriaMetrics(dir, port, child);
+      try {
+        await waitFor(`victoria-metrics on port ${port}`, async () => {
+          if (exited) throw new GaveUp(`victoria-metrics exited: ${stderr}`);
+          const res = await fetch(`${vm.url}/health`);
+          return res.ok;
+        });
+      } catch (err) {
+        if (attempt < 5 && err instanceof GaveUp && isPortTaken(err.message)) continue;
+        await vm.stop();
+        throw err;
+      }
+      return vm;
+    }
   }
 
   /**
