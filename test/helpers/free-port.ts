@@ -21,8 +21,25 @@ export function freePort(): Promise<number> {
 export class GaveUp extends Error {}
 
 /** The message a Go or C server logs when another process took its port first. */
-export function isPortTaken(log: string): boolean {
+function isPortTaken(log: string): boolean {
   return /address already in use/i.test(log);
+}
+
+/**
+ * Starts a server on a port `freePort` found. A port that was free a moment ago can be taken by
+ * another test's server before this one binds it; the server then exits at once, `start`
+ * rejects with a `GaveUp` carrying its log, and a fresh port is tried (`attempts` in all).
+ * Any other failure is `start`'s to clean up, and is passed on.
+ */
+export async function startOnFreePort<T>(start: (port: number) => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await freePort());
+    } catch (err) {
+      if (attempt < attempts && err instanceof GaveUp && isPortTaken(err.message)) continue;
+      throw err;
+    }
+  }
 }
 
 /**

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, GaveUp, isPortTaken, waitFor } from './free-port.js';
+import { freePort, GaveUp, startOnFreePort, waitFor } from './free-port.js';
 import { stopChild } from './child-process.js';
 
 export const INFLUXD_BIN = process.env['INFLUXD_BIN'] ?? '/usr/bin/influxd';
@@ -43,28 +43,25 @@ export class Influxd {
   static async start(opts: InfluxdOptions = {}): Promise<Influxd> {
     const dir = mkdtempSync(join(tmpdir(), 'kudf-influxd-'));
     const configPath = join(dir, 'influxdb.conf');
-    // A port that was free a moment ago can be taken by another test's server before influxd
-    // binds it; influxd then exits at once, and a fresh pair of ports is tried.
-    for (let attempt = 1; ; attempt++) {
-      const [port, rpcPort] = [await freePort(), await freePort()];
-      writeFileSync(configPath, influxdConfig(dir, port, rpcPort, opts));
-      const d = new Influxd(dir, port, configPath, opts.admin);
-      try {
-        await d.resume();
-      } catch (err) {
-        if (attempt < 5 && err instanceof GaveUp && isPortTaken(err.message)) continue;
-        await d.pause();
-        rmSync(dir, { recursive: true, force: true });
+    const d = await startOnFreePort(async (port) => {
+      writeFileSync(configPath, influxdConfig(dir, port, await freePort(), opts));
+      const attempt = new Influxd(dir, port, configPath, opts.admin);
+      await attempt.resume().catch(async (err: unknown) => {
+        await attempt.pause();
         throw err;
-      }
-      if (opts.admin !== undefined) {
-        // With auth on and no user yet, 1.x accepts exactly this statement unauthenticated.
-        const q = `CREATE USER "${opts.admin.user}" WITH PASSWORD '${opts.admin.password}' WITH ALL PRIVILEGES`;
-        const res = await fetch(`${d.url}/query`, { method: 'POST', body: new URLSearchParams({ q }) });
-        if (!res.ok) throw new Error(`creating the admin user failed: ${res.status} ${await res.text()}`);
-      }
-      return d;
+      });
+      return attempt;
+    }).catch((err: unknown) => {
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    });
+    if (opts.admin !== undefined) {
+      // With auth on and no user yet, 1.x accepts exactly this statement unauthenticated.
+      const q = `CREATE USER "${opts.admin.user}" WITH PASSWORD '${opts.admin.password}' WITH ALL PRIVILEGES`;
+      const res = await fetch(`${d.url}/query`, { method: 'POST', body: new URLSearchParams({ q }) });
+      if (!res.ok) throw new Error(`creating the admin user failed: ${res.status} ${await res.text()}`);
     }
+    return d;
   }
 
   /** Starts (again) on the same port and data directory; resolves once /ping answers 204. */

@@ -26,7 +26,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, GaveUp, isPortTaken, waitFor } from './free-port.js';
+import { GaveUp, startOnFreePort, waitFor } from './free-port.js';
 import { REPO_ROOT, KUDF } from './host-process.js';
 
 export const KAPACITOR_VERSION = process.env['KAPACITOR_VERSION'] ?? 'v1.5.9';
@@ -215,10 +215,7 @@ export class Kapacitord {
       mkdirSync(sockets);
     }
     const confPath = join(dir, 'kapacitor.conf');
-    // A port that was free a moment ago can be taken by another test's server before
-    // kapacitord binds it; kapacitord then exits at once, and a fresh port is tried.
-    for (let attempt = 1; ; attempt++) {
-      const port = await freePort();
+    return startOnFreePort(async (port) => {
       writeFileSync(
         confPath,
         rewriteSandboxConf(readFileSync(SANDBOX_CONF, 'utf8'), {
@@ -233,14 +230,9 @@ export class Kapacitord {
         }),
       );
       const k = new Kapacitord(dir, port, confPath, { data, sockets, load }, version);
-      try {
-        await k.resume();
-      } catch (err) {
-        if (attempt < 5 && err instanceof GaveUp && isPortTaken(err.message)) continue;
-        throw err;
-      }
+      await k.resume();
       return k;
-    }
+    });
   }
 
   /** Starts kapacitord (again, on the same port and data); resolves once it answers /ping. */

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, GaveUp, isPortTaken, waitFor } from './free-port.js';
+import { GaveUp, startOnFreePort, waitFor } from './free-port.js';
 import { stopChild } from './child-process.js';
 
 export const VICTORIA_METRICS_BIN = process.env['VICTORIA_METRICS_BIN'] ?? '/usr/bin/victoria-metrics';
@@ -31,10 +31,7 @@ export class VictoriaMetrics {
 
   static async start(): Promise<VictoriaMetrics> {
     const dir = mkdtempSync(join(tmpdir(), 'kudf-vm-'));
-    // A port that was free a moment ago can be taken by another test's server before
-    // victoria-metrics binds it; it then exits at once, and a fresh port is tried.
-    for (let attempt = 1; ; attempt++) {
-      const port = await freePort();
+    return startOnFreePort(async (port) => {
       const child = spawn(
         VICTORIA_METRICS_BIN,
         [
@@ -55,19 +52,19 @@ export class VictoriaMetrics {
         exited = true;
       });
       const vm = new VictoriaMetrics(dir, port, child);
-      try {
-        await waitFor(`victoria-metrics on port ${port}`, async () => {
-          if (exited) throw new GaveUp(`victoria-metrics exited: ${stderr}`);
-          const res = await fetch(`${vm.url}/health`);
-          return res.ok;
-        });
-      } catch (err) {
-        if (attempt < 5 && err instanceof GaveUp && isPortTaken(err.message)) continue;
-        await vm.stop();
+      await waitFor(`victoria-metrics on port ${port}`, async () => {
+        if (exited) throw new GaveUp(`victoria-metrics exited: ${stderr}`);
+        const res = await fetch(`${vm.url}/health`);
+        return res.ok;
+      }).catch(async (err: unknown) => {
+        await stopChild(child, 10_000);
         throw err;
-      }
+      });
       return vm;
-    }
+    }).catch((err: unknown) => {
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    });
   }
 
   /**

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
-import { GaveUp, Influxd, waitFor } from '../helpers/index.js';
+import { GaveUp, Influxd, startOnFreePort, waitFor } from '../helpers/index.js';
 
 function listen(port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
@@ -44,6 +44,37 @@ test('waitFor retries a probe that throws, and stops at the first GaveUp', async
     (err: unknown) => err instanceof GaveUp && /address already in use/.test(err.message),
   );
   assert.equal(probes, 1, 'no probe after GaveUp');
+});
+
+test('startOnFreePort tries a fresh port only while the port was taken, up to its attempts', async () => {
+  const ports: number[] = [];
+  const port = await startOnFreePort((p) => {
+    ports.push(p);
+    if (ports.length < 3) return Promise.reject(new GaveUp('listen tcp: bind: address already in use'));
+    return Promise.resolve(p);
+  });
+  assert.equal(ports.length, 3);
+  assert.equal(port, ports[2]);
+
+  let tries = 0;
+  await assert.rejects(
+    startOnFreePort(() => {
+      tries++;
+      return Promise.reject(new GaveUp('the server exited: no such file'));
+    }),
+    /no such file/,
+  );
+  assert.equal(tries, 1, 'an exit for another reason is not retried');
+
+  tries = 0;
+  await assert.rejects(
+    startOnFreePort(() => {
+      tries++;
+      return Promise.reject(new GaveUp('bind: address already in use'));
+    }, 2),
+    /address already in use/,
+  );
+  assert.equal(tries, 2, 'no more than the attempts asked for');
 });
 
 test('influxd whose port is taken while it is down fails its restart with its own log, then restarts once the port is free', async () => {
